@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { answerEntropy, groupAnswers, majAtK, majorityCorrect } from "./answers.js";
+import { keywordCounter, STUDY_KEYWORDS } from "./text-stats.js";
+
+describe("answer groups and majority vote", () => {
+  it("votes for the most frequent answer and ignores missing ones", () => {
+    const g = groupAnswers(["1", "2", " 2", null, ""], [false, true, true, null, null]);
+    expect(g.size).toEqual([1, 2]);
+    expect(g.correct).toEqual([false, true]);
+    expect(majorityCorrect(g)).toBe(1);
+  });
+
+  it("splits ties evenly", () => {
+    expect(majorityCorrect(groupAnswers(["1", "2"], [true, false]))).toBe(0.5);
+    expect(majorityCorrect(groupAnswers([null, null], [null, null]))).toBe(0);
+  });
+
+  it("groups by the equivalence it is given, not by string", () => {
+    const numeric = (a: string, b: string) => Number(a) === Number(b);
+    const g = groupAnswers(["2", "2.0", "3", "3", "2.00"], [true, true, false, false, true], numeric);
+    expect(g.size).toEqual([3, 2]);
+    expect(majorityCorrect(g)).toBe(1);
+    // by plain strings "3" would win
+    expect(majorityCorrect(groupAnswers(["2", "2.0", "3", "3", "2.00"], [true, true, false, false, true]))).toBe(0);
+  });
+
+  it("estimates maj@k over subsets: [a, a, b] gives 2/3 at k = 2", () => {
+    // subsets of size 2: {a,a} -> 1, {a,b} -> 1/2 (tie), {a,b} -> 1/2; mean 2/3
+    const g = groupAnswers(["a", "a", "b"], [true, true, false]);
+    expect(majAtK(g, 2, { draws: 30000, seed: 1 })).toBeCloseTo(2 / 3, 2);
+    expect(majAtK(g, 3)).toBe(1);
+    expect(majAtK(g, 1, { draws: 30000, seed: 2 })).toBeCloseTo(2 / 3, 2);
+  });
+});
+
+describe("answer entropy", () => {
+  it("is ln 2 for two equally frequent answers and 0 for one", () => {
+    expect(answerEntropy(groupAnswers(["a", "a", "b", "b"], [true, true, false, false]))).toBeCloseTo(Math.LN2, 12);
+    expect(answerEntropy(groupAnswers(["a", "a", "a"], [true, true, true]))).toBe(0);
+  });
+  it("counts missing answers as one more outcome", () => {
+    const h = answerEntropy(groupAnswers(["a", "a", "a", null], [true, true, true, null]));
+    expect(h).toBeCloseTo(-(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25)), 12);
+  });
+});
+
+describe("reflection keywords", () => {
+  const count = keywordCounter();
+  const byName = (text: string) => {
+    const c = count(text);
+    return Object.fromEntries(STUDY_KEYWORDS.map((k, i) => [k, c[i]]).filter(([, v]) => (v as number) > 0));
+  };
+  it("counts whole words and phrases, case-insensitively", () => {
+    expect(byName("Wait, let me think. Hmm... HOWEVER, however: OK")).toEqual({ wait: 1, "let me think": 1, hmm: 1, however: 2, ok: 1 });
+  });
+  it("does not match inside other words", () => {
+    expect(byName("awaiting the verified okapi; okay")).toEqual({});
+  });
+  it("matches typographic apostrophes and punctuation keywords", () => {
+    expect(byName("Let’s reconsider. Correction: we double-check to verify.")).toEqual({
+      "let's reconsider": 1, "correction:": 1, "double-check": 1, verify: 1,
+    });
+  });
+});

@@ -1,0 +1,121 @@
+import { randomInt, seededRng } from "./rng.js";
+
+/** Decides whether two extracted final answers are the same answer. The verifier supplies a mathematical one. */
+export type AnswerEquivalence = (a: string, b: string) => boolean;
+
+/** Plain string identity after trimming: the default until a verifier is plugged in. */
+export const sameString: AnswerEquivalence = (a, b) => a.trim() === b.trim();
+
+/** One question's samples grouped into answer classes. `group[i]` is -1 when sample i has no answer. */
+export type AnswerGroups = {
+  group: Int32Array;
+  /** per group: number of members */
+  size: number[];
+  /** per group: whether the answer is correct (majority of its members' verdicts) */
+  correct: boolean[];
+};
+
+/**
+ * Groups a question's answers into equivalence classes. Identical strings are merged first (cheap), then each
+ * distinct string is compared with one representative per class (so an expensive equivalence runs
+ * O(distinct x classes) times, not O(samples^2)).
+ */
+export function groupAnswers(
+  answers: readonly (string | null)[],
+  verdicts: readonly (boolean | null)[],
+  equivalent: AnswerEquivalence = sameString,
+): AnswerGroups {
+  const byString = new Map<string, number>();
+  const representatives: string[] = [];
+  const size: number[] = [];
+  const rightVotes: number[] = [];
+  const group = new Int32Array(answers.length).fill(-1);
+  for (let i = 0; i < answers.length; i++) {
+    const raw = answers[i];
+    if (raw === null || raw === undefined || raw.trim() === "") continue;
+    const key = raw.trim();
+    let g = byString.get(key);
+    if (g === undefined) {
+      g = representatives.findIndex((rep) => equivalent(rep, key));
+      if (g < 0) {
+        g = representatives.length;
+        representatives.push(key);
+        size.push(0);
+        rightVotes.push(0);
+      }
+      byString.set(key, g);
+    }
+    group[i] = g;
+    size[g]!++;
+    if (verdicts[i] === true) rightVotes[g]!++;
+  }
+  return { group, size, correct: size.map((s, g) => rightVotes[g]! * 2 > s) };
+}
+
+/**
+ * Majority vote over the samples at `indices`: 1 if the most frequent answer class is correct, 0 if not;
+ * ties are split evenly (the expected outcome of breaking the tie at random). No answers at all scores 0.
+ */
+export function majorityCorrect(groups: AnswerGroups, indices?: ArrayLike<number>): number {
+  const votes = new Map<number, number>();
+  const n = indices ? indices.length : groups.group.length;
+  for (let j = 0; j < n; j++) {
+    const g = groups.group[indices ? indices[j]! : j]!;
+    if (g >= 0) votes.set(g, (votes.get(g) ?? 0) + 1);
+  }
+  let best = 0;
+  for (const v of votes.values()) best = Math.max(best, v);
+  if (best === 0) return 0;
+  let tied = 0;
+  let tiedCorrect = 0;
+  for (const [g, v] of votes) {
+    if (v !== best) continue;
+    tied++;
+    if (groups.correct[g]) tiedCorrect++;
+  }
+  return tiedCorrect / tied;
+}
+
+/**
+ * maj@k for one question. With k equal to the number of samples this is the vote over all of them; for
+ * smaller k it is the mean over `draws` seeded random subsets of size k (a Monte-Carlo estimate of the
+ * expectation over subsets).
+ */
+export function majAtK(groups: AnswerGroups, k: number, options: { draws?: number; seed?: number } = {}): number {
+  const n = groups.group.length;
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`maj@k needs 1 <= k <= n (k=${k}, n=${n})`);
+  if (k === n) return majorityCorrect(groups);
+  const { draws = 32, seed = 0 } = options;
+  const rng = seededRng(seed);
+  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  let total = 0;
+  for (let d = 0; d < draws; d++) {
+    // Partial Fisher-Yates: the first k entries become a uniform random subset.
+    for (let i = 0; i < k; i++) {
+      const j = i + randomInt(rng, n - i);
+      const t = pool[i]!;
+      pool[i] = pool[j]!;
+      pool[j] = t;
+    }
+    total += majorityCorrect(groups, pool.subarray(0, k));
+  }
+  return total / draws;
+}
+
+/**
+ * Entropy (natural log, nats) of the distribution of final answers over one question's samples, identical
+ * answers grouped whether right or wrong. Samples without an answer form one more outcome of their own.
+ */
+export function answerEntropy(groups: AnswerGroups): number {
+  const n = groups.group.length;
+  if (n === 0) return 0;
+  let missing = 0;
+  for (let i = 0; i < n; i++) if (groups.group[i]! < 0) missing++;
+  let h = 0;
+  for (const count of [...groups.size, missing]) {
+    if (count === 0) continue;
+    const p = count / n;
+    h -= p * Math.log(p);
+  }
+  return h;
+}

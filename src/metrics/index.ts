@@ -1,0 +1,17 @@
+export { passAtK, passAtKCurve, capabilityAtN, expectedPassAtK } from "./pass-at-k.js";
+export { unsolvedEpsilon } from "./epsilon.js";
+export { studyBins, coarseBins, binsFromUpperEdges, binIndex, STUDY_UPPER_EDGES_256, COARSE_UPPER_EDGES_256 } from "./bins.js";
+export type { Bin, BinScheme } from "./bins.js";
+export { bootstrapMeanCI, bootstrapMeanCIs, quantileSorted, mean } from "./bootstrap.js";
+export { pairedDifference } from "./paired-test.js";
+export type { PairedResult, PairedOptions } from "./paired-test.js";
+export { groupAnswers, majorityCorrect, majAtK, answerEntropy, sameString } from "./answers.js";
+export type { AnswerEquivalence, AnswerGroups } from "./answers.js";
+export { STUDY_KEYWORDS, keywordCounter } from "./text-stats.js";
+export { summarizeModel, binTable, powersOfTwoUpTo, perQuestionAccuracy, perQuestionPassAtK } from "./summary.js";
+export type { QuestionResult, ModelSummary, BinRow, SummaryOptions } from "./summary.js";
+export { compareModels } from "./comparison.js";
+export type { Comparison, BinDelta, ComparisonOptions } from "./comparison.js";
+export { AnswerStatsAccumulator, TextStatsAccumulator } from "./sample-stats.js";
+export type { AnswerStats, LengthStats, KeywordStats, QuestionSamples } from "./sample-stats.js";
+export { seededRng } from "./rng.js";

@@ -1,0 +1,113 @@
+import { bootstrapMeanCI, bootstrapMeanCIs, mean } from "./bootstrap.js";
+import { binIndex, type BinScheme } from "./bins.js";
+import { unsolvedEpsilon } from "./epsilon.js";
+import { passAtKCurve } from "./pass-at-k.js";
+
+/** One model's result on one question: `correct` of `n` graded samples. */
+export type QuestionResult = { question_id: string; n: number; correct: number };
+
+export type BinRow = { label: string; lo: number; hi: number; questions: number; accuracy: number | null };
+
+export type ModelSummary = {
+  questions: number;
+  /** the smallest sample count over questions: pass@k is reported for k up to it */
+  samples_per_question: number;
+  samples_total: number;
+  accuracy: number;
+  accuracy_ci: [number, number];
+  /** pass@k for every k = 1..samples_per_question, keyed by k */
+  pass_at_k: Record<string, number>;
+  /** bootstrap intervals of pass@k at powers of two and at samples_per_question */
+  pass_at_k_ci: Record<string, [number, number]>;
+  unsolved: number;
+  /** per-sample success rate below which an unsolved question lies, at `confidence` */
+  epsilon: number;
+  /** questions binned by this model's own counts */
+  bins: BinRow[];
+  /** question ids with fewer samples than the most common count (shown as a warning) */
+  short_questions: string[];
+};
+
+export type SummaryOptions = { confidence?: number; resamples?: number; seed?: number };
+
+/** Powers of two up to n, plus n itself: the k values tables and confidence bands use. */
+export function powersOfTwoUpTo(n: number): number[] {
+  const ks: number[] = [];
+  for (let k = 1; k <= n; k *= 2) ks.push(k);
+  if (ks[ks.length - 1] !== n) ks.push(n);
+  return ks;
+}
+
+/** Per-question pass@k values for one k (each question with its own n). */
+export function perQuestionPassAtK(results: readonly QuestionResult[], k: number): Float64Array {
+  return Float64Array.from(results, (r) => passAtKCurve(r.n, r.correct)[k]!);
+}
+
+export function perQuestionAccuracy(results: readonly QuestionResult[]): Float64Array {
+  return Float64Array.from(results, (r) => r.correct / r.n);
+}
+
+/** Accuracy, capability curve, unsolved count and bins for one model. */
+export function summarizeModel(results: readonly QuestionResult[], scheme: BinScheme, options: SummaryOptions = {}): ModelSummary {
+  const { confidence = 0.95, resamples = 1000, seed = 0 } = options;
+  if (results.length === 0) throw new RangeError("a model summary needs at least one question");
+  const minN = Math.min(...results.map((r) => r.n));
+  const commonN = mostCommon(results.map((r) => r.n));
+  const accuracies = perQuestionAccuracy(results);
+
+  const sums = new Float64Array(minN + 1);
+  for (const r of results) {
+    const curve = passAtKCurve(r.n, r.correct);
+    for (let k = 1; k <= minN; k++) sums[k]! += curve[k]!;
+  }
+  const pass_at_k: Record<string, number> = {};
+  for (let k = 1; k <= minN; k++) pass_at_k[String(k)] = sums[k]! / results.length;
+
+  const bandKs = powersOfTwoUpTo(minN);
+  const bands = bootstrapMeanCIs(bandKs.map((k) => perQuestionPassAtK(results, k)), { resamples, confidence, seed });
+  const pass_at_k_ci: Record<string, [number, number]> = {};
+  bandKs.forEach((k, i) => (pass_at_k_ci[String(k)] = bands[i]!));
+
+  return {
+    questions: results.length,
+    samples_per_question: minN,
+    samples_total: results.reduce((s, r) => s + r.n, 0),
+    accuracy: mean(accuracies),
+    accuracy_ci: bootstrapMeanCI(accuracies, { resamples, confidence, seed }),
+    pass_at_k,
+    pass_at_k_ci,
+    unsolved: results.filter((r) => r.correct === 0).length,
+    epsilon: unsolvedEpsilon(minN, confidence),
+    bins: binTable(results, results, scheme),
+    short_questions: results.filter((r) => r.n < commonN).map((r) => r.question_id),
+  };
+}
+
+/**
+ * Mean accuracy of `measured` over the bins that `binning` puts each question in. Questions are matched by id;
+ * those missing from `measured` are skipped.
+ */
+export function binTable(binning: readonly QuestionResult[], measured: readonly QuestionResult[], scheme: BinScheme): BinRow[] {
+  const byId = new Map(measured.map((r) => [r.question_id, r]));
+  const count = new Array<number>(scheme.bins.length).fill(0);
+  const sum = new Array<number>(scheme.bins.length).fill(0);
+  for (const r of binning) {
+    const m = byId.get(r.question_id);
+    if (!m) continue;
+    const b = binIndex(scheme, r.correct, r.n);
+    count[b]!++;
+    sum[b]! += m.correct / m.n;
+  }
+  return scheme.bins.map((bin, b) => ({ ...bin, questions: count[b]!, accuracy: count[b] ? sum[b]! / count[b]! : null }));
+}
+
+function mostCommon(values: number[]): number {
+  const counts = new Map<number, number>();
+  let best = values[0]!;
+  for (const v of values) {
+    const c = (counts.get(v) ?? 0) + 1;
+    counts.set(v, c);
+    if (c > counts.get(best)! || (c === counts.get(best)! && v > best)) best = v;
+  }
+  return best;
+}
