@@ -16,6 +16,6 @@ describe("rlvd main", () => {
   it("exits 2 with a message on an unknown command", async () => {
     const c = capture();
     expect(await main(["frobnicate"], c.io)).toBe(2);
-    expect(c.get().err).toMatch(/^error: /);
+    expect(c.get().err).toMatch(/unknown command/);
   });
 });

@@ -1,0 +1,33 @@
+import { writeFile } from "node:fs/promises";
+import { analyzeRun } from "../../report/analyze-run.js";
+import { formatAnalysis } from "../../report/analysis-text.js";
+import { intList } from "../options.js";
+import type { CommandModule } from "./index.js";
+
+export const analyzeCommand: CommandModule = {
+  register(program, io) {
+    program
+      .command("analyze")
+      .description("accuracy, pass@k, bins and base -> model comparisons for a run folder")
+      .argument("<dir>", "run folder")
+      .option("--base <model>", 'model whose difficulty bins the comparisons use (default: a model named "base")')
+      .option("--k <list>", "k values to show and test, e.g. 1,4,16,256 (default: powers of two)", intList)
+      .option("--bins <edges>", "custom inclusive upper bin edges, e.g. 0,8,64,192,256 (the last is n)", intList)
+      .option("--seed <n>", "seed for bootstrap and permutation tests", (v) => Number(v), 0)
+      .option("--out <file>", "also write the JSON to this file (e.g. DIR/metrics.json)")
+      .option("--json", "print the JSON (see docs) instead of tables")
+      .action(async (dir: string, opts: { base?: string; k?: number[]; bins?: number[]; seed: number; out?: string; json?: boolean }) => {
+        const analysis = await analyzeRun(dir, {
+          base: opts.base, ks: opts.k, binEdges: opts.bins, seed: opts.seed,
+          onProgress: opts.json ? undefined : (m) => io.isTTY && io.err(`\r\x1b[K${m}...`),
+        });
+        if (!opts.json && io.isTTY) io.err("\r\x1b[K");
+        const json = JSON.stringify(analysis, null, 2) + "\n";
+        if (opts.out) await writeFile(opts.out, json);
+        if (opts.json) io.out(json);
+        else {
+          io.out(formatAnalysis(analysis, { ks: opts.k }));
+        }
+      });
+  },
+};

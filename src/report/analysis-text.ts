@@ -1,0 +1,49 @@
+import { powersOfTwoUpTo } from "../metrics/summary.js";
+import type { Analysis, ModelAnalysis } from "./analyze-run.js";
+import { fmt, pValue, signed, textTable } from "./text-table.js";
+
+/** The human-readable form of an analysis, as `rlvd analyze` prints it. */
+export function formatAnalysis(analysis: Analysis, options: { ks?: number[] } = {}): string {
+  let out = "";
+  for (const [name, m] of Object.entries(analysis.models)) out += formatModel(name, m, options.ks) + "\n";
+  for (const c of analysis.comparisons) {
+    const acc = c.significance.accuracy;
+    out += `${c.other} vs ${c.base} (${c.questions} shared questions, bins of ${c.base})\n`;
+    out += `  accuracy ${signed(acc.delta)} [${signed(acc.ci[0])}, ${signed(acc.ci[1])}] ${pValue(acc.p_value)}\n`;
+    const rows = Object.entries(c.significance.pass_at_k).map(([k, r]) => [`pass@${k}`, signed(r.delta), `[${signed(r.ci[0])}, ${signed(r.ci[1])}]`, pValue(r.p_value)]);
+    out += textTable(["", "delta", "95% CI", "p"], rows);
+    out += textTable(
+      ["bin", "questions", c.base, c.other, "delta"],
+      c.bin_accuracy_delta.map((b) => [b.label, String(b.questions), fmt(b.base_accuracy), fmt(b.other_accuracy), signed(b.delta)]),
+    );
+    const labels = c.bin_accuracy_delta.map((b) => b.label);
+    out += `  transition (rows: ${c.base} bin, columns: ${c.other} bin)\n`;
+    out += textTable(["", ...labels], c.transition.map((row, i) => [labels[i]!, ...row.map(String)]), "    ");
+    out += "\n";
+  }
+  for (const w of analysis.warnings) out += `warning: ${w}\n`;
+  return out;
+}
+
+function formatModel(name: string, m: ModelAnalysis, ks?: number[]): string {
+  const n = m.samples_per_question;
+  let out = `${name}: ${m.questions} questions, ${n} samples each (${m.samples_total} in all)\n`;
+  out += `  accuracy ${fmt(m.accuracy, 4)} [${fmt(m.accuracy_ci[0], 4)}, ${fmt(m.accuracy_ci[1], 4)}]   `;
+  out += `unsolved ${m.unsolved} (each with p < ${fmt(m.epsilon, 4)} at 95%)\n`;
+  const shownKs = (ks ?? powersOfTwoUpTo(n)).filter((k) => k >= 1 && k <= n);
+  const header = ["", ...shownKs.map((k) => `k=${k}`)];
+  const rows = [["pass@k", ...shownKs.map((k) => fmt(m.pass_at_k[String(k)]))]];
+  if (m.maj_at_k) rows.push(["maj@k", ...shownKs.map((k) => fmt(m.maj_at_k![String(k)]))]);
+  out += textTable(header, rows);
+  if (m.answer_entropy !== undefined) out += `  answer entropy ${fmt(m.answer_entropy)} nats\n`;
+  out += textTable(["bin", ...m.bins.map((b) => b.label)], [
+    ["questions", ...m.bins.map((b) => String(b.questions))],
+    ["accuracy", ...m.bins.map((b) => fmt(b.accuracy))],
+  ]);
+  if (m.length) {
+    out += `  length (chars): correct ${fmt(m.length.chars.correct, 0)}, incorrect ${fmt(m.length.chars.incorrect, 0)}`;
+    if (m.keywords) out += `; reflection keywords per response: correct ${fmt(m.keywords.per_response.correct, 2)}, incorrect ${fmt(m.keywords.per_response.incorrect, 2)}`;
+    out += "\n";
+  }
+  return out;
+}

@@ -1,0 +1,94 @@
+import { InputError, RlvdError } from "../core/errors.js";
+import type { StagingTable } from "./staging.js";
+import type { SampleStore } from "./store.js";
+
+/** How a staged batch lands in a table whose rows are identified by `key` and compared on `values`. */
+export type CommitSpec = {
+  table: "samples" | "counts";
+  key: readonly string[];
+  /** columns that must agree when the same key arrives twice */
+  values: readonly string[];
+  /** all columns of `table`, in order; the staging table has these plus `line` */
+  columns: readonly string[];
+  /** `error`: a key that arrives with different values is an error naming the line; `ignore`: first write wins */
+  onConflict: "error" | "ignore";
+  /** the file the rows came from, for messages */
+  source: string;
+  /** how a key reads in a message, e.g. (row) => `sample (m, q, 3)` */
+  describe: (row: Record<string, unknown>) => string;
+};
+
+export type CommitResult = { staged: number; inserted: number; unchanged: number };
+
+/**
+ * Moves staged rows into their table. Identical repeats (within the batch or already stored) are no-ops;
+ * conflicting repeats are an error (or ignored). Nothing is written unless everything checks out, and the
+ * write itself is one transaction, so a failed import leaves the store exactly as it was.
+ */
+export async function commitStaged(store: SampleStore, staged: StagingTable, spec: CommitSpec): Promise<CommitResult> {
+  staged.finish();
+  const s = staged.name;
+  const keyList = spec.key.join(", ");
+  const on = spec.key.map((k) => `a.${k} = b.${k}`).join(" AND ");
+  const differs = spec.values.map((v) => `a.${v} IS DISTINCT FROM b.${v}`).join(" OR ");
+  const cols = spec.columns.join(", ");
+
+  const dupKeys = await store.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM ${s} GROUP BY ${keyList} HAVING count(*) > 1)`);
+  let source = s;
+  if (dupKeys[0]!.n > 0) {
+    if (spec.onConflict === "error") {
+      const clash = await store.all<Record<string, unknown> & { line: number; first_line: number }>(
+        `WITH d AS (SELECT ${keyList} FROM ${s} GROUP BY ${keyList} HAVING count(*) > 1),
+              r AS (SELECT x.* FROM ${s} x SEMI JOIN d USING (${keyList}))
+         SELECT a.*, b.line AS first_line FROM r a JOIN r b ON ${on} AND b.line < a.line WHERE ${differs}
+         ORDER BY a.line LIMIT 1`,
+      );
+      if (clash.length > 0) {
+        const c = clash[0]!;
+        throw new InputError(spec.source, c.line, `${spec.describe(c)} repeats line ${c.first_line} with different values`);
+      }
+    }
+    source = `${s}_dedup`;
+    await store.run(
+      `CREATE OR REPLACE TEMP TABLE ${source} AS SELECT * FROM ${s} QUALIFY row_number() OVER (PARTITION BY ${keyList} ORDER BY line) = 1`,
+    );
+  }
+
+  if (spec.onConflict === "error") {
+    const clash = await store.all<Record<string, unknown> & { line: number }>(
+      `SELECT a.* FROM ${source} a JOIN ${spec.table} b ON ${on} WHERE ${differs} ORDER BY a.line LIMIT 1`,
+    );
+    if (clash.length > 0) {
+      const c = clash[0]!;
+      throw new InputError(spec.source, c.line, `${spec.describe(c)} is already in the store with different values`);
+    }
+  }
+
+  const total = (await store.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${source}`))[0]!.n;
+  const inserted = await store.transaction(async () => {
+    await store.run(
+      `INSERT INTO models (name) SELECT DISTINCT model FROM ${source} a WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.name = a.model)`,
+    );
+    await store.run(
+      `INSERT INTO questions (id) SELECT DISTINCT question_id FROM ${source} a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.question_id)`,
+    );
+    const before = await countRows(store, spec.table);
+    await store.run(
+      `INSERT INTO ${spec.table} (${cols}) SELECT ${spec.columns.map((c) => `a.${c}`).join(", ")} FROM ${source} a
+       WHERE NOT EXISTS (SELECT 1 FROM ${spec.table} b WHERE ${on})`,
+    );
+    return (await countRows(store, spec.table)) - before;
+  });
+  await staged.drop();
+  if (source !== s) await store.run(`DROP TABLE IF EXISTS temp.main.${source}`);
+  return { staged: staged.rows, inserted, unchanged: total - inserted };
+}
+
+async function countRows(store: SampleStore, table: string): Promise<number> {
+  return (await store.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${table}`))[0]!.n;
+}
+
+/** Guards SQL identifiers built from code (never from user input). */
+export function assertIdentifier(name: string): void {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new RlvdError("INTERNAL", `bad identifier ${name}`);
+}

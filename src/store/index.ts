@@ -1,0 +1,13 @@
+export { SampleStore, withStore } from "./store.js";
+export { SampleBatch, commitSamples, writeSamples } from "./samples.js";
+export { CountBatch, commitCounts } from "./counts.js";
+export type { CommitResult } from "./commit.js";
+export { upsertQuestions, getQuestions } from "./questions.js";
+export { importCountsFile, CountLineSchema } from "./import-counts.js";
+export type { ImportResult } from "./import-counts.js";
+export { importSamplesFile } from "./import-samples.js";
+export type { ImportSamplesOptions, SampleFileFormat } from "./import-samples.js";
+export { exportSamples } from "./export.js";
+export type { SampleExportFormat } from "./export.js";
+export { questionResults, modelContents, samplesByQuestion } from "./queries.js";
+export type { StoredResult, ModelContents, StoredSampleRow } from "./queries.js";

@@ -1,0 +1,55 @@
+import { INTEGER, VARCHAR } from "@duckdb/node-api";
+import { InputError } from "../core/errors.js";
+import type { Question } from "../core/types.js";
+import { StagingTable } from "./staging.js";
+import type { SampleStore } from "./store.js";
+
+/**
+ * Adds questions, or fills in the prompt/answer/meta of ones known only by id. A question whose stored gold
+ * answer differs from the incoming one is an error: grading against two different answers would be silent
+ * corruption.
+ */
+export async function upsertQuestions(
+  store: SampleStore,
+  questions: Iterable<{ question: Partial<Question> & { id: string }; line: number | null }>,
+  source = "questions",
+): Promise<void> {
+  const staged = await StagingTable.create(store, "staged_questions", "id VARCHAR, prompt VARCHAR, answer VARCHAR, meta VARCHAR, line INTEGER", [
+    VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER,
+  ]);
+  for (const { question: q, line } of questions) {
+    staged.push([q.id, q.prompt ?? null, q.answer ?? null, q.meta ? JSON.stringify(q.meta) : null, line]);
+  }
+  staged.finish();
+  const clash = await store.all<{ id: string; line: number; answer: string; stored: string }>(
+    `SELECT a.id, a.line, a.answer, b.answer AS stored FROM staged_questions a JOIN questions b ON a.id = b.id
+     WHERE a.answer IS NOT NULL AND b.answer IS NOT NULL AND a.answer <> b.answer ORDER BY a.line LIMIT 1`,
+  );
+  if (clash.length > 0) {
+    const c = clash[0]!;
+    throw new InputError(source, c.line ?? undefined, `question ${c.id} has answer ${JSON.stringify(c.answer)} but the store has ${JSON.stringify(c.stored)}`);
+  }
+  await store.transaction(async () => {
+    await store.run(
+      `UPDATE questions SET prompt = coalesce(questions.prompt, s.prompt), answer = coalesce(questions.answer, s.answer),
+              meta = coalesce(questions.meta, s.meta)
+       FROM (SELECT * FROM staged_questions QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) = 1) s WHERE questions.id = s.id`,
+    );
+    await store.run(
+      `INSERT INTO questions (id, prompt, answer, meta)
+       SELECT id, prompt, answer, meta FROM staged_questions a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.id)
+       QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) = 1`,
+    );
+  });
+  await staged.drop();
+}
+
+export async function getQuestions(store: SampleStore, ids?: string[]): Promise<Question[]> {
+  const rows = await store.all<{ id: string; prompt: string | null; answer: string | null; meta: string | null }>(
+    "SELECT id, prompt, answer, meta FROM questions ORDER BY id",
+  );
+  const wanted = ids ? new Set(ids) : null;
+  return rows
+    .filter((r) => !wanted || wanted.has(r.id))
+    .map((r) => ({ id: r.id, prompt: r.prompt ?? "", answer: r.answer ?? "", ...(r.meta ? { meta: JSON.parse(r.meta) as Record<string, unknown> } : {}) }));
+}

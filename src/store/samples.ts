@@ -1,0 +1,56 @@
+import { BIGINT, BOOLEAN, DOUBLE, INTEGER, VARCHAR } from "@duckdb/node-api";
+import type { Sample } from "../core/types.js";
+import { commitStaged, type CommitResult } from "./commit.js";
+import { SAMPLE_COLUMNS } from "./schema.js";
+import { StagingTable } from "./staging.js";
+import type { SampleStore } from "./store.js";
+
+const SAMPLE_STAGING_SQL =
+  "model VARCHAR, question_id VARCHAR, sample_index INTEGER, text VARCHAR, finish_reason VARCHAR, n_tokens INTEGER, " +
+  "extracted VARCHAR, correct BOOLEAN, verify_status VARCHAR, seed BIGINT, latency_ms DOUBLE, line INTEGER";
+const SAMPLE_STAGING_TYPES = [VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, INTEGER, VARCHAR, BOOLEAN, VARCHAR, BIGINT, DOUBLE, INTEGER];
+
+/** Stages samples for one commit. `line` is the source line (for error messages), or null. */
+export class SampleBatch {
+  private constructor(readonly table: StagingTable) {}
+
+  static async begin(store: SampleStore): Promise<SampleBatch> {
+    return new SampleBatch(await StagingTable.create(store, "staged_samples", SAMPLE_STAGING_SQL, SAMPLE_STAGING_TYPES));
+  }
+
+  add(s: Sample, line: number | null = null): void {
+    this.table.push([
+      s.model, s.question_id, s.sample_index, s.text ?? null, s.finish_reason ?? null, s.n_tokens ?? null,
+      s.extracted ?? null, s.correct ?? null, s.verify_status ?? null,
+      s.seed === undefined || s.seed === null ? null : BigInt(s.seed), s.latency_ms ?? null, line,
+    ]);
+  }
+}
+
+/**
+ * Lands a batch of samples. Keyed by (model, question_id, sample_index): a sample already stored is left as
+ * it is, so re-running any stage after a crash neither loses nor duplicates work. With `onConflict: "error"`
+ * (imports), a sample that arrives again with a different text or verdict is an error naming its line.
+ */
+export async function commitSamples(
+  store: SampleStore,
+  batch: SampleBatch,
+  options: { onConflict?: "error" | "ignore"; source?: string } = {},
+): Promise<CommitResult> {
+  return commitStaged(store, batch.table, {
+    table: "samples",
+    key: ["model", "question_id", "sample_index"],
+    values: ["text", "correct", "extracted"],
+    columns: SAMPLE_COLUMNS,
+    onConflict: options.onConflict ?? "ignore",
+    source: options.source ?? "samples",
+    describe: (r) => `sample (model ${String(r.model)}, question ${String(r.question_id)}, index ${String(r.sample_index)})`,
+  });
+}
+
+/** Writes samples (the API samplers use); identical or already stored keys are no-ops. */
+export async function writeSamples(store: SampleStore, samples: Iterable<Sample>): Promise<CommitResult> {
+  const batch = await SampleBatch.begin(store);
+  for (const s of samples) batch.add(s);
+  return commitSamples(store, batch);
+}

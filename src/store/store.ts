@@ -1,0 +1,84 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { ensureRunFolder, requireRunFolder, runPath } from "../core/run-folder.js";
+import { RlvdError } from "../core/errors.js";
+import { SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
+
+/**
+ * The sample store of one run folder: a DuckDB file holding questions, models, samples and per-question counts.
+ * One process writes a store at a time (DuckDB locks the file).
+ */
+export class SampleStore {
+  private constructor(
+    readonly dir: string,
+    private readonly instance: DuckDBInstance,
+    readonly db: DuckDBConnection,
+  ) {}
+
+  /** Opens the store of run folder `dir`, creating the folder and store when `create` is set. */
+  static async open(dir: string, options: { create?: boolean } = {}): Promise<SampleStore> {
+    if (options.create) await ensureRunFolder(dir);
+    else requireRunFolder(dir);
+    const file = runPath(dir, "db");
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(file);
+    } catch (e) {
+      throw new RlvdError("BAD_INPUT", `${file}: cannot open the store (${firstLine(e)})`);
+    }
+    const db = await instance.connect();
+    const store = new SampleStore(dir, instance, db);
+    await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.db.run(SCHEMA_SQL);
+    const rows = await this.all<{ value: string }>("SELECT value FROM rlvd_meta WHERE key = 'schema_version'");
+    if (rows.length === 0) await this.db.run("INSERT INTO rlvd_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]);
+    else if (rows[0]!.value !== SCHEMA_VERSION) {
+      throw new RlvdError("BAD_INPUT", `${runPath(this.dir, "db")}: store schema version ${rows[0]!.value}, this rlvd reads ${SCHEMA_VERSION}`);
+    }
+  }
+
+  /** Runs `fn` inside a transaction: all of its writes land, or none do. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.db.run("BEGIN TRANSACTION");
+    try {
+      const result = await fn();
+      await this.db.run("COMMIT");
+      return result;
+    } catch (e) {
+      await this.db.run("ROLLBACK");
+      throw e;
+    }
+  }
+
+  /** Runs a query and returns its rows as plain JS objects (BIGINT as bigint, so cast counts to INTEGER/DOUBLE). */
+  async all<T>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
+    const reader = await this.db.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  async run(sql: string, params?: DuckDBValue[]): Promise<void> {
+    await this.db.run(sql, params);
+  }
+
+  close(): void {
+    this.db.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Opens a store, runs `fn`, and always closes it. */
+export async function withStore<T>(dir: string, options: { create?: boolean }, fn: (store: SampleStore) => Promise<T>): Promise<T> {
+  const store = await SampleStore.open(dir, options);
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+}
