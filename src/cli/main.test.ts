@@ -1,21 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { main } from "./main.js";
-
-function capture() {
-  let out = "";
-  let err = "";
-  return { io: { out: (t: string) => void (out += t), err: (t: string) => void (err += t), isTTY: false }, get: () => ({ out, err }) };
-}
+import { runCli } from "../test-helpers/cli.js";
 
 describe("rlvd main", () => {
   it("prints help and exits 0 with no arguments", async () => {
-    const c = capture();
-    expect(await main([], c.io)).toBe(0);
-    expect(c.get().out).toContain("Usage: rlvd");
+    const r = await runCli();
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Usage: rlvd");
+    expect(r.out).toContain("analyze");
   });
   it("exits 2 with a message on an unknown command", async () => {
-    const c = capture();
-    expect(await main(["frobnicate"], c.io)).toBe(2);
-    expect(c.get().err).toMatch(/unknown command/);
+    const r = await runCli("frobnicate");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown command/);
   });
 });

@@ -1,0 +1,99 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
+import { importCountsFile } from "../store/import-counts.js";
+import { importSamplesFile } from "../store/import-samples.js";
+import { analyzeRun } from "./analyze-run.js";
+import { formatAnalysis } from "./analysis-text.js";
+
+const tmp = useTmpDirs();
+
+/** base: samples with answers; rl: counts only. Every expected value below is worked out by hand. */
+async function fixture(): Promise<string> {
+  const dir = tmp();
+  const run = join(dir, "run");
+  const base = [
+    ["q1", ["1", "1", "2", null], [true, true, false, false], ["wait, \\boxed{1}", "\\boxed{1}", "hmm \\boxed{2}", "no answer here"]],
+    ["q2", ["5", "6", "7", "8"], [false, false, false, false], ["a", "bb", "ccc", "dddd"]],
+    ["q3", ["3", "3", "3", "3"], [true, true, true, true], ["xx", "xx", "xx", "xx"]],
+  ] as const;
+  const lines = base.flatMap(([q, answers, verdicts, texts]) =>
+    answers.map((a, i) => ({ model: "base", question: q, sample_index: i, response: texts[i], extracted: a, correct: verdicts[i] })),
+  );
+  await importSamplesFile(run, writeJsonl(dir, "base.jsonl", lines));
+  await importCountsFile(run, writeJsonl(dir, "rl.jsonl", [
+    { model: "rl", question: "q1", n: 4, correct: 4 },
+    { model: "rl", question: "q2", n: 4, correct: 0 },
+    { model: "rl", question: "q3", n: 4, correct: 3 },
+  ]));
+  return run;
+}
+
+describe("analyzeRun", () => {
+  it("summarises each model with hand-checked accuracy, pass@k, maj@k and entropy", async () => {
+    const a = await analyzeRun(await fixture(), { base: "base" });
+    const base = a.models.base!;
+    expect(base.questions).toBe(3);
+    expect(base.samples_per_question).toBe(4);
+    expect(base.samples_total).toBe(12);
+    expect(base.accuracy).toBeCloseTo(0.5, 12); // (2/4 + 0 + 4/4) / 3
+    expect(base.pass_at_k["2"]).toBeCloseTo((5 / 6 + 0 + 1) / 3, 12);
+    expect(base.pass_at_k["4"]).toBeCloseTo(2 / 3, 12);
+    expect(base.unsolved).toBe(1);
+    expect(base.epsilon).toBeCloseTo(1 - 0.05 ** (1 / 4), 12);
+    expect(base.maj_at_k!["4"]).toBeCloseTo(2 / 3, 12); // q1 "1" wins, q2 four-way tie of wrong answers, q3 right
+    const h1 = -(0.5 * Math.log(0.5) + 2 * 0.25 * Math.log(0.25)); // "1" x2, "2", no answer
+    expect(base.answer_entropy).toBeCloseTo((h1 + Math.log(4) + 0) / 3, 12);
+    expect(base.bins.map((b) => [b.label, b.questions])).toEqual([["0", 1], ["1", 0], ["2", 1], ["3", 0], ["4", 1]]);
+    // lengths: correct responses are "wait, \boxed{1}" (15), "\boxed{1}" (9) and four "xx"
+    expect(base.length!.chars.correct).toBeCloseTo((15 + 9 + 4 * 2) / 6, 12);
+    expect(base.length!.chars.incorrect).toBeCloseTo((13 + 14 + 1 + 2 + 3 + 4) / 6, 12);
+    expect(base.keywords!.by_keyword.wait).toEqual({ correct: 1 / 6, incorrect: 0 });
+    expect(base.keywords!.by_keyword.hmm).toEqual({ correct: 0, incorrect: 1 / 6 });
+    expect(a.models.rl!.accuracy).toBeCloseTo((1 + 0 + 0.75) / 3, 12);
+    expect(a.models.rl!.maj_at_k).toBeUndefined(); // counts only: no answers to vote with
+  });
+
+  it("compares against the base's bins: per-bin deltas and the transition matrix", async () => {
+    const a = await analyzeRun(await fixture(), { base: "base" });
+    expect(a.comparisons).toHaveLength(1);
+    const c = a.comparisons[0]!;
+    expect(c.questions).toBe(3);
+    const byLabel = Object.fromEntries(c.bin_accuracy_delta.map((b) => [b.label, b]));
+    expect(byLabel["2"]).toMatchObject({ questions: 1, base_accuracy: 0.5, other_accuracy: 1, delta: 0.5 });
+    expect(byLabel["4"]).toMatchObject({ questions: 1, base_accuracy: 1, other_accuracy: 0.75, delta: -0.25 });
+    expect(byLabel["1"]).toMatchObject({ questions: 0, delta: null });
+    expect(c.transition).toEqual([
+      [1, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 1],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 1, 0],
+    ]);
+    expect(c.pass_at_k_delta["1"]).toBeCloseTo((1 + 0 + 0.75) / 3 - 0.5, 12);
+    expect(c.pass_at_k_delta["4"]).toBeCloseTo(0, 12);
+    expect(c.significance.accuracy.delta).toBeCloseTo(0.25 / 3, 12);
+    expect(formatAnalysis(a)).toContain("rl vs base (3 shared questions");
+  });
+
+  it("has no comparisons without a base, and rejects an unknown base", async () => {
+    const run = await fixture();
+    // the fixture has a model literally named "base", which is the default
+    expect((await analyzeRun(run)).base).toBe("base");
+    await expect(analyzeRun(run, { base: "nope" })).rejects.toThrow(/no model named nope \(models: base, rl\)/);
+  });
+
+  it("warns about questions with fewer samples", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    await importCountsFile(run, writeJsonl(dir, "c.jsonl", [
+      { model: "m", question: "a", n: 8, correct: 1 },
+      { model: "m", question: "b", n: 8, correct: 2 },
+      { model: "m", question: "c", n: 5, correct: 5 },
+    ]));
+    const a = await analyzeRun(run);
+    expect(a.models.m!.samples_per_question).toBe(5);
+    expect(a.models.m!.short_questions).toEqual(["c"]);
+    expect(a.warnings.join("\n")).toMatch(/model m: 1 questions have fewer samples than the rest: c/);
+  });
+});

@@ -1,0 +1,154 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
+import { importCountsFile } from "./import-counts.js";
+import { importSamplesFile } from "./import-samples.js";
+import { questionResults, modelContents } from "./queries.js";
+import { getQuestions } from "./questions.js";
+import { writeSamples } from "./samples.js";
+import { withStore } from "./store.js";
+
+const tmp = useTmpDirs();
+const results = (run: string) => withStore(run, {}, (s) => questionResults(s));
+
+describe("import counts", () => {
+  it("stores each (model, question) count and re-importing is a no-op", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    const file = writeJsonl(dir, "c.jsonl", [
+      { question: "q1", model: "m", n: 4, correct: 1 },
+      { question: 2, model: "m", n: 4, correct: 0 },
+      { question: "q1", model: "other", n: 8, correct: 8 },
+    ]);
+    const first = await importCountsFile(run, file);
+    expect(first).toMatchObject({ lines: 3, inserted: 3, unchanged: 0, questions: 2, models: ["m", "other"] });
+    const again = await importCountsFile(run, file);
+    expect(again).toMatchObject({ inserted: 0, unchanged: 3 });
+    expect(await results(run)).toEqual([
+      { model: "m", question_id: "2", n: 4, correct: 0 },
+      { model: "m", question_id: "q1", n: 4, correct: 1 },
+      { model: "other", question_id: "q1", n: 8, correct: 8 },
+    ]);
+  });
+
+  const bad: Array<[string, unknown[], RegExp]> = [
+    ["malformed JSON", [{ question: "a", model: "m", n: 2, correct: 1 }, "{not json"], /c\.jsonl:2: malformed JSON/],
+    ["a missing field", [{ question: "a", n: 2, correct: 1 }], /c\.jsonl:1: field "model"/],
+    ["correct above n", [{ question: "a", model: "m", n: 2, correct: 3 }], /c\.jsonl:1: field "correct": is larger than n/],
+    ["a negative count", [{ question: "a", model: "m", n: 2, correct: -1 }], /c\.jsonl:1: field "correct": must not be negative/],
+    ["n of zero", [{ question: "a", model: "m", n: 0, correct: 0 }], /c\.jsonl:1: field "n": must be at least 1/],
+    ["a fractional count", [{ question: "a", model: "m", n: 2, correct: 0.5 }], /c\.jsonl:1: field "correct": must be an integer/],
+    [
+      "a conflicting duplicate",
+      [{ question: "a", model: "m", n: 2, correct: 1 }, { question: "b", model: "m", n: 2, correct: 1 }, { question: "a", model: "m", n: 2, correct: 2 }],
+      /c\.jsonl:3: count \(model m, question a\) repeats line 1 with different values/,
+    ],
+  ];
+  for (const [what, lines, message] of bad) {
+    it(`rejects ${what} with file:line and leaves the store untouched`, async () => {
+      const dir = tmp();
+      const run = join(dir, "run");
+      await importCountsFile(run, writeJsonl(dir, "good.jsonl", [{ question: "z", model: "m", n: 3, correct: 2 }]));
+      const before = await results(run);
+      await expect(importCountsFile(run, writeJsonl(dir, "c.jsonl", lines))).rejects.toThrow(message);
+      expect(await results(run)).toEqual(before);
+    });
+  }
+
+  it("accepts an identical duplicate line", async () => {
+    const dir = tmp();
+    const row = { question: "a", model: "m", n: 2, correct: 1 };
+    expect(await importCountsFile(join(dir, "run"), writeJsonl(dir, "c.jsonl", [row, row]))).toMatchObject({ inserted: 1 });
+  });
+
+  it("rejects a count that contradicts the store, naming the line", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    await importCountsFile(run, writeJsonl(dir, "a.jsonl", [{ question: "a", model: "m", n: 2, correct: 1 }]));
+    await expect(
+      importCountsFile(run, writeJsonl(dir, "b.jsonl", [{ question: "new", model: "m", n: 2, correct: 0 }, { question: "a", model: "m", n: 2, correct: 2 }])),
+    ).rejects.toThrow(/b\.jsonl:2: count \(model m, question a\) is already in the store with different values/);
+    // all or nothing: the valid first line did not land either
+    expect((await results(run)).map((r) => r.question_id)).toEqual(["a"]);
+  });
+
+  it("names a missing file", async () => {
+    const dir = tmp();
+    await expect(importCountsFile(join(dir, "run"), join(dir, "nope.jsonl"))).rejects.toThrow(/nope\.jsonl: no such file/);
+  });
+});
+
+describe("import samples", () => {
+  const qwenLines = [
+    { idx: 0, question: "What is 1+1?", gt: "2", level: "Level 1", type: "Algebra", code: ["so \\boxed{2}", "\\boxed{3}", "\\boxed{2}"], pred: ["2", "3", "2"], score: [true, false, true] },
+    { idx: 1, question: "What is 0*5?", gt: "0", level: "Level 2", code: ["\\boxed{5}", "no idea"], pred: ["5", null], score: [false, false] },
+  ];
+
+  it("reads the Qwen evaluation schema: one line per question, verdicts from score[]", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    const r = await importSamplesFile(run, writeJsonl(dir, "qwen.jsonl", qwenLines), { model: "qwen" });
+    expect(r).toMatchObject({ format: "qwen", lines: 5, inserted: 5, questions: 2 });
+    expect(await results(run)).toEqual([
+      { model: "qwen", question_id: "0", n: 3, correct: 2 },
+      { model: "qwen", question_id: "1", n: 2, correct: 0 },
+    ]);
+    const questions = await withStore(run, {}, (s) => getQuestions(s));
+    expect(questions[0]).toEqual({ id: "0", prompt: "What is 1+1?", answer: "2", meta: { level: "Level 1", subject: "Algebra" } });
+    expect(await withStore(run, {}, (s) => modelContents(s))).toEqual([{ model: "qwen", samples: 5, ungraded: 0, answers: 4, texts: 5, counted_questions: 0 }]);
+  });
+
+  it("requires a model name for the Qwen schema and checks list lengths", async () => {
+    const dir = tmp();
+    await expect(importSamplesFile(join(dir, "run"), writeJsonl(dir, "q.jsonl", qwenLines))).rejects.toThrow(/pass --model/);
+    const broken = [{ ...qwenLines[0], score: [true] }];
+    await expect(importSamplesFile(join(dir, "run"), writeJsonl(dir, "q.jsonl", broken), { model: "m" })).rejects.toThrow(/q\.jsonl:1: score has 1 entries but code has 3/);
+  });
+
+  it("reads generic lines, numbering samples per question in file order", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    const file = writeJsonl(dir, "g.jsonl", [
+      { model: "m", question: "a", response: "x", correct: true, answer: "1" },
+      { model: "m", question: "a", response: "y", correct: 0 },
+      { model: "m", question: "b", response: "z", correct: null },
+    ]);
+    expect(await importSamplesFile(run, file)).toMatchObject({ format: "generic", inserted: 3 });
+    expect(await importSamplesFile(run, file)).toMatchObject({ inserted: 0, unchanged: 3 });
+    // question b has no graded sample yet, so it has no result
+    expect(await results(run)).toEqual([{ model: "m", question_id: "a", n: 2, correct: 1 }]);
+    const contents = await withStore(run, {}, (s) => modelContents(s));
+    expect(contents[0]).toMatchObject({ samples: 3, ungraded: 1 });
+  });
+
+  it("rejects a sample that repeats a key with a different verdict", async () => {
+    const dir = tmp();
+    const file = writeJsonl(dir, "g.jsonl", [
+      { model: "m", question: "a", sample_index: 0, response: "x", correct: true },
+      { model: "m", question: "a", sample_index: 0, response: "x", correct: false },
+    ]);
+    await expect(importSamplesFile(join(dir, "run"), file)).rejects.toThrow(/g\.jsonl:2: sample \(model m, question a, index 0\) repeats line 1/);
+  });
+
+  it("rejects a gold answer that contradicts the store", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    await importSamplesFile(run, writeJsonl(dir, "a.jsonl", [{ model: "m", question: "a", response: "x", answer: "1" }]));
+    await expect(importSamplesFile(run, writeJsonl(dir, "b.jsonl", [{ model: "n", question: "a", response: "x", answer: "2" }]))).rejects.toThrow(
+      /b\.jsonl:1: question a has answer "2" but the store has "1"/,
+    );
+  });
+});
+
+describe("writeSamples", () => {
+  it("is idempotent per (model, question, index): the first write wins", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    await withStore(run, { create: true }, async (store) => {
+      const s = { model: "m", question_id: "q", text: "t", correct: true };
+      expect(await writeSamples(store, [{ ...s, sample_index: 0 }, { ...s, sample_index: 1 }])).toMatchObject({ inserted: 2 });
+      expect(await writeSamples(store, [{ ...s, sample_index: 1, correct: false }, { ...s, sample_index: 2 }])).toMatchObject({ inserted: 1, unchanged: 1 });
+      expect(await questionResults(store)).toEqual([{ model: "m", question_id: "q", n: 3, correct: 3 }]);
+    });
+  });
+});
