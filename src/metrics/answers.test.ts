@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerEntropy, groupAnswers, majAtK, majorityCorrect } from "./answers.js";
+import { answerEntropy, groupAnswers, majAtK, majAtKs, majorityCorrect } from "./answers.js";
 import { keywordCounter, STUDY_KEYWORDS } from "./text-stats.js";
 
 describe("answer groups and majority vote", () => {
@@ -60,5 +60,28 @@ describe("reflection keywords", () => {
     expect(byName("Let’s reconsider. Correction: we double-check to verify.")).toEqual({
       "let's reconsider": 1, "correction:": 1, "double-check": 1, verify: 1,
     });
+  });
+});
+
+describe("maj@k for several k at once", () => {
+  it("agrees with exhaustive enumeration of subsets on a small question", () => {
+    // answers: a a a b b c (a correct). Enumerate every k-subset and average the tie-split vote.
+    const answers = ["a", "a", "a", "b", "b", "c"];
+    const g = groupAnswers(answers, answers.map((x) => x === "a"));
+    const exact = (k: number) => {
+      let total = 0;
+      let count = 0;
+      for (let mask = 0; mask < 1 << answers.length; mask++) {
+        const idx = [...Array(answers.length).keys()].filter((i) => mask & (1 << i));
+        if (idx.length !== k) continue;
+        total += majorityCorrect(g, idx);
+        count++;
+      }
+      return total / count;
+    };
+    const estimates = majAtKs(g, [1, 2, 3, 4, 6], { draws: 40000, seed: 9 });
+    expect(estimates[0]).toBeCloseTo(exact(1), 12); // exact path
+    expect(estimates[4]).toBe(1); // all samples: exact vote
+    for (const [i, k] of [[1, 2], [2, 3], [3, 4]] as const) expect(estimates[i]).toBeCloseTo(exact(k), 2);
   });
 });

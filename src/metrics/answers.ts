@@ -57,19 +57,18 @@ export function groupAnswers(
  * ties are split evenly (the expected outcome of breaking the tie at random). No answers at all scores 0.
  */
 export function majorityCorrect(groups: AnswerGroups, indices?: ArrayLike<number>): number {
-  const votes = new Map<number, number>();
+  const votes = new Int32Array(groups.size.length);
   const n = indices ? indices.length : groups.group.length;
+  let best = 0;
   for (let j = 0; j < n; j++) {
     const g = groups.group[indices ? indices[j]! : j]!;
-    if (g >= 0) votes.set(g, (votes.get(g) ?? 0) + 1);
+    if (g >= 0 && ++votes[g]! > best) best = votes[g]!;
   }
-  let best = 0;
-  for (const v of votes.values()) best = Math.max(best, v);
   if (best === 0) return 0;
   let tied = 0;
   let tiedCorrect = 0;
-  for (const [g, v] of votes) {
-    if (v !== best) continue;
+  for (let g = 0; g < votes.length; g++) {
+    if (votes[g] !== best) continue;
     tied++;
     if (groups.correct[g]) tiedCorrect++;
   }
@@ -77,29 +76,65 @@ export function majorityCorrect(groups: AnswerGroups, indices?: ArrayLike<number
 }
 
 /**
- * maj@k for one question. With k equal to the number of samples this is the vote over all of them; for
- * smaller k it is the mean over `draws` seeded random subsets of size k (a Monte-Carlo estimate of the
- * expectation over subsets).
+ * maj@k for one question. With k equal to the number of samples this is the vote over all of them, and at
+ * k = 1 it is computed exactly; otherwise it is the mean over `draws` seeded random subsets of size k
+ * (a Monte-Carlo estimate of the expectation over subsets).
  */
 export function majAtK(groups: AnswerGroups, k: number, options: { draws?: number; seed?: number } = {}): number {
+  return majAtKs(groups, [k], options)[0]!;
+}
+
+/**
+ * maj@k for several k at once. Each draw is one random permutation, and its first k entries are a uniform
+ * random subset of size k for every k together; votes grow one sample at a time, so the leader and its ties
+ * are tracked incrementally (counts only increase) and each draw costs O(max k).
+ */
+export function majAtKs(groups: AnswerGroups, ks: readonly number[], options: { draws?: number; seed?: number } = {}): number[] {
   const n = groups.group.length;
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`maj@k needs 1 <= k <= n (k=${k}, n=${n})`);
-  if (k === n) return majorityCorrect(groups);
+  for (const k of ks) if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`maj@k needs 1 <= k <= n (k=${k}, n=${n})`);
+  const result = ks.map((k) => (k === n ? majorityCorrect(groups) : k === 1 ? exactMajAt1(groups) : Number.NaN));
+  const sampled = ks.map((k, i) => (Number.isNaN(result[i]!) ? k : 0));
+  const kMax = Math.max(0, ...sampled);
+  if (kMax === 0) return result;
   const { draws = 32, seed = 0 } = options;
   const rng = seededRng(seed);
   const pool = Int32Array.from({ length: n }, (_, i) => i);
-  let total = 0;
+  const votes = new Int32Array(groups.size.length);
+  const atK = new Float64Array(kMax + 1); // summed outcome of the vote over the first k samples
   for (let d = 0; d < draws; d++) {
-    // Partial Fisher-Yates: the first k entries become a uniform random subset.
-    for (let i = 0; i < k; i++) {
+    votes.fill(0);
+    let best = 0;
+    let tied = 0;
+    let tiedCorrect = 0;
+    for (let i = 0; i < kMax; i++) {
       const j = i + randomInt(rng, n - i);
       const t = pool[i]!;
       pool[i] = pool[j]!;
       pool[j] = t;
+      const g = groups.group[pool[i]!]!;
+      if (g >= 0) {
+        const v = ++votes[g]!;
+        const right = groups.correct[g] ? 1 : 0;
+        if (v > best) {
+          best = v;
+          tied = 1;
+          tiedCorrect = right;
+        } else if (v === best) {
+          tied++;
+          tiedCorrect += right;
+        }
+      }
+      if (best > 0) atK[i + 1]! += tiedCorrect / tied;
     }
-    total += majorityCorrect(groups, pool.subarray(0, k));
   }
-  return total / draws;
+  return result.map((r, i) => (Number.isNaN(r) ? atK[ks[i]!]! / draws : r));
+}
+
+/** maj@1: one sample decides alone, so it is the share of samples whose answer class is correct. */
+function exactMajAt1(groups: AnswerGroups): number {
+  let right = 0;
+  groups.size.forEach((size, g) => groups.correct[g] && (right += size));
+  return right / groups.group.length;
 }
 
 /**

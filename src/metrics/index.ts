@@ -5,7 +5,7 @@ export type { Bin, BinScheme } from "./bins.js";
 export { bootstrapMeanCI, bootstrapMeanCIs, quantileSorted, mean } from "./bootstrap.js";
 export { pairedDifference } from "./paired-test.js";
 export type { PairedResult, PairedOptions } from "./paired-test.js";
-export { groupAnswers, majorityCorrect, majAtK, answerEntropy, sameString } from "./answers.js";
+export { groupAnswers, majorityCorrect, majAtK, majAtKs, answerEntropy, sameString } from "./answers.js";
 export type { AnswerEquivalence, AnswerGroups } from "./answers.js";
 export { STUDY_KEYWORDS, keywordCounter } from "./text-stats.js";
 export { summarizeModel, binTable, powersOfTwoUpTo, perQuestionAccuracy, perQuestionPassAtK } from "./summary.js";

@@ -1,4 +1,4 @@
-import { answerEntropy, groupAnswers, majAtK, sameString, type AnswerEquivalence } from "./answers.js";
+import { answerEntropy, groupAnswers, majAtKs, sameString, type AnswerEquivalence } from "./answers.js";
 import type { Bin } from "./bins.js";
 import { keywordCounter, STUDY_KEYWORDS, Tally } from "./text-stats.js";
 
@@ -39,7 +39,8 @@ export class AnswerStatsAccumulator {
   add(question: QuestionSamples): void {
     const groups = groupAnswers(question.answers, question.verdicts, this.equivalent);
     const n = question.answers.length;
-    for (const k of this.ks) if (k <= n) this.maj.get(k)!.add(majAtK(groups, k, { seed: this.seed }));
+    const ks = this.ks.filter((k) => k <= n);
+    majAtKs(groups, ks, { seed: this.seed }).forEach((m, i) => this.maj.get(ks[i]!)!.add(m));
     const h = answerEntropy(groups);
     this.entropy.add(h);
     const b = this.binOf(question.question_id);
@@ -87,7 +88,8 @@ export class TextStatsAccumulator {
   private readonly tokens = split(() => new Tally());
   private readonly kwTotal = split(() => new Tally());
   private readonly kwAny = split(() => new Tally());
-  private readonly perKeyword: Array<{ correct: Tally; incorrect: Tally }>;
+  /** per keyword, summed occurrences over correct / incorrect responses (divided by the response counts at the end) */
+  private readonly keywordSums: { correct: Float64Array; incorrect: Float64Array };
   private readonly binChars: Array<{ correct: Tally; incorrect: Tally }>;
   private readonly binKw: Array<{ correct: Tally; incorrect: Tally }>;
 
@@ -97,7 +99,7 @@ export class TextStatsAccumulator {
   ) {
     this.count = keywordCounter(keywords);
     const pair = () => ({ correct: new Tally(), incorrect: new Tally() });
-    this.perKeyword = keywords.map(pair);
+    this.keywordSums = { correct: new Float64Array(keywords.length), incorrect: new Float64Array(keywords.length) };
     this.binChars = coarse.map(pair);
     this.binKw = coarse.map(pair);
   }
@@ -106,10 +108,11 @@ export class TextStatsAccumulator {
   add(text: string, correct: boolean, coarseBin: number, nTokens?: number | null): void {
     const side = correct ? "correct" : "incorrect";
     const counts = this.count(text);
+    const sums = this.keywordSums[side];
     let total = 0;
     for (let i = 0; i < counts.length; i++) {
       total += counts[i]!;
-      this.perKeyword[i]![side].add(counts[i]!);
+      sums[i]! += counts[i]!;
     }
     for (const s of ["all", side] as const) {
       this.chars[s].add(text.length);
@@ -139,7 +142,8 @@ export class TextStatsAccumulator {
     };
     if (this.tokens.all.n > 0) length.tokens = means(this.tokens);
     const by_keyword: KeywordStats["by_keyword"] = {};
-    this.keywords.forEach((k, i) => (by_keyword[k] = { correct: this.perKeyword[i]!.correct.mean, incorrect: this.perKeyword[i]!.incorrect.mean }));
+    const perResponse = (side: "correct" | "incorrect", i: number) => (this.chars[side].n === 0 ? null : this.keywordSums[side][i]! / this.chars[side].n);
+    this.keywords.forEach((k, i) => (by_keyword[k] = { correct: perResponse("correct", i), incorrect: perResponse("incorrect", i) }));
     return {
       length,
       keywords: {

@@ -9,7 +9,10 @@ export const STUDY_KEYWORDS: readonly string[] = [
   "we could also",
 ];
 
-/** Compiles a keyword list into one matcher that counts occurrences of each keyword in a text, in one pass. */
+/**
+ * Compiles a keyword list into one matcher that counts occurrences of each keyword in a text, in one pass.
+ * The returned counts array is reused by the next call: copy it to keep it.
+ */
 export function keywordCounter(keywords: readonly string[] = STUDY_KEYWORDS): (text: string) => Int32Array {
   const lowered = keywords.map((k) => k.toLowerCase());
   // Longest first, so "let me think" is not shadowed by a shorter keyword sharing its start.
@@ -21,8 +24,9 @@ export function keywordCounter(keywords: readonly string[] = STUDY_KEYWORDS): (t
     return `(${escape(k)}${tail})`;
   });
   const pattern = new RegExp(`(?<![a-z0-9])(?:${alternatives.join("|")})`, "gi");
+  const counts = new Int32Array(keywords.length);
   return (text: string) => {
-    const counts = new Int32Array(keywords.length);
+    counts.fill(0);
     pattern.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = pattern.exec(text)) !== null) {

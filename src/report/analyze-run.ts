@@ -113,13 +113,14 @@ async function sampleStatistics(
   const coarseOf = new Map(binning.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
   const answers = contents.answers > 0 ? new AnswerStatsAccumulator(powersOfTwoUpTo(options.minN), scheme.bins, (q) => binOf.get(q) ?? -1, options.equivalent, options.seed) : null;
   const texts = contents.texts > 0 ? new TextStatsAccumulator(coarse.bins, options.keywords) : null;
-  for await (const { question_id, rows } of samplesByQuestion(store, model, { withText: texts !== null })) {
-    const graded = rows.filter((r) => r.correct !== null);
+  for await (const q of samplesByQuestion(store, model, { withText: texts !== null })) {
+    const graded: number[] = [];
+    for (let i = 0; i < q.correct.length; i++) if (q.correct[i] !== null) graded.push(i);
     if (graded.length === 0) continue;
-    answers?.add({ question_id, answers: graded.map((r) => r.extracted), verdicts: graded.map((r) => r.correct) });
+    answers?.add({ question_id: q.question_id, answers: graded.map((i) => q.extracted[i]!), verdicts: graded.map((i) => q.correct[i]!) });
     if (texts) {
-      const bin = coarseOf.get(question_id) ?? -1;
-      for (const r of graded) if (r.text !== null) texts.add(r.text, r.correct!, bin, r.n_tokens);
+      const bin = coarseOf.get(q.question_id) ?? -1;
+      for (const i of graded) if (q.text[i] !== null) texts.add(q.text[i]!, q.correct[i]!, bin, q.n_tokens[i]);
     }
   }
   const out: Partial<ModelAnalysis> = {};

@@ -10,4 +10,4 @@ export type { ImportSamplesOptions, SampleFileFormat } from "./import-samples.js
 export { exportSamples } from "./export.js";
 export type { SampleExportFormat } from "./export.js";
 export { questionResults, modelContents, samplesByQuestion } from "./queries.js";
-export type { StoredResult, ModelContents, StoredSampleRow } from "./queries.js";
+export type { StoredResult, ModelContents, QuestionSampleColumns } from "./queries.js";

@@ -31,43 +31,45 @@ export async function modelContents(store: SampleStore): Promise<ModelContents[]
   );
 }
 
-export type StoredSampleRow = {
+/** One question's samples of one model, as parallel columns in sample order. */
+export type QuestionSampleColumns = {
   question_id: string;
-  sample_index: number;
-  extracted: string | null;
-  correct: boolean | null;
-  text: string | null;
-  n_tokens: number | null;
+  extracted: (string | null)[];
+  correct: (boolean | null)[];
+  /** empty strings when texts were not requested */
+  text: (string | null)[];
+  n_tokens: (number | null)[];
 };
 
 /**
- * Streams one model's samples ordered by question and index, one question at a time, so analyses of millions of
- * samples never hold them all in memory. `withText` leaves texts out when they are not needed.
+ * Streams one model's samples one question at a time, in question order, so analyses of millions of samples
+ * never hold them all in memory. `withText` leaves texts out when they are not needed.
  */
 export async function* samplesByQuestion(
   store: SampleStore,
   model: string,
   options: { withText?: boolean } = {},
-): AsyncGenerator<{ question_id: string; rows: StoredSampleRow[] }> {
+): AsyncGenerator<QuestionSampleColumns> {
   const textCol = options.withText ? "text" : "NULL::VARCHAR AS text";
   const result = await store.db.stream(
-    `SELECT question_id, sample_index, extracted, correct, ${textCol}, n_tokens FROM samples WHERE model = ? ORDER BY question_id, sample_index`,
+    `SELECT question_id, extracted, correct, ${textCol}, n_tokens FROM samples WHERE model = ? ORDER BY question_id, sample_index`,
     [model],
   );
-  let current: string | null = null;
-  let rows: StoredSampleRow[] = [];
+  let current: QuestionSampleColumns | null = null;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    const [qid, idx, extracted, correct, text, tokens] = chunk.getColumns() as [string[], number[], (string | null)[], (boolean | null)[], (string | null)[], (number | null)[]];
+    const [qid, extracted, correct, text, tokens] = chunk.getColumns() as [string[], (string | null)[], (boolean | null)[], (string | null)[], (number | null)[]];
     for (let i = 0; i < chunk.rowCount; i++) {
-      if (qid[i] !== current) {
-        if (current !== null) yield { question_id: current, rows };
-        current = qid[i]!;
-        rows = [];
+      if (current === null || qid[i] !== current.question_id) {
+        if (current !== null) yield current;
+        current = { question_id: qid[i]!, extracted: [], correct: [], text: [], n_tokens: [] };
       }
-      rows.push({ question_id: qid[i]!, sample_index: idx[i]!, extracted: extracted[i]!, correct: correct[i]!, text: text[i]!, n_tokens: tokens[i]! });
+      current.extracted.push(extracted[i]!);
+      current.correct.push(correct[i]!);
+      current.text.push(text[i]!);
+      current.n_tokens.push(tokens[i]!);
     }
   }
-  if (current !== null) yield { question_id: current, rows };
+  if (current !== null) yield current;
 }
