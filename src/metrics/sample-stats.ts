@@ -63,7 +63,7 @@ type Split<T> = { all: T; correct: T; incorrect: T };
 export type LengthStats = {
   /** mean response length in characters, over all responses and split by correctness */
   chars: Split<number | null>;
-  /** mean length in tokens, when the store knows token counts */
+  /** mean length in tokens, when token counts are known */
   tokens?: Split<number | null>;
   /** per coarse base bin, split by correctness: number of responses and their mean length in characters */
   by_bin: Array<{ label: string; correct: { responses: number; mean_chars: number | null }; incorrect: { responses: number; mean_chars: number | null } }>;
@@ -81,82 +81,99 @@ export type KeywordStats = {
   by_bin: Array<{ label: string; correct: number | null; incorrect: number | null }>;
 };
 
-/** Accumulates response length and reflection-keyword statistics over graded responses, one at a time. */
-export class TextStatsAccumulator {
-  private readonly count: (text: string) => Int32Array;
-  private readonly chars = split(() => new Tally());
-  private readonly tokens = split(() => new Tally());
-  private readonly kwTotal = split(() => new Tally());
-  private readonly kwAny = split(() => new Tally());
-  /** per keyword, summed occurrences over correct / incorrect responses (divided by the response counts at the end) */
-  private readonly keywordSums: { correct: Float64Array; incorrect: Float64Array };
-  private readonly binChars: Array<{ correct: Tally; incorrect: Tally }>;
-  private readonly binKw: Array<{ correct: Tally; incorrect: Tally }>;
+/** Sums over the graded responses of one (correctness, coarse bin) cell; bin -1: question not in the base. */
+export type TextAggregate = {
+  correct: boolean;
+  bin: number;
+  responses: number;
+  chars: number;
+  /** summed token counts, over the `token_responses` responses that have one */
+  tokens: number;
+  token_responses: number;
+  keyword_total: number;
+  with_keyword: number;
+};
+/** Occurrences of one keyword (as matched) in responses of one correctness. */
+export type KeywordAggregate = { correct: boolean; keyword: string; count: number };
 
-  constructor(
-    private readonly coarse: readonly Bin[],
-    private readonly keywords: readonly string[] = STUDY_KEYWORDS,
-  ) {
-    this.count = keywordCounter(keywords);
-    const pair = () => ({ correct: new Tally(), incorrect: new Tally() });
-    this.keywordSums = { correct: new Float64Array(keywords.length), incorrect: new Float64Array(keywords.length) };
-    this.binChars = coarse.map(pair);
-    this.binKw = coarse.map(pair);
-  }
+export type TextItem = { text: string; correct: boolean; bin: number; n_tokens?: number | null };
 
-  /** `coarseBin` is the response's question's coarse base bin, -1 when the base has no result for it. */
-  add(text: string, correct: boolean, coarseBin: number, nTokens?: number | null): void {
-    const side = correct ? "correct" : "incorrect";
-    const counts = this.count(text);
-    const sums = this.keywordSums[side];
-    let total = 0;
-    for (let i = 0; i < counts.length; i++) {
-      total += counts[i]!;
-      sums[i]! += counts[i]!;
+/** The aggregates of `textStats` computed in memory (the store computes the same ones in SQL). */
+export function aggregateTexts(items: Iterable<TextItem>, keywords: readonly string[] = STUDY_KEYWORDS): { cells: TextAggregate[]; keywords: KeywordAggregate[] } {
+  const count = keywordCounter(keywords);
+  const cells = new Map<string, TextAggregate>();
+  const perKeyword = new Map<string, KeywordAggregate>();
+  for (const item of items) {
+    const key = `${item.correct}|${item.bin}`;
+    let cell = cells.get(key);
+    if (!cell) cells.set(key, (cell = { correct: item.correct, bin: item.bin, responses: 0, chars: 0, tokens: 0, token_responses: 0, keyword_total: 0, with_keyword: 0 }));
+    const counts = count(item.text);
+    const total = counts.reduce((a, b) => a + b, 0);
+    cell.responses++;
+    cell.chars += item.text.length;
+    if (item.n_tokens !== undefined && item.n_tokens !== null) {
+      cell.tokens += item.n_tokens;
+      cell.token_responses++;
     }
-    for (const s of ["all", side] as const) {
-      this.chars[s].add(text.length);
-      if (nTokens !== undefined && nTokens !== null) this.tokens[s].add(nTokens);
-      this.kwTotal[s].add(total);
-      this.kwAny[s].add(total > 0 ? 1 : 0);
-    }
-    if (coarseBin >= 0) {
-      this.binChars[coarseBin]![side].add(text.length);
-      this.binKw[coarseBin]![side].add(total);
-    }
+    cell.keyword_total += total;
+    if (total > 0) cell.with_keyword++;
+    counts.forEach((c, i) => {
+      if (c === 0) return;
+      const k = `${item.correct}|${keywords[i]!.toLowerCase()}`;
+      const agg = perKeyword.get(k) ?? { correct: item.correct, keyword: keywords[i]!.toLowerCase(), count: 0 };
+      agg.count += c;
+      perKeyword.set(k, agg);
+    });
   }
-
-  get responses(): number {
-    return this.chars.all.n;
-  }
-
-  result(): { length: LengthStats; keywords: KeywordStats } {
-    const means = (s: Split<Tally>) => ({ all: s.all.mean, correct: s.correct.mean, incorrect: s.incorrect.mean });
-    const length: LengthStats = {
-      chars: means(this.chars),
-      by_bin: this.coarse.map((bin, b) => ({
-        label: bin.label,
-        correct: { responses: this.binChars[b]!.correct.n, mean_chars: this.binChars[b]!.correct.mean },
-        incorrect: { responses: this.binChars[b]!.incorrect.n, mean_chars: this.binChars[b]!.incorrect.mean },
-      })),
-    };
-    if (this.tokens.all.n > 0) length.tokens = means(this.tokens);
-    const by_keyword: KeywordStats["by_keyword"] = {};
-    const perResponse = (side: "correct" | "incorrect", i: number) => (this.chars[side].n === 0 ? null : this.keywordSums[side][i]! / this.chars[side].n);
-    this.keywords.forEach((k, i) => (by_keyword[k] = { correct: perResponse("correct", i), incorrect: perResponse("incorrect", i) }));
-    return {
-      length,
-      keywords: {
-        keywords: [...this.keywords],
-        per_response: means(this.kwTotal),
-        responses_with_any: means(this.kwAny),
-        by_keyword,
-        by_bin: this.coarse.map((bin, b) => ({ label: bin.label, correct: this.binKw[b]!.correct.mean, incorrect: this.binKw[b]!.incorrect.mean })),
-      },
-    };
-  }
+  return { cells: [...cells.values()], keywords: [...perKeyword.values()] };
 }
 
-function split<T>(make: () => T): Split<T> {
-  return { all: make(), correct: make(), incorrect: make() };
+/** Length and reflection-keyword statistics from per-cell sums. */
+export function textStats(
+  cells: readonly TextAggregate[],
+  keywordCounts: readonly KeywordAggregate[],
+  coarse: readonly Bin[],
+  keywords: readonly string[] = STUDY_KEYWORDS,
+): { length: LengthStats; keywords: KeywordStats } {
+  const sum = (pick: (c: TextAggregate) => number, filter: (c: TextAggregate) => boolean) => cells.filter(filter).reduce((s, c) => s + pick(c), 0);
+  const sides = { all: () => true, correct: (c: TextAggregate) => c.correct, incorrect: (c: TextAggregate) => !c.correct } as const;
+  const ratio = (num: number, den: number) => (den === 0 ? null : num / den);
+  const split = (num: (c: TextAggregate) => number, den: (c: TextAggregate) => number): Split<number | null> => ({
+    all: ratio(sum(num, sides.all), sum(den, sides.all)),
+    correct: ratio(sum(num, sides.correct), sum(den, sides.correct)),
+    incorrect: ratio(sum(num, sides.incorrect), sum(den, sides.incorrect)),
+  });
+  const responses = (c: TextAggregate) => c.responses;
+  const cell = (b: number, correct: boolean) => cells.filter((c) => c.bin === b && c.correct === correct);
+  const length: LengthStats = {
+    chars: split((c) => c.chars, responses),
+    by_bin: coarse.map((bin, b) => {
+      const side = (correct: boolean) => {
+        const n = cell(b, correct).reduce((s, c) => s + c.responses, 0);
+        return { responses: n, mean_chars: ratio(cell(b, correct).reduce((s, c) => s + c.chars, 0), n) };
+      };
+      return { label: bin.label, correct: side(true), incorrect: side(false) };
+    }),
+  };
+  if (sum((c) => c.token_responses, sides.all) > 0) length.tokens = split((c) => c.tokens, (c) => c.token_responses);
+  const totalResponses = { correct: sum(responses, sides.correct), incorrect: sum(responses, sides.incorrect) };
+  const by_keyword: KeywordStats["by_keyword"] = {};
+  for (const k of keywords) {
+    const occurrences = (correct: boolean) => keywordCounts.filter((a) => a.correct === correct && a.keyword === k.toLowerCase()).reduce((s, a) => s + a.count, 0);
+    by_keyword[k] = { correct: ratio(occurrences(true), totalResponses.correct), incorrect: ratio(occurrences(false), totalResponses.incorrect) };
+  }
+  const binKeywords = (b: number, correct: boolean) => {
+    const cs = cell(b, correct);
+    return ratio(cs.reduce((s, c) => s + c.keyword_total, 0), cs.reduce((s, c) => s + c.responses, 0));
+  };
+  return {
+    length,
+    keywords: {
+      keywords: [...keywords],
+      per_response: split((c) => c.keyword_total, responses),
+      responses_with_any: split((c) => c.with_keyword, responses),
+      by_keyword,
+      by_bin: coarse.map((bin, b) => ({ label: bin.label, correct: binKeywords(b, true), incorrect: binKeywords(b, false) })),
+    },
+  };
 }

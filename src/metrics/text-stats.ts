@@ -1,4 +1,4 @@
-/** Response length and reflection-keyword statistics (the study's experiment 4). */
+/** Reflection-keyword matching (the study's experiment 4). */
 
 /** The study's reflection keywords (PAPER.md), matched case-insensitively as whole words or phrases. */
 export const STUDY_KEYWORDS: readonly string[] = [
@@ -10,32 +10,35 @@ export const STUDY_KEYWORDS: readonly string[] = [
 ];
 
 /**
- * Compiles a keyword list into one matcher that counts occurrences of each keyword in a text, in one pass.
- * The returned counts array is reused by the next call: copy it to keep it.
+ * One regular expression that finds every keyword occurrence in lowercased text: whole words and phrases
+ * (a word boundary on each side that is a word character), longest alternatives first so "let me think" is
+ * not shadowed, either apostrophe. The source is valid in both JavaScript and RE2 (DuckDB), so the store
+ * counts keywords in SQL with exactly the semantics the tests check here.
  */
-export function keywordCounter(keywords: readonly string[] = STUDY_KEYWORDS): (text: string) => Int32Array {
-  const lowered = keywords.map((k) => k.toLowerCase());
-  // Longest first, so "let me think" is not shadowed by a shorter keyword sharing its start.
-  const order = lowered.map((_, i) => i).sort((a, b) => lowered[b]!.length - lowered[a]!.length);
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/'/g, "['’]");
-  const alternatives = order.map((i) => {
-    const k = lowered[i]!;
-    const tail = /[a-z0-9]$/.test(k) ? "(?![a-z0-9])" : "";
-    return `(${escape(k)}${tail})`;
+export function keywordPattern(keywords: readonly string[] = STUDY_KEYWORDS): string {
+  const lowered = [...new Set(keywords.map((k) => k.toLowerCase()))].sort((a, b) => b.length - a.length);
+  const alternatives = lowered.map((k) => {
+    const body = k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/'/g, "['’]");
+    return `${/^\w/.test(k) ? "\\b" : ""}${body}${/\w$/.test(k) ? "\\b" : ""}`;
   });
-  const pattern = new RegExp(`(?<![a-z0-9])(?:${alternatives.join("|")})`, "gi");
-  const counts = new Int32Array(keywords.length);
+  return `(?:${alternatives.join("|")})`;
+}
+
+/** Maps a matched occurrence back to its keyword's index in `keywords` (-1 if none). */
+export function keywordIndex(keywords: readonly string[] = STUDY_KEYWORDS): (match: string) => number {
+  const index = new Map(keywords.map((k, i) => [k.toLowerCase(), i]));
+  return (match) => index.get(match.replace(/’/g, "'")) ?? -1;
+}
+
+/** Counts keyword occurrences in one text: the in-memory twin of the store's SQL count. */
+export function keywordCounter(keywords: readonly string[] = STUDY_KEYWORDS): (text: string) => Int32Array {
+  const pattern = new RegExp(keywordPattern(keywords), "g");
+  const indexOf = keywordIndex(keywords);
   return (text: string) => {
-    counts.fill(0);
-    pattern.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = pattern.exec(text)) !== null) {
-      for (let a = 1; a < m.length; a++) {
-        if (m[a] !== undefined) {
-          counts[order[a - 1]!]!++;
-          break;
-        }
-      }
+    const counts = new Int32Array(keywords.length);
+    for (const m of text.toLowerCase().matchAll(pattern)) {
+      const i = indexOf(m[0]);
+      if (i >= 0) counts[i]!++;
     }
     return counts;
   };

@@ -1,12 +1,13 @@
 import { RlvdError } from "../core/errors.js";
 import {
-  AnswerStatsAccumulator, TextStatsAccumulator, binIndex, binsFromUpperEdges, coarseBins, compareModels, powersOfTwoUpTo,
+  AnswerStatsAccumulator, binIndex, keywordPattern, textStats, binsFromUpperEdges, coarseBins, compareModels, powersOfTwoUpTo,
   sameString, studyBins, summarizeModel,
   type AnswerEquivalence, type AnswerStats, type BinScheme, type Comparison, type KeywordStats, type LengthStats, type ModelSummary,
   type QuestionResult,
 } from "../metrics/index.js";
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
-import { modelContents, questionResults, samplesByQuestion, type ModelContents } from "../store/queries.js";
+import { answersByQuestion, modelContents, questionResults, type ModelContents } from "../store/queries.js";
+import { textAggregates } from "../store/text-aggregates.js";
 import { withStore, type SampleStore } from "../store/store.js";
 
 export type AnalyzeOptions = {
@@ -99,7 +100,7 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
   return { base: baseName, models, comparisons, warnings };
 }
 
-/** maj@k, answer entropy, length and keywords for one model, streamed from the store one question at a time. */
+/** maj@k, answer entropy (streamed one question at a time), length and keywords (summed in SQL) for one model. */
 async function sampleStatistics(
   store: SampleStore,
   model: string,
@@ -108,23 +109,18 @@ async function sampleStatistics(
   scheme: BinScheme,
   options: { equivalent: AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number },
 ): Promise<Partial<ModelAnalysis>> {
-  const binOf = new Map(binning.map((r) => [r.question_id, binIndex(scheme, r.correct, r.n)]));
-  const coarse = coarseBins(scheme.n);
-  const coarseOf = new Map(binning.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
-  const answers = contents.answers > 0 ? new AnswerStatsAccumulator(powersOfTwoUpTo(options.minN), scheme.bins, (q) => binOf.get(q) ?? -1, options.equivalent, options.seed) : null;
-  const texts = contents.texts > 0 ? new TextStatsAccumulator(coarse.bins, options.keywords) : null;
-  for await (const q of samplesByQuestion(store, model, { withText: texts !== null })) {
-    const graded: number[] = [];
-    for (let i = 0; i < q.correct.length; i++) if (q.correct[i] !== null) graded.push(i);
-    if (graded.length === 0) continue;
-    answers?.add({ question_id: q.question_id, answers: graded.map((i) => q.extracted[i]!), verdicts: graded.map((i) => q.correct[i]!) });
-    if (texts) {
-      const bin = coarseOf.get(q.question_id) ?? -1;
-      for (const i of graded) if (q.text[i] !== null) texts.add(q.text[i]!, q.correct[i]!, bin, q.n_tokens[i]);
-    }
-  }
   const out: Partial<ModelAnalysis> = {};
-  if (answers) Object.assign(out, answers.result());
-  if (texts && texts.responses > 0) Object.assign(out, texts.result());
+  if (contents.answers > 0) {
+    const binOf = new Map(binning.map((r) => [r.question_id, binIndex(scheme, r.correct, r.n)]));
+    const answers = new AnswerStatsAccumulator(powersOfTwoUpTo(options.minN), scheme.bins, (q) => binOf.get(q) ?? -1, options.equivalent, options.seed);
+    for await (const q of answersByQuestion(store, model)) answers.add({ question_id: q.question_id, answers: q.extracted, verdicts: q.correct });
+    Object.assign(out, answers.result());
+  }
+  if (contents.texts > 0) {
+    const coarse = coarseBins(scheme.n);
+    const coarseOf = new Map(binning.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
+    const sums = await textAggregates(store, model, coarseOf, keywordPattern(options.keywords));
+    if (sums.cells.length > 0) Object.assign(out, textStats(sums.cells, sums.keywords, coarse.bins, options.keywords));
+  }
   return out;
 }

@@ -9,5 +9,6 @@ export { importSamplesFile } from "./import-samples.js";
 export type { ImportSamplesOptions, SampleFileFormat } from "./import-samples.js";
 export { exportSamples } from "./export.js";
 export type { SampleExportFormat } from "./export.js";
-export { questionResults, modelContents, samplesByQuestion } from "./queries.js";
-export type { StoredResult, ModelContents, QuestionSampleColumns } from "./queries.js";
+export { questionResults, modelContents, answersByQuestion } from "./queries.js";
+export type { StoredResult, ModelContents, QuestionAnswers } from "./queries.js";
+export { textAggregates } from "./text-aggregates.js";

@@ -31,45 +31,23 @@ export async function modelContents(store: SampleStore): Promise<ModelContents[]
   );
 }
 
-/** One question's samples of one model, as parallel columns in sample order. */
-export type QuestionSampleColumns = {
-  question_id: string;
-  extracted: (string | null)[];
-  correct: (boolean | null)[];
-  /** empty strings when texts were not requested */
-  text: (string | null)[];
-  n_tokens: (number | null)[];
-};
+/** One question's graded samples of one model: extracted answers and verdicts, in sample order. */
+export type QuestionAnswers = { question_id: string; extracted: (string | null)[]; correct: boolean[] };
 
 /**
- * Streams one model's samples one question at a time, in question order, so analyses of millions of samples
- * never hold them all in memory. `withText` leaves texts out when they are not needed.
+ * Streams one model's graded answers one question at a time (grouped in SQL, in parallel, without sorting
+ * the whole table), so analyses of millions of samples never hold them all in memory.
  */
-export async function* samplesByQuestion(
-  store: SampleStore,
-  model: string,
-  options: { withText?: boolean } = {},
-): AsyncGenerator<QuestionSampleColumns> {
-  const textCol = options.withText ? "text" : "NULL::VARCHAR AS text";
+export async function* answersByQuestion(store: SampleStore, model: string): AsyncGenerator<QuestionAnswers> {
   const result = await store.db.stream(
-    `SELECT question_id, extracted, correct, ${textCol}, n_tokens FROM samples WHERE model = ? ORDER BY question_id, sample_index`,
+    `SELECT question_id, list(extracted ORDER BY sample_index) AS extracted, list(correct ORDER BY sample_index) AS correct
+       FROM samples WHERE model = ? AND correct IS NOT NULL GROUP BY question_id`,
     [model],
   );
-  let current: QuestionSampleColumns | null = null;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    const [qid, extracted, correct, text, tokens] = chunk.getColumns() as [string[], (string | null)[], (boolean | null)[], (string | null)[], (number | null)[]];
-    for (let i = 0; i < chunk.rowCount; i++) {
-      if (current === null || qid[i] !== current.question_id) {
-        if (current !== null) yield current;
-        current = { question_id: qid[i]!, extracted: [], correct: [], text: [], n_tokens: [] };
-      }
-      current.extracted.push(extracted[i]!);
-      current.correct.push(correct[i]!);
-      current.text.push(text[i]!);
-      current.n_tokens.push(tokens[i]!);
-    }
+    const [qid, extracted, correct] = chunk.getColumns() as [string[], Array<{ items: (string | null)[] }>, Array<{ items: boolean[] }>];
+    for (let i = 0; i < chunk.rowCount; i++) yield { question_id: qid[i]!, extracted: extracted[i]!.items, correct: correct[i]!.items };
   }
-  if (current !== null) yield current;
 }
