@@ -26,7 +26,7 @@ export type CommitResult = { staged: number; inserted: number; unchanged: number
  * write itself is one transaction, so a failed import leaves the store exactly as it was.
  */
 export async function commitStaged(store: SampleStore, staged: StagingTable, spec: CommitSpec): Promise<CommitResult> {
-  staged.finish();
+  await staged.finish();
   const s = staged.name;
   const keyList = spec.key.join(", ");
   const on = spec.key.map((k) => `a.${k} = b.${k}`).join(" AND ");

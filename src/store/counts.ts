@@ -1,4 +1,3 @@
-import { INTEGER, VARCHAR } from "@duckdb/node-api";
 import type { QuestionCount } from "../core/types.js";
 import { commitStaged, type CommitResult } from "./commit.js";
 import { StagingTable } from "./staging.js";
@@ -9,8 +8,8 @@ export class CountBatch {
   private constructor(readonly table: StagingTable) {}
 
   static async begin(store: SampleStore): Promise<CountBatch> {
-    const sql = "model VARCHAR, question_id VARCHAR, n INTEGER, correct INTEGER, line INTEGER";
-    return new CountBatch(await StagingTable.create(store, "staged_counts", sql, [VARCHAR, VARCHAR, INTEGER, INTEGER, INTEGER]));
+    const columns = [["model", "VARCHAR"], ["question_id", "VARCHAR"], ["n", "INTEGER"], ["correct", "INTEGER"], ["line", "INTEGER"]] as const;
+    return new CountBatch(await StagingTable.create(store, "staged_counts", columns));
   }
 
   add(c: QuestionCount, line: number | null = null): void {

@@ -152,3 +152,14 @@ describe("writeSamples", () => {
     });
   });
 });
+
+describe("failed imports", () => {
+  it("leave no scratch files in the run folder", async () => {
+    const { readdirSync } = await import("node:fs");
+    const dir = tmp();
+    const run = join(dir, "run");
+    await importCountsFile(run, writeJsonl(dir, "ok.jsonl", [{ question: "a", model: "m", n: 1, correct: 1 }]));
+    await expect(importCountsFile(run, writeJsonl(dir, "bad.jsonl", [{ question: "b", model: "m", n: 1, correct: 1 }, "{oops"]))).rejects.toThrow(/bad\.jsonl:2/);
+    expect(readdirSync(run).sort()).toEqual(["rlvd.duckdb", "run.json"]);
+  });
+});

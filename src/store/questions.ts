@@ -1,4 +1,3 @@
-import { INTEGER, VARCHAR } from "@duckdb/node-api";
 import { InputError } from "../core/errors.js";
 import type { Question } from "../core/types.js";
 import { StagingTable } from "./staging.js";
@@ -14,13 +13,13 @@ export async function upsertQuestions(
   questions: Iterable<{ question: Partial<Question> & { id: string }; line: number | null }>,
   source = "questions",
 ): Promise<void> {
-  const staged = await StagingTable.create(store, "staged_questions", "id VARCHAR, prompt VARCHAR, answer VARCHAR, meta VARCHAR, line INTEGER", [
-    VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER,
+  const staged = await StagingTable.create(store, "staged_questions", [
+    ["id", "VARCHAR"], ["prompt", "VARCHAR"], ["answer", "VARCHAR"], ["meta", "VARCHAR"], ["line", "INTEGER"],
   ]);
   for (const { question: q, line } of questions) {
     staged.push([q.id, q.prompt ?? null, q.answer ?? null, q.meta ? JSON.stringify(q.meta) : null, line]);
   }
-  staged.finish();
+  await staged.finish();
   const clash = await store.all<{ id: string; line: number; answer: string; stored: string }>(
     `SELECT a.id, a.line, a.answer, b.answer AS stored FROM staged_questions a JOIN questions b ON a.id = b.id
      WHERE a.answer IS NOT NULL AND b.answer IS NOT NULL AND a.answer <> b.answer ORDER BY a.line LIMIT 1`,

@@ -1,28 +1,28 @@
-import { BIGINT, BOOLEAN, DOUBLE, INTEGER, VARCHAR } from "@duckdb/node-api";
 import type { Sample } from "../core/types.js";
 import { commitStaged, type CommitResult } from "./commit.js";
 import { SAMPLE_COLUMNS } from "./schema.js";
-import { StagingTable } from "./staging.js";
+import { StagingTable, type StagingColumn } from "./staging.js";
 import type { SampleStore } from "./store.js";
 
-const SAMPLE_STAGING_SQL =
-  "model VARCHAR, question_id VARCHAR, sample_index INTEGER, text VARCHAR, finish_reason VARCHAR, n_tokens INTEGER, " +
-  "extracted VARCHAR, correct BOOLEAN, verify_status VARCHAR, seed BIGINT, latency_ms DOUBLE, line INTEGER";
-const SAMPLE_STAGING_TYPES = [VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, INTEGER, VARCHAR, BOOLEAN, VARCHAR, BIGINT, DOUBLE, INTEGER];
+const SAMPLE_STAGING: StagingColumn[] = [
+  ["model", "VARCHAR"], ["question_id", "VARCHAR"], ["sample_index", "INTEGER"], ["text", "VARCHAR"], ["finish_reason", "VARCHAR"],
+  ["n_tokens", "INTEGER"], ["extracted", "VARCHAR"], ["correct", "BOOLEAN"], ["verify_status", "VARCHAR"], ["seed", "BIGINT"],
+  ["latency_ms", "DOUBLE"], ["line", "INTEGER"],
+];
 
 /** Stages samples for one commit. `line` is the source line (for error messages), or null. */
 export class SampleBatch {
   private constructor(readonly table: StagingTable) {}
 
   static async begin(store: SampleStore): Promise<SampleBatch> {
-    return new SampleBatch(await StagingTable.create(store, "staged_samples", SAMPLE_STAGING_SQL, SAMPLE_STAGING_TYPES));
+    return new SampleBatch(await StagingTable.create(store, "staged_samples", SAMPLE_STAGING));
   }
 
   add(s: Sample, line: number | null = null): void {
     this.table.push([
       s.model, s.question_id, s.sample_index, s.text ?? null, s.finish_reason ?? null, s.n_tokens ?? null,
       s.extracted ?? null, s.correct ?? null, s.verify_status ?? null,
-      s.seed === undefined || s.seed === null ? null : BigInt(s.seed), s.latency_ms ?? null, line,
+      s.seed ?? null, s.latency_ms ?? null, line,
     ]);
   }
 }

@@ -1,59 +1,79 @@
-import { DuckDBDataChunk, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
+import { closeSync, openSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import type { SampleStore } from "./store.js";
 
-const CHUNK_ROWS = 2048;
+const FLUSH_CHARS = 1 << 20;
+
+/** A staging column: name and DuckDB type. */
+export type StagingColumn = readonly [name: string, type: "VARCHAR" | "INTEGER" | "BIGINT" | "BOOLEAN" | "DOUBLE"];
 
 /**
- * Appends rows, column by column, into a TEMP table in chunks (DuckDB's fastest path from JS). Staged rows
- * are invisible to the real tables until a transaction copies them over, so a failure half-way through
- * leaves the store as it was.
+ * Collects rows for a TEMP table. Rows are written as newline-delimited JSON to a scratch file in the run folder
+ * and loaded by DuckDB's parallel JSON reader when the table is finished: at millions of rows this is about twice
+ * as fast as the appender, whose per-string encoding runs in JavaScript. Staged rows are invisible to the real
+ * tables until a transaction copies them over, so a failure half-way leaves the store as it was.
  */
 export class StagingTable {
-  private columns: DuckDBValue[][];
-  private appender: Awaited<ReturnType<SampleStore["db"]["createAppender"]>> | null = null;
+  private readonly file: string;
+  private fd: number | null;
+  private buffer = "";
   rows = 0;
 
   private constructor(
     private readonly store: SampleStore,
     readonly name: string,
-    private readonly types: DuckDBType[],
+    private readonly columns: readonly StagingColumn[],
   ) {
-    this.columns = types.map(() => []);
+    this.file = join(store.dir, `.staging-${name}-${process.pid}.ndjson`);
+    this.fd = openSync(this.file, "w");
+    store.onClose(() => this.discardFile());
   }
 
-  /** Creates (or replaces) temp table `name` with `columnsSql` (e.g. "a VARCHAR, b INTEGER") of the given types. */
-  static async create(store: SampleStore, name: string, columnsSql: string, types: DuckDBType[]): Promise<StagingTable> {
-    await store.run(`CREATE OR REPLACE TEMP TABLE ${name} (${columnsSql})`);
-    const table = new StagingTable(store, name, types);
-    table.appender = await store.db.createAppender(name, "main", "temp");
-    return table;
+  private discardFile(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    rmSync(this.file, { force: true });
   }
 
-  push(values: DuckDBValue[]): void {
-    for (let i = 0; i < values.length; i++) this.columns[i]!.push(values[i]!);
+  static async create(store: SampleStore, name: string, columns: readonly StagingColumn[]): Promise<StagingTable> {
+    return new StagingTable(store, name, columns);
+  }
+
+  /** Adds a row; values in column order (bigint seeds must fit in 2^53). */
+  push(values: readonly unknown[]): void {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < this.columns.length; i++) row[this.columns[i]![0]] = values[i];
+    this.buffer += JSON.stringify(row) + "\n";
     this.rows++;
-    if (this.columns[0]!.length >= CHUNK_ROWS) this.flush();
+    if (this.buffer.length >= FLUSH_CHARS) this.flush();
   }
 
   private flush(): void {
-    const count = this.columns[0]!.length;
-    if (count === 0 || !this.appender) return;
-    const chunk = DuckDBDataChunk.create(this.types, count);
-    chunk.setColumns(this.columns);
-    this.appender.appendDataChunk(chunk);
-    this.columns = this.types.map(() => []);
+    if (this.fd === null || this.buffer.length === 0) return;
+    writeSync(this.fd, this.buffer);
+    this.buffer = "";
   }
 
-  /** Flushes everything appended so far; the table is then ready to query. */
-  finish(): void {
+  /** Loads everything pushed so far into TEMP table `name`. */
+  async finish(): Promise<void> {
+    if (this.fd === null) return;
     this.flush();
-    this.appender?.closeSync();
-    this.appender = null;
+    closeSync(this.fd);
+    this.fd = null;
+    const spec = this.columns.map(([n, t]) => `${n}: '${t}'`).join(", ");
+    const ddl = this.columns.map(([n, t]) => `${n} ${t}`).join(", ");
+    if (this.rows === 0) await this.store.run(`CREATE OR REPLACE TEMP TABLE ${this.name} (${ddl})`);
+    else {
+      await this.store.run(
+        `CREATE OR REPLACE TEMP TABLE ${this.name} AS SELECT * FROM read_json(?, format = 'newline_delimited', columns = {${spec}})`,
+        [this.file],
+      );
+    }
+    rmSync(this.file, { force: true });
   }
 
   async drop(): Promise<void> {
-    this.appender?.closeSync();
-    this.appender = null;
+    this.discardFile();
     await this.store.run(`DROP TABLE IF EXISTS temp.main.${this.name}`);
   }
 }

@@ -8,6 +8,9 @@ import { SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
  * One process writes a store at a time (DuckDB locks the file).
  */
 export class SampleStore {
+  /** run at close, whatever happened: e.g. removing staging scratch files of an aborted import */
+  private readonly cleanups: Array<() => void> = [];
+
   private constructor(
     readonly dir: string,
     private readonly instance: DuckDBInstance,
@@ -63,7 +66,12 @@ export class SampleStore {
     await this.db.run(sql, params);
   }
 
+  onClose(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
   close(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.db.closeSync();
     this.instance.closeSync();
   }

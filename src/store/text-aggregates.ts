@@ -1,4 +1,3 @@
-import { INTEGER, VARCHAR } from "@duckdb/node-api";
 import type { KeywordAggregate, TextAggregate } from "../metrics/sample-stats.js";
 import { StagingTable } from "./staging.js";
 import type { SampleStore } from "./store.js";
@@ -14,9 +13,9 @@ export async function textAggregates(
   binOf: ReadonlyMap<string, number>,
   pattern: string,
 ): Promise<{ cells: TextAggregate[]; keywords: KeywordAggregate[] }> {
-  const bins = await StagingTable.create(store, "staged_bins", "question_id VARCHAR, bin INTEGER", [VARCHAR, INTEGER]);
+  const bins = await StagingTable.create(store, "staged_bins", [["question_id", "VARCHAR"], ["bin", "INTEGER"]]);
   for (const [q, b] of binOf) bins.push([q, b]);
-  bins.finish();
+  await bins.finish();
   try {
     await store.run(
       `CREATE OR REPLACE TEMP TABLE text_matches AS
