@@ -17,6 +17,8 @@ export class StagingTable {
   private readonly file: string;
   private fd: number | null;
   private buffer = "";
+  /** `{"name":` / `,"name":` per column, so a row is concatenated without building an object */
+  private readonly prefixes: string[];
   rows = 0;
 
   private constructor(
@@ -24,6 +26,7 @@ export class StagingTable {
     readonly name: string,
     private readonly columns: readonly StagingColumn[],
   ) {
+    this.prefixes = columns.map(([n], i) => `${i === 0 ? "{" : ","}${JSON.stringify(n)}:`);
     this.file = join(store.dir, `.staging-${name}-${process.pid}.ndjson`);
     this.fd = openSync(this.file, "w");
     store.onClose(() => this.discardFile());
@@ -41,9 +44,12 @@ export class StagingTable {
 
   /** Adds a row; values in column order (bigint seeds must fit in 2^53). */
   push(values: readonly unknown[]): void {
-    const row: Record<string, unknown> = {};
-    for (let i = 0; i < this.columns.length; i++) row[this.columns[i]![0]] = values[i];
-    this.buffer += JSON.stringify(row) + "\n";
+    let line = "";
+    for (let i = 0; i < this.prefixes.length; i++) {
+      const v = values[i];
+      line += this.prefixes[i]! + (v === undefined || v === null ? "null" : typeof v === "string" ? JSON.stringify(v) : typeof v === "number" && !Number.isFinite(v) ? "null" : String(v));
+    }
+    this.buffer += line + "}\n";
     this.rows++;
     if (this.buffer.length >= FLUSH_CHARS) this.flush();
   }
