@@ -1,0 +1,175 @@
+import { RlvdError } from "../core/errors.js";
+import { Progress, type ProgressSink } from "../core/progress.js";
+import { recordInManifest } from "../core/run-folder.js";
+import type { Question, Sample, VerifyStatus } from "../core/types.js";
+import type { Backend, SamplingParams } from "../backends/types.js";
+import type { Template } from "../backends/templates.js";
+import { upsertQuestions } from "../store/questions.js";
+import { writeSamples } from "../store/samples.js";
+import { withStore, type SampleStore } from "../store/store.js";
+
+export type GradeResult = { correct: boolean; extracted: string | null; status: VerifyStatus };
+/** Grades responses against gold answers, in order (a batch, so a worker pool can spread it over cores). */
+export type Grader = (items: Array<{ gold: string; response: string }>) => Promise<GradeResult[]>;
+
+export type SampleRunOptions = {
+  runDir: string;
+  backend: Backend;
+  /** the name samples are stored under */
+  model: string;
+  /** the backend spec, recorded in the models table */
+  spec: string;
+  questions: Question[];
+  /** samples per question */
+  k: number;
+  template: Template;
+  params: SamplingParams;
+  /** completions per request (a request is the unit of retry and resume) */
+  nPerRequest?: number;
+  /** requests in flight at once */
+  concurrency?: number;
+  /** base seed: request seeds derive from it, the question and the first sample index */
+  seed?: number;
+  /** grades samples as they land; without one they are stored unverified (`rlvd grade` later) */
+  grader?: Grader;
+  progress?: ProgressSink | null;
+  /** flush to the store after this many samples or this many ms, whichever comes first */
+  flushSamples?: number;
+  flushMs?: number;
+};
+
+export type SampleRunResult = { model: string; questions: number; requested: number; written: number; already: number; seconds: number };
+
+/**
+ * Samples k responses per question and writes each to the store as it arrives. Keys are (model, question,
+ * index), so a run that is killed (even with -9) resumes where it stopped: samples already stored are not
+ * requested again and nothing is duplicated. When a request fails for good, the samples that did arrive are
+ * kept and the error says how to resume.
+ */
+export async function sampleRun(options: SampleRunOptions): Promise<SampleRunResult> {
+  const started = Date.now();
+  const { k, backend, model } = options;
+  if (!Number.isInteger(k) || k < 1) throw new RlvdError("BAD_ARGUMENT", `k must be a positive integer (got ${k})`);
+  const nPerRequest = Math.max(1, Math.min(options.nPerRequest ?? 16, k));
+  const concurrency = Math.max(1, options.concurrency ?? 32);
+  const result = await withStore(options.runDir, { create: true }, async (store) => {
+    await upsertQuestions(store, options.questions.map((q) => ({ question: q, line: null })), "dataset");
+    await registerModel(store, model, options.spec);
+    const have = await existingIndices(store, model);
+    const work: Array<{ question: Question; indices: number[] }> = [];
+    let already = 0;
+    for (const question of options.questions) {
+      const done = have.get(question.id);
+      let chunk: number[] = [];
+      for (let i = 0; i < k; i++) {
+        if (done?.has(i)) {
+          already++;
+          continue;
+        }
+        chunk.push(i);
+        if (chunk.length === nPerRequest) {
+          work.push({ question, indices: chunk });
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) work.push({ question, indices: chunk });
+    }
+    const requested = work.reduce((s, w) => s + w.indices.length, 0);
+    const progress = new Progress(`sampling ${model}`, requested, options.progress ?? null, 5_000, " samples");
+    const writer = new BufferedWriter(store, options.flushSamples ?? 512, options.flushMs ?? 1_000);
+    let arrived = 0;
+    let failure: unknown = null;
+    let next = 0;
+    const worker = async () => {
+      while (failure === null && next < work.length) {
+        const item = work[next++]!;
+        const seed = requestSeed(options.seed ?? 0, item.question.id, item.indices[0]!);
+        const t0 = Date.now();
+        try {
+          const completions = await backend.generate({ prompt: options.template.render(item.question.prompt), n: item.indices.length, params: { ...options.params, seed } });
+          const latency = Date.now() - t0;
+          const grades = options.grader ? await options.grader(completions.map((c) => ({ gold: item.question.answer, response: c.text }))) : null;
+          const samples: Sample[] = completions.map((c, j) => ({
+            model, question_id: item.question.id, sample_index: item.indices[j]!, text: c.text, finish_reason: c.finish_reason,
+            n_tokens: c.n_tokens, seed, latency_ms: latency,
+            extracted: grades?.[j]?.extracted ?? null, correct: grades ? grades[j]!.correct : null, verify_status: grades ? grades[j]!.status : "unverified",
+          }));
+          writer.add(samples);
+          arrived += samples.length;
+          progress.update(arrived);
+          await writer.maybeFlush();
+        } catch (e) {
+          failure ??= e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+    const written = await writer.flush();
+    progress.finish();
+    if (failure !== null) {
+      const msg = failure instanceof Error ? failure.message : String(failure);
+      throw new RlvdError("BACKEND", `${msg} (${written} new samples were kept; run the same command again to resume)`);
+    }
+    return { model, questions: options.questions.length, requested, written, already, seconds: (Date.now() - started) / 1000 };
+  });
+  await recordInManifest(options.runDir, { command: "sample", model, spec: options.spec, k, template: options.template.name, params: options.params, written: result.written });
+  return result;
+}
+
+/** Buffers samples and lands them in batches; flushes never overlap (one DuckDB connection). */
+class BufferedWriter {
+  private buffer: Sample[] = [];
+  private lastFlush = Date.now();
+  private chain: Promise<unknown> = Promise.resolve();
+  private written = 0;
+
+  constructor(private readonly store: SampleStore, private readonly maxSamples: number, private readonly maxMs: number) {}
+
+  add(samples: Sample[]): void {
+    this.buffer.push(...samples);
+  }
+
+  async maybeFlush(): Promise<void> {
+    if (this.buffer.length >= this.maxSamples || Date.now() - this.lastFlush >= this.maxMs) await this.flush();
+  }
+
+  async flush(): Promise<number> {
+    const batch = this.buffer;
+    this.buffer = [];
+    this.lastFlush = Date.now();
+    if (batch.length > 0) {
+      this.chain = this.chain.then(async () => {
+        this.written += (await writeSamples(this.store, batch)).inserted;
+      });
+    }
+    await this.chain;
+    return this.written;
+  }
+}
+
+async function registerModel(store: SampleStore, model: string, spec: string): Promise<void> {
+  const known = await store.all<{ spec: string | null }>("SELECT spec FROM models WHERE name = ?", [model]);
+  if (known.length === 0) await store.run("INSERT INTO models (name, spec) VALUES (?, ?)", [model, spec]);
+  else if (known[0]!.spec === null) await store.run("UPDATE models SET spec = ? WHERE name = ?", [spec, model]);
+}
+
+async function existingIndices(store: SampleStore, model: string): Promise<Map<string, Set<number>>> {
+  const rows = await store.all<{ question_id: string; sample_index: number }>("SELECT question_id, sample_index FROM samples WHERE model = ?", [model]);
+  const have = new Map<string, Set<number>>();
+  for (const r of rows) {
+    let s = have.get(r.question_id);
+    if (!s) have.set(r.question_id, (s = new Set()));
+    s.add(r.sample_index);
+  }
+  return have;
+}
+
+/** A 31-bit seed from the run seed, the question id and the request's first sample index (FNV-1a). */
+export function requestSeed(seed: number, questionId: string, firstIndex: number): number {
+  let h = 0x811c9dc5 ^ (seed >>> 0);
+  for (const ch of `${questionId}\u0000${firstIndex}`) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) & 0x7fffffff;
+}
