@@ -40,13 +40,14 @@ export const sampleCommand: CommandModule = {
       .option("--concurrency <n>", "requests in flight", positiveInt, 32)
       .option("--api-key-env <var>", "environment variable with the API key", "OPENAI_API_KEY")
       .option("--timeout <s>", "per-request time limit in seconds", positiveInt, 600)
+      .option("--max-attempts <n>", "tries per request before giving up (with backoff and failover)", positiveInt, 6)
       .option("--flush-ms <ms>", "commit arrived samples at least this often", positiveInt, 1000)
       .option("--json", "print the result as JSON")
       .action(async (opts) => {
         const spec = parseModelSpec(opts.model);
         const template = resolveTemplate(opts.template);
         const questions = await loadDataset(opts.dataset, { questionField: opts.questionField, answerField: opts.answerField, idField: opts.idField, limit: opts.limit });
-        const backend = await createBackend(spec, { apiKeyEnv: opts.apiKeyEnv, timeoutMs: opts.timeout * 1000 });
+        const backend = await createBackend(spec, { apiKeyEnv: opts.apiKeyEnv, timeoutMs: opts.timeout * 1000, maxAttempts: opts.maxAttempts });
         try {
           const result = await sampleRun({
             runDir: opts.run, backend, model: opts.name ?? defaultModelName(spec), spec: opts.model, questions, k: opts.k, template,
