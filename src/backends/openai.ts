@@ -1,5 +1,6 @@
 import { RlvdError } from "../core/errors.js";
 import { EndpointPool } from "./endpoints.js";
+import { JsonPoster } from "./http-post.js";
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, sleep, type RetryPolicy } from "./retry.js";
 import type { Backend, Completion, GenerateRequest } from "./types.js";
 
@@ -34,6 +35,7 @@ export class OpenAIBackend implements Backend {
   private readonly pool: EndpointPool;
   private readonly policy: RetryPolicy;
   private readonly random: () => number;
+  private readonly poster = new JsonPoster();
 
   constructor(private readonly options: OpenAIBackendOptions) {
     this.description = `openai:${options.model}@${options.urls.join(",")}`;
@@ -78,32 +80,31 @@ export class OpenAIBackend implements Backend {
   }
 
   private async attempt(url: string, body: Record<string, unknown>, n: number, chat: boolean): Promise<Completion[]> {
-    let response: Response;
+    let answer;
     try {
-      response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 600_000),
+      answer = await this.poster.post(url, body, {
+        timeoutMs: this.options.timeoutMs ?? 600_000,
+        headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : undefined,
       });
     } catch (e) {
-      throw new AttemptError(describeNetworkError(e), true);
+      const err = e as { code?: string; message?: string };
+      throw new AttemptError(err.code === "ETIMEDOUT" ? "timed out" : (err.code ?? err.message ?? String(e)), true);
     }
-    const text = await response.text().catch((e) => {
-      throw new AttemptError(`connection lost while reading the answer (${describeNetworkError(e)})`, true);
-    });
-    if (!response.ok) {
-      const retryAfter = Number(response.headers.get("retry-after"));
+    if (answer.status < 200 || answer.status >= 300) {
+      const retryAfter = Number(answer.headers["retry-after"]);
+      const text = answer.body;
       throw new AttemptError(
-        `HTTP ${response.status}${text ? `: ${text.slice(0, 200).replace(/\s+/g, " ")}` : ""}`,
-        isRetryableStatus(response.status),
+        `HTTP ${answer.status}${text ? `: ${text.slice(0, 200).replace(/\s+/g, " ")}` : ""}`,
+        isRetryableStatus(answer.status),
         Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
       );
     }
-    return parseCompletions(text, n, chat);
+    return parseCompletions(answer.body, n, chat);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.poster.close();
+  }
 }
 
 /** Reads an OpenAI completions/chat answer; anything else is a (retryable) garbage answer. */
@@ -145,10 +146,4 @@ export function normalizeBaseUrl(url: string): string {
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new RlvdError("BAD_ARGUMENT", `not an http(s) URL: ${url}`);
   const base = url.replace(/\/+$/, "");
   return parsed.pathname === "/" || parsed.pathname === "" ? `${base}/v1` : base;
-}
-
-function describeNetworkError(e: unknown): string {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err?.name === "TimeoutError" || err?.name === "AbortError") return "timed out";
-  return err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
 }
