@@ -1,0 +1,46 @@
+import { z } from "zod";
+
+/**
+ * The synthetic reasoning world of the embedded study (docs/world.md). Every lever the study needs is an
+ * explicit field here; nothing about the outcome is scripted.
+ */
+export const WorldConfigSchema = z
+  .object({
+    /** seeds the fact table and every generated question */
+    seed: z.number().int().nonnegative().default(1),
+    /** number of symbols (uppercase letters): facts are op(x, y) over this alphabet. Larger = harder to guess */
+    alphabet: z.number().int().min(4).max(26).default(16),
+    /** chain lengths of questions (number of fact applications), drawn uniformly */
+    chainLengths: z.array(z.number().int().min(1).max(8)).min(1).default([1, 2, 3, 4]),
+    /**
+     * How the BASE corpus shows each fact (shares of the fact table; they must sum to 1):
+     * known: always right; shaky: right with `shakyAccuracy`, else a random symbol; weak: right with
+     * `weakAccuracy`; absent: never shown. The teacher's corpus shows every fact right.
+     */
+    facts: z
+      .object({ known: z.number().min(0).max(1), shaky: z.number().min(0).max(1), weak: z.number().min(0).max(1), absent: z.number().min(0).max(1) })
+      .default({ known: 0.45, shaky: 0.25, weak: 0.15, absent: 0.15 })
+      .refine((f) => Math.abs(f.known + f.shaky + f.weak + f.absent - 1) < 1e-9, { message: "fact shares must sum to 1" }),
+    shakyAccuracy: z.number().min(0).max(1).default(0.5),
+    weakAccuracy: z.number().min(0).max(1).default(0.15),
+    /**
+     * Discoverability of absent facts: the chance that a base-corpus solution touching an absent fact still
+     * appears (with a uniformly random result). 0: absent facts never appear, so the base model has no
+     * evidence at all; higher values leak more guessing signal for RL to find.
+     */
+    absentLeak: z.number().min(0).max(1).default(0),
+    /** solution formats in the BASE corpus (shares); the teacher always writes steps */
+    formats: z
+      .object({ direct: z.number().min(0).max(1), steps: z.number().min(0).max(1), check: z.number().min(0).max(1) })
+      .default({ direct: 0.7, steps: 0.2, check: 0.1 })
+      .refine((f) => Math.abs(f.direct + f.steps + f.check - 1) < 1e-9, { message: "format shares must sum to 1" }),
+  })
+  .strict();
+
+export type WorldConfig = z.infer<typeof WorldConfigSchema>;
+export type WorldConfigInput = z.input<typeof WorldConfigSchema>;
+
+export const FORMATS = ["direct", "steps", "check"] as const;
+export type SolutionFormat = (typeof FORMATS)[number];
+export const FACT_STATUSES = ["known", "shaky", "weak", "absent"] as const;
+export type FactStatus = (typeof FACT_STATUSES)[number];

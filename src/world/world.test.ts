@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { checkWorldAnswer, extractWorldAnswer } from "./check.js";
+import { buildCorpus, worldCharacters } from "./corpus.js";
+import { chainQuestion, chainResults, drawQuestions, parseChainId } from "./questions.js";
+import { Rng32 } from "./rng.js";
+import { detectFormat, renderSolution } from "./solutions.js";
+import { World } from "./world.js";
+
+describe("the world's fact table", () => {
+  it("deals fact statuses in the configured shares and is reproducible from its seed", () => {
+    const w = new World({ alphabet: 10, facts: { known: 0.5, shaky: 0.2, weak: 0.2, absent: 0.1 } });
+    const count = (s: string) => w.status.filter((x) => x === s).length;
+    expect([count("known"), count("shaky"), count("weak"), count("absent")]).toEqual([50, 20, 20, 10]);
+    expect(new World({ alphabet: 10, seed: 1 }).op).toEqual(new World({ alphabet: 10, seed: 1 }).op);
+    expect(new World({ alphabet: 10, seed: 2 }).op).not.toEqual(w.op);
+  });
+  it("rejects shares that do not sum to one and unknown keys", () => {
+    expect(() => new World({ facts: { known: 0.5, shaky: 0.2, weak: 0.2, absent: 0.2 } })).toThrow(/sum to 1/);
+    expect(() => new World({ alphabet: 10, colour: "red" } as never)).toThrow();
+  });
+});
+
+describe("chain questions", () => {
+  const w = new World({ alphabet: 6, seed: 3 });
+  it("answer with every intermediate result", () => {
+    const chain = { start: 2, operands: [1, 4, 0] };
+    const a = w.apply(2, 1);
+    const b = w.apply(a, 4);
+    const c = w.apply(b, 0);
+    expect(chainResults(w, chain)).toEqual([a, b, c]);
+    const q = chainQuestion(w, chain);
+    expect(q).toMatchObject({ id: "C:BEA", prompt: "Q C BEA\n", answer: [a, b, c].map((i) => w.symbols[i]).join("") });
+    expect(parseChainId(w, q.id)).toEqual(chain);
+  });
+  it("are drawn distinct, with the configured lengths, avoiding excluded ids", () => {
+    const test = drawQuestions(w, 50, 1);
+    expect(new Set(test.map((q) => q.id)).size).toBe(50);
+    const train = drawQuestions(w, 200, 2, new Set(test.map((q) => q.id)));
+    expect(train.some((q) => test.some((t) => t.id === q.id))).toBe(false);
+    expect(new Set(train.map((q) => q.meta!.length))).toEqual(new Set([1, 2, 3, 4]));
+  });
+});
+
+describe("solutions and corpora", () => {
+  const w = new World({ alphabet: 8, seed: 5, formats: { direct: 0.5, steps: 0.3, check: 0.2 } });
+  it("written by the teacher are always right, in every format", () => {
+    const rng = new Rng32(1);
+    for (const q of drawQuestions(w, 100, 9)) {
+      const chain = parseChainId(w, q.id);
+      for (const format of ["direct", "steps", "check"] as const) {
+        const text = renderSolution(w, chain, format, "teacher", rng)!;
+        expect(checkWorldAnswer(q.answer, text)).toEqual({ correct: true, extracted: q.answer });
+        expect(detectFormat(text)).toBe(format);
+      }
+    }
+  });
+  it("in the base corpus show known facts right and never show absent ones", () => {
+    const docs = buildCorpus(w, { author: "base", documents: 2000, seed: 4 });
+    let knownOnly = 0;
+    for (const d of docs) {
+      const chain = parseChainId(w, d.prompt.slice(2, 3) + ":" + d.prompt.slice(4, -1));
+      const q = chainQuestion(w, chain);
+      const statuses = String(q.meta!.facts).split(",");
+      // every step the document shows (steps and check formats) is a fact the base corpus may show
+      for (const m of d.completion.matchAll(/([A-Z])\*([A-Z])=/g)) expect(w.factStatus(m[1]!.charCodeAt(0) - 65, m[2]!.charCodeAt(0) - 65)).not.toBe("absent");
+      if (statuses.every((s) => s === "known")) {
+        knownOnly++;
+        expect(checkWorldAnswer(q.answer, d.completion).correct).toBe(true);
+      }
+    }
+    expect(knownOnly).toBeGreaterThan(100);
+    const formats = docs.map((d) => detectFormat(d.completion));
+    expect(formats.filter((f) => f === "direct").length / docs.length).toBeCloseTo(0.5, 1);
+  });
+  it("show shaky facts right about as often as configured", () => {
+    const shaky = new World({ alphabet: 8, seed: 5, facts: { known: 0, shaky: 1, weak: 0, absent: 0 }, shakyAccuracy: 0.5 });
+    const rng = new Rng32(3);
+    let right = 0;
+    for (let i = 0; i < 4000; i++) {
+      const chain = { start: i % 8, operands: [(i >> 3) % 8] };
+      if (checkWorldAnswer(shaky.symbols[shaky.apply(chain.start, chain.operands[0]!)]!, renderSolution(shaky, chain, "direct", "base", rng)!).correct) right++;
+    }
+    // right when the draw keeps it (0.5) or a random symbol happens to be right (0.5 / 8)
+    expect(right / 4000).toBeCloseTo(0.5 + 0.5 / 8, 1);
+  });
+  it("use only the world's characters", () => {
+    const chars = new Set(worldCharacters(w));
+    for (const d of buildCorpus(w, { author: "base", documents: 300, seed: 1 })) for (const c of d.prompt + d.completion) expect(chars.has(c)).toBe(true);
+  });
+});
+
+describe("the world's verifier", () => {
+  it("reads the last answer line", () => {
+    expect(extractWorldAnswer("A*B=C;answer: CD;answer: XY")).toBe("XY");
+    expect(extractWorldAnswer("answer: A B\nmore")).toBe("AB");
+    expect(extractWorldAnswer("no answer here")).toBeNull();
+    expect(extractWorldAnswer("answer:")).toBeNull();
+    expect(checkWorldAnswer("AB", "answer: ABC")).toEqual({ correct: false, extracted: "ABC" });
+  });
+});

@@ -1,0 +1,40 @@
+import { Rng32 } from "./rng.js";
+import { FACT_STATUSES, WorldConfigSchema, type FactStatus, type WorldConfig, type WorldConfigInput } from "./config.js";
+
+/**
+ * The fact table: op(x, y) for every pair of symbols, a uniformly random symbol, and how the base corpus
+ * shows each fact. Statuses are dealt by shuffling, so the shares are exact (up to rounding).
+ */
+export class World {
+  readonly config: WorldConfig;
+  readonly symbols: string[];
+  /** op[x * A + y] = index of op(x, y) */
+  readonly op: Int32Array;
+  /** status[x * A + y] */
+  readonly status: FactStatus[];
+
+  constructor(input: WorldConfigInput = {}) {
+    this.config = WorldConfigSchema.parse(input);
+    const a = this.config.alphabet;
+    this.symbols = Array.from({ length: a }, (_, i) => String.fromCharCode(65 + i));
+    const rng = new Rng32(this.config.seed);
+    this.op = Int32Array.from({ length: a * a }, () => rng.int(a));
+    const counts = FACT_STATUSES.map((s) => Math.round(this.config.facts[s] * a * a));
+    counts[0] = a * a - counts.slice(1).reduce((x, y) => x + y, 0); // rounding goes to "known"
+    const statuses: FactStatus[] = FACT_STATUSES.flatMap((s, i) => Array<FactStatus>(counts[i]!).fill(s));
+    rng.shuffle(statuses);
+    this.status = statuses;
+  }
+
+  get alphabet(): number {
+    return this.config.alphabet;
+  }
+
+  apply(x: number, y: number): number {
+    return this.op[x * this.alphabet + y]!;
+  }
+
+  factStatus(x: number, y: number): FactStatus {
+    return this.status[x * this.alphabet + y]!;
+  }
+}
