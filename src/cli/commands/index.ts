@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 import { analyzeCommand } from "./analyze.js";
+import { distillSetCommand } from "./distill-set.js";
 import { exportCommand } from "./export.js";
 import { importCommand } from "./import.js";
 import { sampleCommand } from "./sample.js";
@@ -10,5 +11,5 @@ export type CommandModule = { register: (program: Command, io: CliIO) => void };
 
 /** Every command, in the order `rlvd --help` lists them. */
 export async function allCommands(): Promise<CommandModule[]> {
-  return [sampleCommand, importCommand, analyzeCommand, exportCommand];
+  return [sampleCommand, importCommand, analyzeCommand, distillSetCommand, exportCommand];
 }
