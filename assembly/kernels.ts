@@ -499,39 +499,98 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
   const sc = scratch + ((<usize>tid * Tmax) << 2);
   const p0 = rangeStart(S * H, tid, nt), p1 = rangeStart(S * H, tid + 1, nt);
   const hd4 = hd & ~3;
+  const rowBytes = <usize>hd << 2;
   for (let pair = p0; pair < p1; pair++) {
     const r = pair / H, h = pair % H;
     const s = load<i32>(slot + (<usize>r << 2)), p = load<i32>(pos + (<usize>r << 2));
     const q = qkv + ((<usize>r * C3 + <usize>h * hd) << 2);
     const kb = kcache + ((<usize>(s * H + h) * Tmax * hd) << 2), vb = vcache + ((<usize>(s * H + h) * Tmax * hd) << 2);
-    memory.copy(kb + ((<usize>p * hd) << 2), q + (<usize>C << 2), <usize>hd << 2);
-    memory.copy(vb + ((<usize>p * hd) << 2), q + (<usize>(2 * C) << 2), <usize>hd << 2);
-    let m: f32 = -Infinity;
-    for (let t = 0; t <= p; t++) {
-      const kr = kb + ((<usize>t * hd) << 2);
+    memory.copy(kb + <usize>p * rowBytes, q + (<usize>C << 2), rowBytes);
+    memory.copy(vb + <usize>p * rowBytes, q + (<usize>(2 * C) << 2), rowBytes);
+    const n = p + 1;
+    // scores, four positions at a time: a0..a3 accumulate q . k_t over d, then one transpose-add
+    let t = 0;
+    let mv = f32x4.splat(-Infinity);
+    for (; t + 4 <= n; t += 4) {
+      const k0 = kb + <usize>t * rowBytes, k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let d = 0;
+      for (; d < hd4; d += 4) {
+        const o = <usize>d << 2;
+        const qv = v128.load(q + o);
+        a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0 + o)));
+        a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1 + o)));
+        a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2 + o)));
+        a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3 + o)));
+      }
+      // [a0 a1 a2 a3] -> [sum a0, sum a1, sum a2, sum a3]
+      const t01l = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t01h = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+      const t23l = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), t23h = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+      const u01 = f32x4.add(t01l, t01h), u23 = f32x4.add(t23l, t23h); // [a0' a1' a0'' a1''], ...
+      let sv = f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+      for (; d < hd; d++) {
+        const qd = f32at(q, d);
+        sv = f32x4.add(sv, f32x4(qd * f32at(k0, d), qd * f32at(k1, d), qd * f32at(k2, d), qd * f32at(k3, d)));
+      }
+      sv = f32x4.mul(sv, f32x4.splat(scale));
+      v128.store(sc + (<usize>t << 2), sv);
+      mv = f32x4.max(mv, sv);
+    }
+    let m = hmax(mv);
+    for (; t < n; t++) {
+      const kr = kb + <usize>t * rowBytes;
       let acc = f32x4.splat(0);
       let d = 0;
       for (; d < hd4; d += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(q + (<usize>d << 2)), v128.load(kr + (<usize>d << 2))));
-      let x = hsum(acc);
+      let x = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
       for (; d < hd; d++) x += f32at(q, d) * f32at(kr, d);
       x *= scale;
       f32set(sc, t, x);
       m = max(m, x);
     }
-    let sum: f32 = 0;
-    for (let t = 0; t <= p; t++) { const e = exps(f32at(sc, t) - m); f32set(sc, t, e); sum += e; }
-    const inv: f32 = 1.0 / sum;
-    const o = out + ((<usize>r * C + <usize>h * hd) << 2);
-    let d = 0;
-    for (; d < hd4; d += 4) {
-      let acc = f32x4.splat(0);
-      for (let t = 0; t <= p; t++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f32at(sc, t)), v128.load(vb + ((<usize>t * hd + d) << 2))));
-      v128.store(o + (<usize>d << 2), f32x4.mul(acc, f32x4.splat(inv)));
+    const ms = f32x4.splat(m);
+    let sumv = f32x4.splat(0);
+    t = 0;
+    for (; t + 4 <= n; t += 4) {
+      const e = expv(f32x4.sub(v128.load(sc + (<usize>t << 2)), ms));
+      v128.store(sc + (<usize>t << 2), e);
+      sumv = f32x4.add(sumv, e);
     }
+    let sum = hsum(sumv);
+    for (; t < n; t++) { const e = exps(f32at(sc, t) - m); f32set(sc, t, e); sum += e; }
+    const inv = f32x4.splat(1.0 / sum);
+    const o = out + ((<usize>r * C + <usize>h * hd) << 2);
+    // out = sum_t p_t v_t, 16 columns at a time (4 accumulators), then 4, then scalar
+    let d = 0;
+    for (; d + 16 <= hd; d += 16) {
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      let vr = vb + (<usize>d << 2);
+      for (let t2 = 0; t2 < n; t2++) {
+        const pv = v128.load32_splat(sc + (<usize>t2 << 2));
+        c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
+        c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
+        c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
+        c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+        vr += rowBytes;
+      }
+      const od = o + (<usize>d << 2);
+      v128.store(od, f32x4.mul(c0, inv)); v128.store(od, f32x4.mul(c1, inv), 16);
+      v128.store(od, f32x4.mul(c2, inv), 32); v128.store(od, f32x4.mul(c3, inv), 48);
+    }
+    for (; d + 4 <= hd; d += 4) {
+      let c0 = f32x4.splat(0);
+      let vr = vb + (<usize>d << 2);
+      for (let t2 = 0; t2 < n; t2++) {
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(sc + (<usize>t2 << 2)), v128.load(vr)));
+        vr += rowBytes;
+      }
+      v128.store(o + (<usize>d << 2), f32x4.mul(c0, inv));
+    }
+    const invs: f32 = 1.0 / sum;
     for (; d < hd; d++) {
       let acc: f32 = 0;
-      for (let t = 0; t <= p; t++) acc += f32at(sc, t) * f32at(vb, <usize>t * hd + d);
-      f32set(o, d, acc * inv);
+      for (let t2 = 0; t2 < n; t2++) acc += f32at(sc, t2) * f32at(vb, <usize>t2 * hd + d);
+      f32set(o, d, acc * invs);
     }
   }
 }

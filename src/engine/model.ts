@@ -57,8 +57,10 @@ class Activations {
   dI?: FloatArray; // [N, I]
   dbig?: FloatArray; // [N, max(3C, 2I)]
 
-  constructor(readonly k: Kernels, readonly cfg: ModelConfig, readonly B: number, readonly T: number) {
-    const { layers: L, dim: C, heads: H, intermediate: I, vocabSize: V } = cfg;
+  /** `train`: keep every layer's activations for the backward pass; otherwise one layer's worth is reused */
+  constructor(readonly k: Kernels, readonly cfg: ModelConfig, readonly B: number, readonly T: number, readonly train: boolean) {
+    const { dim: C, heads: H, intermediate: I, vocabSize: V } = cfg;
+    const L = train ? cfg.layers : 1;
     const N = (this.N = B * T);
     this.tokens = k.allocInt(N);
     this.targets = k.allocInt(N);
@@ -66,7 +68,7 @@ class Activations {
     for (let i = 0; i < N; i++) this.pos[i] = i % T;
     this.weights = k.alloc(N);
     this.nll = k.alloc(N);
-    this.x = k.alloc((L + 1) * N * C);
+    this.x = k.alloc((train ? L + 1 : 2) * N * C);
     this.ln1 = k.alloc(L * N * C);
     this.rstd1 = k.alloc(L * N);
     this.qkv = k.alloc(L * N * 3 * C);
@@ -259,11 +261,13 @@ export class Model {
     this.transposedVersion = this.version;
   }
 
-  private activations(B: number, T: number): Activations {
+  private activations(B: number, T: number, train: boolean): Activations {
     if (T > this.config.context) throw new RlvdError("BAD_ARGUMENT", `sequence of ${T} tokens exceeds the model's context of ${this.config.context}`);
-    if (this.acts && this.acts.B === B && this.acts.T === T) return this.acts;
-    this.acts?.free();
-    this.acts = new Activations(this.kernels, this.config, B, T);
+    if (!(B >= 1 && T >= 1 && Number.isInteger(B) && Number.isInteger(T))) throw new RlvdError("BAD_ARGUMENT", `bad batch shape ${B} x ${T}`);
+    const a = this.acts;
+    if (a && a.B === B && a.T === T && (a.train || !train)) return a;
+    a?.free();
+    this.acts = new Activations(this.kernels, this.config, B, T, train);
     return this.acts;
   }
 
@@ -277,30 +281,33 @@ export class Model {
 
   /** Forward pass over B x T tokens; returns the logits view [B*T, V] (valid until the next call). */
   forward(tokens: ArrayLike<number>, B: number, T: number): FloatArray {
-    const a = this.activations(B, T);
+    const a = this.activations(B, T, false);
     const V = this.config.vocabSize;
     for (let i = 0; i < B * T; i++) {
       const t = tokens[i];
       if (!(t >= 0 && t < V)) throw new RlvdError("BAD_ARGUMENT", `token id ${t} at position ${i} is outside the vocab (0..${V - 1})`);
       a.tokens[i] = t;
     }
-    this.forwardActs(a);
+    this.forwardActs(a, false);
     return a.logits;
   }
 
-  private forwardActs(a: Activations): void {
+  /** train: keep every layer's activations (a.train must be set) for the backward pass */
+  private forwardActs(a: Activations, train: boolean): void {
     this.syncTransposed();
     const k = this.kernels, cfg = this.config;
     const { layers: L, dim: C, heads: H, intermediate: I, vocabSize: V, rmsNormEps: eps } = cfg;
     const { B, T, N } = a;
     const hd = C / H;
-    const at = (buf: FloatArray, l: number, per: number) => buf.subarray(l * per, (l + 1) * per);
-    k.encoderForward(at(a.x, 0, N * C), a.tokens, this.param("wte"), N, C);
+    // without backward, one layer's buffers are reused by every layer and x alternates between two slots
+    const at = (buf: FloatArray, l: number, per: number) => (train ? buf.subarray(l * per, (l + 1) * per) : buf.subarray(0, per));
+    const xs = (l: number) => a.x.subarray((train ? l : l % 2) * N * C, ((train ? l : l % 2) + 1) * N * C);
+    k.encoderForward(xs(0), a.tokens, this.param("wte"), N, C);
     for (let l = 0; l < L; l++) {
-      const x = at(a.x, l, N * C), ln1 = at(a.ln1, l, N * C), rstd1 = at(a.rstd1, l, N), qkv = at(a.qkv, l, N * 3 * C);
+      const x = xs(l), ln1 = at(a.ln1, l, N * C), rstd1 = at(a.rstd1, l, N), qkv = at(a.qkv, l, N * 3 * C);
       const atty = at(a.atty, l, N * C), att = at(a.att, l, B * H * T * T), xmid = at(a.xmid, l, N * C);
       const ln2 = at(a.ln2, l, N * C), rstd2 = at(a.rstd2, l, N), gu = at(a.gu, l, N * 2 * I), sw = at(a.sw, l, N * I);
-      const xout = at(a.x, l + 1, N * C);
+      const xout = xs(l + 1);
       // attention half: xmid = x + o_proj(attention(rope(qkv_proj(rmsnorm(x)))))
       k.rmsnormForward(ln1, rstd1, x, this.param("ln1w", l), N, C, eps);
       k.matmulForward(qkv, ln1, at(this.paramsT.wqkv, l, 3 * C * C), N, C, 3 * C);
@@ -315,7 +322,7 @@ export class Model {
       k.matmulForward(a.tmp, sw, at(this.paramsT.wdown, l, C * I), N, I, C);
       k.residualForward(xout, xmid, a.tmp, N * C);
     }
-    k.rmsnormForward(a.lnf, a.rstdf, at(a.x, L, N * C), this.param("lnfw"), N, C, eps);
+    k.rmsnormForward(a.lnf, a.rstdf, xs(L), this.param("lnfw"), N, C, eps);
     k.matmulForward(a.logits, a.lnf, this.paramsT.lmHead, N, C, V);
   }
 
@@ -328,8 +335,8 @@ export class Model {
    * loss = sum_t w_t * (-log p(target_t)) / normaliser over positions with target_t >= 0.
    */
   forwardBackward(batch: TrainBatch, options: ForwardBackwardOptions = {}): ForwardBackwardResult {
-    const a = this.loadBatch(batch);
-    this.forwardActs(a);
+    const a = this.loadBatch(batch, true);
+    this.forwardActs(a, true);
     const { count, weighted, nllSum } = this.lossTerms(a, options.normaliser, true);
     const normaliser = options.normaliser ?? Math.max(1, count);
     this.backward(a);
@@ -338,8 +345,8 @@ export class Model {
 
   /** Forward and loss only; also returns log p(target) per position (0 where target < 0). */
   forwardLoss(batch: TrainBatch, options: ForwardBackwardOptions = {}): ForwardBackwardResult & { logprobs: Float64Array } {
-    const a = this.loadBatch(batch);
-    this.forwardActs(a);
+    const a = this.loadBatch(batch, false);
+    this.forwardActs(a, a.train);
     const { count, weighted, nllSum } = this.lossTerms(a, options.normaliser, false);
     const normaliser = options.normaliser ?? Math.max(1, count);
     const logprobs = new Float64Array(a.N);
@@ -347,13 +354,13 @@ export class Model {
     return { loss: weighted / normaliser, tokens: count, meanNll: nllSum / Math.max(1, count), logprobs };
   }
 
-  private loadBatch(batch: TrainBatch): Activations {
+  private loadBatch(batch: TrainBatch, train: boolean): Activations {
     const { B, T } = batch;
     const N = B * T, V = this.config.vocabSize;
     if (batch.tokens.length !== N || batch.targets.length !== N || (batch.weights && batch.weights.length !== N)) {
       throw new RlvdError("BAD_ARGUMENT", `batch arrays must have B*T = ${N} entries`);
     }
-    const a = this.activations(B, T);
+    const a = this.activations(B, T, train);
     for (let i = 0; i < N; i++) {
       const t = batch.tokens[i], y = batch.targets[i];
       if (!(t >= 0 && t < V)) throw new RlvdError("BAD_ARGUMENT", `token id ${t} at position ${i} is outside the vocab (0..${V - 1})`);
