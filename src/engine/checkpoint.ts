@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { InputError, RlvdError } from "../core/errors.js";
 import { resolveConfig, type ModelConfig } from "./config.js";
 import { kernelsFor, Model, type Backend } from "./model.js";
-import { CharTokenizer } from "./tokenizer.js";
+import { CharTokenizer, SPECIAL_TOKENS } from "./tokenizer.js";
 
 export const CHECKPOINT_FILES = {
   config: "config.json",
@@ -233,7 +233,7 @@ function decodeSafetensors(m: Model, bytes: Uint8Array, file: string, tied: bool
     if (!Array.isArray(shape) || shape.length !== e.shape.length || shape.some((d, i) => d !== e.shape[i])) {
       bad(`tensor ${e.name} has shape ${JSON.stringify(shape)}, config.json implies ${JSON.stringify(e.shape)}`);
     }
-    const offs = meta.data_offsets;
+    const offs = meta.data_offsets as number[];
     const n = e.shape.reduce((a, b) => a * b, 1);
     if (!Array.isArray(offs) || offs.length !== 2 || typeof offs[0] !== "number" || offs[1] - offs[0] !== n * 4) {
       bad(`tensor ${e.name} has bad data_offsets ${JSON.stringify(offs)}`);
@@ -241,5 +241,44 @@ function decodeSafetensors(m: Model, bytes: Uint8Array, file: string, tied: bool
     if (offs[1] > dataLen) bad(`truncated: tensor ${e.name} ends at byte ${offs[1]} of a ${dataLen}-byte data section`);
     const src = dataStart + offs[0];
     for (let i = 0; i < n; i++) m.params[e.offset + i] = view.getFloat32(src + 4 * i, true);
+  }
+}
+
+/** Characters a fresh tokenizer takes, in order, when none are given: newline, then printable ASCII. */
+export const DEFAULT_CHARS = "\n" + Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join("");
+
+export type InitCheckpointOptions = {
+  out: string;
+  dim: number;
+  layers: number;
+  heads: number;
+  vocab: number;
+  context: number;
+  seed: number;
+  intermediate?: number;
+  /** the tokenizer's characters (default: the first vocab-4 of DEFAULT_CHARS) */
+  chars?: string;
+};
+
+/** Writes a randomly initialised checkpoint; returns the model's parameter count. */
+export async function initCheckpoint(o: InitCheckpointOptions): Promise<{ params: number }> {
+  const nChars = o.vocab - Object.keys(SPECIAL_TOKENS).length;
+  if (nChars < 1) throw new RlvdError("BAD_ARGUMENT", `vocab ${o.vocab} leaves no room for characters after the 4 special tokens`);
+  const chars = [...new Set(o.chars ?? DEFAULT_CHARS)].slice(0, nChars);
+  const tokenizer = new CharTokenizer([...Object.values(SPECIAL_TOKENS), ...chars]);
+  let model: Model;
+  try {
+    const config = resolveConfig({ vocabSize: o.vocab, dim: o.dim, layers: o.layers, heads: o.heads, context: o.context, intermediate: o.intermediate });
+    model = new Model(config, await kernelsFor("wasm"), tokenizer);
+  } catch (e) {
+    if (e instanceof RlvdError) throw e;
+    throw new RlvdError("BAD_ARGUMENT", `invalid model shape: ${oneLine(e)}`);
+  }
+  try {
+    model.initRandom(o.seed);
+    await saveCheckpoint(model, o.out);
+    return { params: model.layout.total };
+  } finally {
+    model.dispose();
   }
 }

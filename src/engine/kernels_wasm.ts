@@ -12,6 +12,18 @@ import type { FloatArray, Kernels } from "./kernels.js";
 /** Where the compiled kernels live: <package root>/build/kernels.wasm (src/engine and dist/engine alike). */
 export const WASM_PATH = fileURLToPath(new URL("../../build/kernels.wasm", import.meta.url));
 
+// The few WebAssembly JS API members used here (TypeScript's ES libs do not declare the namespace).
+interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ exports: Record<string, unknown> }>;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB of address space, reserved, not committed
 const HEAP_BASE = 65536; // below: the module's own constants
@@ -56,7 +68,7 @@ class Heap {
   // free blocks [start, end) in bytes, sorted by start
   private free: Array<[number, number]> = [];
   private top = HEAP_BASE;
-  constructor(private readonly memory: WebAssembly.Memory) {}
+  constructor(private readonly memory: WasmMemory) {}
 
   alloc(bytes: number): number {
     const size = Math.max(64, Math.ceil(bytes / 64) * 64);
@@ -96,7 +108,7 @@ class Heap {
 }
 
 export type WasmRuntime = {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   kernels: Kernels;
   threads: number;
   /** stop the workers (the process can also just exit: they do not keep it alive) */
@@ -127,9 +139,9 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
   if (!existsSync(WASM_PATH)) {
     throw new RlvdError("INTERNAL", `${WASM_PATH}: compiled engine kernels missing; run \`npm run build:wasm\``);
   }
-  const module = await WebAssembly.compile(readFileSync(WASM_PATH));
-  const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
-  const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => { throw new Error("wasm abort"); } } });
+  const module = await WA.compile(readFileSync(WASM_PATH));
+  const memory = new WA.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+  const instance = await WA.instantiate(module, { env: { memory, abort: () => { throw new Error("wasm abort"); } } });
   const fns = EXPORTS.map((n) => instance.exports[n] as KernelFn);
   const ctrl = new Int32Array(new SharedArrayBuffer(64));
   const args = new Float64Array(new SharedArrayBuffer(32 * 8));

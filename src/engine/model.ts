@@ -300,13 +300,14 @@ export class Model {
     const { B, T, N } = a;
     const hd = C / H;
     // without backward, one layer's buffers are reused by every layer and x alternates between two slots
-    const at = (buf: FloatArray, l: number, per: number) => (train ? buf.subarray(l * per, (l + 1) * per) : buf.subarray(0, per));
+    const at = (buf: FloatArray, l: number, per: number) => buf.subarray(l * per, (l + 1) * per); // layer l's slice
+    const act = (buf: FloatArray, l: number, per: number) => (train ? at(buf, l, per) : buf.subarray(0, per));
     const xs = (l: number) => a.x.subarray((train ? l : l % 2) * N * C, ((train ? l : l % 2) + 1) * N * C);
     k.encoderForward(xs(0), a.tokens, this.param("wte"), N, C);
     for (let l = 0; l < L; l++) {
-      const x = xs(l), ln1 = at(a.ln1, l, N * C), rstd1 = at(a.rstd1, l, N), qkv = at(a.qkv, l, N * 3 * C);
-      const atty = at(a.atty, l, N * C), att = at(a.att, l, B * H * T * T), xmid = at(a.xmid, l, N * C);
-      const ln2 = at(a.ln2, l, N * C), rstd2 = at(a.rstd2, l, N), gu = at(a.gu, l, N * 2 * I), sw = at(a.sw, l, N * I);
+      const x = xs(l), ln1 = act(a.ln1, l, N * C), rstd1 = act(a.rstd1, l, N), qkv = act(a.qkv, l, N * 3 * C);
+      const atty = act(a.atty, l, N * C), att = act(a.att, l, B * H * T * T), xmid = act(a.xmid, l, N * C);
+      const ln2 = act(a.ln2, l, N * C), rstd2 = act(a.rstd2, l, N), gu = act(a.gu, l, N * 2 * I), sw = act(a.sw, l, N * I);
       const xout = xs(l + 1);
       // attention half: xmid = x + o_proj(attention(rope(qkv_proj(rmsnorm(x)))))
       k.rmsnormForward(ln1, rstd1, x, this.param("ln1w", l), N, C, eps);
