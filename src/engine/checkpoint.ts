@@ -124,7 +124,7 @@ export type LoadOptions = { backend?: Backend };
 export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Promise<Model> {
   if (!existsSync(dir)) throw new RlvdError("NOT_FOUND", `${dir}: checkpoint directory not found`);
   const cfgFile = join(dir, CHECKPOINT_FILES.config);
-  const config = parseHfConfig(await readJson(cfgFile), cfgFile);
+  const { tieWordEmbeddings, step, ...config } = parseHfConfig(await readJson(cfgFile), cfgFile);
   let tokenizer: CharTokenizer | undefined;
   const tokFile = join(dir, CHECKPOINT_FILES.tokenizer);
   if (existsSync(tokFile)) {
@@ -136,8 +136,13 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
   const model = new Model(config, await kernelsFor(options.backend), tokenizer);
   const wFile = join(dir, CHECKPOINT_FILES.weights);
   const bytes = await readBytes(wFile);
-  decodeSafetensors(model, bytes, wFile, config.tieWordEmbeddings);
-  model.step = config.step;
+  try {
+    decodeSafetensors(model, bytes, wFile, tieWordEmbeddings);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  model.step = step;
   model.paramsChanged();
   return model;
 }
