@@ -95,6 +95,12 @@ describe("wasm kernels match the reference", () => {
     W.swigluBackward(dguW, dyW, guW, N, C);
     R.swigluBackward(dguR, dyR, guR, N, C);
     expect(maxDiff(dguW, dguR)).toBeLessThan(1e-5);
+    const lnW = W.alloc(N * C), lnR = R.alloc(N * C);
+    W.residualRmsnormForward(lnW, oW, rW, xW, dyW, wW, N, C, 1e-6);
+    R.residualRmsnormForward(lnR, oR, rR, xR, dyR, wR, N, C, 1e-6);
+    expect(maxDiff(lnW, lnR)).toBeLessThan(1e-6);
+    expect(maxDiff(oW, oR)).toBeLessThan(1e-5);
+    expect(maxDiff(rW, rR)).toBeLessThan(1e-5);
     W.residualForward(oW, xW, dyW, N * C);
     R.residualForward(oR, xR, dyR, N * C);
     expect(maxDiff(oW, oR)).toBeLessThan(1e-6);
@@ -130,21 +136,24 @@ describe("wasm kernels match the reference", () => {
     expect(maxDiff(dqW, dqR)).toBeLessThan(1e-4);
   });
 
-  it("decode attention with a cache equals full causal attention", () => {
-    const B = 3, T = 9, C = 12, H = 3, hd = C / H;
+  it.each([[3, 9, 12, 3], [2, 21, 12, 2], [2, 7, 64, 2]])("decode attention with a cache equals full causal attention B=%i T=%i C=%i H=%i", (B, T, C, H) => {
+    const hd = C / H, half = hd / 2;
     const [qkvW, qkvR] = pair(B * T * 3 * C);
+    const [cosW, cosR] = pair(T * half), [sinW, sinR] = pair(T * half);
     const aR = R.alloc(B * H * T * T), oR = R.alloc(B * T * C);
-    R.attentionForward(oR, aR, qkvR, B, T, C, H);
-    const Tmax = 10;
+    const roped = Float64Array.from(qkvR);
+    R.rope(roped, Int32Array.from({ length: B * T }, (_, i) => i % T), B * T, 3 * C, 2 * H, hd, cosR, sinR, false);
+    R.attentionForward(oR, aR, roped, B, T, C, H);
+    const Tmax = T + 1;
     const kc = W.alloc(B * H * Tmax * hd), vc = W.alloc(B * H * Tmax * hd);
     const slot = W.allocInt(B), pos = W.allocInt(B), step = W.alloc(B * 3 * C), out = W.alloc(B * C);
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
-        slot[b] = 2 - b; // slots need not follow rows
+        slot[b] = B - 1 - b; // slots need not follow rows
         pos[b] = t;
         step.set(qkvW.subarray((b * T + t) * 3 * C, (b * T + t + 1) * 3 * C), b * 3 * C);
       }
-      W.attentionDecode(out, step, kc, vc, slot, pos, B, C, H, Tmax);
+      W.attentionDecode(out, step, kc, vc, slot, pos, B, C, H, Tmax, cosW, sinW);
       for (let b = 0; b < B; b++) {
         expect(maxDiff(out.subarray(b * C, (b + 1) * C), oR.subarray((b * T + t) * C, (b * T + t + 1) * C))).toBeLessThan(1e-5);
       }

@@ -44,10 +44,11 @@ export interface Kernels {
   attentionForward(out: FloatArray, att: FloatArray, qkv: FloatArray, B: number, T: number, C: number, H: number): void;
   /** dqkv[B,T,3C] = (overwrites) */
   attentionBackward(dqkv: FloatArray, dout: FloatArray, qkv: FloatArray, att: FloatArray, B: number, T: number, C: number, H: number): void;
-  /** one new token per row r against the KV cache: writes k, v of qkv[S,3C] into kcache/vcache[slots,H,Tmax,hd]
-   *  at (slot[r], pos[r]), then out[S,C] = attention over positions 0..pos[r] */
+  /** one new token per row r against the KV cache: applies RoPE at pos[r] to q and k of qkv[S,3C] (qkv itself is
+   *  left as is), writes k, v into kcache/vcache[slots,H,Tmax,hd] at (slot[r], pos[r]), then
+   *  out[S,C] = attention over positions 0..pos[r] */
   attentionDecode(out: FloatArray, qkv: FloatArray, kcache: FloatArray, vcache: FloatArray, slot: Int32Array, pos: Int32Array,
-                  S: number, C: number, H: number, Tmax: number): void;
+                  S: number, C: number, H: number, Tmax: number, cos: FloatArray, sin: FloatArray): void;
 
   /** out[N,I] = silu(gu[:, :I]) * gu[:, I:] */
   swigluForward(out: FloatArray, gu: FloatArray, N: number, I: number): void;
@@ -56,6 +57,9 @@ export interface Kernels {
 
   /** out[n] = a[n] + b[n] */
   residualForward(out: FloatArray, a: FloatArray, b: FloatArray, n: number): void;
+  /** fused: xout[N,C] = x + delta (xout may be x), then out = rmsnorm(xout) with rstd[N] */
+  residualRmsnormForward(xout: FloatArray, out: FloatArray, rstd: FloatArray, x: FloatArray, delta: FloatArray, w: FloatArray,
+                         N: number, C: number, eps: number): void;
 
   /** nll[N] = -log softmax(logits)[target] (0 where target < 0); with grad, dlogits[N,V] =
    *  scale * weights[i] * (softmax - onehot) (0 where target < 0). dlogits may be logits itself. */

@@ -168,20 +168,28 @@ export function attentionBackward(dqkv: FloatArray, dout: FloatArray, qkv: Float
   }
 }
 export function attentionDecode(out: FloatArray, qkv: FloatArray, kcache: FloatArray, vcache: FloatArray, slot: Int32Array, pos: Int32Array,
-                                S: number, C: number, H: number, Tmax: number): void {
+                                S: number, C: number, H: number, Tmax: number, cos: FloatArray, sin: FloatArray): void {
   const hd = C / H, C3 = 3 * C, scale = 1 / Math.sqrt(hd);
   const sc = new Float64Array(Tmax);
+  const qr = new Float64Array(2 * hd); // this row and head's q and k after RoPE
+  const one = new Int32Array(1);
   for (let r = 0; r < S; r++) {
     for (let h = 0; h < H; h++) {
       const base = (slot[r] * H + h) * Tmax * hd, p = pos[r], q = r * C3 + h * hd;
       for (let d = 0; d < hd; d++) {
-        kcache[base + p * hd + d] = qkv[q + C + d];
+        qr[d] = qkv[q + d];
+        qr[hd + d] = qkv[q + C + d];
+      }
+      one[0] = p;
+      rope(qr, one, 1, 2 * hd, 2, hd, cos, sin, false);
+      for (let d = 0; d < hd; d++) {
+        kcache[base + p * hd + d] = qr[hd + d];
         vcache[base + p * hd + d] = qkv[q + 2 * C + d];
       }
       let m = -Infinity;
       for (let t = 0; t <= p; t++) {
         let s = 0;
-        for (let d = 0; d < hd; d++) s += qkv[q + d] * kcache[base + t * hd + d];
+        for (let d = 0; d < hd; d++) s += qr[d] * kcache[base + t * hd + d];
         sc[t] = s * scale;
         if (sc[t] > m) m = sc[t];
       }
@@ -222,6 +230,12 @@ export function swigluBackward(dgu: FloatArray, dout: FloatArray, gu: FloatArray
 
 export function residualForward(out: FloatArray, a: FloatArray, b: FloatArray, n: number): void {
   for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+// the fast path fuses these two; here they stay separate
+export function residualRmsnormForward(xout: FloatArray, out: FloatArray, rstd: FloatArray, x: FloatArray, delta: FloatArray, w: FloatArray,
+                                       N: number, C: number, eps: number): void {
+  residualForward(xout, x, delta, N * C);
+  rmsnormForward(out, rstd, xout, w, N, C, eps);
 }
 
 // ---- cross-entropy with per-token weights, fused with its gradient -------------------------------------
@@ -288,6 +302,7 @@ export function refKernels(dtype: "float32" | "float64" = "float32"): Kernels {
     swigluForward,
     swigluBackward,
     residualForward,
+    residualRmsnormForward,
     crossEntropy,
     adamw,
     sumSquares: (x, n) => {

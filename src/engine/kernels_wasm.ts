@@ -26,12 +26,13 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB of address space, reserved, not committed
-const HEAP_BASE = 65536; // below: the module's own constants
+const HEAP_BASE = 65536; // below: the module's own constants and the work counter
+const COUNTER = 60000; // byte offset of the chunk counter the kernels share (assembly/kernels.ts)
 
 const EXPORTS = [
   "matmul", "transpose", "encoder_forward", "encoder_backward", "rmsnorm_forward", "rmsnorm_backward_inp",
   "rmsnorm_backward_w", "rope", "swiglu_forward", "swiglu_backward", "residual_forward", "cross_entropy",
-  "attention_forward", "attention_backward", "attention_decode", "adamw", "sum_squares", "scale_inplace", "zero",
+  "attention_forward", "attention_backward", "attention_decode", "residual_rmsnorm_forward", "adamw", "sum_squares", "scale_inplace", "zero",
 ] as const;
 type ExportName = (typeof EXPORTS)[number];
 type KernelFn = (tid: number, nt: number, ...args: number[]) => void;
@@ -157,8 +158,10 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
   const nw = workers.length;
   const index = new Map<ExportName, number>(EXPORTS.map((n, i) => [n, i]));
 
+  const counter = new Int32Array(memory.buffer, COUNTER, 1);
   function call(name: ExportName, ...a: number[]): void {
     const f = index.get(name)!;
+    Atomics.store(counter, 0, 0);
     if (nw === 0) {
       fns[f](0, 1, ...a);
       return;
@@ -234,13 +237,15 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
       const s = scratchFor(per);
       call("attention_backward", ptr(dqkv), ptr(dout), ptr(qkv), ptr(att), B, T, C, H, s, per);
     },
-    attentionDecode: (out, qkv, kcache, vcache, slot, pos, S, C, H, Tmax) => {
-      const s = scratchFor(Tmax);
-      call("attention_decode", ptr(out), ptr(qkv), ptr(kcache), ptr(vcache), ptr(slot), ptr(pos), S, C, H, Tmax, s);
+    attentionDecode: (out, qkv, kcache, vcache, slot, pos, S, C, H, Tmax, cos, sin) => {
+      const s = scratchFor(Tmax + C / H);
+      call("attention_decode", ptr(out), ptr(qkv), ptr(kcache), ptr(vcache), ptr(slot), ptr(pos), S, C, H, Tmax, ptr(cos), ptr(sin), s);
     },
     swigluForward: (out, gu, N, I) => call("swiglu_forward", ptr(out), ptr(gu), N, I),
     swigluBackward: (dgu, dout, gu, N, I) => call("swiglu_backward", ptr(dgu), ptr(dout), ptr(gu), N, I),
     residualForward: (out, a, b, n) => call("residual_forward", ptr(out), ptr(a), ptr(b), n),
+    residualRmsnormForward: (xout, out, rstd, x, delta, w, N, C, eps) =>
+      call("residual_rmsnorm_forward", ptr(xout), ptr(out), ptr(rstd), ptr(x), ptr(delta), ptr(w), N, C, eps),
     crossEntropy: (dlogits, nll, logits, targets, weights, N, V, scale) =>
       call("cross_entropy", ptr(dlogits ?? logits), ptr(nll), ptr(logits), ptr(targets), ptr(weights), N, V, scale, dlogits ? 1 : 0),
     adamw: (params, grads, m, v, n, nDecay, lr, beta1, beta2, eps, wd, step) =>

@@ -304,26 +304,25 @@ export class Model {
     const act = (buf: FloatArray, l: number, per: number) => (train ? at(buf, l, per) : buf.subarray(0, per));
     const xs = (l: number) => a.x.subarray((train ? l : l % 2) * N * C, ((train ? l : l % 2) + 1) * N * C);
     k.encoderForward(xs(0), a.tokens, this.param("wte"), N, C);
+    k.rmsnormForward(act(a.ln1, 0, N * C), act(a.rstd1, 0, N), xs(0), this.param("ln1w", 0), N, C, eps);
     for (let l = 0; l < L; l++) {
-      const x = xs(l), ln1 = act(a.ln1, l, N * C), rstd1 = act(a.rstd1, l, N), qkv = act(a.qkv, l, N * 3 * C);
+      const x = xs(l), ln1 = act(a.ln1, l, N * C), qkv = act(a.qkv, l, N * 3 * C);
       const atty = act(a.atty, l, N * C), att = act(a.att, l, B * H * T * T), xmid = act(a.xmid, l, N * C);
       const ln2 = act(a.ln2, l, N * C), rstd2 = act(a.rstd2, l, N), gu = act(a.gu, l, N * 2 * I), sw = act(a.sw, l, N * I);
       const xout = xs(l + 1);
-      // attention half: xmid = x + o_proj(attention(rope(qkv_proj(rmsnorm(x)))))
-      k.rmsnormForward(ln1, rstd1, x, this.param("ln1w", l), N, C, eps);
+      // attention half: xmid = x + o_proj(attention(rope(qkv_proj(ln1)))), ln1 = rmsnorm(x) computed before
       k.matmulForward(qkv, ln1, at(this.paramsT.wqkv, l, 3 * C * C), N, C, 3 * C);
       k.rope(qkv, a.pos, N, 3 * C, 2 * H, hd, this.ropeCos, this.ropeSin, false);
       k.attentionForward(atty, att, qkv, B, T, C, H);
       k.matmulForward(a.tmp, atty, at(this.paramsT.wo, l, C * C), N, C, C);
-      k.residualForward(xmid, x, a.tmp, N * C);
-      // MLP half: xout = xmid + down_proj(silu(gate) * up)
-      k.rmsnormForward(ln2, rstd2, xmid, this.param("ln2w", l), N, C, eps);
+      k.residualRmsnormForward(xmid, ln2, rstd2, x, a.tmp, this.param("ln2w", l), N, C, eps);
+      // MLP half: xout = xmid + down_proj(silu(gate) * up), then the next norm (the next block's or the final one)
       k.matmulForward(gu, ln2, at(this.paramsT.wgu, l, 2 * I * C), N, C, 2 * I);
       k.swigluForward(sw, gu, N, I);
       k.matmulForward(a.tmp, sw, at(this.paramsT.wdown, l, C * I), N, I, C);
-      k.residualForward(xout, xmid, a.tmp, N * C);
+      if (l + 1 < L) k.residualRmsnormForward(xout, act(a.ln1, l + 1, N * C), act(a.rstd1, l + 1, N), xmid, a.tmp, this.param("ln1w", l + 1), N, C, eps);
+      else k.residualRmsnormForward(xout, a.lnf, a.rstdf, xmid, a.tmp, this.param("lnfw"), N, C, eps);
     }
-    k.rmsnormForward(a.lnf, a.rstdf, xs(L), this.param("lnfw"), N, C, eps);
     k.matmulForward(a.logits, a.lnf, this.paramsT.lmHead, N, C, V);
   }
 
@@ -438,24 +437,23 @@ export class Model {
     this.syncTransposed();
     const k = this.kernels;
     const { layers: L, dim: C, heads: H, intermediate: I, vocabSize: V, rmsNormEps: eps } = this.config;
-    const hd = C / H, Tmax = state.Tmax, slots = state.slots;
+    const Tmax = state.Tmax, slots = state.slots;
     const at = (buf: FloatArray, l: number, per: number) => buf.subarray(l * per, (l + 1) * per);
     const cacheSize = slots * Tmax * C;
     k.encoderForward(state.x, state.tokens, this.param("wte"), S, C);
+    k.rmsnormForward(state.ln, state.rstd, state.x, this.param("ln1w", 0), S, C, eps);
     for (let l = 0; l < L; l++) {
-      k.rmsnormForward(state.ln, state.rstd, state.x, this.param("ln1w", l), S, C, eps);
       k.matmulForward(state.qkv, state.ln, at(this.paramsT.wqkv, l, 3 * C * C), S, C, 3 * C);
-      k.rope(state.qkv, state.pos, S, 3 * C, 2 * H, hd, this.ropeCos, this.ropeSin, false);
-      k.attentionDecode(state.atty, state.qkv, at(state.kcache, l, cacheSize), at(state.vcache, l, cacheSize), state.slot, state.pos, S, C, H, Tmax);
+      k.attentionDecode(state.atty, state.qkv, at(state.kcache, l, cacheSize), at(state.vcache, l, cacheSize), state.slot, state.pos, S, C, H, Tmax,
+        this.ropeCos, this.ropeSin); // RoPE on q and k inside
       k.matmulForward(state.tmp, state.atty, at(this.paramsT.wo, l, C * C), S, C, C);
-      k.residualForward(state.x, state.x, state.tmp, S * C);
-      k.rmsnormForward(state.ln, state.rstd, state.x, this.param("ln2w", l), S, C, eps);
+      k.residualRmsnormForward(state.x, state.ln, state.rstd, state.x, state.tmp, this.param("ln2w", l), S, C, eps);
       k.matmulForward(state.gu, state.ln, at(this.paramsT.wgu, l, 2 * I * C), S, C, 2 * I);
       k.swigluForward(state.sw, state.gu, S, I);
       k.matmulForward(state.tmp, state.sw, at(this.paramsT.wdown, l, C * I), S, I, C);
-      k.residualForward(state.x, state.x, state.tmp, S * C);
+      const w = l + 1 < L ? this.param("ln1w", l + 1) : this.param("lnfw");
+      k.residualRmsnormForward(state.x, state.ln, state.rstd, state.x, state.tmp, w, S, C, eps);
     }
-    k.rmsnormForward(state.ln, state.rstd, state.x, this.param("lnfw"), S, C, eps);
     k.matmulForward(state.logits, state.ln, this.paramsT.lmHead, S, C, V);
     return state.logits;
   }
