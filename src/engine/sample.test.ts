@@ -32,6 +32,18 @@ describe("generate", () => {
     expect(new Set(a.slice(0, 3).map((c) => c.tokens.join(","))).size).toBeGreaterThan(1); // samples differ
   });
 
+  it("samples of one prompt share its prefill without changing any result", () => {
+    const prompts = ["abcdefgh ij", "j", "hhh"];
+    const opts = { maxTokens: 9, seed: 2, stop: ["="] };
+    const shared = generate(model, prompts, { ...opts, n: 5, batchSize: 4 });
+    for (const [i, p] of prompts.entries()) {
+      for (let j = 0; j < 5; j++) {
+        const [alone] = generate(model, [p], { ...opts, n: 1, firstSample: j });
+        expect({ ...alone, prompt: i }).toEqual(shared[i * 5 + j]);
+      }
+    }
+  });
+
   it("greedy decoding with the KV cache follows the argmax of the full forward pass", () => {
     const [c] = generate(model, ["abc"], { temperature: 0, maxTokens: 20, stopTokens: [] });
     const ids = [...tok.encode("abc", { bos: true })];

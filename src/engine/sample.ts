@@ -119,12 +119,49 @@ export function generate(model: Model, prompts: readonly Prompt[], options: Gene
   const probs = new Float64Array(V);
   const order = new Int32Array(V);
   try {
-    const active: Seq[] = [];
+    // Sequences of one prompt share its prefill: the first one (the leader) feeds the prompt, the others
+    // wait in their slots and then copy the cache of positions 0..P-2 from any sequence that has them.
+    // Rows are computed independently of each other, so the copy is bitwise what they would have computed.
+    const { heads: H, dim: C } = cfg;
+    const hd = C / H, cacheSize = slots * state.Tmax * C;
+    type Group = { leader: Seq | null; waiters: Seq[]; holders: Set<Seq> };
+    const groups = new Map<number, Group>();
+    const copyPrefix = (from: Seq, to: Seq) => {
+      const n = (from.ids.length - 1) * hd;
+      for (let l = 0; l < cfg.layers; l++) {
+        for (let h = 0; h < H; h++) {
+          const src = l * cacheSize + (from.slot * H + h) * state.Tmax * hd, dst = l * cacheSize + (to.slot * H + h) * state.Tmax * hd;
+          state.kcache.copyWithin(dst, src, src + n);
+          state.vcache.copyWithin(dst, src, src + n);
+        }
+      }
+      to.p = to.ids.length - 1;
+    };
+    let active: Seq[] = [];
     let next = 0;
-    for (let s = 0; s < slots; s++) {
-      seqs[next].slot = s;
-      active.push(seqs[next++]);
-    }
+    /** puts seqs[next] into `slot`: active now, or waiting for its prompt's leader */
+    const start = (slot: number, into: Seq[]) => {
+      const q = seqs[next++];
+      q.slot = slot;
+      if (q.ids.length <= 1 || n === 1) {
+        into.push(q);
+        return;
+      }
+      let g = groups.get(q.prompt);
+      if (!g) groups.set(q.prompt, (g = { leader: null, waiters: [], holders: new Set() }));
+      const holder = g.holders.values().next();
+      if (!holder.done) {
+        copyPrefix(holder.value, q);
+        g.holders.add(q);
+        into.push(q);
+      } else if (g.leader) {
+        g.waiters.push(q);
+      } else {
+        g.leader = q;
+        into.push(q);
+      }
+    };
+    for (let s = 0; s < slots; s++) start(s, active);
     while (active.length > 0) {
       const S = active.length;
       for (let r = 0; r < S; r++) {
@@ -140,6 +177,18 @@ export function generate(model: Model, prompts: readonly Prompt[], options: Gene
         q.p++;
         if (q.p < q.ids.length) {
           still.push(q); // still reading the prompt
+          const g = groups.get(q.prompt);
+          if (g && g.leader === q && q.p === q.ids.length - 1) {
+            // the prefix is in the leader's cache: release the waiters
+            g.leader = null;
+            g.holders.add(q);
+            for (const w of g.waiters) {
+              copyPrefix(q, w);
+              g.holders.add(w);
+              still.push(w);
+            }
+            g.waiters = [];
+          }
           continue;
         }
         const row = logits.subarray(r * V, (r + 1) * V);
@@ -162,13 +211,12 @@ export function generate(model: Model, prompts: readonly Prompt[], options: Gene
         if (!q.finish && (q.tokens.length >= maxTokens || q.p >= Tmax)) q.finish = "length";
         if (!q.finish) {
           still.push(q);
-        } else if (next < seqs.length) {
-          seqs[next].slot = q.slot; // the finished sequence's slot takes the next waiting one
-          still.push(seqs[next++]);
+        } else {
+          groups.get(q.prompt)?.holders.delete(q);
+          if (next < seqs.length) start(q.slot, still); // the finished sequence's slot takes the next waiting one
         }
       }
-      active.length = 0;
-      active.push(...still);
+      active = still;
     }
   } finally {
     state.free();
@@ -182,13 +230,20 @@ function sampleToken(row: FloatArray, V: number, rng: Rng, temperature: number, 
   let m = -Infinity, arg = 0;
   for (let i = 0; i < V; i++) if (row[i] > m) { m = row[i]; arg = i; }
   let z = 0;
-  for (let i = 0; i < V; i++) z += Math.exp(row[i] - m);
+  for (let i = 0; i < V; i++) {
+    const e = Math.exp(row[i] - m);
+    probs[i] = e;
+    z += e;
+  }
   const lse = m + Math.log(z);
   if (temperature === 0) return [arg, row[arg] - lse];
-  let total = 0;
-  for (let i = 0; i < V; i++) {
-    probs[i] = Math.exp((row[i] - m) / temperature);
-    total += probs[i];
+  let total = z;
+  if (temperature !== 1) {
+    total = 0;
+    for (let i = 0; i < V; i++) {
+      probs[i] = Math.exp((row[i] - m) / temperature);
+      total += probs[i];
+    }
   }
   if ((topK > 0 && topK < V) || topP < 1) {
     for (let i = 0; i < V; i++) order[i] = i;
