@@ -2,3 +2,4 @@
 export { RlvdError, InputError, isRlvdError } from "./core/errors.js";
 export type { RlvdErrorCode } from "./core/errors.js";
 export type { Question, Sample, QuestionCount, VerifyStatus } from "./core/types.js";
+export * from "./engine/index.js";

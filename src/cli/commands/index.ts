@@ -11,5 +11,7 @@ export type CommandModule = { register: (program: Command, io: CliIO) => void };
 
 /** Every command, in the order `rlvd --help` lists them. */
 export async function allCommands(): Promise<CommandModule[]> {
-  return [sampleCommand, importCommand, analyzeCommand, distillSetCommand, exportCommand];
+  const { modelCommand } = await import("./model.js");
+  const { benchCommand } = await import("./bench.js");
+  return [sampleCommand, importCommand, analyzeCommand, distillSetCommand, exportCommand, modelCommand, benchCommand];
 }

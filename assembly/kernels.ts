@@ -1,0 +1,737 @@
+// rlvd engine kernels: the fast path, AssemblyScript compiled to wasm SIMD (128-bit) at build time.
+// The plain TypeScript reference for every kernel lives in src/engine/kernels_ref.ts; tests compare the two.
+//
+// Every exported kernel takes (tid, nt) first: the calling thread's index and the number of threads working
+// on the call. Each thread computes a disjoint slice of the output, chosen so that the result of every
+// element does not depend on nt (a row of a matmul is summed in the same order whichever thread owns it).
+// All other pointer arguments are byte offsets into the one shared memory; all sizes count float32 elements.
+//
+// Dimension legend: N rows (= B*T tokens), C channels, OC output channels, V vocab, B batch, T time,
+// H heads, hd head size (C / H), I MLP hidden size.
+
+// ---------------------------------------------------------------------------------------------------------
+// helpers
+
+@inline function f32at(p: usize, i: usize): f32 {
+  return load<f32>(p + (i << 2));
+}
+@inline function f32set(p: usize, i: usize, v: f32): void {
+  store<f32>(p + (i << 2), v);
+}
+
+// Work is handed out in chunks through one shared counter (COUNTER, reset to 0 by the caller before every
+// call): a thread that starts late, or is descheduled, simply takes fewer chunks. What a chunk computes
+// never depends on which thread takes it, so results are identical for any thread count and timing.
+const COUNTER: usize = 60000;
+@inline function grab(): i32 {
+  return atomic.add<i32>(COUNTER, 1);
+}
+/** items per chunk for n items: about 8 chunks per thread */
+@inline function chunkSize(n: i32, nt: i32): i32 {
+  return max(1, (n + 8 * nt - 1) / (8 * nt));
+}
+
+// exp(x) for 4 lanes: range reduction to r in [-ln2/2, ln2/2], a degree-6 polynomial (Cephes expf
+// coefficients), scale by 2^n through the exponent bits. Relative error ~2e-7 over [-87, 88].
+@inline function expv(x: v128): v128 {
+  x = f32x4.max(f32x4.min(x, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447504));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
+  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, e);
+}
+// the same arithmetic for one lane, so that vector bodies and scalar tails agree
+@inline function exps(x: f32): f32 {
+  return f32x4.extract_lane(expv(f32x4.splat(x)), 0);
+}
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+@inline function hmax(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// matmul: c[M,N] (+)= a[M,K] @ b[K,N]. a is read element by element with row stride sar and column stride
+// sac (so a transposed operand costs nothing); b rows (stride ldb) and c rows (stride ldc) are contiguous.
+// Register block: 4 rows x 8 columns (8 f32x4 accumulators); K is cut into chunks of KC so the b panel
+// stays in L2. Every element is summed as acc = acc + a*b over k in order, then c = c + acc per chunk,
+// identically in the 4-row, 1-row, 4-column and scalar paths: a row's result never depends on M or tid.
+
+const KC: i32 = 256;
+
+@inline function blk4x8(c: usize, a: usize, b: usize, sa: usize, sk: usize, sb: usize, sc: usize, K: i32, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let av = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(pa + sa);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(pa + 2 * sa);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(pa + 3 * sa);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    pa += sk; pb += sb;
+  }
+  if (acc) {
+    c00 = f32x4.add(v128.load(c), c00); c01 = f32x4.add(v128.load(c, 16), c01);
+    c10 = f32x4.add(v128.load(c + sc), c10); c11 = f32x4.add(v128.load(c + sc, 16), c11);
+    c20 = f32x4.add(v128.load(c + 2 * sc), c20); c21 = f32x4.add(v128.load(c + 2 * sc, 16), c21);
+    c30 = f32x4.add(v128.load(c + 3 * sc), c30); c31 = f32x4.add(v128.load(c + 3 * sc, 16), c31);
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + sc, c10); v128.store(c + sc, c11, 16);
+  v128.store(c + 2 * sc, c20); v128.store(c + 2 * sc, c21, 16);
+  v128.store(c + 3 * sc, c30); v128.store(c + 3 * sc, c31, 16);
+}
+
+@inline function blk1x8(c: usize, a: usize, b: usize, sk: usize, sb: usize, K: i32, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let k = 0; k < K; k++) {
+    const av = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(av, v128.load(pb))); c01 = f32x4.add(c01, f32x4.mul(av, v128.load(pb, 16)));
+    pa += sk; pb += sb;
+  }
+  if (acc) { c00 = f32x4.add(v128.load(c), c00); c01 = f32x4.add(v128.load(c, 16), c01); }
+  v128.store(c, c00); v128.store(c, c01, 16);
+}
+
+@inline function blk1x4(c: usize, a: usize, b: usize, sk: usize, sb: usize, K: i32, acc: bool): void {
+  let c00 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let k = 0; k < K; k++) {
+    c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+    pa += sk; pb += sb;
+  }
+  if (acc) c00 = f32x4.add(v128.load(c), c00);
+  v128.store(c, c00);
+}
+
+@inline function blk1x1(c: usize, a: usize, b: usize, sk: usize, sb: usize, K: i32, acc: bool): void {
+  let s: f32 = 0;
+  let pa = a, pb = b;
+  for (let k = 0; k < K; k++) {
+    s = s + load<f32>(pa) * load<f32>(pb);
+    pa += sk; pb += sb;
+  }
+  if (acc) s = load<f32>(c) + s;
+  store<f32>(c, s);
+}
+
+// rows [i0, i1) of c, columns [0, nlim), k in [k0, k1); acc: add to c instead of overwriting
+function gemmRows(c: usize, a: usize, b: usize, i0: i32, i1: i32, nlim: i32, k0: i32, k1: i32,
+                  sar: usize, sac: usize, ldb: usize, ldc: usize, acc: bool): void {
+  const sa = sar << 2, sk = sac << 2, sb = ldb << 2, sc = ldc << 2;
+  const K = k1 - k0;
+  if (K <= 0) {
+    if (!acc) for (let i = i0; i < i1; i++) memory.fill(c + <usize>i * sc, 0, <usize>nlim << 2);
+    return;
+  }
+  const aoff = <usize>k0 * sk, boff = <usize>k0 * sb;
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const pa = a + <usize>i * sa + aoff, pc = c + <usize>i * sc;
+    let j = 0;
+    for (; j + 8 <= nlim; j += 8) blk4x8(pc + (<usize>j << 2), pa, b + boff + (<usize>j << 2), sa, sk, sb, sc, K, acc);
+    for (let r = 0; r < 4; r++) {
+      const pr = pa + <usize>r * sa, cr = pc + <usize>r * sc;
+      let jj = j;
+      for (; jj + 4 <= nlim; jj += 4) blk1x4(cr + (<usize>jj << 2), pr, b + boff + (<usize>jj << 2), sk, sb, K, acc);
+      for (; jj < nlim; jj++) blk1x1(cr + (<usize>jj << 2), pr, b + boff + (<usize>jj << 2), sk, sb, K, acc);
+    }
+  }
+  for (; i < i1; i++) {
+    const pa = a + <usize>i * sa + aoff, pc = c + <usize>i * sc;
+    let j = 0;
+    for (; j + 8 <= nlim; j += 8) blk1x8(pc + (<usize>j << 2), pa, b + boff + (<usize>j << 2), sk, sb, K, acc);
+    for (; j + 4 <= nlim; j += 4) blk1x4(pc + (<usize>j << 2), pa, b + boff + (<usize>j << 2), sk, sb, K, acc);
+    for (; j < nlim; j++) blk1x1(pc + (<usize>j << 2), pa, b + boff + (<usize>j << 2), sk, sb, K, acc);
+  }
+}
+
+// rows [i0, i1) of c = a @ b, K cut into KC chunks
+function gemmBlocked(c: usize, a: usize, b: usize, i0: i32, i1: i32, K: i32, N: i32,
+                     sar: usize, sac: usize, ldb: usize, ldc: usize, acc: bool): void {
+  if (K == 0) { gemmRows(c, a, b, i0, i1, N, 0, 0, sar, sac, ldb, ldc, acc); return; }
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const k1 = min(K, k0 + KC);
+    for (let ib = i0; ib < i1; ib += 64) gemmRows(c, a, b, ib, min(i1, ib + 64), N, k0, k1, sar, sac, ldb, ldc, acc || k0 > 0);
+  }
+}
+
+/** c[M,N] (+)= a[M,K] @ b[K,N]; threads split M in blocks of 4 rows. */
+export function matmul(tid: i32, nt: i32, c: usize, a: usize, b: usize, M: i32, K: i32, N: i32,
+                       sar: i32, sac: i32, ldb: i32, ldc: i32, acc: i32): void {
+  const blocks = (M + 3) >> 2;
+  // long K (weight gradients): fewer, taller chunks so each streams the b operand fewer times
+  const cs = chunkSize(blocks, K >= 1024 ? max(1, nt >> 1) : nt);
+  for (let ch = grab(); ch * cs < blocks; ch = grab()) {
+    const i0 = (ch * cs) << 2, i1 = min(M, (ch * cs + cs) << 2);
+    gemmBlocked(c, a, b, i0, i1, K, N, <usize>sar, <usize>sac, <usize>ldb, <usize>ldc, acc != 0);
+  }
+}
+
+/** dst[C,R] = transpose of src[R,C]; threads split R. */
+export function transpose(tid: i32, nt: i32, dst: usize, src: usize, R: i32, C: i32): void {
+  const cs = chunkSize(R, nt);
+  for (let ch = grab(); ch * cs < R; ch = grab()) {
+    const r0 = ch * cs, r1 = min(R, r0 + cs);
+    for (let r = r0; r < r1; r++) {
+      const s = src + ((<usize>r * C) << 2);
+      for (let c = 0; c < C; c++) f32set(dst, <usize>c * R + r, f32at(s, c));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// elementwise and row kernels
+
+/** out[N,C] = wte[tokens[i], :] */
+export function encoder_forward(tid: i32, nt: i32, out: usize, tokens: usize, wte: usize, N: i32, C: i32): void {
+  const cs = chunkSize(N, nt);
+  for (let ch = grab(); ch * cs < N; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    for (let i = i0; i < i1; i++) {
+      const t = load<i32>(tokens + (<usize>i << 2));
+      memory.copy(out + ((<usize>i * C) << 2), wte + ((<usize>t * C) << 2), <usize>C << 2);
+    }
+  }
+}
+/** dwte[V,C] += scatter of dout[N,C] by token; threads split C so no two write one element. */
+export function encoder_backward(tid: i32, nt: i32, dwte: usize, dout: usize, tokens: usize, N: i32, C: i32): void {
+  const cs = chunkSize(C, nt);
+  for (let ch = grab(); ch * cs < C; ch = grab()) {
+    const c0 = ch * cs, c1 = min(C, c0 + cs);
+    for (let i = 0; i < N; i++) {
+      const t = load<i32>(tokens + (<usize>i << 2));
+      const d = dwte + ((<usize>t * C) << 2), g = dout + ((<usize>i * C) << 2);
+      for (let c = c0; c < c1; c++) f32set(d, c, f32at(d, c) + f32at(g, c));
+    }
+  }
+}
+
+// one row: y[C] = x * r * w, r = 1/sqrt(mean(x^2) + eps) stored at rp
+@inline function rmsnormRow(y: usize, rp: usize, x: usize, w: usize, C: i32, eps: f32): void {
+  let acc = f32x4.splat(0);
+  let c = 0;
+  for (; c + 4 <= C; c += 4) { const v = v128.load(x + (<usize>c << 2)); acc = f32x4.add(acc, f32x4.mul(v, v)); }
+  let ss = hsum(acc);
+  for (; c < C; c++) { const v = f32at(x, c); ss += v * v; }
+  const r: f32 = 1.0 / Mathf.sqrt(ss / <f32>C + eps);
+  store<f32>(rp, r);
+  const rv = f32x4.splat(r);
+  c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const o = <usize>c << 2;
+    v128.store(y + o, f32x4.mul(f32x4.mul(v128.load(x + o), rv), v128.load(w + o)));
+  }
+  for (; c < C; c++) f32set(y, c, f32at(x, c) * r * f32at(w, c));
+}
+
+/** out[N,C] = inp * rstd * w, rstd[N] = 1/sqrt(mean(inp^2) + eps) */
+export function rmsnorm_forward(tid: i32, nt: i32, out: usize, rstd: usize, inp: usize, w: usize, N: i32, C: i32, eps: f32): void {
+  const cs = chunkSize(N, nt);
+  for (let ch = grab(); ch * cs < N; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    for (let i = i0; i < i1; i++) {
+      const o = (<usize>i * C) << 2;
+      rmsnormRow(out + o, rstd + (<usize>i << 2), inp + o, w, C, eps);
+    }
+  }
+}
+
+/** fused residual + RMSNorm: xout[N,C] = x + delta (xout may be x), then out = rmsnorm(xout) as above */
+export function residual_rmsnorm_forward(tid: i32, nt: i32, xout: usize, out: usize, rstd: usize, x: usize, delta: usize, w: usize,
+                                         N: i32, C: i32, eps: f32): void {
+  const cs = chunkSize(N, nt);
+  for (let ch = grab(); ch * cs < N; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    for (let i = i0; i < i1; i++) {
+      const o = (<usize>i * C) << 2;
+      const xo = xout + o, xi = x + o, d = delta + o;
+      let c = 0;
+      for (; c + 4 <= C; c += 4) { const q = <usize>c << 2; v128.store(xo + q, f32x4.add(v128.load(xi + q), v128.load(d + q))); }
+      for (; c < C; c++) f32set(xo, c, f32at(xi, c) + f32at(d, c));
+      rmsnormRow(out + o, rstd + (<usize>i << 2), xo, w, C, eps);
+    }
+  }
+}
+/** dinp[N,C] += ..., dw[C] += ... (two passes: rows split for dinp, then columns split for dw) */
+export function rmsnorm_backward_inp(tid: i32, nt: i32, dinp: usize, dout: usize, inp: usize, w: usize, rstd: usize, N: i32, C: i32): void {
+  const cs = chunkSize(N, nt);
+  for (let ch = grab(); ch * cs < N; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    for (let i = i0; i < i1; i++) {
+      const o = (<usize>i * C) << 2;
+      const x = inp + o, dy = dout + o, dx = dinp + o;
+      const r = f32at(rstd, i);
+      let acc = f32x4.splat(0);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const q = <usize>c << 2;
+        acc = f32x4.add(acc, f32x4.mul(f32x4.mul(v128.load(w + q), v128.load(dy + q)), v128.load(x + q)));
+      }
+      let dot = hsum(acc);
+      for (; c < C; c++) dot += f32at(w, c) * f32at(dy, c) * f32at(x, c);
+      const k: f32 = r * r * dot / <f32>C;
+      const rv = f32x4.splat(r), kv = f32x4.splat(k);
+      c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const q = <usize>c << 2;
+        const g = f32x4.mul(rv, f32x4.sub(f32x4.mul(v128.load(w + q), v128.load(dy + q)), f32x4.mul(v128.load(x + q), kv)));
+        v128.store(dx + q, f32x4.add(v128.load(dx + q), g));
+      }
+      for (; c < C; c++) f32set(dx, c, f32at(dx, c) + r * (f32at(w, c) * f32at(dy, c) - f32at(x, c) * k));
+    }
+  }
+}
+export function rmsnorm_backward_w(tid: i32, nt: i32, dw: usize, dout: usize, inp: usize, rstd: usize, N: i32, C: i32): void {
+  const cs = chunkSize(C, nt);
+  for (let ch = grab(); ch * cs < C; ch = grab()) {
+    const c0 = ch * cs, c1 = min(C, c0 + cs);
+    for (let i = 0; i < N; i++) {
+      const o = (<usize>i * C) << 2;
+      const r = f32at(rstd, i);
+      for (let c = c0; c < c1; c++) f32set(dw, c, f32at(dw, c) + f32at(dout + o, c) * f32at(inp + o, c) * r);
+    }
+  }
+}
+
+/** rotate-half RoPE in place on the first nh heads (size hd) of each row of x (row stride `stride`),
+ *  at position pos[i]; sign = -1 applies the inverse rotation (the backward pass). cos/sin: [Tmax, hd/2] */
+export function rope(tid: i32, nt: i32, x: usize, pos: usize, N: i32, stride: i32, nh: i32, hd: i32, cos: usize, sin: usize, sign: f32): void {
+  const cs = chunkSize(N, nt);
+  for (let ch = grab(); ch * cs < N; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    const half = hd >> 1;
+    for (let i = i0; i < i1; i++) {
+      const p = load<i32>(pos + (<usize>i << 2));
+      const cr = cos + ((<usize>p * half) << 2), sr = sin + ((<usize>p * half) << 2);
+      for (let h = 0; h < nh; h++) {
+        const v = x + ((<usize>i * stride + <usize>h * hd) << 2);
+        for (let d = 0; d < half; d++) {
+          const c = f32at(cr, d), s = sign * f32at(sr, d);
+          const x1 = f32at(v, d), x2 = f32at(v, d + half);
+          f32set(v, d, x1 * c - x2 * s);
+          f32set(v, d + half, x2 * c + x1 * s);
+        }
+      }
+    }
+  }
+}
+
+/** out[N,I] = silu(gu[:, :I]) * gu[:, I:] */
+export function swiglu_forward(tid: i32, nt: i32, out: usize, gu: usize, N: i32, I: i32): void {
+  const cs = chunkSize(N, nt);
+  for (let ch = grab(); ch * cs < N; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    const one = f32x4.splat(1);
+    for (let i = i0; i < i1; i++) {
+      const g = gu + ((<usize>i * 2 * I) << 2), u = g + (<usize>I << 2), y = out + ((<usize>i * I) << 2);
+      let c = 0;
+      for (; c + 4 <= I; c += 4) {
+        const q = <usize>c << 2;
+        const gv = v128.load(g + q);
+        const s = f32x4.div(one, f32x4.add(one, expv(f32x4.neg(gv))));
+        v128.store(y + q, f32x4.mul(f32x4.mul(gv, s), v128.load(u + q)));
+      }
+      for (; c < I; c++) {
+        const gv = f32at(g, c);
+        const s: f32 = 1.0 / (1.0 + exps(-gv));
+        f32set(y, c, gv * s * f32at(u, c));
+      }
+    }
+  }
+}
+/** dgu[N,2I] = gradient of swiglu_forward given dout[N,I] */
+export function swiglu_backward(tid: i32, nt: i32, dgu: usize, dout: usize, gu: usize, N: i32, I: i32): void {
+  const cs = chunkSize(N, nt);
+  for (let ch = grab(); ch * cs < N; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    const one = f32x4.splat(1);
+    for (let i = i0; i < i1; i++) {
+      const g = gu + ((<usize>i * 2 * I) << 2), u = g + (<usize>I << 2);
+      const dg = dgu + ((<usize>i * 2 * I) << 2), du = dg + (<usize>I << 2), dy = dout + ((<usize>i * I) << 2);
+      let c = 0;
+      for (; c + 4 <= I; c += 4) {
+        const q = <usize>c << 2;
+        const gv = v128.load(g + q), dyv = v128.load(dy + q);
+        const s = f32x4.div(one, f32x4.add(one, expv(f32x4.neg(gv))));
+        v128.store(du + q, f32x4.mul(dyv, f32x4.mul(gv, s)));
+        const ds = f32x4.mul(s, f32x4.add(one, f32x4.mul(gv, f32x4.sub(one, s))));
+        v128.store(dg + q, f32x4.mul(f32x4.mul(dyv, v128.load(u + q)), ds));
+      }
+      for (; c < I; c++) {
+        const gv = f32at(g, c), dyv = f32at(dy, c);
+        const s: f32 = 1.0 / (1.0 + exps(-gv));
+        f32set(du, c, dyv * (gv * s));
+        f32set(dg, c, dyv * f32at(u, c) * (s * (1.0 + gv * (1.0 - s))));
+      }
+    }
+  }
+}
+
+/** out[n] = a[n] + b[n] */
+export function residual_forward(tid: i32, nt: i32, out: usize, a: usize, b: usize, n: i32): void {
+  const cs = (chunkSize(n, nt) + 3) & ~3;
+  for (let ch = grab(); ch * cs < n; ch = grab()) {
+    const i1 = min(n, ch * cs + cs);
+    let i = ch * cs;
+    for (; i + 4 <= i1; i += 4) { const q = <usize>i << 2; v128.store(out + q, f32x4.add(v128.load(a + q), v128.load(b + q))); }
+    for (; i < i1; i++) f32set(out, i, f32at(a, i) + f32at(b, i));
+  }
+}
+
+/** Cross-entropy, fused with its gradient. For each row i with targets[i] >= 0:
+ *  nll[i] = -log softmax(logits[i])[targets[i]] and, when grad != 0,
+ *  dlogits[i] = scale * weights[i] * (softmax(logits[i]) - onehot(targets[i])); rows with target < 0 get
+ *  nll 0 and dlogits 0. dlogits may alias logits. */
+export function cross_entropy(tid: i32, nt: i32, dlogits: usize, nll: usize, logits: usize, targets: usize, weights: usize,
+                              N: i32, V: i32, scale: f32, grad: i32): void {
+  const cs = chunkSize(N, nt);
+  for (let ch = grab(); ch * cs < N; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    for (let i = i0; i < i1; i++) {
+      const x = logits + ((<usize>i * V) << 2), dx = dlogits + ((<usize>i * V) << 2);
+      const t = load<i32>(targets + (<usize>i << 2));
+      if (t < 0) {
+        f32set(nll, i, 0);
+        if (grad != 0) memory.fill(dx, 0, <usize>V << 2);
+        continue;
+      }
+      let mv = f32x4.splat(-Infinity);
+      let c = 0;
+      for (; c + 4 <= V; c += 4) mv = f32x4.max(mv, v128.load(x + (<usize>c << 2)));
+      let m = hmax(mv);
+      for (; c < V; c++) m = max(m, f32at(x, c));
+      const msplat = f32x4.splat(m);
+      let sv = f32x4.splat(0);
+      c = 0;
+      for (; c + 4 <= V; c += 4) sv = f32x4.add(sv, expv(f32x4.sub(v128.load(x + (<usize>c << 2)), msplat)));
+      let s = hsum(sv);
+      for (; c < V; c++) s += exps(f32at(x, c) - m);
+      const xt = f32at(x, t);
+      f32set(nll, i, Mathf.log(s) + m - xt);
+      if (grad != 0) {
+        const w = scale * f32at(weights, i);
+        const k = w / s;
+        const kv = f32x4.splat(k);
+        c = 0;
+        for (; c + 4 <= V; c += 4) {
+          const q = <usize>c << 2;
+          v128.store(dx + q, f32x4.mul(kv, expv(f32x4.sub(v128.load(x + q), msplat))));
+        }
+        for (; c < V; c++) f32set(dx, c, k * exps(f32at(x, c) - m));
+        f32set(dx, t, f32at(dx, t) - w);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// attention (training / scoring): causal, multi-head, over a packed qkv[B,T,3C] (q | k | v per token,
+// heads contiguous inside each). att[B,H,T,T] keeps the softmax probabilities for the backward pass
+// (zeros above the diagonal). scratch: per thread `scratchFloats` floats.
+
+/** out[B,T,C] = softmax(q k^T / sqrt(hd)) v per (b, h); threads split the B*H pairs. */
+export function attention_forward(tid: i32, nt: i32, out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, H: i32,
+                                  scratch: usize, scratchFloats: i32): void {
+  const hd = C / H;
+  const C3 = 3 * C;
+  const scale: f32 = 1.0 / Mathf.sqrt(<f32>hd);
+  const kt = scratch + ((<usize>tid * scratchFloats) << 2); // [hd, T]
+  const cs = chunkSize(B * H, nt);
+  for (let ch = grab(); ch * cs < B * H; ch = grab()) {
+    const p0 = ch * cs, p1 = min(B * H, p0 + cs);
+    for (let pair = p0; pair < p1; pair++) {
+      const b = pair / H, h = pair % H;
+      const q = qkv + ((<usize>b * T * C3 + <usize>h * hd) << 2);
+      const k = q + (<usize>C << 2), v = q + (<usize>(2 * C) << 2);
+      const P = att + ((<usize>pair * T * T) << 2);
+      for (let t = 0; t < T; t++) for (let d = 0; d < hd; d++) f32set(kt, <usize>d * T + t, f32at(k, <usize>t * C3 + d));
+      // scores: rows in blocks of 4, columns only up to the block's last row (the rest is masked)
+      for (let i = 0; i < T; i += 4) {
+        const i1 = min(T, i + 4);
+        gemmRows(P, q, kt, i, i1, i1, 0, hd, <usize>C3, 1, <usize>T, <usize>T, false);
+      }
+      for (let t = 0; t < T; t++) softmaxRow(P + ((<usize>t * T) << 2), t + 1, T, scale);
+      // out = P @ v, the k range of a row block ends at its last row
+      const o = out + ((<usize>b * T * C + <usize>h * hd) << 2);
+      for (let i = 0; i < T; i += 4) {
+        const i1 = min(T, i + 4);
+        gemmRows(o, P, v, i, i1, hd, 0, i1, <usize>T, 1, <usize>C3, <usize>C, false);
+      }
+    }
+  }
+}
+
+// row[0..n) = softmax(row * scale), row[n..T) = 0
+@inline function softmaxRow(row: usize, n: i32, T: i32, scale: f32): void {
+  let mv = f32x4.splat(-Infinity);
+  let c = 0;
+  for (; c + 4 <= n; c += 4) mv = f32x4.max(mv, v128.load(row + (<usize>c << 2)));
+  let m = hmax(mv);
+  for (; c < n; c++) m = max(m, f32at(row, c));
+  m *= scale;
+  const sc = f32x4.splat(scale), ms = f32x4.splat(m);
+  let sv = f32x4.splat(0);
+  c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const q = <usize>c << 2;
+    const e = expv(f32x4.sub(f32x4.mul(v128.load(row + q), sc), ms));
+    v128.store(row + q, e);
+    sv = f32x4.add(sv, e);
+  }
+  let s = hsum(sv);
+  for (; c < n; c++) { const e = exps(f32at(row, c) * scale - m); f32set(row, c, e); s += e; }
+  const inv = f32x4.splat(1.0 / s);
+  const invs: f32 = 1.0 / s;
+  c = 0;
+  for (; c + 4 <= n; c += 4) { const q = <usize>c << 2; v128.store(row + q, f32x4.mul(v128.load(row + q), inv)); }
+  for (; c < n; c++) f32set(row, c, f32at(row, c) * invs);
+  if (n < T) memory.fill(row + (<usize>n << 2), 0, <usize>(T - n) << 2);
+}
+
+/** dqkv[B,T,3C] = gradient of attention_forward given dout[B,T,C] (overwrites). */
+export function attention_backward(tid: i32, nt: i32, dqkv: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, H: i32,
+                                   scratch: usize, scratchFloats: i32): void {
+  const hd = C / H;
+  const C3 = 3 * C;
+  const scale: f32 = 1.0 / Mathf.sqrt(<f32>hd);
+  const vt = scratch + ((<usize>tid * scratchFloats) << 2); // [hd, T]
+  const dS = vt + ((<usize>hd * T) << 2); // [T, T]
+  const cs = chunkSize(B * H, nt);
+  for (let ch = grab(); ch * cs < B * H; ch = grab()) {
+    const p0 = ch * cs, p1 = min(B * H, p0 + cs);
+    for (let pair = p0; pair < p1; pair++) {
+      const b = pair / H, h = pair % H;
+      const off = (<usize>b * T * C3 + <usize>h * hd) << 2;
+      const q = qkv + off, k = q + (<usize>C << 2), v = q + (<usize>(2 * C) << 2);
+      const dq = dqkv + off, dk = dq + (<usize>C << 2), dv = dq + (<usize>(2 * C) << 2);
+      const dO = dout + ((<usize>b * T * C + <usize>h * hd) << 2);
+      const P = att + ((<usize>pair * T * T) << 2);
+      for (let t = 0; t < T; t++) for (let d = 0; d < hd; d++) f32set(vt, <usize>d * T + t, f32at(v, <usize>t * C3 + d));
+      // dP = dO @ v^T (lower triangle)
+      for (let i = 0; i < T; i += 4) {
+        const i1 = min(T, i + 4);
+        gemmRows(dS, dO, vt, i, i1, i1, 0, hd, <usize>C, 1, <usize>T, <usize>T, false);
+      }
+      // dS = P * (dP - sum(P * dP)) * scale, zero above the diagonal
+      for (let t = 0; t < T; t++) {
+        const pr = P + ((<usize>t * T) << 2), dr = dS + ((<usize>t * T) << 2);
+        const n = t + 1;
+        let acc = f32x4.splat(0);
+        let c = 0;
+        for (; c + 4 <= n; c += 4) { const o = <usize>c << 2; acc = f32x4.add(acc, f32x4.mul(v128.load(pr + o), v128.load(dr + o))); }
+        let s = hsum(acc);
+        for (; c < n; c++) s += f32at(pr, c) * f32at(dr, c);
+        const sv = f32x4.splat(s), scv = f32x4.splat(scale);
+        c = 0;
+        for (; c + 4 <= n; c += 4) {
+          const o = <usize>c << 2;
+          v128.store(dr + o, f32x4.mul(f32x4.mul(v128.load(pr + o), f32x4.sub(v128.load(dr + o), sv)), scv));
+        }
+        for (; c < n; c++) f32set(dr, c, f32at(pr, c) * (f32at(dr, c) - s) * scale);
+        if (n < T) memory.fill(dr + (<usize>n << 2), 0, <usize>(T - n) << 2);
+      }
+      for (let i = 0; i < T; i += 4) {
+        const i1 = min(T, i + 4);
+        // dq = dS @ k (k range up to the block's last row)
+        gemmRows(dq, dS, k, i, i1, hd, 0, i1, <usize>T, 1, <usize>C3, <usize>C3, false);
+        // dk = dS^T @ q, dv = P^T @ dO (k range from the block's first row)
+        gemmRows(dk, dS, q, i, i1, hd, i, T, 1, <usize>T, <usize>C3, <usize>C3, false);
+        gemmRows(dv, P, dO, i, i1, hd, i, T, 1, <usize>T, <usize>C, <usize>C3, false);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// attention for one new token per row against a KV cache (sampling). Row r belongs to cache slot slot[r]
+// and sits at position pos[r]: its k and v are written to the cache there, then it attends to 0..pos[r].
+// kcache, vcache: [slots, H, Tmax, hd]. scratch: per thread Tmax floats.
+
+export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcache: usize, vcache: usize, slot: usize, pos: usize,
+                                 S: i32, C: i32, H: i32, Tmax: i32, cos: usize, sin: usize, scratch: usize): void {
+  const hd = C / H, half = hd >> 1;
+  const C3 = 3 * C;
+  const scale: f32 = 1.0 / Mathf.sqrt(<f32>hd);
+  const sc = scratch + ((<usize>tid * (Tmax + hd)) << 2); // [Tmax] scores, then [hd] the rotated q
+  const cs = chunkSize(S * H, nt);
+  for (let ch = grab(); ch * cs < S * H; ch = grab()) {
+    const p0 = ch * cs, p1 = min(S * H, p0 + cs);
+    const hd4 = hd & ~3;
+    const rowBytes = <usize>hd << 2;
+    for (let pair = p0; pair < p1; pair++) {
+      const r = pair / H, h = pair % H;
+      const s = load<i32>(slot + (<usize>r << 2)), p = load<i32>(pos + (<usize>r << 2));
+      const qin = qkv + ((<usize>r * C3 + <usize>h * hd) << 2);
+      const kb = kcache + ((<usize>(s * H + h) * Tmax * hd) << 2), vb = vcache + ((<usize>(s * H + h) * Tmax * hd) << 2);
+      // RoPE at position p: q into scratch, k straight into the cache; v copied as is
+      const q = sc + (<usize>Tmax << 2), kin = qin + (<usize>C << 2), kout = kb + <usize>p * rowBytes;
+      const cr = cos + ((<usize>p * half) << 2), sr = sin + ((<usize>p * half) << 2);
+      for (let d = 0; d < half; d++) {
+        const c = f32at(cr, d), sn = f32at(sr, d);
+        const q1 = f32at(qin, d), q2 = f32at(qin, d + half), k1 = f32at(kin, d), k2 = f32at(kin, d + half);
+        f32set(q, d, q1 * c - q2 * sn);
+        f32set(q, d + half, q2 * c + q1 * sn);
+        f32set(kout, d, k1 * c - k2 * sn);
+        f32set(kout, d + half, k2 * c + k1 * sn);
+      }
+      memory.copy(vb + <usize>p * rowBytes, qin + (<usize>(2 * C) << 2), rowBytes);
+      const n = p + 1;
+      // scores, four positions at a time: a0..a3 accumulate q . k_t over d, then one transpose-add
+      let t = 0;
+      let mv = f32x4.splat(-Infinity);
+      for (; t + 4 <= n; t += 4) {
+        const k0 = kb + <usize>t * rowBytes, k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let d = 0;
+        for (; d < hd4; d += 4) {
+          const o = <usize>d << 2;
+          const qv = v128.load(q + o);
+          a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0 + o)));
+          a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1 + o)));
+          a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2 + o)));
+          a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3 + o)));
+        }
+        // [a0 a1 a2 a3] -> [sum a0, sum a1, sum a2, sum a3]
+        const t01l = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t01h = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+        const t23l = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), t23h = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+        const u01 = f32x4.add(t01l, t01h), u23 = f32x4.add(t23l, t23h); // [a0' a1' a0'' a1''], ...
+        let sv = f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+        for (; d < hd; d++) {
+          const qd = f32at(q, d);
+          sv = f32x4.add(sv, f32x4(qd * f32at(k0, d), qd * f32at(k1, d), qd * f32at(k2, d), qd * f32at(k3, d)));
+        }
+        sv = f32x4.mul(sv, f32x4.splat(scale));
+        v128.store(sc + (<usize>t << 2), sv);
+        mv = f32x4.max(mv, sv);
+      }
+      let m = hmax(mv);
+      for (; t < n; t++) {
+        const kr = kb + <usize>t * rowBytes;
+        let acc = f32x4.splat(0);
+        let d = 0;
+        for (; d < hd4; d += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(q + (<usize>d << 2)), v128.load(kr + (<usize>d << 2))));
+        let x = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+        for (; d < hd; d++) x += f32at(q, d) * f32at(kr, d);
+        x *= scale;
+        f32set(sc, t, x);
+        m = max(m, x);
+      }
+      const ms = f32x4.splat(m);
+      let sumv = f32x4.splat(0);
+      t = 0;
+      for (; t + 4 <= n; t += 4) {
+        const e = expv(f32x4.sub(v128.load(sc + (<usize>t << 2)), ms));
+        v128.store(sc + (<usize>t << 2), e);
+        sumv = f32x4.add(sumv, e);
+      }
+      let sum = hsum(sumv);
+      for (; t < n; t++) { const e = exps(f32at(sc, t) - m); f32set(sc, t, e); sum += e; }
+      const inv = f32x4.splat(1.0 / sum);
+      const o = out + ((<usize>r * C + <usize>h * hd) << 2);
+      // out = sum_t p_t v_t, 16 columns at a time (4 accumulators), then 4, then scalar
+      let d = 0;
+      for (; d + 16 <= hd; d += 16) {
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        let vr = vb + (<usize>d << 2);
+        for (let t2 = 0; t2 < n; t2++) {
+          const pv = v128.load32_splat(sc + (<usize>t2 << 2));
+          c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
+          c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
+          c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
+          c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+          vr += rowBytes;
+        }
+        const od = o + (<usize>d << 2);
+        v128.store(od, f32x4.mul(c0, inv)); v128.store(od, f32x4.mul(c1, inv), 16);
+        v128.store(od, f32x4.mul(c2, inv), 32); v128.store(od, f32x4.mul(c3, inv), 48);
+      }
+      for (; d + 4 <= hd; d += 4) {
+        let c0 = f32x4.splat(0);
+        let vr = vb + (<usize>d << 2);
+        for (let t2 = 0; t2 < n; t2++) {
+          c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(sc + (<usize>t2 << 2)), v128.load(vr)));
+          vr += rowBytes;
+        }
+        v128.store(o + (<usize>d << 2), f32x4.mul(c0, inv));
+      }
+      const invs: f32 = 1.0 / sum;
+      for (; d < hd; d++) {
+        let acc: f32 = 0;
+        for (let t2 = 0; t2 < n; t2++) acc += f32at(sc, t2) * f32at(vb, <usize>t2 * hd + d);
+        f32set(o, d, acc * invs);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// optimizer helpers over the flat parameter block
+
+/** AdamW (PyTorch semantics) on n floats; weight decay only on the first nDecay. bc1/bc2: 1 - beta^step. */
+export function adamw(tid: i32, nt: i32, params: usize, grads: usize, m: usize, v: usize, n: i32, nDecay: i32,
+                      lr: f32, beta1: f32, beta2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32): void {
+  const cs = chunkSize(n, nt);
+  for (let ch = grab(); ch * cs < n; ch = grab()) {
+    const i0 = ch * cs, i1 = min(n, i0 + cs);
+    for (let i = i0; i < i1; i++) {
+      const g = f32at(grads, i);
+      const mi = beta1 * f32at(m, i) + (1 - beta1) * g;
+      const vi = beta2 * f32at(v, i) + (1 - beta2) * g * g;
+      f32set(m, i, mi);
+      f32set(v, i, vi);
+      let p = f32at(params, i);
+      if (i < nDecay) p -= lr * wd * p;
+      p -= lr * (mi / bc1) / (Mathf.sqrt(vi / bc2) + eps);
+      f32set(params, i, p);
+    }
+  }
+}
+
+/** partials[j] = sum of squares of x[j*chunk .. (j+1)*chunk) (fixed chunks: the total does not depend on nt) */
+export function sum_squares(tid: i32, nt: i32, partials: usize, x: usize, n: i32, chunk: i32): void {
+  const nc = (n + chunk - 1) / chunk;
+  const cs = chunkSize(nc, nt);
+  for (let ch = grab(); ch * cs < nc; ch = grab()) {
+    const j0 = ch * cs, j1 = min(nc, j0 + cs);
+    for (let j = j0; j < j1; j++) {
+      const a = j * chunk, b = min(n, a + chunk);
+      let s: f64 = 0;
+      for (let i = a; i < b; i++) { const g = <f64>f32at(x, i); s += g * g; }
+      store<f64>(partials + (<usize>j << 3), s);
+    }
+  }
+}
+
+/** x[n] *= s */
+export function scale_inplace(tid: i32, nt: i32, x: usize, n: i32, s: f32): void {
+  const cs = chunkSize(n, nt);
+  for (let ch = grab(); ch * cs < n; ch = grab()) {
+    const i0 = ch * cs, i1 = min(n, i0 + cs);
+    for (let i = i0; i < i1; i++) f32set(x, i, f32at(x, i) * s);
+  }
+}
+
+/** x[n] = 0 */
+export function zero(tid: i32, nt: i32, x: usize, n: i32): void {
+  const cs = chunkSize(n, nt);
+  for (let ch = grab(); ch * cs < n; ch = grab()) {
+    const i0 = ch * cs, i1 = min(n, i0 + cs);
+    memory.fill(x + (<usize>i0 << 2), 0, <usize>(i1 - i0) << 2);
+  }
+}

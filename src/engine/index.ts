@@ -1,0 +1,20 @@
+// The embedded engine's public surface: a tiny Llama trained and sampled on the CPU (see docs/engine.md).
+export { ModelConfigSchema, resolveConfig, paramLayout, countParams, defaultIntermediate, PARAM_NAMES } from "./config.js";
+export type { ModelConfig, ModelConfigInput, ParamLayout, ParamName } from "./config.js";
+export { Model, DecodeState, createModel, kernelsFor } from "./model.js";
+export type { Backend, ModelOptions, TrainBatch, ForwardBackwardOptions, ForwardBackwardResult } from "./model.js";
+export { AdamW, clipGradNorm, gradNorm, getLr } from "./optim.js";
+export type { AdamWOptions, LrSchedule } from "./optim.js";
+export { generate, scoreCompletions, encodePrompt } from "./sample.js";
+export type { GenerateOptions, Completion, FinishReason, Prompt, ScoreItem, ScoreOptions, Score } from "./sample.js";
+export { CharTokenizer, SPECIAL_TOKENS } from "./tokenizer.js";
+export type { EncodeOptions, SpecialRole } from "./tokenizer.js";
+export { saveCheckpoint, loadCheckpoint, initCheckpoint, hfConfig, CHECKPOINT_FILES, DEFAULT_CHARS } from "./checkpoint.js";
+export type { LoadOptions, InitCheckpointOptions } from "./checkpoint.js";
+export { Rng, mixSeeds, hashString } from "./rng.js";
+export { benchEngine, forwardFlopsPerToken } from "./bench.js";
+export type { EngineBenchOptions, EngineBenchResult } from "./bench.js";
+export { wasmRuntime, wasmAvailable, defaultThreads, WASM_PATH } from "./kernels_wasm.js";
+export type { WasmRuntime } from "./kernels_wasm.js";
+export { refKernels } from "./kernels_ref.js";
+export type { Kernels, FloatArray } from "./kernels.js";

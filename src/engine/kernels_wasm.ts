@@ -1,0 +1,281 @@
+// The fast kernel backend: assembly/kernels.ts compiled to wasm SIMD (build/kernels.wasm, made by
+// `npm run build:wasm`), run by every thread of a small worker pool over one shared wasm memory.
+// The main thread takes part in every call (thread 0); worker k is thread k. A call writes its arguments
+// into a shared block, bumps a generation counter, computes its own slice, then waits for the workers.
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { RlvdError } from "../core/errors.js";
+import type { FloatArray, Kernels } from "./kernels.js";
+
+/** Where the compiled kernels live: <package root>/build/kernels.wasm (src/engine and dist/engine alike). */
+export const WASM_PATH = fileURLToPath(new URL("../../build/kernels.wasm", import.meta.url));
+
+// The few WebAssembly JS API members used here (TypeScript's ES libs do not declare the namespace).
+interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ exports: Record<string, unknown> }>;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB of address space, reserved, not committed
+const HEAP_BASE = 65536; // below: the module's own constants and the work counter
+const COUNTER = 60000; // byte offset of the chunk counter the kernels share (assembly/kernels.ts)
+
+const EXPORTS = [
+  "matmul", "transpose", "encoder_forward", "encoder_backward", "rmsnorm_forward", "rmsnorm_backward_inp",
+  "rmsnorm_backward_w", "rope", "swiglu_forward", "swiglu_backward", "residual_forward", "cross_entropy",
+  "attention_forward", "attention_backward", "attention_decode", "residual_rmsnorm_forward", "adamw", "sum_squares", "scale_inplace", "zero",
+] as const;
+type ExportName = (typeof EXPORTS)[number];
+type KernelFn = (tid: number, nt: number, ...args: number[]) => void;
+
+// ctrl (Int32): [0] generation, [1] kernel index, [2] workers done, [3] argument count, [4] error flag
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { module, memory, ctrlBuf, argsBuf, names, tid, nt } = workerData;
+const ctrl = new Int32Array(ctrlBuf), args = new Float64Array(argsBuf);
+const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error("wasm abort"); } } });
+const fns = names.map((n) => inst.exports[n]);
+let gen = 0;
+for (;;) {
+  for (let s = 0; s < 20000 && Atomics.load(ctrl, 0) === gen; s++);
+  Atomics.wait(ctrl, 0, gen);
+  const g = Atomics.load(ctrl, 0);
+  if (g === gen) continue;
+  gen = g;
+  const f = ctrl[1];
+  if (f < 0) break;
+  try {
+    const n = ctrl[3], a = [];
+    for (let i = 0; i < n; i++) a.push(args[i]);
+    fns[f](tid, nt, ...a);
+  } catch (e) {
+    Atomics.store(ctrl, 4, 1);
+  }
+  Atomics.add(ctrl, 2, 1);
+  Atomics.notify(ctrl, 2);
+}
+`;
+
+class Heap {
+  // free blocks [start, end) in bytes, sorted by start
+  private free: Array<[number, number]> = [];
+  private top = HEAP_BASE;
+  constructor(private readonly memory: WasmMemory) {}
+
+  alloc(bytes: number): number {
+    const size = Math.max(64, Math.ceil(bytes / 64) * 64);
+    for (let i = 0; i < this.free.length; i++) {
+      const [s, e] = this.free[i];
+      if (e - s >= size) {
+        if (e - s === size) this.free.splice(i, 1);
+        else this.free[i] = [s + size, e];
+        new Uint8Array(this.memory.buffer, s, size).fill(0);
+        return s;
+      }
+    }
+    const start = this.top;
+    const need = start + size;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) {
+      const pages = Math.ceil((need - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new RlvdError("INTERNAL", `engine memory exhausted (${(need / 2 ** 30).toFixed(2)} GiB asked)`);
+      this.memory.grow(pages);
+    }
+    this.top = need;
+    return start;
+  }
+
+  release(start: number, bytes: number): void {
+    const size = Math.max(64, Math.ceil(bytes / 64) * 64);
+    let end = start + size;
+    let s = start;
+    // insert sorted, merging neighbours
+    let i = 0;
+    while (i < this.free.length && this.free[i][0] < s) i++;
+    if (i > 0 && this.free[i - 1][1] === s) { s = this.free[i - 1][0]; this.free.splice(i - 1, 1); i--; }
+    if (i < this.free.length && this.free[i][0] === end) { end = this.free[i][1]; this.free.splice(i, 1); }
+    if (end === this.top) { this.top = s; return; }
+    this.free.splice(i, 0, [s, end]);
+  }
+}
+
+export type WasmRuntime = {
+  memory: WasmMemory;
+  kernels: Kernels;
+  threads: number;
+  /** stop the workers (the process can also just exit: they do not keep it alive) */
+  close: () => Promise<void>;
+};
+
+let runtime: Promise<WasmRuntime> | undefined;
+
+/** Number of threads the engine uses: $RLVD_THREADS, else the machine's available parallelism (max 8). */
+export function defaultThreads(): number {
+  const env = process.env.RLVD_THREADS;
+  if (env !== undefined && /^\d+$/.test(env) && Number(env) >= 1) return Number(env);
+  return Math.min(8, availableParallelism());
+}
+
+/** The process-wide wasm backend (created on first use; every model shares its memory and threads). */
+export function wasmRuntime(threads = defaultThreads()): Promise<WasmRuntime> {
+  runtime ??= createRuntime(threads);
+  return runtime;
+}
+
+/** Whether the compiled kernels are present (they are built by `npm run build:wasm`). */
+export function wasmAvailable(): boolean {
+  return existsSync(WASM_PATH);
+}
+
+async function createRuntime(threads: number): Promise<WasmRuntime> {
+  if (!existsSync(WASM_PATH)) {
+    throw new RlvdError("INTERNAL", `${WASM_PATH}: compiled engine kernels missing; run \`npm run build:wasm\``);
+  }
+  const module = await WA.compile(readFileSync(WASM_PATH));
+  const memory = new WA.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+  const instance = await WA.instantiate(module, { env: { memory, abort: () => { throw new Error("wasm abort"); } } });
+  const fns = EXPORTS.map((n) => instance.exports[n] as KernelFn);
+  const ctrl = new Int32Array(new SharedArrayBuffer(64));
+  const args = new Float64Array(new SharedArrayBuffer(32 * 8));
+  const workers: Worker[] = [];
+  for (let t = 1; t < threads; t++) {
+    const w = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, memory, ctrlBuf: ctrl.buffer, argsBuf: args.buffer, names: EXPORTS, tid: t, nt: threads },
+    });
+    w.unref();
+    workers.push(w);
+  }
+  const nw = workers.length;
+  const index = new Map<ExportName, number>(EXPORTS.map((n, i) => [n, i]));
+
+  const counter = new Int32Array(memory.buffer, COUNTER, 1);
+  function call(name: ExportName, ...a: number[]): void {
+    const f = index.get(name)!;
+    Atomics.store(counter, 0, 0);
+    if (nw === 0) {
+      fns[f](0, 1, ...a);
+      return;
+    }
+    for (let i = 0; i < a.length; i++) args[i] = a[i];
+    ctrl[1] = f;
+    ctrl[3] = a.length;
+    Atomics.store(ctrl, 2, 0);
+    Atomics.add(ctrl, 0, 1);
+    Atomics.notify(ctrl, 0);
+    fns[f](0, threads, ...a);
+    let done = Atomics.load(ctrl, 2);
+    for (let s = 0; s < 100000 && done < nw; s++) done = Atomics.load(ctrl, 2);
+    while (done < nw) {
+      Atomics.wait(ctrl, 2, done, 100);
+      done = Atomics.load(ctrl, 2);
+    }
+    if (Atomics.load(ctrl, 4) !== 0) {
+      Atomics.store(ctrl, 4, 0);
+      throw new RlvdError("INTERNAL", `engine kernel ${name} failed in a worker thread`);
+    }
+  }
+
+  const heap = new Heap(memory);
+  const ptr = (a: FloatArray | Int32Array): number => a.byteOffset;
+  let scratch: Float32Array | undefined;
+  const scratchFor = (floatsPerThread: number): number => {
+    if (!scratch || scratch.length < floatsPerThread * threads) {
+      if (scratch) kernels.free(scratch);
+      scratch = kernels.alloc(floatsPerThread * threads) as Float32Array;
+    }
+    return ptr(scratch);
+  };
+  let partials: Float64Array | undefined;
+  const CHUNK = 16384;
+
+  const kernels: Kernels = {
+    name: "wasm",
+    dtype: "float32",
+    threads,
+    alloc: (n) => {
+      const at = heap.alloc(n * 4); // may grow the memory: read memory.buffer after
+      return new Float32Array(memory.buffer, at, n);
+    },
+    allocInt: (n) => {
+      const at = heap.alloc(n * 4);
+      return new Int32Array(memory.buffer, at, n);
+    },
+    free: (a) => heap.release(a.byteOffset, a.byteLength),
+    encoderForward: (out, tokens, wte, N, C) => call("encoder_forward", ptr(out), ptr(tokens), ptr(wte), N, C),
+    encoderBackward: (dwte, dout, tokens, N, C) => call("encoder_backward", ptr(dwte), ptr(dout), ptr(tokens), N, C),
+    rmsnormForward: (out, rstd, inp, w, N, C, eps) => call("rmsnorm_forward", ptr(out), ptr(rstd), ptr(inp), ptr(w), N, C, eps),
+    rmsnormBackward: (dinp, dw, dout, inp, w, rstd, N, C) => {
+      call("rmsnorm_backward_inp", ptr(dinp), ptr(dout), ptr(inp), ptr(w), ptr(rstd), N, C);
+      call("rmsnorm_backward_w", ptr(dw), ptr(dout), ptr(inp), ptr(rstd), N, C);
+    },
+    matmulForward: (out, inp, wT, N, C, OC, accumulate = false) =>
+      call("matmul", ptr(out), ptr(inp), ptr(wT), N, C, OC, C, 1, OC, OC, accumulate ? 1 : 0),
+    matmulBackward: (dinp, dw, dout, inp, w, N, C, OC) => {
+      if (dinp) call("matmul", ptr(dinp), ptr(dout), ptr(w), N, OC, C, OC, 1, C, C, 0);
+      call("matmul", ptr(dw), ptr(dout), ptr(inp), OC, N, C, 1, OC, C, C, 1);
+    },
+    transpose: (dst, src, R, C) => call("transpose", ptr(dst), ptr(src), R, C),
+    rope: (x, pos, N, stride, nh, hd, cos, sin, inverse) =>
+      call("rope", ptr(x), ptr(pos), N, stride, nh, hd, ptr(cos), ptr(sin), inverse ? -1 : 1),
+    attentionForward: (out, att, qkv, B, T, C, H) => {
+      const per = (C / H) * T + T * T;
+      const s = scratchFor(per);
+      call("attention_forward", ptr(out), ptr(att), ptr(qkv), B, T, C, H, s, per);
+    },
+    attentionBackward: (dqkv, dout, qkv, att, B, T, C, H) => {
+      const per = (C / H) * T + T * T;
+      const s = scratchFor(per);
+      call("attention_backward", ptr(dqkv), ptr(dout), ptr(qkv), ptr(att), B, T, C, H, s, per);
+    },
+    attentionDecode: (out, qkv, kcache, vcache, slot, pos, S, C, H, Tmax, cos, sin) => {
+      const s = scratchFor(Tmax + C / H);
+      call("attention_decode", ptr(out), ptr(qkv), ptr(kcache), ptr(vcache), ptr(slot), ptr(pos), S, C, H, Tmax, ptr(cos), ptr(sin), s);
+    },
+    swigluForward: (out, gu, N, I) => call("swiglu_forward", ptr(out), ptr(gu), N, I),
+    swigluBackward: (dgu, dout, gu, N, I) => call("swiglu_backward", ptr(dgu), ptr(dout), ptr(gu), N, I),
+    residualForward: (out, a, b, n) => call("residual_forward", ptr(out), ptr(a), ptr(b), n),
+    residualRmsnormForward: (xout, out, rstd, x, delta, w, N, C, eps) =>
+      call("residual_rmsnorm_forward", ptr(xout), ptr(out), ptr(rstd), ptr(x), ptr(delta), ptr(w), N, C, eps),
+    crossEntropy: (dlogits, nll, logits, targets, weights, N, V, scale) =>
+      call("cross_entropy", ptr(dlogits ?? logits), ptr(nll), ptr(logits), ptr(targets), ptr(weights), N, V, scale, dlogits ? 1 : 0),
+    adamw: (params, grads, m, v, n, nDecay, lr, beta1, beta2, eps, wd, step) =>
+      call("adamw", ptr(params), ptr(grads), ptr(m), ptr(v), n, nDecay, lr, beta1, beta2, eps, wd, 1 - beta1 ** step, 1 - beta2 ** step),
+    sumSquares: (x, n) => {
+      const nc = Math.ceil(n / CHUNK);
+      if (!partials || partials.length < nc) {
+        if (partials) heap.release(partials.byteOffset, partials.byteLength);
+        const at = heap.alloc(nc * 8);
+        partials = new Float64Array(memory.buffer, at, nc);
+      }
+      call("sum_squares", ptr(partials), ptr(x), n, CHUNK);
+      let s = 0;
+      for (let j = 0; j < nc; j++) s += partials[j];
+      return s;
+    },
+    scale: (x, n, s) => call("scale_inplace", ptr(x), n, s),
+    zero: (x, n) => call("zero", ptr(x), n),
+  };
+
+  return {
+    memory,
+    kernels,
+    threads,
+    close: async () => {
+      ctrl[1] = -1;
+      Atomics.add(ctrl, 0, 1);
+      Atomics.notify(ctrl, 0);
+      await Promise.all(workers.map((w) => new Promise((r) => w.once("exit", r))));
+      runtime = undefined;
+    },
+  };
+}

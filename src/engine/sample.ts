@@ -1,0 +1,334 @@
+// Batched sampling with a KV cache, and scoring of given completions.
+//
+// generate(): every sequence (prompt x sample) gets its own cache slot and its own random stream, seeded
+// from (prompt seed, sample index), and the model computes each row of a decode step independently of the
+// others, so sample j of a prompt comes out the same whatever else is in the batch. Prompts are fed one
+// position per decode step (prefill and decode share one path; the work is the same matmuls). Sequences
+// run in slots of up to `batchSize`; a finished sequence's slot takes the next waiting one.
+import { RlvdError } from "../core/errors.js";
+import type { FloatArray } from "./kernels.js";
+import type { Model } from "./model.js";
+import { hashString, mixSeeds, Rng } from "./rng.js";
+
+export type Prompt = string | readonly number[];
+
+export type GenerateOptions = {
+  /** samples per prompt (default 1) */
+  n?: number;
+  /** sampling temperature (default 1); 0 = greedy */
+  temperature?: number;
+  /** keep only the k most likely tokens (default: off) */
+  topK?: number;
+  /** keep the smallest set of tokens whose probability reaches p (default 1: off) */
+  topP?: number;
+  /** most new tokens per sample (default: up to the context) */
+  maxTokens?: number;
+  /** stop strings: generation ends when the text contains one; the text is cut before it */
+  stop?: readonly string[];
+  /** stop tokens (default: the tokenizer's eos): kept in tokens/logprobs, left out of the text */
+  stopTokens?: readonly number[];
+  /** base seed (default 0); prompt i's stream seed is seeds[i] if given, else mix(seed, hash(prompt)) */
+  seed?: number;
+  seeds?: readonly number[];
+  /** index of the first sample (default 0): asking for samples 8..15 later gives what n=16 would have */
+  firstSample?: number;
+  /** most sequences decoded together (default 256) */
+  batchSize?: number;
+  /** prepend bos to text prompts (default true when the model has a tokenizer) */
+  addBos?: boolean;
+};
+
+export type FinishReason = "stop" | "length";
+
+export type Completion = {
+  /** index of the prompt in the input */
+  prompt: number;
+  /** sample index (firstSample + j) */
+  sample: number;
+  /** generated token ids (including a final stop token) */
+  tokens: number[];
+  /** decoded text of the generated tokens, cut before a stop string */
+  text: string;
+  /** log p(token) under the model (temperature 1, no top-k/top-p), one per token */
+  logprobs: number[];
+  finishReason: FinishReason;
+};
+
+type Seq = {
+  prompt: number;
+  sample: number;
+  ids: readonly number[];
+  rng: Rng;
+  tokens: number[];
+  logprobs: number[];
+  text: string;
+  finish?: FinishReason;
+  slot: number;
+  /** position of the next token to feed */
+  p: number;
+};
+
+export function encodePrompt(model: Model, prompt: Prompt, addBos?: boolean): number[] {
+  if (typeof prompt !== "string") return [...prompt];
+  const t = model.tokenizer;
+  if (!t) throw new RlvdError("BAD_ARGUMENT", "text prompts need a model with a tokenizer");
+  return t.encode(prompt, { bos: addBos ?? true });
+}
+
+export function generate(model: Model, prompts: readonly Prompt[], options: GenerateOptions = {}): Completion[] {
+  const cfg = model.config, V = cfg.vocabSize, tok = model.tokenizer;
+  const n = options.n ?? 1;
+  const temperature = options.temperature ?? 1;
+  const topK = options.topK ?? 0;
+  const topP = options.topP ?? 1;
+  const stop = (options.stop ?? []).filter((s) => s.length > 0);
+  const stopTokens = new Set(options.stopTokens ?? (tok ? [tok.eos] : []));
+  const firstSample = options.firstSample ?? 0;
+  const batchSize = options.batchSize ?? 256;
+  if (!(Number.isInteger(n) && n >= 1)) throw new RlvdError("BAD_ARGUMENT", `n must be a positive integer (got ${n})`);
+  if (!(temperature >= 0)) throw new RlvdError("BAD_ARGUMENT", `temperature must be >= 0 (got ${temperature})`);
+  if (!(topP > 0 && topP <= 1)) throw new RlvdError("BAD_ARGUMENT", `topP must be in (0, 1] (got ${topP})`);
+  if (!(Number.isInteger(topK) && topK >= 0)) throw new RlvdError("BAD_ARGUMENT", `topK must be an integer >= 0 (got ${topK})`);
+  if (options.seeds && options.seeds.length !== prompts.length) throw new RlvdError("BAD_ARGUMENT", "seeds must have one entry per prompt");
+
+  const encoded = prompts.map((p) => encodePrompt(model, p, options.addBos));
+  let longest = 0;
+  encoded.forEach((ids, i) => {
+    if (ids.length === 0) throw new RlvdError("BAD_ARGUMENT", `prompt ${i} is empty (add a bos token)`);
+    if (ids.length >= cfg.context) throw new RlvdError("BAD_ARGUMENT", `prompt ${i} has ${ids.length} tokens; the context is ${cfg.context}`);
+    for (const t of ids) if (!(Number.isInteger(t) && t >= 0 && t < V)) throw new RlvdError("BAD_ARGUMENT", `prompt ${i} has token ${t} outside the vocab`);
+    longest = Math.max(longest, ids.length);
+  });
+  const maxTokens = options.maxTokens ?? cfg.context - longest;
+  if (!(Number.isInteger(maxTokens) && maxTokens >= 1)) throw new RlvdError("BAD_ARGUMENT", `maxTokens must be a positive integer (got ${maxTokens})`);
+
+  const seqs: Seq[] = [];
+  encoded.forEach((ids, i) => {
+    const promptSeed = options.seeds?.[i] ?? mixSeeds(options.seed ?? 0, hashString(ids.join(",")));
+    for (let j = 0; j < n; j++) {
+      const sample = firstSample + j;
+      seqs.push({ prompt: i, sample, ids, rng: new Rng(mixSeeds(promptSeed, sample)), tokens: [], logprobs: [], text: "", slot: -1, p: 0 });
+    }
+  });
+  if (seqs.length === 0) return [];
+
+  // positions fed: prompt 0..P-1, then generated tokens at P.. (the last generated token is never fed)
+  const Tmax = Math.min(cfg.context, longest + maxTokens - 1);
+  const slots = Math.min(batchSize, seqs.length);
+  const state = model.createDecodeState(slots, Math.max(1, Tmax));
+  const probs = new Float64Array(V);
+  const order = new Int32Array(V);
+  try {
+    // Sequences of one prompt share its prefill: the first one (the leader) feeds the prompt, the others
+    // wait in their slots and then copy the cache of positions 0..P-2 from any sequence that has them.
+    // Rows are computed independently of each other, so the copy is bitwise what they would have computed.
+    const { heads: H, dim: C } = cfg;
+    const hd = C / H, cacheSize = slots * state.Tmax * C;
+    type Group = { leader: Seq | null; waiters: Seq[]; holders: Set<Seq> };
+    const groups = new Map<number, Group>();
+    const copyPrefix = (from: Seq, to: Seq) => {
+      const n = (from.ids.length - 1) * hd;
+      for (let l = 0; l < cfg.layers; l++) {
+        for (let h = 0; h < H; h++) {
+          const src = l * cacheSize + (from.slot * H + h) * state.Tmax * hd, dst = l * cacheSize + (to.slot * H + h) * state.Tmax * hd;
+          state.kcache.copyWithin(dst, src, src + n);
+          state.vcache.copyWithin(dst, src, src + n);
+        }
+      }
+      to.p = to.ids.length - 1;
+    };
+    let active: Seq[] = [];
+    let next = 0;
+    /** puts seqs[next] into `slot`: active now, or waiting for its prompt's leader */
+    const start = (slot: number, into: Seq[]) => {
+      const q = seqs[next++];
+      q.slot = slot;
+      if (q.ids.length <= 1 || n === 1) {
+        into.push(q);
+        return;
+      }
+      let g = groups.get(q.prompt);
+      if (!g) groups.set(q.prompt, (g = { leader: null, waiters: [], holders: new Set() }));
+      const holder = g.holders.values().next();
+      if (!holder.done) {
+        copyPrefix(holder.value, q);
+        g.holders.add(q);
+        into.push(q);
+      } else if (g.leader) {
+        g.waiters.push(q);
+      } else {
+        g.leader = q;
+        into.push(q);
+      }
+    };
+    for (let s = 0; s < slots; s++) start(s, active);
+    while (active.length > 0) {
+      const S = active.length;
+      for (let r = 0; r < S; r++) {
+        const q = active[r];
+        state.tokens[r] = q.p < q.ids.length ? q.ids[q.p] : q.tokens[q.tokens.length - 1];
+        state.pos[r] = q.p;
+        state.slot[r] = q.slot;
+      }
+      const logits = model.decodeStep(state, S);
+      const still: Seq[] = [];
+      for (let r = 0; r < S; r++) {
+        const q = active[r];
+        q.p++;
+        if (q.p < q.ids.length) {
+          still.push(q); // still reading the prompt
+          const g = groups.get(q.prompt);
+          if (g && g.leader === q && q.p === q.ids.length - 1) {
+            // the prefix is in the leader's cache: release the waiters
+            g.leader = null;
+            g.holders.add(q);
+            for (const w of g.waiters) {
+              copyPrefix(q, w);
+              g.holders.add(w);
+              still.push(w);
+            }
+            g.waiters = [];
+          }
+          continue;
+        }
+        const row = logits.subarray(r * V, (r + 1) * V);
+        const [t, lp] = sampleToken(row, V, q.rng, temperature, topK, topP, probs, order);
+        q.tokens.push(t);
+        q.logprobs.push(lp);
+        if (stopTokens.has(t)) q.finish = "stop";
+        else if (tok && !tok.isSpecial(t)) {
+          const before = q.text.length;
+          q.text += tok.pieces[t];
+          for (const s of stop) {
+            const at = q.text.indexOf(s, Math.max(0, before - s.length + 1));
+            if (at >= 0) {
+              q.text = q.text.slice(0, at);
+              q.finish = "stop";
+              break;
+            }
+          }
+        }
+        if (!q.finish && (q.tokens.length >= maxTokens || q.p >= Tmax)) q.finish = "length";
+        if (!q.finish) {
+          still.push(q);
+        } else {
+          groups.get(q.prompt)?.holders.delete(q);
+          if (next < seqs.length) start(q.slot, still); // the finished sequence's slot takes the next waiting one
+        }
+      }
+      active = still;
+    }
+  } finally {
+    state.free();
+  }
+  return seqs.map((q) => ({ prompt: q.prompt, sample: q.sample, tokens: q.tokens, text: q.text, logprobs: q.logprobs, finishReason: q.finish ?? "length" }));
+}
+
+/** Picks a token from one row of logits; returns [token, log p(token) at temperature 1]. */
+function sampleToken(row: FloatArray, V: number, rng: Rng, temperature: number, topK: number, topP: number,
+                     probs: Float64Array, order: Int32Array): [number, number] {
+  let m = -Infinity, arg = 0;
+  for (let i = 0; i < V; i++) if (row[i] > m) { m = row[i]; arg = i; }
+  let z = 0;
+  for (let i = 0; i < V; i++) {
+    const e = Math.exp(row[i] - m);
+    probs[i] = e;
+    z += e;
+  }
+  const lse = m + Math.log(z);
+  if (temperature === 0) return [arg, row[arg] - lse];
+  let total = z;
+  if (temperature !== 1) {
+    total = 0;
+    for (let i = 0; i < V; i++) {
+      probs[i] = Math.exp((row[i] - m) / temperature);
+      total += probs[i];
+    }
+  }
+  if ((topK > 0 && topK < V) || topP < 1) {
+    for (let i = 0; i < V; i++) order[i] = i;
+    const sorted = Array.from(order).sort((a, b) => probs[b] - probs[a] || a - b);
+    let keep = topK > 0 ? Math.min(topK, V) : V;
+    if (topP < 1) {
+      let kept = 0;
+      for (let i = 0; i < keep; i++) kept += probs[sorted[i]];
+      let cum = 0;
+      for (let i = 0; i < keep; i++) {
+        cum += probs[sorted[i]];
+        if (cum >= topP * kept) { keep = i + 1; break; }
+      }
+    }
+    for (let i = keep; i < V; i++) probs[sorted[i]] = 0;
+    total = 0;
+    for (let i = 0; i < V; i++) total += probs[i];
+  }
+  const u = rng.next() * total;
+  let cum = 0, pick = -1;
+  for (let i = 0; i < V; i++) {
+    if (probs[i] === 0) continue;
+    cum += probs[i];
+    pick = i;
+    if (cum > u) break;
+  }
+  return [pick, row[pick] - lse];
+}
+
+export type ScoreItem = { prompt: Prompt; completion: Prompt };
+export type ScoreOptions = {
+  /** prepend bos to text prompts (default true when the model has a tokenizer) */
+  addBos?: boolean;
+  /** most sequences per forward pass (default: about 16k tokens per pass) */
+  batchSize?: number;
+};
+export type Score = {
+  /** completion token ids */
+  tokens: number[];
+  /** log p(token | everything before it), one per completion token */
+  logprobs: number[];
+  /** sum of logprobs: log p(completion | prompt) */
+  sum: number;
+};
+
+/** log p(completion | prompt) under the model, per token and summed, for each item. */
+export function scoreCompletions(model: Model, items: readonly ScoreItem[], options: ScoreOptions = {}): Score[] {
+  const cfg = model.config;
+  const rows = items.map((it, i) => {
+    const p = encodePrompt(model, it.prompt, options.addBos);
+    const c = typeof it.completion === "string" ? encodeText(model, it.completion) : [...it.completion];
+    if (p.length === 0) throw new RlvdError("BAD_ARGUMENT", `item ${i}: empty prompt (add a bos token)`);
+    if (p.length + c.length - 1 > cfg.context) throw new RlvdError("BAD_ARGUMENT", `item ${i}: ${p.length + c.length} tokens exceed the context of ${cfg.context}`);
+    return { ids: [...p, ...c], P: p.length, c };
+  });
+  const out: Score[] = new Array(items.length);
+  // group rows of similar length (longest first) so padding stays small
+  const idx = rows.map((_, i) => i).sort((a, b) => rows[b].ids.length - rows[a].ids.length || a - b);
+  const pad = model.tokenizer?.pad ?? 0;
+  for (let s = 0; s < idx.length;) {
+    const T = Math.max(1, rows[idx[s]].ids.length - 1);
+    const B = Math.max(1, Math.min(idx.length - s, options.batchSize ?? Math.max(1, Math.floor(16384 / T))));
+    const tokens = new Int32Array(B * T).fill(pad), targets = new Int32Array(B * T).fill(-1);
+    for (let b = 0; b < B; b++) {
+      const { ids, P } = rows[idx[s + b]];
+      for (let t = 0; t < ids.length - 1; t++) {
+        tokens[b * T + t] = ids[t];
+        if (t + 1 >= P) targets[b * T + t] = ids[t + 1];
+      }
+      if (ids.length === 1) tokens[b * T] = ids[0];
+    }
+    const { logprobs } = model.forwardLoss({ B, T, tokens, targets });
+    for (let b = 0; b < B; b++) {
+      const { P, c } = rows[idx[s + b]];
+      const lp: number[] = [];
+      for (let j = 0; j < c.length; j++) lp.push(logprobs[b * T + P - 1 + j]);
+      out[idx[s + b]] = { tokens: c, logprobs: lp, sum: lp.reduce((a, x) => a + x, 0) };
+    }
+    s += B;
+  }
+  return out;
+}
+
+function encodeText(model: Model, text: string): number[] {
+  const t = model.tokenizer;
+  if (!t) throw new RlvdError("BAD_ARGUMENT", "text completions need a model with a tokenizer");
+  return t.encode(text);
+}
