@@ -1,4 +1,4 @@
-import { RlvdError } from "../core/errors.js";
+import { EmbeddedBackend } from "./embedded.js";
 import { OpenAIBackend } from "./openai.js";
 import type { ModelSpec } from "./spec.js";
 import type { Backend } from "./types.js";
@@ -23,5 +23,5 @@ export async function createBackend(spec: ModelSpec, options: BackendOptions = {
       vllmExtras: options.vllmExtras,
     });
   }
-  throw new RlvdError("BAD_ARGUMENT", `embedded:${spec.checkpoint}: the embedded backend is not part of this build yet`);
+  return EmbeddedBackend.open(spec.checkpoint);
 }

@@ -24,6 +24,8 @@ export type Completion = {
   finish_reason: string | null;
   n_tokens: number | null;
   logprobs?: number[];
+  /** the sampled tokens as text, one per log-prob (when the backend knows them) */
+  tokens?: string[];
 };
 
 export type GenerateRequest = { prompt: Prompt; n: number; params: SamplingParams };
@@ -33,6 +35,8 @@ export interface Backend {
   readonly description: string;
   /** n completions of one prompt; throws BackendError when it cannot */
   generate(request: GenerateRequest): Promise<Completion[]>;
+  /** number of tokens in a prompt, when the backend can count them (for usage reports) */
+  promptTokens?(prompt: Prompt): number;
   close(): Promise<void>;
 }
 

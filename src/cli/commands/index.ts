@@ -13,5 +13,6 @@ export type CommandModule = { register: (program: Command, io: CliIO) => void };
 export async function allCommands(): Promise<CommandModule[]> {
   const { modelCommand } = await import("./model.js");
   const { benchCommand } = await import("./bench.js");
-  return [sampleCommand, importCommand, analyzeCommand, distillSetCommand, exportCommand, modelCommand, benchCommand];
+  const { serveCommand } = await import("./serve.js");
+  return [sampleCommand, importCommand, analyzeCommand, distillSetCommand, exportCommand, serveCommand, modelCommand, benchCommand];
 }

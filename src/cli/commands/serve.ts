@@ -1,0 +1,33 @@
+import type { AddressInfo } from "node:net";
+import { EmbeddedBackend } from "../../backends/embedded.js";
+import { createOpenAIServer } from "../../backends/serve.js";
+import { nonNegativeInt } from "../options.js";
+import type { CommandModule } from "./index.js";
+
+export const serveCommand: CommandModule = {
+  register(program, io) {
+    program
+      .command("serve")
+      .description("an OpenAI-compatible HTTP server for an embedded checkpoint (/v1/models, /v1/completions, /v1/chat/completions)")
+      .requiredOption("--checkpoint <dir>", "embedded checkpoint folder")
+      .option("--port <n>", "port (0: any free port)", nonNegativeInt, 8000)
+      .option("--host <host>", "interface to listen on", "127.0.0.1")
+      .option("--name <name>", "model name clients use (default: the folder name)")
+      .action(async (opts: { checkpoint: string; port: number; host: string; name?: string }) => {
+        const backend = await EmbeddedBackend.open(opts.checkpoint);
+        const name = opts.name ?? (opts.checkpoint.replace(/\/+$/, "").split("/").pop() || "embedded");
+        const server = createOpenAIServer(backend, { modelName: name });
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(opts.port, opts.host, resolve);
+        });
+        const { port } = server.address() as AddressInfo;
+        io.out(`serving ${name} at http://${opts.host}:${port}/v1 (Ctrl-C to stop)\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => server.close(() => resolve());
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+      });
+  },
+};
