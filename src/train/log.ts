@@ -1,0 +1,23 @@
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+/**
+ * `train-log.jsonl`: one JSON line per optimizer step in one fixed shape (nanoGPT's habit of a single log
+ * format), appended as training goes so a crash keeps every step logged so far.
+ */
+export class TrainLog {
+  constructor(private readonly file: string | null, private readonly model: string, private readonly echo?: (line: string) => void) {
+    if (file) mkdirSync(dirname(file), { recursive: true });
+  }
+
+  write(entry: { step: number } & Record<string, number | string | null>): void {
+    const line = { model: this.model, ...entry };
+    if (this.file) appendFileSync(this.file, JSON.stringify(line) + "\n");
+    if (this.echo) {
+      const parts = Object.entries(entry)
+        .filter(([k]) => k !== "step")
+        .map(([k, v]) => `${k} ${typeof v === "number" ? (Number.isInteger(v) ? v : v.toFixed(4)) : v}`);
+      this.echo(`step ${entry.step}: ${parts.join(", ")}`);
+    }
+  }
+}

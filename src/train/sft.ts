@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { AdamW, clipGradNorm, getLr, type Model } from "../engine/index.js";
+import { Rng32 } from "../world/rng.js";
+import { encodePair, packBatch, type Sequence } from "./batches.js";
+import { TrainLog } from "./log.js";
+
+/** SFT settings: PAPER.md's (AdamW, constant lr after warmup 25, weight decay 1e-4) scaled to tiny models. */
+export const SftConfigSchema = z
+  .object({
+    steps: z.number().int().positive().default(300),
+    /** sequences per optimizer step */
+    batch: z.number().int().positive().default(64),
+    /** sequences per forward/backward pass (gradients accumulate over micro-batches) */
+    microBatch: z.number().int().positive().default(64),
+    lr: z.number().positive().default(3e-4),
+    warmup: z.number().int().nonnegative().default(25),
+    schedule: z.enum(["constant", "cosine"]).default("constant"),
+    weightDecay: z.number().nonnegative().default(1e-4),
+    gradClip: z.number().positive().default(1.0),
+    /** share of the data held out to measure generalisation (0: none) */
+    evalFraction: z.number().min(0).max(0.5).default(0.05),
+    evalEvery: z.number().int().positive().default(50),
+    seed: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+export type SftConfig = z.infer<typeof SftConfigSchema>;
+
+export type SftExample = { prompt: string; completion: string };
+export type SftResult = { steps: number; trainLoss: number; evalLoss: number | null; firstEvalLoss: number | null; seconds: number };
+
+/**
+ * Supervised fine-tuning with the loss on completion tokens only (also used to pretrain from scratch on a
+ * corpus). Deterministic given the seed: the data order comes from it, and the engine is deterministic.
+ */
+export function trainSft(model: Model, data: readonly SftExample[], input: Partial<SftConfig>, options: { log?: TrainLog } = {}): SftResult {
+  const cfg = SftConfigSchema.parse(input);
+  const tok = model.tokenizer!;
+  const rng = new Rng32(cfg.seed);
+  const all = rng.shuffle(data.map((d) => encodePair(tok, d.prompt, d.completion)));
+  const nEval = cfg.evalFraction > 0 && all.length >= 20 ? Math.max(1, Math.round(all.length * cfg.evalFraction)) : 0;
+  const evalSet = all.slice(0, nEval);
+  const train = all.slice(nEval);
+  const opt = new AdamW(model, { weightDecay: cfg.weightDecay });
+  const started = Date.now();
+  let cursor = 0;
+  let trainLoss = Number.NaN;
+  let evalLoss: number | null = null;
+  let firstEvalLoss: number | null = nEval > 0 ? meanLoss(model, evalSet, cfg.microBatch) : null;
+  for (let step = 0; step < cfg.steps; step++) {
+    const t0 = Date.now();
+    const batch: Sequence[] = [];
+    for (let i = 0; i < cfg.batch; i++) {
+      if (cursor === train.length) {
+        cursor = 0;
+        rng.shuffle(train);
+      }
+      batch.push(train[cursor++]!);
+    }
+    model.zeroGrad();
+    const tokens = batch.reduce((s, q) => s + q.completion.length, 0);
+    let loss = 0;
+    for (let i = 0; i < batch.length; i += cfg.microBatch) {
+      const packed = packBatch(batch.slice(i, i + cfg.microBatch), tok.pad, model.config.context);
+      loss += model.forwardBackward(packed, { normaliser: tokens }).loss;
+    }
+    const norm = clipGradNorm(model, cfg.gradClip);
+    const lr = getLr({ lr: cfg.lr, warmup: cfg.warmup, shape: cfg.schedule, steps: cfg.steps }, step);
+    opt.step(lr);
+    trainLoss = loss;
+    const last = step + 1 === cfg.steps;
+    if (nEval > 0 && ((step + 1) % cfg.evalEvery === 0 || last)) evalLoss = meanLoss(model, evalSet, cfg.microBatch);
+    options.log?.write({ step: step + 1, loss, eval_loss: (step + 1) % cfg.evalEvery === 0 || last ? evalLoss : null, lr, grad_norm: norm, step_time_s: (Date.now() - t0) / 1000 });
+  }
+  opt.dispose();
+  firstEvalLoss ??= null;
+  return { steps: cfg.steps, trainLoss, evalLoss, firstEvalLoss, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Mean per-token loss over a set of sequences, without touching gradients. */
+export function meanLoss(model: Model, sequences: readonly Sequence[], microBatch = 64): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < sequences.length; i += microBatch) {
+    const packed = packBatch(sequences.slice(i, i + microBatch), model.tokenizer!.pad, model.config.context);
+    const r = model.forwardLoss(packed);
+    sum += r.meanNll * r.tokens;
+    count += r.tokens;
+  }
+  return count === 0 ? Number.NaN : sum / count;
+}
