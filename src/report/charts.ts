@@ -96,6 +96,8 @@ function passAtKChart(analysis: Analysis, models: string[], colorFor: ColorFor):
   }
   if (data.length === 0) return null;
   const color = colorFor(present(data));
+  // bands of many models overlap: make each fainter so the lines stay readable
+  const bandOpacity = present(data).length <= 2 ? 0.18 : present(data).length <= 4 ? 0.1 : 0.06;
   const x = { field: "k", type: "quantitative", scale: { type: "log", base: 2, nice: false }, axis: { values: powersOfTwoUpTo(maxN), format: "d", title: "k (samples per question, log scale)" } };
   return make(
     "pass-at-k",
@@ -106,8 +108,8 @@ function passAtKChart(analysis: Analysis, models: string[], colorFor: ColorFor):
       width: 560,
       height: 340,
       layer: [
-        { transform: [{ filter: "datum.lo != null" }], mark: { type: "area", opacity: 0.16 }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color: { field: "model", type: "nominal", ...color } } },
-        { mark: { type: "line", strokeWidth: 2 }, encoding: { x, y: { field: "pass_at_k", type: "quantitative", scale: { zero: false }, title: "pass@k" }, color: { field: "model", type: "nominal", ...color } } },
+        { transform: [{ filter: "datum.lo != null" }], mark: { type: "area", fillOpacity: bandOpacity }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color: { field: "model", type: "nominal", ...color } } },
+        { mark: { type: "line", strokeWidth: 2 }, encoding: { x, y: { field: "pass_at_k", type: "quantitative", scale: { zero: false }, title: "pass@k" }, color: { field: "model", type: "nominal", ...color, legend: { title: "model", symbolType: "stroke", symbolStrokeWidth: 2.5, symbolOpacity: 1 } } } },
         { transform: [{ filter: "datum.lo != null" }], mark: { type: "point", filled: true, size: 22 }, encoding: { x, y: { field: "pass_at_k", type: "quantitative" }, color: { field: "model", type: "nominal", ...color } } },
       ],
     },

@@ -52,7 +52,7 @@ export function judgeFindings(analysis: Analysis): Finding[] {
   const trained = studyMode ? [STUDY.rl] : analysis.comparisons.map((c) => c.other);
   for (const name of trained) findings.push(...rlvrFindings(analysis, byOther.get(name)!, studyMode ? "RLVR" : name));
   if (studyMode) {
-    findings.push(selfDistillation(analysis));
+    findings.push(selfDistillation(analysis, byOther));
     findings.push(patternsLikeRlvr(byOther.get(STUDY.patterns)));
     findings.push(knowledgeRaisesCapability(byOther.get(STUDY.patterns), byOther.get(STUDY.knowledge)));
   }
@@ -233,23 +233,25 @@ function rlvrFindings(analysis: Analysis, c: Comparison, who: string): Finding[]
   ];
 }
 
-function selfDistillation(analysis: Analysis): Finding {
+function selfDistillation(analysis: Analysis, byOther: Map<string, Comparison>): Finding {
   const claim = "Distilling RLVR's correct responses into the base recovers RLVR's accuracy; distilling the base's own does not";
-  const rule = `holds when ${STUDY.baseFromRl}'s accuracy reaches the 95% interval of ${STUDY.rl}'s accuracy and ${STUDY.selfBase}'s accuracy stays below ${STUDY.baseFromRl}'s interval`;
+  const rule = `holds when ${STUDY.baseFromRl}'s accuracy gain over the base reaches the 95% paired interval of ${STUDY.rl}'s gain, and ${STUDY.selfBase}'s gain either has an interval that includes zero or stays below ${STUDY.baseFromRl}'s interval`;
   const figures = ["pass-at-k", "accuracy-table", "bin-accuracy-delta"];
   const need = [STUDY.rl, STUDY.baseFromRl, STUDY.selfBase];
-  const missing = need.filter((m) => !analysis.models[m]);
+  const missing = need.filter((m) => !byOther.has(m));
   if (missing.length > 0) return { id: "self-distillation", claim, verdict: "cannot be judged", evidence: `the run has no ${missing.join(", ")} model`, rule, figures };
-  const [rl, fromRl, self] = need.map((m) => analysis.models[m]!) as [ModelAnalysis, ModelAnalysis, ModelAnalysis];
-  const recovers = fromRl.accuracy >= rl.accuracy_ci[0];
-  const selfBelow = self.accuracy < fromRl.accuracy_ci[0];
-  const acc = (name: string, m: ModelAnalysis) => `${name} ${fmt(m.accuracy)} [${fmt(m.accuracy_ci[0])}, ${fmt(m.accuracy_ci[1])}]`;
-  const extra = analysis.models[STUDY.selfRl] ? `, ${acc(STUDY.selfRl, analysis.models[STUDY.selfRl]!)}` : "";
+  const [rl, fromRl, self] = need.map((m) => byOther.get(m)!.significance.accuracy);
+  const recovers = fromRl!.delta >= rl!.ci[0];
+  const selfShort = self!.ci[0] <= 0 || self!.delta < fromRl!.ci[0];
+  const gain = (name: string) => {
+    const r = byOther.get(name)?.significance.accuracy;
+    return r ? `${name} ${signed(r.delta)} ${interval(r.ci)}` : null;
+  };
   return {
     id: "self-distillation",
     claim,
-    verdict: recovers && selfBelow ? "holds" : "does not hold",
-    evidence: `accuracy: ${acc(analysis.base!, analysis.models[analysis.base!]!)}, ${acc(STUDY.rl, rl)}, ${acc(STUDY.baseFromRl, fromRl)}, ${acc(STUDY.selfBase, self)}${extra}`,
+    verdict: recovers && selfShort ? "holds" : "does not hold",
+    evidence: `accuracy gain over ${analysis.base}: ${[STUDY.rl, STUDY.baseFromRl, STUDY.selfBase, STUDY.selfRl].map(gain).filter(Boolean).join(", ")}`,
     rule,
     figures,
   };

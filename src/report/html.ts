@@ -73,6 +73,7 @@ nav a { margin-right: 12px; } .muted, .note, .rule { color: var(--muted); font-s
 .grid { display: flex; flex-wrap: wrap; gap: 16px 28px; align-items: flex-start; }
 figure.chart { margin: 8px 0 16px; max-width: 100%; overflow-x: auto; } figure.chart svg { max-width: none; height: auto; }
 figcaption { font-size: 12px; color: var(--muted); max-width: 640px; margin-top: 4px; }
+.grid figcaption { max-width: 480px; }
 table.data { border-collapse: collapse; font-size: 12px; font-variant-numeric: tabular-nums; }
 table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: right; white-space: nowrap; }
 table.data th[scope=row], table.data thead th:first-child { text-align: left; }

@@ -54,6 +54,7 @@ export async function reportContent(runDir: string, options: ReportOptions = {})
   return withStore(runDir, {}, async (store) => {
     const analysis = await analyzeStore(store, options);
     const models = orderModels(analysis);
+    analysis.comparisons.sort((a, b) => models.indexOf(a.other) - models.indexOf(b.other));
     const trainLogs = await readTrainLogs(runDir);
     options.onProgress?.("building the question explorer");
     const explorer = await explorerData(store, analysis, models, options.explorer);

@@ -14,7 +14,7 @@ export type TrainMetric = (typeof TRAIN_METRICS)[number];
 export type TrainStep = { step: number } & Partial<Record<TrainMetric, number>>;
 
 export type TrainLog = {
-  /** the trained model's name: the lines' `model` field, else the log's folder relative to the run */
+  /** the trained model's name: the lines' `model` field, else the name of the log's folder */
   model: string;
   /** path relative to the run folder */
   file: string;
@@ -88,7 +88,7 @@ export async function readTrainLogs(dir: string): Promise<TrainLog[]> {
   for (const path of await findTrainLogs(dir)) {
     const rel = relative(dir, path);
     const folder = dirname(rel);
-    const fallback = folder === "." ? basename(dir) : folder;
+    const fallback = basename(folder === "." ? dir : folder);
     logs.push(...parseTrainLog(await readFile(path, "utf8"), fallback, rel));
   }
   return logs;
