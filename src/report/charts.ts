@@ -337,7 +337,7 @@ function trainingChart(logs: readonly TrainLog[], colorFor: ColorFor): ReportCha
         mark: { type: "line", strokeWidth: 1.5 },
         encoding: {
           x: { field: "step", type: "quantitative", title: "step" },
-          y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
+          y: { field: "value", type: "quantitative", title: null, scale: { zero: false }, axis: { format: ".3~g" } },
           color: { field: "model", type: "nominal", ...color },
           detail: { field: "file", type: "nominal" },
         },

@@ -2,7 +2,7 @@
  * The question explorer's inline script (plain ES2017, no libraries, no network). It reads the JSON in
  * <script id="explorer-data">, renders the question table in pages, filters by text, subject, level, bin and
  * change between two models, and keeps the filter in the URL hash (#bin=1-4&binModel=base...), so a view can be
- * linked to and tests can open the page pre-filtered. All data goes into the DOM as text, never as HTML.
+ * linked to and tests can open the page pre-filtered; #open=ID expands one question. All data goes into the DOM as text, never as HTML.
  */
 export const EXPLORER_SCRIPT = String.raw`
 (function () {
@@ -10,6 +10,7 @@ export const EXPLORER_SCRIPT = String.raw`
   var root = document.getElementById("explorer");
   if (!holder || !root) return;
   var D = JSON.parse(holder.textContent);
+  function $(id) { return document.getElementById(id); }
   var M = D.models, PAGE = 100, shown = PAGE;
   function el(tag, attrs, kids) {
     var e = document.createElement(tag);
@@ -24,11 +25,12 @@ export const EXPLORER_SCRIPT = String.raw`
   }
   function uniq(f) { var seen = {}; D.questions.forEach(function (q) { var v = f(q); if (v !== null && v !== undefined) seen[v] = 1; }); return Object.keys(seen).sort(function (a, b) { return a.localeCompare(b, undefined, { numeric: true }); }); }
   var modelOpts = M.map(function (m, i) { return [String(i), m]; });
+  var subjects = uniq(function (q) { return q.subject; }), levels = uniq(function (q) { return q.level; });
   var binDefault = String(Math.max(0, M.indexOf(D.base)));
   var controls = el("div", { class: "controls" }, [
     el("label", {}, ["search ", el("input", { id: "f-text", type: "search", placeholder: "id or text" })]),
-    select("f-subject", "subject", [["", "any"]].concat(uniq(function (q) { return q.subject; }).map(function (s) { return [s, s]; }))),
-    select("f-level", "level", [["", "any"]].concat(uniq(function (q) { return q.level; }).map(function (s) { return [s, s]; }))),
+    select("f-subject", "subject", [["", "any"]].concat(subjects.map(function (s) { return [s, s]; }))),
+    select("f-level", "level", [["", "any"]].concat(levels.map(function (s) { return [s, s]; }))),
     select("f-binModel", "bin of", modelOpts),
     select("f-bin", "is", [["", "any"]].concat(D.bins.map(function (b, i) { return [String(i), b]; }))),
     select("f-a", "change from", modelOpts),
@@ -38,17 +40,20 @@ export const EXPLORER_SCRIPT = String.raw`
   var count = el("p", { class: "count", id: "explorer-count" });
   var table = el("table", { class: "questions", id: "explorer-table" });
   var more = el("button", { type: "button", id: "explorer-more", text: "show more" });
-  root.appendChild(controls); root.appendChild(count); root.appendChild(table); root.appendChild(more);
-  function $(id) { return document.getElementById(id); }
+  root.appendChild(controls);
+  if (!subjects.length) $("f-subject").parentNode.style.display = "none";
+  if (!levels.length) $("f-level").parentNode.style.display = "none"; root.appendChild(count); root.appendChild(table); root.appendChild(more);
   $("f-binModel").value = binDefault;
   $("f-a").value = binDefault;
   $("f-b").value = String(M.length > 1 && binDefault === "0" ? 1 : 0);
   var keys = ["text", "subject", "level", "binModel", "bin", "a", "b", "change"];
+  var openId = null;
   function readHash() {
     var h = location.hash.replace(/^#/, "");
     if (!h) return;
     h.split("&").forEach(function (kv) {
       var p = kv.split("="), k = decodeURIComponent(p[0]), v = decodeURIComponent(p.slice(1).join("=") || "");
+      if (k === "open") openId = v;
       if (keys.indexOf(k) < 0) return;
       var s = $("f-" + k);
       if (k === "binModel" || k === "a" || k === "b") { var i = M.indexOf(v); v = i >= 0 ? String(i) : s.value; }
@@ -109,7 +114,7 @@ export const EXPLORER_SCRIPT = String.raw`
           var body = el("pre", { class: "sample", text: (s[3] === null ? "(no text stored)" : s[3]) + (s[3] !== null && s[4] > s[3].length ? "\n… (" + (s[4] - s[3].length) + " more characters)" : "") });
           sec.appendChild(el("details", { class: s[1] === 1 ? "ok" : s[1] === 0 ? "bad" : "" }, [head, body]));
         });
-        if (r[0] > samples.length) sec.appendChild(el("p", { class: "muted", text: "showing " + samples.length + " of " + r[0] + " samples; the rest are in the exported JSONL (see below)" }));
+        if (r[0] > samples.length) sec.appendChild(el("p", { class: "muted", text: "showing " + samples.length + " of " + r[0] + " samples; every sample is in the exported JSONL (link above the table)" }));
       }
       box.appendChild(sec);
     });
@@ -119,17 +124,17 @@ export const EXPLORER_SCRIPT = String.raw`
     var list = D.questions.filter(matches);
     count.textContent = list.length + " of " + D.questions.length + " questions";
     table.textContent = "";
-    var head = el("tr", {}, [el("th", { text: "question" }), el("th", { text: "subject" }), el("th", { text: "level" })].concat(M.map(function (m) { return el("th", { text: m }); })));
+    var head = el("tr", {}, [el("th", { text: "question" }), subjects.length ? el("th", { text: "subject" }) : null, levels.length ? el("th", { text: "level" }) : null].concat(M.map(function (m) { return el("th", { text: m }); })));
     table.appendChild(el("thead", {}, [head]));
     var body = el("tbody");
     list.slice(0, shown).forEach(function (q) {
-      var row = el("tr", { class: "q-row", "data-id": q.id }, [el("td", {}, [el("a", { href: "javascript:void 0", text: q.id })]), el("td", { text: q.subject || "" }), el("td", { text: q.level || "" })].concat(q.r.map(function (r) {
+      var row = el("tr", { class: "q-row", "data-id": q.id }, [el("td", {}, [el("a", { href: "javascript:void 0", text: q.id })]), subjects.length ? el("td", { text: q.subject || "" }) : null, levels.length ? el("td", { text: q.level || "" }) : null].concat(q.r.map(function (r) {
         return el("td", { class: "num", text: r ? r[1] + "/" + r[0] + "  (" + D.bins[r[2]] + ")" : "–" });
       })));
       var open = null;
       row.addEventListener("click", function () {
         if (open) { open.remove(); open = null; return; }
-        open = el("tr", { class: "q-detail" }, [el("td", { colspan: String(3 + M.length) }, [detail(q)])]);
+        open = el("tr", { class: "q-detail" }, [el("td", { colspan: String(1 + (subjects.length ? 1 : 0) + (levels.length ? 1 : 0) + M.length) }, [detail(q)])]);
         row.after(open);
       });
       body.appendChild(row);
@@ -141,5 +146,9 @@ export const EXPLORER_SCRIPT = String.raw`
   keys.forEach(function (k) { $("f-" + k).addEventListener(k === "text" ? "input" : "change", function () { shown = PAGE; writeHash(); render(); }); });
   readHash();
   render();
+  if (openId !== null) {
+    var rows = table.querySelectorAll("tr.q-row");
+    for (var i = 0; i < rows.length; i++) if (rows[i].getAttribute("data-id") === openId) { rows[i].click(); rows[i].scrollIntoView(); }
+  }
 })();
 `;
