@@ -27,14 +27,20 @@ export type ExcerptOptions = {
 export async function sampleExcerpts(store: SampleStore, options: ExcerptOptions = {}): Promise<SampleExcerpt[]> {
   const { perQuestion = 4, maxChars = 4000 } = options;
   return store.all<SampleExcerpt>(
+    // rank on the key columns only, then fetch the texts of the picked rows: windows over the text column would
+    // materialise every response (gigabytes at MATH-500 x 256 x 4)
     `WITH ranked AS (
-       SELECT *, row_number() OVER (PARTITION BY model, question_id, correct ORDER BY sample_index) AS r FROM samples
+       SELECT model, question_id, sample_index, correct,
+              row_number() OVER (PARTITION BY model, question_id, correct ORDER BY sample_index) AS r FROM samples
      ), picked AS (
-       SELECT *, row_number() OVER (PARTITION BY model, question_id ORDER BY r, correct DESC NULLS LAST, sample_index) AS pick FROM ranked
+       SELECT model, question_id, sample_index,
+              row_number() OVER (PARTITION BY model, question_id ORDER BY r, correct DESC NULLS LAST, sample_index) AS pick FROM ranked
+       QUALIFY pick <= ?::INTEGER
      )
-     SELECT model, question_id, sample_index, left(text, ?::INTEGER) AS text, coalesce(length(text), 0)::INTEGER AS text_chars, extracted, correct
-       FROM picked WHERE pick <= ?::INTEGER ORDER BY model, question_id, pick`,
-    [maxChars, perQuestion],
+     SELECT s.model, s.question_id, s.sample_index, left(s.text, ?::INTEGER) AS text, coalesce(length(s.text), 0)::INTEGER AS text_chars,
+            s.extracted, s.correct
+       FROM picked p JOIN samples s USING (model, question_id, sample_index) ORDER BY s.model, s.question_id, p.pick`,
+    [perQuestion, maxChars],
   );
 }
 
