@@ -14,7 +14,7 @@ import { FIXTURE_N, studyFixture } from "./test-helpers/study-fixture.js";
 const tmp = useTmpDirs();
 
 /** Every figure the issue asks for, by id. */
-export const ALL_FIGURES = [
+const ALL_FIGURES = [
   "pass-at-k", "bin-accuracy-delta", "transition-rlvr", "transition-base-from-rlvr", "bin-histogram", "answer-entropy",
   "response-length", "reflection-keywords", "training-curves",
 ];
