@@ -1,3 +1,13 @@
 export { analyzeRun, analyzeStore } from "./analyze-run.js";
 export type { Analysis, AnalyzeOptions, ModelAnalysis } from "./analyze-run.js";
 export { formatAnalysis } from "./analysis-text.js";
+export { writeReport, reportContent, writeSpecs } from "./report.js";
+export type { ReportOptions, ReportContent, ReportResult } from "./report.js";
+export { buildCharts, orderModels } from "./charts.js";
+export type { ReportChart, ChartRow } from "./charts.js";
+export { judgeFindings } from "./findings.js";
+export type { Finding, Verdict } from "./findings.js";
+export { renderSvg } from "./render-svg.js";
+export { readTrainLogs, parseTrainLog, findTrainLogs, TRAIN_METRICS } from "./train-log.js";
+export type { TrainLog, TrainStep, TrainMetric } from "./train-log.js";
+export type { ExplorerData, ExplorerOptions } from "./explorer.js";

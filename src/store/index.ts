@@ -12,3 +12,5 @@ export type { SampleExportFormat } from "./export.js";
 export { questionResults, modelContents, answersByQuestion } from "./queries.js";
 export type { StoredResult, ModelContents, QuestionAnswers } from "./queries.js";
 export { textAggregates } from "./text-aggregates.js";
+export { sampleExcerpts, topAnswers, textVolume } from "./excerpts.js";
+export type { SampleExcerpt, ExcerptOptions, AnswerTally, TextVolume } from "./excerpts.js";

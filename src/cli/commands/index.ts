@@ -4,6 +4,7 @@ import { analyzeCommand } from "./analyze.js";
 import { distillSetCommand } from "./distill-set.js";
 import { exportCommand } from "./export.js";
 import { importCommand } from "./import.js";
+import { reportCommand } from "./report.js";
 import { sampleCommand } from "./sample.js";
 
 /** A CLI command: adds itself to the program. Each lives in its own file and only parses, calls the library, prints. */
@@ -14,5 +15,5 @@ export async function allCommands(): Promise<CommandModule[]> {
   const { modelCommand } = await import("./model.js");
   const { benchCommand } = await import("./bench.js");
   const { serveCommand } = await import("./serve.js");
-  return [sampleCommand, importCommand, analyzeCommand, distillSetCommand, exportCommand, serveCommand, modelCommand, benchCommand];
+  return [sampleCommand, importCommand, analyzeCommand, reportCommand, distillSetCommand, exportCommand, serveCommand, modelCommand, benchCommand];
 }

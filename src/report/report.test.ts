@@ -1,0 +1,144 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importCountsFile } from "../store/import-counts.js";
+import { runCli } from "../test-helpers/cli.js";
+import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
+import type { ExplorerData } from "./explorer.js";
+import { explorerCap } from "./explorer.js";
+import { renderSvg } from "./render-svg.js";
+import { writeReport, type ReportResult } from "./report.js";
+import { FIXTURE_N, studyFixture } from "./test-helpers/study-fixture.js";
+
+const tmp = useTmpDirs();
+
+/** Every figure the issue asks for, by id. */
+const ALL_FIGURES = [
+  "pass-at-k", "bin-accuracy-delta", "transition-rlvr", "transition-base-from-rlvr", "bin-histogram", "answer-entropy",
+  "response-length", "reflection-keywords", "training-curves",
+];
+
+function figure(html: string, id: string): string | null {
+  const m = new RegExp(`<figure class="chart" id="${id}"[^>]*>([\\s\\S]*?)</figure>`).exec(html);
+  return m ? m[1]! : null;
+}
+
+function explorerJson(html: string): ExplorerData {
+  const m = /<script type="application\/json" id="explorer-data">([\s\S]*?)<\/script>/.exec(html);
+  return JSON.parse(m![1]!) as ExplorerData;
+}
+
+describe("writeReport on a study-shaped run", () => {
+  let dir: string;
+  let run: string;
+  let result: ReportResult;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "rlvd-report-"));
+    run = await studyFixture(dir);
+    result = await writeReport(run, { specsDir: join(dir, "specs"), generatedAt: "2025-01-01T00:00:00Z" });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("draws every figure as inline SVG with marks", () => {
+    for (const id of ALL_FIGURES) {
+      const body = figure(result.html, id);
+      expect(body, id).not.toBeNull();
+      expect(body, id).toMatch(/^<svg [^>]*class="marks"/);
+      expect(body!.match(/class="mark-(rect|line|area|symbol|text)/g)?.length ?? 0, id).toBeGreaterThan(0);
+    }
+    // grouped bars per model: one rect per (bin, model) with a change
+    const bars = figure(result.html, "bin-accuracy-delta")!.match(/<path [^>]*d="M[^"]*"/g) ?? [];
+    expect(bars.length).toBeGreaterThanOrEqual(5 * 8);
+  });
+
+  it("is self-contained: no network references, unique element ids, data shown as text only", () => {
+    const html = result.html.replace(/xmlns(:\w+)?="http:\/\/www\.w3\.org\/[^"]*"/g, "");
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<link |<img |<iframe |\ssrc=|@import|url\((?!#)/);
+    const ids = [...result.html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.length).toBe(new Set(ids).size);
+    expect(result.html).not.toContain("<b>not html</b>"); // the fixture's prompts carry markup
+    expect(result.html).toContain("\\u003cb>not html");
+  });
+
+  it("states the findings and the tables, in HTML and summary.md", () => {
+    expect(result.content.findings.every((f) => f.verdict === "holds")).toBe(true);
+    expect(result.html.match(/<li class="finding holds"/g)).toHaveLength(10);
+    const md = readFileSync(result.files.markdown, "utf8");
+    expect(result.files.markdown).toBe(join(run, "summary.md"));
+    expect(md).toContain("## Findings");
+    expect(md).toContain("- **holds**: RLVR raises accuracy (pass@1) over base.");
+    expect(md).toMatch(/\| rlvr \| 40 \| 32 \| 0\.592 \[/);
+    expect(md).toContain("### Transitions base → rlvr");
+    expect(md).toContain("### Training logs (first → last step)");
+    expect(md).toContain("| rlvr | checkpoints/rlvr/train-log.jsonl | 1–30 |");
+    expect(readFileSync(join(run, "report.html"), "utf8")).toBe(result.html);
+  });
+
+  it("exports each chart's spec and data, and the specs render on their own", async () => {
+    const index = JSON.parse(readFileSync(join(dir, "specs", "index.json"), "utf8")) as Array<{ id: string; spec: string; data: string }>;
+    expect(index.map((c) => c.id)).toEqual(expect.arrayContaining(ALL_FIGURES));
+    expect(readdirSync(join(dir, "specs"))).toHaveLength(index.length * 2 + 1);
+    for (const c of index.filter((x) => ["pass-at-k", "training-curves", "response-length"].includes(x.id))) {
+      const spec = JSON.parse(readFileSync(join(dir, "specs", c.spec), "utf8"));
+      const data = JSON.parse(readFileSync(join(dir, "specs", c.data), "utf8"));
+      expect(spec.data.values).toEqual(data);
+      expect(await renderSvg(spec, c.id)).toMatch(/^<svg /);
+    }
+    expect(result.html).toContain('href="../specs/pass-at-k.vl.json"');
+  });
+
+  it("puts every question in the explorer with results, answers and balanced samples", () => {
+    const ex = explorerJson(result.html);
+    expect(ex.models).toEqual(["base", "rlvr", "base<-base", "base<-rlvr", "distill-patterns", "distill-knowledge"]);
+    expect(ex.questions).toHaveLength(40);
+    expect(ex.cap).toBe(4);
+    const q = ex.questions.find((x) => x.id === "test/geometry/6.json")!;
+    expect(q).toMatchObject({ subject: "geometry", level: "Level 1", answer: "12" });
+    expect(q.r[0]).toEqual([FIXTURE_N, 1, 1]); // base: 1 of 32, bin "1"
+    expect(q.r[5]).toEqual([FIXTURE_N, 6, 4]); // distill-knowledge: 6 of 32, bin "5-8"
+    expect(q.s![0]!.map((s) => [s[0], s[1]])).toEqual([[0, 1], [1, 0], [2, 0], [3, 0]]);
+    expect(q.s![2]).toEqual([]); // counts only
+    expect(q.a![1]).toEqual([["100", 32, 0]]);
+  });
+});
+
+describe("report size control and counts-only runs", () => {
+  it("lowers the per-question sample cap to keep texts within the budget", async () => {
+    expect(explorerCap([{ questions: 500, mean_chars: 1960 }, { questions: 500, mean_chars: 960 }], 8, 12_000_000)).toBe(8);
+    expect(explorerCap(Array(4).fill({ questions: 500, mean_chars: 3000 }), 8, 12_000_000)).toBe(1);
+    expect(explorerCap([], 4, 10)).toBe(4);
+    const run = await studyFixture(tmp(), { trainLogs: false });
+    const r = await writeReport(run, { explorer: { textBudget: 24_000, maxChars: 100 } });
+    const ex = explorerJson(r.html);
+    expect(ex.cap).toBe(2);
+    expect(ex.questions[0]!.s![0]!.every((s) => s[3]!.length <= 100 && s[4] > 100)).toBe(true);
+    expect(r.content.charts.map((c) => c.id)).not.toContain("training-curves");
+  });
+
+  it("rlvd report draws pass@k, bins and transitions from counts alone", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    const lines = [];
+    for (let q = 0; q < 24; q++) {
+      lines.push({ question: `test/algebra/${q}.json`, model: "A", n: 16, correct: (q * 5) % 17 });
+      lines.push({ question: `test/algebra/${q}.json`, model: "B", n: 16, correct: Math.min(16, (q * 5) % 17 + (q % 3)) });
+    }
+    await importCountsFile(run, writeJsonl(dir, "c.jsonl", lines));
+    const out = join(dir, "out", "r.html");
+    const { code, out: stdout, err } = await runCli("report", run, "--base", "A", "--out", out);
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^wrote .*r\.html \(4 charts, 0\.\d\d MB\) and .*summary\.md\nfindings: \d hold, \d do not hold, 3 cannot be judged\n$/);
+    const html = readFileSync(out, "utf8");
+    for (const id of ["pass-at-k", "bin-accuracy-delta", "transition-B", "bin-histogram"]) expect(figure(html, id), id).not.toBeNull();
+    for (const id of ["answer-entropy", "response-length", "training-curves"]) expect(figure(html, id), id).toBeNull();
+    expect(explorerJson(html).questions[0]!.s).toBeUndefined();
+    expect(readFileSync(join(dir, "out", "summary.md"), "utf8")).toContain("### Changes vs A");
+
+    const bad = await runCli("report", run, "--base", "C");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("no model named C (models: A, B)");
+  });
+});

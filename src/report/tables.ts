@@ -1,0 +1,168 @@
+/** The report's tables as plain header + rows of strings: the HTML page and summary.md render the same ones. */
+import { powersOfTwoUpTo } from "../metrics/summary.js";
+import type { Analysis } from "./analyze-run.js";
+import { slug } from "./charts.js";
+import { fmt, pValue, signed } from "./text-table.js";
+import { TRAIN_METRICS, type TrainLog } from "./train-log.js";
+
+export type ReportTable = { id: string; title: string; header: string[]; rows: string[][]; note?: string };
+
+/** Every table of a report; null where the run has no data for it. */
+export type ReportTables = {
+  accuracy: ReportTable;
+  comparison: ReportTable | null;
+  binDelta: ReportTable | null;
+  transitions: ReportTable[];
+  entropy: ReportTable | null;
+  text: ReportTable | null;
+  training: ReportTable | null;
+};
+
+/** The tables in reading order, absent ones left out. */
+export function allTables(t: ReportTables): ReportTable[] {
+  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.training].filter((x): x is ReportTable => x !== null);
+}
+
+export function reportTables(analysis: Analysis, models: string[], logs: readonly TrainLog[]): ReportTables {
+  return {
+    accuracy: accuracyTable(analysis, models),
+    comparison: comparisonTable(analysis),
+    binDelta: binDeltaTable(analysis),
+    transitions: transitionTables(analysis),
+    entropy: entropyTable(analysis, models),
+    text: textTable(analysis, models),
+    training: trainingTable(logs),
+  };
+}
+
+const ci = (c: [number, number] | undefined, digits = 3) => (c ? `[${fmt(c[0], digits)}, ${fmt(c[1], digits)}]` : "");
+const withCi = (x: number | undefined, c: [number, number] | undefined) => (x === undefined ? "-" : `${fmt(x)} ${ci(c)}`.trim());
+
+/** Accuracy, pass@k (with intervals at powers of two), maj@n, unsolved and entropy per model. */
+export function accuracyTable(analysis: Analysis, models: string[]): ReportTable {
+  const maxN = Math.max(...models.map((m) => analysis.models[m]!.samples_per_question));
+  const ks = powersOfTwoUpTo(maxN).filter((k) => k > 1);
+  const anyMaj = models.some((m) => analysis.models[m]!.maj_at_k);
+  const anyEntropy = models.some((m) => analysis.models[m]!.answer_entropy !== undefined);
+  const header = ["model", "questions", "n", "accuracy (pass@1) [95% CI]", ...ks.map((k) => `pass@${k}`), "unsolved (p < ε)"];
+  if (anyMaj) header.push("maj@n");
+  if (anyEntropy) header.push("answer entropy");
+  const rows = models.map((name) => {
+    const m = analysis.models[name]!;
+    const row = [
+      name,
+      String(m.questions),
+      String(m.samples_per_question),
+      withCi(m.accuracy, m.accuracy_ci),
+      ...ks.map((k) => withCi(m.pass_at_k[String(k)], m.pass_at_k_ci[String(k)])),
+      `${m.unsolved} (ε = ${fmt(m.epsilon, 4)})`,
+    ];
+    if (anyMaj) row.push(m.maj_at_k ? fmt(m.maj_at_k[String(m.samples_per_question)]) : "-");
+    if (anyEntropy) row.push(m.answer_entropy === undefined ? "-" : fmt(m.answer_entropy));
+    return row;
+  });
+  return {
+    id: "accuracy-table",
+    title: "Accuracy and capability",
+    header,
+    rows,
+    note: "Intervals: 95% percentile bootstrap over questions. Unsolved: questions with no correct sample; each has a per-sample success rate below ε with 95% confidence.",
+  };
+}
+
+/** Per comparison: accuracy and pass@k changes with paired intervals and p-values. */
+export function comparisonTable(analysis: Analysis): ReportTable | null {
+  if (analysis.comparisons.length === 0) return null;
+  const ks = [...new Set(analysis.comparisons.flatMap((c) => Object.keys(c.significance.pass_at_k).map(Number)))].sort((a, b) => a - b).filter((k) => k > 1);
+  const cell = (r: { delta: number; ci: [number, number]; p_value: number } | undefined) =>
+    r ? `${signed(r.delta)} [${signed(r.ci[0])}, ${signed(r.ci[1])}] ${pValue(r.p_value)}` : "-";
+  return {
+    id: "comparison-table",
+    title: `Changes vs ${analysis.base}`,
+    header: ["model", "shared questions", "accuracy change", ...ks.map((k) => `pass@${k} change`)],
+    rows: analysis.comparisons.map((c) => [c.other, String(c.questions), cell(c.significance.accuracy), ...ks.map((k) => cell(c.significance.pass_at_k[String(k)]))]),
+    note: "Paired over shared questions: bootstrap 95% interval of the mean change and a sign-flip permutation p-value.",
+  };
+}
+
+/** Per base bin: questions, the base's accuracy and each model's change. */
+export function binDeltaTable(analysis: Analysis): ReportTable | null {
+  if (analysis.comparisons.length === 0) return null;
+  const first = analysis.comparisons[0]!;
+  return {
+    id: "bin-delta-table",
+    title: `Accuracy change per ${analysis.base} bin`,
+    header: ["bin", "questions", `${analysis.base} accuracy`, ...analysis.comparisons.map((c) => c.other)],
+    rows: first.bin_accuracy_delta.map((b, i) => [
+      b.label,
+      String(b.questions),
+      fmt(b.base_accuracy),
+      ...analysis.comparisons.map((c) => signed(c.bin_accuracy_delta[i]?.delta ?? null)),
+    ]),
+  };
+}
+
+/** One transition matrix as a table (rows: base bin, columns: the model's bin). */
+export function transitionTables(analysis: Analysis): ReportTable[] {
+  return analysis.comparisons.map((c) => {
+    const labels = c.bin_accuracy_delta.map((b) => b.label);
+    return {
+      id: `transition-table-${slug(c.other)}`,
+      title: `Transitions ${c.base} → ${c.other} (rows: ${c.base} bin, columns: ${c.other} bin)`,
+      header: ["", ...labels],
+      rows: c.transition.map((row, i) => [labels[i]!, ...row.map(String)]),
+    };
+  });
+}
+
+export function entropyTable(analysis: Analysis, models: string[]): ReportTable | null {
+  const withEntropy = models.filter((m) => analysis.models[m]!.answer_entropy_bins);
+  if (withEntropy.length === 0) return null;
+  const labels = analysis.models[withEntropy[0]!]!.answer_entropy_bins!.map((b) => b.label);
+  return {
+    id: "entropy-table",
+    title: "Answer entropy (nats) per base bin",
+    header: ["model", ...labels, "all"],
+    rows: withEntropy.map((m) => [m, ...analysis.models[m]!.answer_entropy_bins!.map((b) => fmt(b.entropy)), fmt(analysis.models[m]!.answer_entropy)]),
+  };
+}
+
+export function textTable(analysis: Analysis, models: string[]): ReportTable | null {
+  const withText = models.filter((m) => analysis.models[m]!.length);
+  if (withText.length === 0) return null;
+  return {
+    id: "text-table",
+    title: "Response length and reflection keywords",
+    header: ["model", "chars (correct)", "chars (incorrect)", "keywords/response (correct)", "keywords/response (incorrect)", "share with any keyword"],
+    rows: withText.map((name) => {
+      const m = analysis.models[name]!;
+      return [
+        name,
+        fmt(m.length!.chars.correct, 0),
+        fmt(m.length!.chars.incorrect, 0),
+        fmt(m.keywords?.per_response.correct, 2),
+        fmt(m.keywords?.per_response.incorrect, 2),
+        fmt(m.keywords?.responses_with_any.all, 2),
+      ];
+    }),
+  };
+}
+
+/** First and last logged value of each metric per training log. */
+export function trainingTable(logs: readonly TrainLog[]): ReportTable | null {
+  const withSteps = logs.filter((l) => l.steps.length > 0);
+  if (withSteps.length === 0) return null;
+  const metrics = TRAIN_METRICS.filter((m) => withSteps.some((l) => l.steps.some((s) => s[m] !== undefined)));
+  const firstLast = (l: TrainLog, m: (typeof TRAIN_METRICS)[number]) => {
+    const vals = l.steps.filter((s) => s[m] !== undefined);
+    if (vals.length === 0) return "-";
+    const f = (x: number) => (Math.abs(x) >= 1000 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
+    return `${f(vals[0]![m]!)} → ${f(vals[vals.length - 1]![m]!)}`;
+  };
+  return {
+    id: "training-table",
+    title: "Training logs (first → last step)",
+    header: ["model", "file", "steps", ...metrics],
+    rows: withSteps.map((l) => [l.model, l.file, `${l.steps[0]!.step}–${l.steps[l.steps.length - 1]!.step}`, ...metrics.map((m) => firstLast(l, m))]),
+  };
+}
