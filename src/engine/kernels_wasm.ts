@@ -91,6 +91,8 @@ class Heap {
       this.memory.grow(pages);
     }
     this.top = need;
+    // memory below an earlier top may hold a released buffer's data: allocations always start zeroed
+    new Uint8Array(this.memory.buffer, start, size).fill(0);
     return start;
   }
 

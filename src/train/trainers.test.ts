@@ -1,0 +1,81 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createModel, CharTokenizer, loadCheckpoint, saveCheckpoint, type Model } from "../engine/index.js";
+import { useTmpDirs } from "../test-helpers/tmp.js";
+import { buildCorpus } from "../world/index.js";
+import { trainGrpo } from "./grpo.js";
+import { runGrpo, runSft } from "./run.js";
+import { SMOKE_WORLD, smokeBase, smokeQuestions, smokeVerifier } from "./smoke.js";
+import { trainSft } from "./sft.js";
+
+const tmp = useTmpDirs();
+let base: string;
+
+beforeAll(async () => {
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  base = join(mkdtempSync(join(tmpdir(), "rlvd-train-")), "base");
+  await saveCheckpoint(await smokeBase(), base);
+}, 120_000);
+
+const params = (m: Model) => Float64Array.from(m.params.subarray(0, m.layout.total));
+
+describe("GRPO", () => {
+  it("leaves the policy unchanged when every group has equal rewards (zero advantage)", async () => {
+    const model = await loadCheckpoint(base);
+    const before = params(model);
+    const stats = await trainGrpo(model, smokeQuestions(40, 1), () => true, { steps: 2, questions: 8, group: 4, maxTokens: 16, lr: 1e-2, weightDecay: 0 });
+    expect(stats.every((s) => s.zero_adv_frac === 1 && s.reward_mean === 1)).toBe(true);
+    expect(params(model)).toEqual(before);
+  });
+
+  it("raises the mean training reward on the smoke task (first vs last quarter of steps)", async () => {
+    const out = join(tmp(), "rl");
+    const history = await runGrpo({
+      from: base, out, name: "rl", questions: smokeQuestions(200, 3), verify: smokeVerifier,
+      config: { steps: 80, questions: 32, group: 8, maxTokens: 24, lr: 3e-4, warmup: 5 }, checkpointEvery: 40,
+    });
+    const quarter = (a: number, b: number) => history.slice(a, b).reduce((s, h) => s + h.reward_mean, 0) / (b - a);
+    expect(quarter(60, 80)).toBeGreaterThan(quarter(0, 20) + 0.2);
+    const log = readFileSync(join(out, "train-log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(log).toHaveLength(80);
+    expect(Object.keys(log[0])).toEqual(expect.arrayContaining(["model", "step", "reward_mean", "accuracy", "zero_adv_frac", "entropy", "kl", "mean_length", "step_time_s"]));
+    expect(existsSync(join(out, "step-40", "model.safetensors"))).toBe(true);
+    expect(existsSync(join(out, "model.safetensors"))).toBe(true);
+  }, 120_000);
+
+  it("is deterministic given its seed", async () => {
+    const run = async () => {
+      const m = await loadCheckpoint(base);
+      await trainGrpo(m, smokeQuestions(50, 2), smokeVerifier, { steps: 2, questions: 8, group: 4, maxTokens: 16, lr: 3e-4, seed: 4 });
+      return params(m);
+    };
+    expect(await run()).toEqual(await run());
+  });
+});
+
+describe("SFT", () => {
+  it("lowers held-out loss on teacher solutions", async () => {
+    const data = buildCorpus(SMOKE_WORLD, { author: "teacher", documents: 600, seed: 5 });
+    const out = join(tmp(), "sft");
+    const r = await runSft({ from: base, out, name: "sft", data, config: { steps: 60, batch: 32, lr: 1e-3, warmup: 5, evalFraction: 0.1, evalEvery: 20 } });
+    expect(r.evalLoss!).toBeLessThan(r.firstEvalLoss! * 0.8);
+    const lines = readFileSync(join(out, "train-log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.eval_loss !== null)).toHaveLength(3);
+  }, 120_000);
+
+  it("computes the loss on completion tokens only", async () => {
+    const tok = CharTokenizer.fromText("abc=");
+    const model = await createModel({ vocabSize: tok.vocabSize, dim: 16, layers: 1, heads: 2, context: 16 }, 3, { tokenizer: tok });
+    // two datasets that differ only in their prompts' tails train the completion identically when prompts are masked:
+    // check instead that a prompt-only change leaves the first step's gradient-free loss unaffected for the completion
+    const r1 = trainSft(model, [{ prompt: "ab=", completion: "c" }], { steps: 1, batch: 1, evalFraction: 0, lr: 1e-9 });
+    expect(Number.isFinite(r1.trainLoss)).toBe(true);
+    // the loss equals -log p(c | bos a b =) + -log p(eos | ... c) averaged over 2 completion tokens
+    const { scoreCompletions } = await import("../engine/index.js");
+    const fresh = await createModel({ vocabSize: tok.vocabSize, dim: 16, layers: 1, heads: 2, context: 16 }, 3, { tokenizer: tok });
+    const [score] = scoreCompletions(fresh, [{ prompt: "ab=", completion: [...tok.encode("c"), tok.eos] }]);
+    expect(r1.trainLoss).toBeCloseTo(-score!.sum / 2, 4);
+  });
+});
