@@ -15,5 +15,6 @@ export async function allCommands(): Promise<CommandModule[]> {
   const { modelCommand } = await import("./model.js");
   const { benchCommand } = await import("./bench.js");
   const { serveCommand } = await import("./serve.js");
-  return [sampleCommand, importCommand, analyzeCommand, reportCommand, distillSetCommand, exportCommand, serveCommand, modelCommand, benchCommand];
+  const { trainCommand } = await import("./train.js");
+  return [sampleCommand, importCommand, analyzeCommand, reportCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, modelCommand, benchCommand];
 }
