@@ -16,5 +16,6 @@ export async function allCommands(): Promise<CommandModule[]> {
   const { benchCommand } = await import("./bench.js");
   const { serveCommand } = await import("./serve.js");
   const { trainCommand } = await import("./train.js");
-  return [sampleCommand, importCommand, analyzeCommand, reportCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, modelCommand, benchCommand];
+  const { demoCommand } = await import("./demo.js");
+  return [demoCommand, sampleCommand, importCommand, analyzeCommand, reportCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, modelCommand, benchCommand];
 }

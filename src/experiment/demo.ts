@@ -1,0 +1,35 @@
+import { existsSync } from "node:fs";
+
+import { fileURLToPath } from "node:url";
+import { RlvdError } from "../core/errors.js";
+import { runPath } from "../core/run-folder.js";
+import { runStages, type StageResult } from "./runner.js";
+import { loadSpec, type ExperimentSpec } from "./spec.js";
+import { STUDY_STAGE_KINDS } from "./study-stages.js";
+
+export const PRESETS = ["smoke", "quick", "full"] as const;
+export type Preset = (typeof PRESETS)[number];
+
+/** The spec file a preset ships as (presets/NAME.yaml in the package). */
+export function presetFile(preset: string): string {
+  const file = fileURLToPath(new URL(`../../presets/${preset}.yaml`, import.meta.url));
+  if (!existsSync(file)) throw new RlvdError("NOT_FOUND", `no preset "${preset}" (presets: ${PRESETS.join(", ")})`);
+  return file;
+}
+
+export type ExperimentResult = { spec: ExperimentSpec; runDir: string; stages: StageResult[]; report: string | null; seconds: number };
+
+/** Runs an experiment spec in a run folder: every stage cached, resumable, timed in run.json. */
+export async function runExperiment(spec: ExperimentSpec, runDir: string, options: { log?: (m: string) => void; force?: string[] } = {}): Promise<ExperimentResult> {
+  const started = Date.now();
+  const stages = await runStages(spec.stages, { runDir, kinds: STUDY_STAGE_KINDS, log: options.log, force: options.force });
+  const report = runPath(runDir, "report");
+  return { spec, runDir, stages, report: existsSync(report) ? report : null, seconds: (Date.now() - started) / 1000 };
+}
+
+/** `rlvd demo`: the embedded study of a preset, end to end. */
+export async function runDemo(preset: string, runDir: string, options: { log?: (m: string) => void } = {}): Promise<ExperimentResult> {
+  return runExperiment(loadSpec(presetFile(preset)), runDir, options);
+}
+
+

@@ -1,0 +1,196 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { RlvdError } from "../core/errors.js";
+import type { Question } from "../core/types.js";
+import { EmbeddedBackend } from "../backends/embedded.js";
+import { TEMPLATES } from "../backends/templates.js";
+import { CharTokenizer, createModel } from "../engine/index.js";
+import { writeReport } from "../report/report.js";
+import { analyzeRun } from "../report/analyze-run.js";
+import { buildDistillSet } from "../train/distill-set.js";
+import { GrpoConfigSchema } from "../train/grpo.js";
+import { runGrpo, runSft } from "../train/run.js";
+import { SftConfigSchema } from "../train/sft.js";
+import { buildCorpus, checkWorldAnswer, drawQuestions, World, WorldConfigSchema, worldCharacters } from "../world/index.js";
+import { sampleRun } from "./sample-run.js";
+import { defineStageKind, type StageContext, type StageKind, type StageOutput } from "./runner.js";
+
+/**
+ * The stage kinds of the embedded study (docs/world.md, presets/*.yaml). Stages refer to earlier stages by id
+ * in their settings (`world`, `from`, `data`, ...); those ids must be listed in `needs` so the cache knows.
+ */
+
+const ref = z.string().min(1);
+
+function input(inputs: Record<string, StageOutput>, id: string, field: string, stage: string): string {
+  const out = inputs[id];
+  if (!out) throw new RlvdError("BAD_INPUT", `stage ${stage}: refers to stage "${id}", which is not in its needs`);
+  const v = out[field];
+  if (typeof v !== "string") throw new RlvdError("BAD_INPUT", `stage ${stage}: stage "${id}" has no ${field}`);
+  return v;
+}
+
+function readQuestions(file: string): Question[] {
+  return readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Question);
+}
+
+function worldOf(inputs: Record<string, StageOutput>, id: string, stage: string): World {
+  return new World(JSON.parse(readFileSync(input(inputs, id, "config", stage), "utf8")));
+}
+
+const worldKind = defineStageKind({
+  kind: "world",
+  settings: z.object({ world: WorldConfigSchema, test: z.number().int().positive(), train: z.number().int().positive(), seed: z.number().int().nonnegative().default(1) }).strict(),
+  run: async (ctx, s) => {
+    const world = new World(s.world);
+    const test = drawQuestions(world, s.test, s.seed * 2 + 1);
+    const train = drawQuestions(world, s.train, s.seed * 2 + 2, new Set(test.map((q) => q.id)));
+    const files = { config: join(ctx.stageDir, "world.json"), test: join(ctx.stageDir, "test.jsonl"), train: join(ctx.stageDir, "train.jsonl") };
+    writeFileSync(files.config, JSON.stringify(world.config, null, 2));
+    writeFileSync(files.test, test.map((q) => JSON.stringify(q)).join("\n") + "\n");
+    writeFileSync(files.train, train.map((q) => JSON.stringify(q)).join("\n") + "\n");
+    ctx.log(`${s.test} test and ${s.train} training questions over ${world.alphabet} symbols`);
+    return files;
+  },
+});
+
+const pretrainKind = defineStageKind({
+  kind: "pretrain",
+  settings: z.object({
+    world: ref,
+    author: z.enum(["base", "teacher"]),
+    documents: z.number().int().positive(),
+    corpusSeed: z.number().int().nonnegative().default(0),
+    model: z.object({ dim: z.number().int(), layers: z.number().int(), heads: z.number().int(), context: z.number().int() }).strict(),
+    seed: z.number().int().nonnegative().default(1),
+    train: SftConfigSchema.partial().default({}),
+  }).strict(),
+  run: async (ctx, s, inputs) => {
+    const world = worldOf(inputs, s.world, ctx.id);
+    const test = new Set(readQuestions(input(inputs, s.world, "test", ctx.id)).map((q) => q.id));
+    const corpus = buildCorpus(world, { author: s.author, documents: s.documents, seed: s.corpusSeed, exclude: test });
+    const tokenizer = CharTokenizer.fromText(worldCharacters(world));
+    const model = await createModel({ vocabSize: tokenizer.vocabSize, ...s.model }, s.seed, { tokenizer });
+    const checkpoint = join(ctx.stageDir, "model");
+    const r = await runSft({ from: model, out: checkpoint, name: ctx.id, data: corpus, config: s.train, echo: progressEcho(ctx, "pretrain") });
+    model.dispose();
+    ctx.log(`pretrained on ${s.documents} ${s.author} documents: train loss ${r.trainLoss.toFixed(4)}`);
+    return { checkpoint };
+  },
+});
+
+const grpoKind = defineStageKind({
+  kind: "grpo",
+  settings: z.object({ world: ref, from: ref, train: GrpoConfigSchema.partial().default({}), checkpointEvery: z.number().int().nonnegative().default(0) }).strict(),
+  run: async (ctx, s, inputs) => {
+    const questions = readQuestions(input(inputs, s.world, "train", ctx.id));
+    const checkpoint = join(ctx.stageDir, "model");
+    const history = await runGrpo({
+      from: input(inputs, s.from, "checkpoint", ctx.id), out: checkpoint, name: ctx.id, questions,
+      verify: (q, text) => checkWorldAnswer(q.answer, text).correct, config: s.train, checkpointEvery: s.checkpointEvery, echo: progressEcho(ctx, "grpo"),
+    });
+    const q = Math.max(1, Math.floor(history.length / 4));
+    const mean = (xs: typeof history) => xs.reduce((a, h) => a + h.reward_mean, 0) / xs.length;
+    ctx.log(`mean reward ${mean(history.slice(0, q)).toFixed(3)} (first quarter) -> ${mean(history.slice(-q)).toFixed(3)} (last quarter)`);
+    return { checkpoint };
+  },
+});
+
+const SamplingSchema = z.object({
+  temperature: z.number().min(0).default(0.9),
+  top_p: z.number().gt(0).max(1).default(1),
+  top_k: z.number().int().nonnegative().default(50),
+  max_tokens: z.number().int().positive().default(64),
+});
+
+/** Samples a checkpoint on the test set (into the run's store) or the training set (into DIR/train). */
+const sampleKind = defineStageKind({
+  kind: "sample",
+  settings: z.object({
+    world: ref, from: ref, model: z.string().min(1), split: z.enum(["test", "train"]), k: z.number().int().positive(),
+    sampling: SamplingSchema.default({ temperature: 0.9, top_p: 1, top_k: 50, max_tokens: 64 }), seed: z.number().int().nonnegative().default(0),
+  }).strict(),
+  run: async (ctx, s, inputs) => {
+    const questions = readQuestions(input(inputs, s.world, s.split, ctx.id));
+    const store = s.split === "test" ? ctx.runDir : join(ctx.runDir, "train");
+    const checkpoint = input(inputs, s.from, "checkpoint", ctx.id);
+    const backend = await EmbeddedBackend.open(checkpoint);
+    const result = await sampleRun({
+      runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}`, questions, k: s.k, template: TEMPLATES.question!,
+      params: s.sampling, nPerRequest: s.k, concurrency: 8, seed: s.seed,
+      grader: async (items) => items.map(({ gold, response }) => {
+        const r = checkWorldAnswer(gold, response);
+        return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" : "ok" };
+      }),
+    });
+    backend.model.dispose();
+    ctx.log(`${result.written} samples of ${s.model} on ${questions.length} ${s.split} questions (${result.already} already stored)`);
+    return { store, model: s.model };
+  },
+});
+
+/** Rejection-sampled SFT data from samples on the training set (distill-set with filters). */
+const distillKind = defineStageKind({
+  kind: "distill",
+  settings: z.object({
+    samples: ref, perQuestion: z.number().int().positive(), base: z.string().optional(),
+    minBaseAccuracy: z.number().min(0).max(1).optional(), seed: z.number().int().nonnegative().default(0),
+  }).strict(),
+  run: async (ctx, s, inputs) => {
+    const store = input(inputs, s.samples, "store", ctx.id);
+    const from = input(inputs, s.samples, "model", ctx.id);
+    const examples = await buildDistillSet(store, { from, perQuestion: s.perQuestion, base: s.base, minBaseAccuracy: s.minBaseAccuracy, seed: s.seed });
+    if (examples.length === 0) throw new RlvdError("BAD_INPUT", `stage ${ctx.id}: ${from} has no correct responses to distill`);
+    const data = join(ctx.stageDir, "distill.jsonl");
+    writeFileSync(data, examples.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    ctx.log(`${examples.length} examples from ${new Set(examples.map((e) => e.question_id)).size} questions`);
+    return { data, examples: String(examples.length) };
+  },
+});
+
+const sftKind = defineStageKind({
+  kind: "sft",
+  settings: z.object({ from: ref, data: ref, train: SftConfigSchema.partial().default({}) }).strict(),
+  run: async (ctx, s, inputs) => {
+    const data = readFileSync(input(inputs, s.data, "data", ctx.id), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { prompt: string; completion: string });
+    const checkpoint = join(ctx.stageDir, "model");
+    const r = await runSft({ from: input(inputs, s.from, "checkpoint", ctx.id), out: checkpoint, name: ctx.id, data, config: s.train, echo: progressEcho(ctx, "sft") });
+    ctx.log(`fine-tuned on ${data.length} examples: held-out loss ${r.firstEvalLoss?.toFixed(4) ?? "-"} -> ${r.evalLoss?.toFixed(4) ?? "-"}`);
+    return { checkpoint };
+  },
+});
+
+const analyzeKind = defineStageKind({
+  kind: "analyze",
+  settings: z.object({ base: z.string().default("base"), seed: z.number().int().nonnegative().default(0) }).strict(),
+  run: async (ctx, s) => {
+    const analysis = await analyzeRun(ctx.runDir, { base: s.base, seed: s.seed });
+    const file = join(ctx.runDir, "metrics.json");
+    writeFileSync(file, JSON.stringify(analysis, null, 2) + "\n");
+    return { metrics: file };
+  },
+});
+
+const reportKind = defineStageKind({
+  kind: "report",
+  settings: z.object({ base: z.string().default("base"), title: z.string().optional() }).strict(),
+  run: async (ctx, s) => {
+    const r = await writeReport(ctx.runDir, { base: s.base, title: s.title });
+    return { report: r.files.html, summary: r.files.markdown };
+  },
+});
+
+/** Periodic training lines, so a long stage shows it is alive without flooding the log. */
+function progressEcho(ctx: StageContext, what: string): (line: string) => void {
+  let last = 0;
+  return (line) => {
+    const now = Date.now();
+    if (now - last < 10_000) return;
+    last = now;
+    ctx.log(`${what} ${line}`);
+  };
+}
+
+export const STUDY_STAGE_KINDS: StageKind[] = [worldKind, pretrainKind, grpoKind, sampleKind, distillKind, sftKind, analyzeKind, reportKind];
+
