@@ -116,11 +116,17 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
   return result;
 }
 
-/** Buffers samples and lands them in batches; flushes never overlap (one DuckDB connection). */
+/**
+ * Buffers samples and lands them in batches. Flushes run in the background, one after another (one DuckDB
+ * connection), so generation never waits for the store unless several flushes are already queued; a flush error
+ * surfaces at the next call.
+ */
 class BufferedWriter {
   private buffer: Sample[] = [];
   private lastFlush = Date.now();
   private chain: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  private error: unknown = null;
   private written = 0;
 
   constructor(private readonly store: SampleStore, private readonly maxSamples: number, private readonly maxMs: number) {}
@@ -130,19 +136,33 @@ class BufferedWriter {
   }
 
   async maybeFlush(): Promise<void> {
-    if (this.buffer.length >= this.maxSamples || Date.now() - this.lastFlush >= this.maxMs) await this.flush();
+    if (this.error !== null) throw this.error;
+    if (this.buffer.length < this.maxSamples && Date.now() - this.lastFlush < this.maxMs) return;
+    this.startFlush();
+    if (this.queued > 2) await this.chain; // back-pressure: the store is falling behind
   }
 
-  async flush(): Promise<number> {
+  private startFlush(): void {
     const batch = this.buffer;
     this.buffer = [];
     this.lastFlush = Date.now();
-    if (batch.length > 0) {
-      this.chain = this.chain.then(async () => {
+    if (batch.length === 0) return;
+    this.queued++;
+    this.chain = this.chain.then(async () => {
+      try {
         this.written += (await writeSamples(this.store, batch)).inserted;
-      });
-    }
+      } catch (e) {
+        this.error ??= e;
+      } finally {
+        this.queued--;
+      }
+    });
+  }
+
+  async flush(): Promise<number> {
+    this.startFlush();
     await this.chain;
+    if (this.error !== null) throw this.error;
     return this.written;
   }
 }
