@@ -46,16 +46,28 @@ export function trainSft(model: Model, data: readonly SftExample[], input: Parti
   let trainLoss = Number.NaN;
   let evalLoss: number | null = null;
   let firstEvalLoss: number | null = nEval > 0 ? meanLoss(model, evalSet, cfg.microBatch) : null;
+  // Batches of similar lengths waste less compute on padding: draw a window of 16 batches, sort it by length,
+  // cut it into batches and visit those in random order.
+  let pending: Sequence[][] = [];
+  const nextBatch = (): Sequence[] => {
+    if (pending.length === 0) {
+      const window: Sequence[] = [];
+      for (let i = 0; i < cfg.batch * 16; i++) {
+        if (cursor === train.length) {
+          cursor = 0;
+          rng.shuffle(train);
+        }
+        window.push(train[cursor++]!);
+      }
+      window.sort((a, b) => a.prompt.length + a.completion.length - (b.prompt.length + b.completion.length));
+      for (let i = 0; i < window.length; i += cfg.batch) pending.push(window.slice(i, i + cfg.batch));
+      rng.shuffle(pending);
+    }
+    return pending.pop()!;
+  };
   for (let step = 0; step < cfg.steps; step++) {
     const t0 = Date.now();
-    const batch: Sequence[] = [];
-    for (let i = 0; i < cfg.batch; i++) {
-      if (cursor === train.length) {
-        cursor = 0;
-        rng.shuffle(train);
-      }
-      batch.push(train[cursor++]!);
-    }
+    const batch = nextBatch();
     model.zeroGrad();
     const tokens = batch.reduce((s, q) => s + q.completion.length, 0);
     let loss = 0;
