@@ -95,10 +95,14 @@ function scanMath(s: string): Atom[] {
 }
 
 const NUMBER_RE =
-  /(?<=^|[\s=(:])(?:[$€£¥]\s?)?(-?(?:\d+(?:\.\d+)?\s*\/\s*\d+(?:\.\d+)?(?![\d.])|[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|\.\d+))(?:\s*(%|percent|pct))?/g;
+  /(?<=^|[\s=(:])(?:[$€£¥]\s?)?(-?(?:\d+(?:\.\d+)?\s*\/\s*\d+(?:\.\d+)?(?!\d|\.\d)|[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|\.\d+))(?:\s*(%|percent|pct))?/g;
+
+/** A bare \frac{3}{4} in running text (no math delimiters). */
+const FRACTION_RE = /-?\\[dt]?frac\{-?\d+(?:[.,]\d+)?\}\{-?\d+(?:[.,]\d+)?\}/g;
 
 function scanNumbers(s: string): Atom[] {
   const atoms: Atom[] = [];
+  for (const m of s.matchAll(FRACTION_RE)) atoms.push({ start: m.index, end: m.index + m[0].length, text: m[0], kind: "number" });
   NUMBER_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = NUMBER_RE.exec(s)) !== null) {
@@ -148,6 +152,8 @@ function lastBoxGroup(s: string): Atom | null {
     parts.unshift(boxes[k]!.content);
     start = boxes[k]!.start;
   }
+  // \boxed{6} ... \boxed{6}: the same answer twice is one answer
+  if (parts.every((x) => x.trim() === parts[0]!.trim())) parts.length = 1;
   const pct = PERCENT_AFTER.test(s.slice(last.end, last.end + 12)) && !/%/.test(last.content) ? "\\%" : "";
   return { start, end: last.end, text: parts.join(",") + pct, kind: "boxed" };
 }
@@ -155,7 +161,15 @@ function lastBoxGroup(s: string): Atom | null {
 /**
  * All answer candidates in `response`, best first. A response without any is unanswered (status no_answer).
  */
-export function extractCandidates(response: string): Candidate[] {
+export type ExtractOptions = {
+  /** Which kinds of answer to look for: LaTeX (boxes, math regions) and plain numbers (default both). */
+  matchTypes?: readonly ("latex" | "expr")[];
+};
+
+export function extractCandidates(response: string, options: ExtractOptions = {}): Candidate[] {
+  const types = options.matchTypes ?? ["latex", "expr"];
+  const latex = types.includes("latex");
+  const expr = types.includes("expr");
   const s = cleanResponse(response);
   const out: Candidate[] = [];
   const add = (a: Atom, source: CandidateSource, priority: number) => out.push({ text: a.text, source, priority, start: a.start, end: a.end });
@@ -166,20 +180,25 @@ export function extractCandidates(response: string): Candidate[] {
   while ((m = tag.exec(s)) !== null) lastTag = { start: m.index, end: m.index + m[0].length, text: m[1]!.trim(), kind: "math" };
   if (lastTag) {
     // The tag's own contents may hold a box or math: prefer those, else the raw text.
-    const inner = extractCandidates(lastTag.text);
+    const inner = extractCandidates(lastTag.text, options);
     for (const c of inner) out.push({ ...c, source: "answer-tag", priority: 0 + c.priority / 1000 });
     out.push({ text: lastTag.text, source: "answer-tag", priority: 0.5, start: lastTag.start, end: lastTag.end });
   }
 
-  const math = groupMath(s, scanMath(s));
-  const numbers = scanNumbers(s);
+  const math = latex ? groupMath(s, scanMath(s)) : [];
+  const numbers = expr ? scanNumbers(s) : latex ? scanNumbers(s).filter((a) => a.text.includes("frac")) : [];
   const atoms = [...math, ...numbers].sort((a, b) => a.start - b.start || b.end - a.end);
+  // The first atom starting within `window` characters of pos; a plain number must be on the same line.
   const atomAfter = (pos: number, window: number): Atom | null => {
-    for (const a of atoms) if (a.start >= pos && a.start <= pos + window) return a;
+    for (const a of atoms) {
+      if (a.start < pos || a.start > pos + window) continue;
+      if (a.kind === "number" && s.slice(pos, a.start).includes("\n")) continue;
+      return a;
+    }
     return null;
   };
 
-  const box = lastBoxGroup(s);
+  const box = latex ? lastBoxGroup(s) : null;
   if (box) add(box, "boxed", 50);
 
   for (const fm of s.matchAll(/final answer is:?\s*/gi)) {
@@ -207,11 +226,11 @@ export function extractCandidates(response: string): Candidate[] {
 }
 
 /** Candidates for a gold answer: bare LaTeX (no $, box or "answer") is the answer as it stands. */
-export function goldCandidates(gold: string): Candidate[] {
+export function goldCandidates(gold: string, options: ExtractOptions = {}): Candidate[] {
   if (!/\$|\\boxed|\\fbox|\\\(|\\\[|answer/i.test(gold)) {
     return [{ text: gold.trim(), source: "whole", priority: 0, start: 0, end: gold.length }];
   }
-  const cands = extractCandidates(gold);
+  const cands = extractCandidates(gold, options);
   cands.push({ text: gold.trim(), source: "whole", priority: 1000, start: 0, end: gold.length });
   return cands;
 }

@@ -25,7 +25,7 @@ export function matchBrace(s: string, open: number): number {
 /** The contents of every `\boxed{...}` / `\fbox{...}` (also `\boxed 5`), in order. */
 export function boxContents(s: string): { start: number; end: number; content: string }[] {
   const out: { start: number; end: number; content: string }[] = [];
-  const re = /\\(?:boxed|fbox)\b/g;
+  const re = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(s)) !== null) {
     let i = m.index + m[0].length;
@@ -119,6 +119,8 @@ export function normalizeLatex(input: string): string {
   s = s.replace(/(?<!\\)\$/g, " ");
 
   for (const [re, to] of UNICODE) s = s.replace(re, to);
+  // Doubly escaped commands (\\frac from a JSON or Python string): a row break is never followed by a letter.
+  s = s.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\");
 
   // Thousands-separator spellings first (before \! becomes a space): 1{,}000 and 10,\!000.
   s = s.replace(/\{,\}/g, "").replace(/(\d),\\!\s*(?=\d{3})/g, "$1,");
@@ -127,42 +129,45 @@ export function normalizeLatex(input: string): string {
   s = s
     .replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)\s*(?=[()[\]|.<>]|\\[{}|]|\\[lr]?[a-z]*(?:vert|angle|floor|ceil))/g, "")
     .replace(/\\(?:left|right)\s*\./g, "")
-    .replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|mathstrut|strut|middle|cr|noindent|small|large|Large)\b/g, "")
+    .replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|mathstrut|strut|middle|cr|noindent|small|large|Large)(?![a-zA-Z])/g, "")
     .replace(/\\(?:hspace|vspace|phantom|hphantom|vphantom)\*?\s*\{[^{}]*\}/g, "")
-    .replace(/\\(?:qquad|quad)\b/g, " ")
-    .replace(/\\[!,;:> ]/g, " ")
+    .replace(/\\q?quad/g, " ")
+    .replace(/\\(\\|[!,;:> ])/g, (m, c: string) => (c === "\\" ? m : " "))
     .replace(/~/g, " ")
-    .replace(/\\(?:dfrac|tfrac|cfrac)\b/g, "\\frac")
-    .replace(/\\(?:dbinom|tbinom)\b/g, "\\binom")
-    .replace(/\\(?:dots|ldots|cdots|dotsc|dotsb)\b/g, "")
-    .replace(/\\(?:lvert|rvert|vert|mid)\b/g, "|")
-    .replace(/\\(?:lVert|rVert|Vert)\b/g, "|")
-    .replace(/\\(?:therefore|because|implies|Rightarrow|Longrightarrow|iff)\b/g, " ");
+    .replace(/\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])/g, "\\frac")
+    .replace(/\\(?:dbinom|tbinom)(?![a-zA-Z])/g, "\\binom")
+    .replace(/\\(?:dots|ldots|cdots|dotsc|dotsb)(?![a-zA-Z])/g, "")
+    .replace(/\\(?:lvert|rvert|vert|mid)(?![a-zA-Z])/g, "|")
+    .replace(/\\(?:lVert|rVert|Vert)(?![a-zA-Z])/g, "|")
+    .replace(/\\(?:therefore|because|implies|Rightarrow|Longrightarrow|iff)(?![a-zA-Z])/g, " ");
 
   // Currency, percent, degrees.
   s = s
     .replace(/\\\$|\\(?:euro|pounds|yen|textdollar)\b|[€£¥₹]|\bUSD\b|\bRs\.?/g, "")
     .replace(/\\%|%/g, "\\% ")
-    .replace(/\s*\b(?:percentage|percent|pct)\b/gi, "\\% ")
-    .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ\b|\\circ\b|\\degree\b|°|\s*\bdeg(?:rees?)?\b/g, "° ");
+    .replace(/\s*\b(?:percentage|percent|pct)(?![a-zA-Z])/gi, "\\% ")
+    .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|°|\s*\bdeg(?:rees?)?\b/g, "° ");
 
   // \mathbb{R} is the reals; other text-like commands keep their contents.
   s = s.replace(/\\mathbb\s*\{\s*R\s*\}|\\R\b|\\Reals\b/g, "\\reals ");
   s = unwrapCommands(s, "text|textbf|textit|textrm|textsf|texttt|textnormal|textup|emph|mathrm|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|boldsymbol|bm|mbox|hbox|operatorname\\*?", " ", " ");
-  s = s.replace(/\\(?:rm|bf|it)\b/g, "");
+  s = s.replace(/\\(?:rm|bf|it)(?![a-zA-Z])/g, "");
 
   // Connectives between list items.
   s = s.replace(/\s*,?\s*\b(?:and|or)\b\s*/g, ",").replace(/^,+|,+$/g, "");
 
   // Thousands separators: 7,425,000 and (a whole answer) 1 000.
-  s = s.replace(/(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])/g, (m) => m.replace(/,/g, ""));
+  // (not inside a bracket pair or a list: (12,102) is a pair, 1,234 alone is a number)
+  s = s.replace(/(?<![\d.,([{]\s*)[1-9]\d{0,2}(?:,\d{3})+(?![\d,]|\s*[)\]}])/g, (m) => m.replace(/,/g, ""));
   if (/^\s*-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?\s*$/.test(s)) s = s.replace(/ /g, "");
 
   // A leading "x \in": the set is the answer.
   s = s.replace(/^\s*[a-zA-Z](?:_\{?[\w]+\}?)?\s*\\in\s*/, "");
 
   s = s.replace(/\s+/g, " ").trim();
-  s = s.replace(/(?:\s|\\\\|[.,;:])+$/g, "").replace(/^[.,;:\s]+/, "");
+  s = s.replace(/(?:\s|\\\\|[.,;:])+$/g, "").replace(/^(?:[,;:\s]|\.(?!\d))+/, "");
+  // A multiple-choice answer written with its option text: "(C) Plane" is C.
+  s = s.replace(/^\(([A-Ea-e])\)\s+[A-Za-z][\w\s.,'-]*$/, "$1");
 
   // Trailing unit words after a number: "125 miles", "15 cm^2", "3 hours".
   for (let guard = 0; guard < 8; guard++) {

@@ -36,6 +36,8 @@ const REL_CMDS: Record<string, RelOp | "~"> = {
 };
 const REL_OPS: Record<string, RelOp> = { "=": "=", "==": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!=" };
 const MATRIX_ENVS = new Set(["pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "matrix", "smallmatrix", "array"]);
+/** Commands read as named symbols (an answer may be "\angle ABC"). Other unknown commands fail to parse. */
+const SYMBOL_CMDS = new Set(["angle", "triangle", "square", "star", "ast", "prime", "partial", "nabla", "imath", "jmath"]);
 /** Commands that never start an operand, so no implicit multiplication before them. */
 const NON_OPERAND_CMDS = new Set([
   "cdot", "times", "div", "pm", "mp", "cup", "cap", "setminus", "rangle", "rfloor", "rceil", "to", "quad", "over",
@@ -591,8 +593,8 @@ class Parser {
         if (FUNCS.has(name) || name === "arcsin" || name === "arccos" || name === "arctan") return this.funcApp(name);
         if (GREEK.has(name)) return sym(name);
         if (name.length === 1 && /[{}$&#_]/.test(name)) throw new ParseError(`stray \\${name}`);
-        // An unknown command: a named symbol, so \zzz = \zzz and nothing else.
-        return sym(`\\${name}`);
+        if (SYMBOL_CMDS.has(name)) return sym(`\\${name}`);
+        throw new ParseError(`unknown command \\${name}`);
     }
   }
 

@@ -27,11 +27,18 @@ export type PoolOptions = VerifyOptions & {
 type Job = { id: number; item: VerifyItem; resolve: (r: VerifyResult) => void };
 type Slot = { worker: Worker; job: Job | null; timer: NodeJS.Timeout | null };
 
-/** Where the worker entry is: worker.js beside this file in dist/, or worker.ts (run through tsx) in src/. */
-function workerEntry(): { url: URL; execArgv: string[] } {
+/**
+ * The worker entry: worker.js beside this file in dist/; under vitest or tsx (this file is worker.ts's
+ * sibling .ts source) a tiny bootstrap registers tsx in the worker and imports worker.ts. Node 20 ignores
+ * `--import` in a worker's execArgv, so the loader is registered from inside the worker instead.
+ */
+function spawnWorker(maxHeapMb: number): Worker {
+  const resourceLimits = { maxOldGenerationSizeMb: maxHeapMb };
   const here = import.meta.url;
-  if (here.endsWith(".ts")) return { url: new URL("./worker.ts", here), execArgv: ["--import", "tsx"] };
-  return { url: new URL("./worker.js", here), execArgv: [] };
+  if (!here.endsWith(".ts")) return new Worker(new URL("./worker.js", here), { resourceLimits });
+  const source = new URL("./worker.ts", here).href;
+  const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
+  return new Worker(boot, { eval: true, resourceLimits });
 }
 
 function failed(status: "timeout" | "parse_error", error: string): VerifyResult {
@@ -43,7 +50,6 @@ export class VerifierPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private readonly options: Required<VerifyOptions>;
-  private readonly entry = workerEntry();
   private nextId = 0;
   private closed = false;
   private readonly size: number;
@@ -62,10 +68,7 @@ export class VerifierPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.entry.url, {
-      execArgv: this.entry.execArgv,
-      resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb },
-    });
+    const worker = spawnWorker(this.maxHeapMb);
     const slot: Slot = { worker, job: null, timer: null };
     worker.on("message", (msg: { id: number; result: VerifyResult }) => {
       const job = slot.job;

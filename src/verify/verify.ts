@@ -31,6 +31,8 @@ export type VerifyOptions = {
   allowSetRelationComp?: boolean;
   /** Treat `response` as an already-extracted answer rather than free text (default false). */
   predIsAnswer?: boolean;
+  /** What extraction looks for: LaTeX, plain numbers, or both (default both; math-verify's match types). */
+  matchTypes?: readonly ("latex" | "expr")[];
 };
 
 export type SideResult = {
@@ -59,9 +61,21 @@ export const DEFAULT_VERIFY_OPTIONS = {
   strict: true,
   allowSetRelationComp: false,
   predIsAnswer: false,
+  matchTypes: ["latex", "expr"],
 } satisfies Required<VerifyOptions>;
 
 type Side = { extracted: string | null; normalized: string | null; node: Node | null; error?: string };
+
+/** Parses a normalised answer; when it fails, the part after the last "=" of a chain (a = \foo = 3). */
+function parseWithFallback(normalized: string): Node {
+  try {
+    return parseLatex(normalized);
+  } catch (e) {
+    const parts = normalized.split(/(?<![<>!\\])=/);
+    if (parts.length > 2 && !/[,;]/.test(normalized)) return parseLatex(parts[parts.length - 1]!);
+    throw e;
+  }
+}
 
 /** Parses candidates in order and keeps the first that parses; with none parsing, keeps the first as text. */
 function chooseAnswer(cands: Candidate[]): Side {
@@ -71,7 +85,7 @@ function chooseAnswer(cands: Candidate[]): Side {
     const normalized = normalizeLatex(c.text);
     if (normalized === "") continue;
     try {
-      const node = parseLatex(normalized);
+      const node = parseWithFallback(normalized);
       return { extracted: c.text, normalized, node };
     } catch (e) {
       error ??= e instanceof Error ? e.message : String(e);
@@ -104,9 +118,10 @@ export function verify(gold: string, response: string, options: VerifyOptions = 
     return r;
   };
   try {
-    g = chooseAnswer(goldCandidates(String(gold ?? "")));
+    const x = { matchTypes: o.matchTypes };
+    g = chooseAnswer(goldCandidates(String(gold ?? ""), x));
     const text = String(response ?? "");
-    p = chooseAnswer(o.predIsAnswer ? goldCandidates(text) : extractCandidates(text));
+    p = chooseAnswer(o.predIsAnswer ? goldCandidates(text, x) : extractCandidates(text, x));
     if (p.extracted === null) return result(false, "no_answer", "no answer found in the response");
     if (g.extracted === null) return result(false, "parse_error", "no gold answer");
     if (Date.now() > deadline) return result(false, "timeout", "time limit reached while parsing");
