@@ -88,10 +88,10 @@ const UNICODE: [RegExp, string][] = [
 /** Unit words dropped after a numeric answer ("125 miles", "15 cm^2"). Any other trailing word is kept. */
 const UNITS = new Set(
   (
-    "unit units sq square squared cubic cu mm cm dm m km meter meters metre metres millimeter millimeters centimeter " +
-    "centimeters kilometer kilometers in inch inches ft foot feet yd yard yards mi mile miles mph kph g kg gram grams " +
-    "kilogram kilograms mg lb lbs pound pounds oz ounce ounces ton tons l ml liter liters litre litres gallon gallons " +
-    "quart quarts pint pints cup cups s sec second seconds min minute minutes h hr hrs hour hours day days week weeks " +
+    "unit units sq square squared cubic cu mm cm dm km meter meters metre metres millimeter millimeters centimeter " +
+    "centimeters kilometer kilometers inch inches ft foot feet yd yard yards mi mile miles mph kph kg gram grams " +
+    "kilogram kilograms mg lb lbs pound pounds oz ounce ounces ton tons ml liter liters litre litres gallon gallons " +
+    "quart quarts pint pints cup cups sec second seconds min minute minutes hr hrs hour hours day days week weeks " +
     "month months year years yr yrs dollar dollars cent cents yuan euro euros rupee rupees point points people person " +
     "persons student students apple apples book books ways way times coins coin marbles balls ball cards card pages " +
     "page boxes box pieces piece items item numbers number integers integer digits digit terms term values value " +
@@ -123,7 +123,7 @@ export function normalizeLatex(input: string): string {
   s = s.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\");
 
   // Thousands-separator spellings first (before \! becomes a space): 1{,}000 and 10,\!000.
-  s = s.replace(/\{,\}/g, "").replace(/(\d),\\!\s*(?=\d{3})/g, "$1,");
+  s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, "$1").replace(/(\d),\\!\s*(?=\d{3})/g, "$1,");
 
   // Spacing, sizing and display commands carry no meaning.
   s = s
@@ -171,9 +171,8 @@ export function normalizeLatex(input: string): string {
 
   // Trailing unit words after a number: "125 miles", "15 cm^2", "3 hours".
   for (let guard = 0; guard < 8; guard++) {
-    const m = /^(.*?[\d)}\]|°%.])\s*([a-zA-Z]+(?:\/[a-zA-Z]+)?)(\s*\^\s*\{?\d\}?)?\.?$/.exec(s);
+    const m = /^(.*\S)\s*(?<=[\s\d])([a-zA-Z]+(?:\/[a-zA-Z]+)?)(\s*\^\s*\{?\d\}?)?\.?$/.exec(s);
     if (!m || !/\d/.test(m[1]!) || !UNITS.has(m[2]!.toLowerCase())) break;
-    if (m[2]!.length === 1 && !/\s$/.test(m[1]!) && !/\s/.test(s.slice(m[1]!.length, m[1]!.length + 1))) break;
     s = m[1]!.trim();
   }
   return s.replace(/\s+/g, " ").trim();
