@@ -367,7 +367,8 @@ function unorderedEqual(gs: Node[], ps: Node[], o: CompareOptions, depth: number
   const gLeft: Node[] = [];
   const keys = ps.map(show);
   for (const g of gs) {
-    const k = keys.findIndex((key, idx) => !used[idx] && key === show(g));
+    const gk = show(g);
+    const k = keys.findIndex((key, idx) => !used[idx] && key === gk);
     if (k >= 0) used[k] = true;
     else gLeft.push(g);
   }

@@ -6,5 +6,7 @@ export type CommandModule = { register: (program: Command, io: CliIO) => void };
 
 /** Every command, in the order `rlvd --help` lists them. */
 export async function allCommands(): Promise<CommandModule[]> {
-  return [];
+  return [
+    (await import("./verify.js")).verifyCommand,
+  ];
 }
