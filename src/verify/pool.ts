@@ -25,7 +25,8 @@ export type PoolOptions = VerifyOptions & {
 };
 
 type Job = { id: number; item: VerifyItem; resolve: (r: VerifyResult) => void };
-type Slot = { worker: Worker; job: Job | null; timer: NodeJS.Timeout | null };
+/** ready: the worker has loaded and said so; the clock of an item only starts on a ready worker. */
+type Slot = { worker: Worker; job: Job | null; timer: NodeJS.Timeout | null; ready: boolean };
 
 /**
  * The worker entry: worker.js beside this file in dist/; under vitest or tsx (this file is worker.ts's
@@ -69,8 +70,13 @@ export class VerifierPool {
 
   private spawn(): Slot {
     const worker = spawnWorker(this.maxHeapMb);
-    const slot: Slot = { worker, job: null, timer: null };
-    worker.on("message", (msg: { id: number; result: VerifyResult }) => {
+    const slot: Slot = { worker, job: null, timer: null, ready: false };
+    worker.on("message", (msg: { id: number; result: VerifyResult } | { ready: true }) => {
+      if ("ready" in msg) {
+        slot.ready = true;
+        this.pump();
+        return;
+      }
       const job = slot.job;
       if (!job || job.id !== msg.id) return;
       this.finish(slot, msg.result);
@@ -89,7 +95,7 @@ export class VerifierPool {
     worker.on("exit", (code) => {
       if (this.slots.includes(slot)) onDeath(`exit ${code}`);
     });
-    worker.unref();
+    if (this.queue.length === 0) worker.unref();
     return slot;
   }
 
@@ -110,7 +116,7 @@ export class VerifierPool {
 
   private pump(): void {
     for (const slot of this.slots) {
-      if (slot.job || this.queue.length === 0) continue;
+      if (slot.job || !slot.ready || this.queue.length === 0) continue;
       const job = this.queue.shift()!;
       slot.job = job;
       const req: WorkerRequest = { id: job.id, gold: job.item.gold, pred: job.item.pred, options: this.options };
@@ -129,7 +135,8 @@ export class VerifierPool {
         this.pump();
       }, this.options.timeoutMs + this.killGraceMs);
     }
-    for (const slot of this.slots) if (!slot.job) slot.worker.unref();
+    // Idle workers must not keep the process alive; starting ones stay referenced while work is queued.
+    for (const slot of this.slots) if (!slot.job && (slot.ready || this.queue.length === 0)) slot.worker.unref();
   }
 
   /** Verifies one item on the pool. Never rejects. */
@@ -137,6 +144,7 @@ export class VerifierPool {
     if (this.closed) return Promise.resolve(failed("parse_error", "verifier pool is closed"));
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, item: { gold: String(gold ?? ""), pred: String(pred ?? "") }, resolve });
+      for (const slot of this.slots) if (!slot.ready) slot.worker.ref();
       this.pump();
     });
   }

@@ -11,3 +11,4 @@ parentPort?.on("message", (msg: WorkerRequest) => {
   const result = verify(msg.gold, msg.pred, msg.options);
   parentPort!.postMessage({ id: msg.id, result });
 });
+parentPort?.postMessage({ ready: true });
