@@ -38,6 +38,7 @@ export class TimeoutSignal extends Error {
 }
 
 const REL_TOL = 1e-9;
+const DECIMAL_TOL = 1e-12;
 const IDENTITY_TOL = 1e-7;
 const SAMPLE_POINTS = 8;
 
@@ -507,7 +508,9 @@ function scalarEqualAs(g: Node, p: Node, reading: Reading, o: CompareOptions): b
     if (!finite(a) || !finite(b)) {
       return !Number.isNaN(a.re) && a.re === b.re && a.im === b.im && Math.abs(a.re) === Infinity;
     }
-    return close(a, b, REL_TOL);
+    // A decimal against an irrational value must agree to ~12 digits: 1.41 is not \sqrt2, a full-precision
+    // float is.
+    return close(a, b, hasDecimal(g) || hasDecimal(p) ? DECIMAL_TOL : REL_TOL);
   }
   // Variables: numeric identity testing at random points.
   let pred = p;
