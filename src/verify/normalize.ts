@@ -122,6 +122,13 @@ export function normalizeLatex(input: string): string {
   // Doubly escaped commands (\\frac from a JSON or Python string): a row break is never followed by a letter.
   s = s.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\");
 
+  // Repeating decimals: 1.\overline{6} = 5/3 (exact, as a fraction).
+  s = s.replace(/(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}/g, (_m, i: string, a: string, r: string) => {
+    const whole = BigInt((i || "0") + a + r) - BigInt((i || "0") + a);
+    const den = 10n ** BigInt(a.length) * (10n ** BigInt(r.length) - 1n);
+    return `\\frac{${whole}}{${den}}`;
+  });
+
   // Thousands-separator spellings first (before \! becomes a space): 1{,}000 and 10,\!000.
   s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, "$1").replace(/(\d),\\!\s*(?=\d{3})/g, "$1,");
 

@@ -236,7 +236,8 @@ class Parser {
     // "\approx" is a remark after an exact value (x = 1/3 \approx 0.33) or stands for "=" (x \approx 11).
     const firstApprox = ops.indexOf("~");
     if (firstApprox >= 0) {
-      if (ops.slice(0, firstApprox).includes("=")) {
+      const variable = (n: Node): boolean => n.k === "sym" || (n.k === "mul" && n.args.every((a) => a.k === "sym"));
+      if (ops.slice(0, firstApprox).includes("=") || (firstApprox === 0 && !variable(items[0]!))) {
         items.length = firstApprox + 1;
         ops.length = firstApprox;
       } else for (let k = 0; k < ops.length; k++) if (ops[k] === "~") ops[k] = "=";

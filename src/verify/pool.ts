@@ -25,8 +25,14 @@ export type PoolOptions = VerifyOptions & {
 };
 
 type Job = { id: number; item: VerifyItem; resolve: (r: VerifyResult) => void };
-/** ready: the worker has loaded and said so; the clock of an item only starts on a ready worker. */
-type Slot = { worker: Worker; job: Job | null; timer: NodeJS.Timeout | null; ready: boolean };
+/**
+ * jobs: sent to this worker and not answered yet, in the order the worker runs them; the clock (timer) is
+ * always that of jobs[0]. ready: the worker has loaded and said so.
+ */
+type Slot = { worker: Worker; jobs: Job[]; timer: NodeJS.Timeout | null; ready: boolean };
+
+/** Items per message: fewer messages for the main thread, while each item keeps its own clock. */
+const CHUNK = 8;
 
 /**
  * The worker entry: worker.js beside this file in dist/; under vitest or tsx (this file is worker.ts's
@@ -70,73 +76,72 @@ export class VerifierPool {
 
   private spawn(): Slot {
     const worker = spawnWorker(this.maxHeapMb);
-    const slot: Slot = { worker, job: null, timer: null, ready: false };
+    const slot: Slot = { worker, jobs: [], timer: null, ready: false };
     worker.on("message", (msg: { id: number; result: VerifyResult } | { ready: true }) => {
       if ("ready" in msg) {
         slot.ready = true;
         this.pump();
         return;
       }
-      const job = slot.job;
+      const job = slot.jobs[0];
       if (!job || job.id !== msg.id) return;
-      this.finish(slot, msg.result);
+      slot.jobs.shift();
+      job.resolve(msg.result);
+      this.startClock(slot);
+      if (slot.jobs.length === 0) this.pump();
     });
     const onDeath = (why: string) => {
-      if (this.closed) return;
-      const job = slot.job;
-      if (slot.timer) clearTimeout(slot.timer);
-      slot.timer = null;
-      slot.job = null;
-      this.replace(slot);
+      if (this.closed || !this.slots.includes(slot)) return;
+      const [job, ...rest] = slot.jobs;
+      this.retire(slot, rest);
       if (job) job.resolve(failed("parse_error", `verifier worker died: ${why}`));
       this.pump();
     };
     worker.on("error", (e) => onDeath(e instanceof Error ? e.message : String(e)));
-    worker.on("exit", (code) => {
-      if (this.slots.includes(slot)) onDeath(`exit ${code}`);
-    });
+    worker.on("exit", (code) => onDeath(`exit ${code}`));
     if (this.queue.length === 0) worker.unref();
     return slot;
   }
 
-  private replace(slot: Slot): void {
-    const k = this.slots.indexOf(slot);
-    if (k < 0) return;
-    this.slots[k] = this.spawn();
-  }
-
-  private finish(slot: Slot, result: VerifyResult): void {
-    const job = slot.job!;
+  /** Replaces a slot's worker with a fresh one; its unanswered jobs go back to the front of the queue. */
+  private retire(slot: Slot, requeue: Job[]): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
-    slot.job = null;
-    job.resolve(result);
-    this.pump();
+    slot.jobs = [];
+    this.queue.unshift(...requeue);
+    const k = this.slots.indexOf(slot);
+    if (k >= 0) this.slots[k] = this.spawn();
+    void slot.worker.terminate();
+  }
+
+  /** Starts the clock of the slot's current job: past timeoutMs + grace the worker is stuck, and is killed. */
+  private startClock(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    const job = slot.jobs[0];
+    if (!job) return;
+    slot.timer = setTimeout(() => {
+      if (slot.jobs[0] !== job) return;
+      this.killed++;
+      this.retire(slot, slot.jobs.slice(1));
+      job.resolve(failed("timeout", `no verdict within ${this.options.timeoutMs} ms; worker terminated`));
+      this.pump();
+    }, this.options.timeoutMs + this.killGraceMs);
   }
 
   private pump(): void {
+    const idle = this.slots.filter((s) => s.ready && s.jobs.length === 0).length;
     for (const slot of this.slots) {
-      if (slot.job || !slot.ready || this.queue.length === 0) continue;
-      const job = this.queue.shift()!;
-      slot.job = job;
-      const req: WorkerRequest = { id: job.id, gold: job.item.gold, pred: job.item.pred, options: this.options };
+      if (slot.jobs.length > 0 || !slot.ready || this.queue.length === 0) continue;
+      const n = Math.max(1, Math.min(CHUNK, Math.ceil(this.queue.length / Math.max(1, idle))));
+      slot.jobs = this.queue.splice(0, n);
+      const req: WorkerRequest = { items: slot.jobs.map((j) => ({ id: j.id, gold: j.item.gold, pred: j.item.pred })), options: this.options };
       slot.worker.ref();
       slot.worker.postMessage(req);
-      slot.timer = setTimeout(() => {
-        // Stuck past the deadline: kill it, replace it, report a timeout.
-        if (slot.job !== job) return;
-        slot.job = null;
-        slot.timer = null;
-        this.killed++;
-        const k = this.slots.indexOf(slot);
-        if (k >= 0) this.slots[k] = this.spawn();
-        void slot.worker.terminate();
-        job.resolve(failed("timeout", `no verdict within ${this.options.timeoutMs} ms; worker terminated`));
-        this.pump();
-      }, this.options.timeoutMs + this.killGraceMs);
+      this.startClock(slot);
     }
     // Idle workers must not keep the process alive; starting ones stay referenced while work is queued.
-    for (const slot of this.slots) if (!slot.job && (slot.ready || this.queue.length === 0)) slot.worker.unref();
+    for (const slot of this.slots) if (slot.jobs.length === 0 && (slot.ready || this.queue.length === 0)) slot.worker.unref();
   }
 
   /** Verifies one item on the pool. Never rejects. */
@@ -156,7 +161,7 @@ export class VerifierPool {
     const slots = this.slots.splice(0);
     for (const s of slots) {
       if (s.timer) clearTimeout(s.timer);
-      if (s.job) s.job.resolve(failed("parse_error", "verifier pool closed"));
+      for (const job of s.jobs.splice(0)) job.resolve(failed("parse_error", "verifier pool closed"));
     }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }

@@ -180,6 +180,37 @@ describe("verify: extraction from responses", () => {
   );
 });
 
+describe("verify: how models write boxed answers", () => {
+  // Spellings seen in model outputs: units and currency inside the box, assignments, approximations,
+  // degrees for radians, repeating decimals, option letters.
+  table(
+    [
+      ["10\\sqrt{3}", "The answer is $10 \\sqrt 3$", true],
+      ["\\frac{\\sqrt{6}}{3}", "$\\boxed{\\sqrt{\\frac{2}{3}}}$", true],
+      ["\\text{Monday}", "\\boxed{Monday}", true],
+      ["B", "The answer is (B).", true],
+      ["\\text{(B)}", "The correct option is \\boxed{B}", true],
+      ["y = -\\frac{1}{2}x + 3", "$\\boxed{y=3-\\frac{x}{2}}$", true],
+      ["\\sqrt[3]{2}", "$\\boxed{2^{1/3}}$", true],
+      ["i", "$\\boxed{\\sqrt{-1}}$", true],
+      ["6.02 \\times 10^{23}", "$\\boxed{6.02 \\cdot 10^{23}}$", true],
+      ["1000", "$\\boxed{\\$1,\\!000}$", true],
+      ["-4, 4", "$\\boxed{\\pm 4}$", true],
+      ["\\frac{5}{3}", "$\\boxed{1.\\overline{6}}$", true],
+      ["\\frac{25}{2}", "$\\boxed{12.5\\text{ square units}}$", true],
+      ["(3,-1)", "$\\boxed{(x,y) = (3,-1)}$", true],
+      ["\\frac{1}{6}", "$\\boxed{\\frac{1}{6} \\approx 0.167}$", true],
+      ["\\frac{1}{6}", "$\\boxed{0.167}$", false],
+      ["\\frac{\\pi}{2}", "\\boxed{90^\\circ}", true],
+      ["f(x) = 2x+1", "\\boxed{2x+1}", true],
+      ["a=2, b=3", "\\boxed{b = 3, a = 2}", true],
+      ["2", "\\boxed{2.}", true],
+      ["18", "She makes 9 * 2 = $18 every day.\n#### 18", true],
+    ],
+    false,
+  );
+});
+
 describe("verify: result shape and statuses", () => {
   it("reports no_answer when a response has no answer", () => {
     const r = verify("5", "I do not know.");

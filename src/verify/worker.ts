@@ -1,14 +1,18 @@
 /**
- * Worker-thread entry of the verifier pool (pool.ts): verifies one item per message and posts the result.
- * Runs compiled from dist/ (worker.js) or, under vitest/tsx, from source (worker.ts with --import tsx).
+ * Worker-thread entry of the verifier pool (pool.ts): verifies each item of a message in turn and
+ * posts each result as soon as it is ready.
+ * Runs compiled from dist/ (worker.js) or, under vitest/tsx, from source (pool.ts boots it through tsx).
  */
 import { parentPort } from "node:worker_threads";
 import { verify, type VerifyOptions } from "./verify.js";
 
-export type WorkerRequest = { id: number; gold: string; pred: string; options: VerifyOptions };
+/** A chunk of items; each result is posted as soon as it is ready, so the pool can time each item. */
+export type WorkerRequest = { items: { id: number; gold: string; pred: string }[]; options: VerifyOptions };
 
 parentPort?.on("message", (msg: WorkerRequest) => {
-  const result = verify(msg.gold, msg.pred, msg.options);
-  parentPort!.postMessage({ id: msg.id, result });
+  for (const item of msg.items) {
+    const result = verify(item.gold, item.pred, msg.options);
+    parentPort!.postMessage({ id: item.id, result });
+  }
 });
 parentPort?.postMessage({ ready: true });
