@@ -362,6 +362,9 @@ function textEqual(g: Node, p: Node): boolean {
 
 /** Unordered multiset match: every gold item pairs with a distinct equal predicted item. */
 function unorderedEqual(gs: Node[], ps: Node[], o: CompareOptions, depth: number): boolean {
+  // answers are sets: an item written twice counts once
+  gs = dedupe(gs);
+  ps = dedupe(ps);
   if (gs.length !== ps.length) return false;
   const used = new Array<boolean>(ps.length).fill(false);
   // cheap pass first: identical renderings
@@ -386,6 +389,14 @@ function unorderedEqual(gs: Node[], ps: Node[], o: CompareOptions, depth: number
     if (!found) return false;
   }
   return true;
+}
+
+function dedupe(items: Node[]): Node[] {
+  const seen = new Set<string>();
+  return items.filter((x) => {
+    const k = show(x);
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
 }
 
 function orderedEqual(gs: Node[], ps: Node[], o: CompareOptions, depth: number): boolean {

@@ -114,7 +114,7 @@ function scanNumbers(s: string): Atom[] {
 
 const PERCENT_AFTER = /^\s*(?:\\?%|percent|pct)/;
 const JOINER = /^\s*(?:,?\s*and|,?\s*or|,)\s*$/;
-const BOX_JOINER = /^(?:\s|,|;|\.|\$|\\\(|\\\)|\\\[|\\\]|\\quad|\\qquad|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b|&)*$/;
+const BOX_JOINER = /^(?:\s|,|;|\.|\$|\\\(|\\\)|\\\[|\\\]|\\quad|\\qquad|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b|&|[a-zA-Z](?:_\{?\w+\}?)?\s*=)*$/;
 
 /** Math atoms joined by ",", "and", "or" into one list (up to 6), as `$1$, $2$ and $3$`. */
 function groupMath(s: string, math: Atom[]): Atom[] {
@@ -186,7 +186,9 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
   }
 
   const math = latex ? groupMath(s, scanMath(s)) : [];
-  const numbers = expr ? scanNumbers(s) : latex ? scanNumbers(s).filter((a) => a.text.includes("frac")) : [];
+  // Plain numbers outside math regions (a number inside one that failed to parse is not the answer).
+  const inMath = (a: Atom) => math.some((m) => a.start >= m.start && a.end <= m.end);
+  const numbers = (expr ? scanNumbers(s) : latex ? scanNumbers(s).filter((a) => a.text.includes("frac")) : []).filter((a) => !inMath(a));
   const atoms = [...math, ...numbers].sort((a, b) => a.start - b.start || b.end - a.end);
   // The first atom starting within `window` characters of pos; a plain number must be on the same line.
   const atomAfter = (pos: number, window: number): Atom | null => {
