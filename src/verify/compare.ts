@@ -144,6 +144,8 @@ function onlySymbols(n: Node): boolean {
       return n.items.every(onlySymbols);
     case "neg":
       return onlySymbols(n.a);
+    case "pow": // f^{-1}(x)
+      return n.a.k === "sym" && n.b.k === "neg" && n.b.a.k === "num" && n.b.a.v === "1";
     default:
       return false;
   }

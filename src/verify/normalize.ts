@@ -168,6 +168,9 @@ export function normalizeLatex(input: string): string {
   s = s.replace(/(?<![\d.,([{]\s*)[1-9]\d{0,2}(?:,\d{3})+(?![\d,]|\s*[)\]}])/g, (m) => m.replace(/,/g, ""));
   if (/^\s*-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?\s*$/.test(s)) s = s.replace(/ /g, "");
 
+  // A leading "the answer is" inside a box.
+  s = s.replace(/^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*:?\s*/i, "");
+
   // A leading "x \in": the set is the answer.
   s = s.replace(/^\s*[a-zA-Z](?:_\{?[\w]+\}?)?\s*\\in\s*/, "");
 

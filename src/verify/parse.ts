@@ -436,7 +436,7 @@ class Parser {
     }
     if (t.t === "id") return this.next(), sym(t.v);
     if (t.t === "word") return this.argToken();
-    if (t.t === "cmd") return this.primary();
+    if (t.t === "cmd" || (t.t === "op" && t.v === "(")) return this.primary(); // \sqrt\pi, sqrt(2)
     throw new ParseError("missing argument");
   }
 
@@ -460,6 +460,11 @@ class Parser {
     const closers = open === "\\{" ? new Set(["\\}"]) : open === "{" ? new Set(["}"]) : open === "langle" ? new Set(["rangle"]) : new Set([")", "]"]);
     const saved = this.absDepth;
     this.absDepth = 0;
+    if (open === "\\{" && this.isOp("\\}")) {
+      this.next();
+      this.absDepth = saved;
+      return { k: "set", items: [] };
+    }
     const items = this.list(closers);
     this.absDepth = saved;
     const close = this.next();
@@ -497,6 +502,14 @@ class Parser {
           this.next();
           return this.funcApp(t.v);
         }
+        if (t.v === "sqrt") {
+          this.next();
+          return this.command("sqrt");
+        }
+        if (t.v === "pi" || t.v === "infty" || t.v === "infinity" || t.v === "inf") {
+          this.next();
+          return sym(t.v === "pi" ? "pi" : "infty");
+        }
         // Juxtaposed letters: a product of single-letter symbols.
         this.next();
         return { k: "mul", args: [...t.v].map((c) => sym(c)) };
@@ -521,8 +534,7 @@ class Parser {
     }
   }
 
-  private command(): Node {
-    const name = this.next().v;
+  private command(name: string = this.next().v): Node {
     switch (name) {
       case "frac": {
         const a = this.arg();

@@ -158,6 +158,29 @@ describe("verify: vectors, matrices, complex numbers, text", () => {
   ]);
 });
 
+describe("verify: plain-text and less common spellings", () => {
+  table([
+    ["5\\sqrt{2}", "5*sqrt(2)", true],
+    ["\\frac{\\sqrt2}{2}", "sqrt(2)/2", true],
+    ["2\\pi", "2pi", true],
+    ["\\emptyset", "\\{\\}", true],
+    ["f^{-1}(x) = \\frac{x-3}{2}", "\\frac{x-3}{2}", true],
+    ["5", "\\text{The answer is } 5", true],
+    ["[-3, 2]", "-3 \\le x \\le 2", true],
+    ["e^{i\\pi}", "-1", true],
+    ["\\arctan 1", "\\frac{\\pi}{4}", true],
+    ["\\log 100", "2", true],
+    ["(1, -2, 3)", "\\begin{pmatrix} 1 \\\\ -2 \\\\ 3 \\end{pmatrix}", true],
+    ["\\{2\\}", "2", true],
+    ["y^2 = 4x", "4x = y^2", true],
+    ["x=2 \\text{ or } x=3", "2,3", true],
+    ["1\\frac{1}{2}\\text{ cups}", "1.5", true],
+    ["-\\frac{\\sqrt{2}}{2}", "-\\frac{1}{\\sqrt{2}}", true],
+    ["\\text{3 hours}", "3", true],
+    ["0.\\overline{3}", "\\frac13", true],
+  ]);
+});
+
 describe("verify: extraction from responses", () => {
   table(
     [

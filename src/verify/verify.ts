@@ -27,7 +27,8 @@ export type VerifyOptions = {
   floatRounding?: number;
   /** Variable names must match (default true). */
   strict?: boolean;
-  /** Compare a gold set with a predicted inequality as well (default false: only gold relation vs pred set). */
+  /** Compare a gold set with a predicted inequality too (default true; false: only a gold inequality with a
+   * predicted set, as math-verify does by default). */
   allowSetRelationComp?: boolean;
   /** Treat `response` as an already-extracted answer rather than free text (default false). */
   predIsAnswer?: boolean;
@@ -59,7 +60,7 @@ export const DEFAULT_VERIFY_OPTIONS = {
   timeoutMs: 2000,
   floatRounding: 6,
   strict: true,
-  allowSetRelationComp: false,
+  allowSetRelationComp: true,
   predIsAnswer: false,
   matchTypes: ["latex", "expr"],
 } satisfies Required<VerifyOptions>;
