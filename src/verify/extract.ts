@@ -139,6 +139,20 @@ function withPercent(s: string, a: Atom): string {
   return PERCENT_AFTER.test(s.slice(a.end, a.end + 12)) ? `${a.text}\\%` : a.text;
 }
 
+/** The atoms of `xs` not inside any of `regions` (both sorted by start; regions do not overlap). Linear. */
+function outside(xs: Atom[], regions: Atom[]): Atom[] {
+  xs.sort((a, b) => a.start - b.start);
+  const out: Atom[] = [];
+  let k = 0;
+  for (const a of xs) {
+    while (k < regions.length && regions[k]!.end <= a.start) k++;
+    const r = regions[k];
+    if (r && a.start >= r.start && a.end <= r.end) continue;
+    out.push(a);
+  }
+  return out;
+}
+
 /** The last box, joined with the boxes right before it when only separators stand between them. */
 function lastBoxGroup(s: string): Atom | null {
   const boxes = boxContents(s);
@@ -187,13 +201,19 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
 
   const math = latex ? groupMath(s, scanMath(s)) : [];
   // Plain numbers outside math regions (a number inside one that failed to parse is not the answer).
-  const inMath = (a: Atom) => math.some((m) => a.start >= m.start && a.end <= m.end);
-  const numbers = (expr ? scanNumbers(s) : latex ? scanNumbers(s).filter((a) => a.text.includes("frac")) : []).filter((a) => !inMath(a));
+  const numbers = outside(expr ? scanNumbers(s) : latex ? scanNumbers(s).filter((a) => a.text.includes("frac")) : [], math);
   const atoms = [...math, ...numbers].sort((a, b) => a.start - b.start || b.end - a.end);
   // The first atom starting within `window` characters of pos; a plain number must be on the same line.
   const atomAfter = (pos: number, window: number): Atom | null => {
-    for (const a of atoms) {
-      if (a.start < pos || a.start > pos + window) continue;
+    let lo = 0;
+    let hi = atoms.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (atoms[mid]!.start < pos) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < atoms.length && atoms[k]!.start <= pos + window; k++) {
+      const a = atoms[k]!;
       if (a.kind === "number" && s.slice(pos, a.start).includes("\n")) continue;
       return a;
     }

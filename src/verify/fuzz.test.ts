@@ -85,6 +85,8 @@ describe("fuzz: random and mutated LaTeX never crashes nor exceeds the time limi
       "$" + "x".repeat(100_000) + "$",
       "\\boxed{" + "\\boxed{".repeat(5000) + "}".repeat(5001),
       Array.from({ length: 3000 }, (_, k) => String(k)).join(","),
+      "the answer is 1 and answer $x$ ".repeat(20_000),
+      "1 ".repeat(200_000),
     ];
     for (const c of cases) {
       const t0 = performance.now();
