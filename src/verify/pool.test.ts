@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { verifyBatch, VerifierPool } from "./pool.js";
 
-/** A response big enough that extraction alone takes far longer than a 30 ms limit. */
+/** A response big enough that extraction alone takes about a second, far past a 200 ms limit. */
 function slowResponse(): string {
-  return "$x^2+1$ and ".repeat(300_000) + "\\boxed{5}";
+  return "$x^2+1$ and ".repeat(1_200_000) + "\\boxed{5}";
 }
 
 describe("verifyBatch", () => {
@@ -21,7 +21,7 @@ describe("verifyBatch", () => {
       { gold: "5", pred: slowResponse() },
       ...Array.from({ length: 10 }, (_, k) => ({ gold: String(k), pred: `$\\boxed{${k}}$` })),
     ];
-    const pool = new VerifierPool({ workers: 2, timeoutMs: 30, killGraceMs: 0 });
+    const pool = new VerifierPool({ workers: 2, timeoutMs: 200, killGraceMs: 0 });
     try {
       const res = await Promise.all(items.map((it) => pool.verify(it.gold, it.pred)));
       expect(res[1]!.status).toBe("timeout");
