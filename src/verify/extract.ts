@@ -100,14 +100,24 @@ const NUMBER_RE =
 /** A bare \frac{3}{4} in running text (no math delimiters). */
 const FRACTION_RE = /-?\\[dt]?frac\{-?\d+(?:[.,]\d+)?\}\{-?\d+(?:[.,]\d+)?\}/g;
 
-function scanNumbers(s: string): Atom[] {
+/**
+ * Plain-text numbers when only plain text is looked for (matchTypes ["expr"]): also "1 000" and decimal
+ * commas ("2,74", "1000,99", "0,111"); a comma followed by exactly three digits stays a thousands separator.
+ */
+const TEXT_NUMBER_RE =
+  /(?<=^|[\s=(:])(?:[$€£¥]\s?)?(-?(?:[1-9]\d{0,2}(?:[ ,]\d{3})+(?:\.\d+)?(?![\d,])|\d+[.,]\d+|\d+|\.\d+))(?:\s*(%|percent|pct))?/g;
+
+function scanNumbers(s: string, textOnly = false): Atom[] {
   const atoms: Atom[] = [];
   for (const m of s.matchAll(FRACTION_RE)) atoms.push({ start: m.index, end: m.index + m[0].length, text: m[0], kind: "number" });
-  NUMBER_RE.lastIndex = 0;
+  const re = textOnly ? TEXT_NUMBER_RE : NUMBER_RE;
+  re.lastIndex = 0;
   let m: RegExpExecArray | null;
-  while ((m = NUMBER_RE.exec(s)) !== null) {
+  while ((m = re.exec(s)) !== null) {
     const start = m.index + m[0].indexOf(m[1]!);
-    atoms.push({ start, end: m.index + m[0].length, text: m[1]! + (m[2] ? "\\%" : ""), kind: "number" });
+    let text = m[1]!;
+    if (textOnly) text = /^-?[1-9]\d{0,2}(?:[ ,]\d{3})+(?:\.\d+)?$/.test(text) ? text.replace(/[ ,]/g, "") : text.replace(",", ".");
+    atoms.push({ start, end: m.index + m[0].length, text: text + (m[2] ? "\\%" : ""), kind: "number" });
   }
   return atoms;
 }
@@ -201,7 +211,7 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
 
   const math = latex ? groupMath(s, scanMath(s)) : [];
   // Plain numbers outside math regions (a number inside one that failed to parse is not the answer).
-  const numbers = outside(expr ? scanNumbers(s) : latex ? scanNumbers(s).filter((a) => a.text.includes("frac")) : [], math);
+  const numbers = outside(expr ? scanNumbers(s, !latex) : latex ? scanNumbers(s).filter((a) => a.text.includes("frac")) : [], math);
   const atoms = [...math, ...numbers].sort((a, b) => a.start - b.start || b.end - a.end);
   // The first atom starting within `window` characters of pos; a plain number must be on the same line.
   const atomAfter = (pos: number, window: number): Atom | null => {
@@ -249,7 +259,8 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
 
 /** Candidates for a gold answer: bare LaTeX (no $, box or "answer") is the answer as it stands. */
 export function goldCandidates(gold: string, options: ExtractOptions = {}): Candidate[] {
-  if (!/\$|\\boxed|\\fbox|\\\(|\\\[|answer/i.test(gold)) {
+  const plainTextOnly = options.matchTypes !== undefined && !options.matchTypes.includes("latex");
+  if (!plainTextOnly && !/\$|\\boxed|\\fbox|\\\(|\\\[|answer/i.test(gold)) {
     return [{ text: gold.trim(), source: "whole", priority: 0, start: 0, end: gold.length }];
   }
   const cands = extractCandidates(gold, options);

@@ -43,9 +43,13 @@ describe("extract", () => {
     expect(goldCandidates("\\left( 3, \\frac{\\pi}{2} \\right)")[0]!.text).toBe("\\left( 3, \\frac{\\pi}{2} \\right)");
     expect(goldCandidates("$\\boxed{4}$")[0]!.text).toBe("4");
   });
-  it("honours match types", () => {
+  it("honours match types; plain-text-only mode reads decimal commas and spaced thousands", () => {
     expect(extractCandidates("so 5", { matchTypes: ["latex"] })).toEqual([]);
     expect(extractCandidates("so $5$", { matchTypes: ["expr"] })[0]!.text).toBe("5");
+    const text = (t: string) => extractCandidates(t, { matchTypes: ["expr"] })[0]!.text;
+    expect(text("Soucis : 2,74 $ a..")).toBe("2.74");
+    expect(text("1 000")).toBe("1000");
+    expect(text("7,425,000")).toBe("7425000");
   });
 });
 
