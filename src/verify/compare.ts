@@ -44,7 +44,67 @@ const SAMPLE_POINTS = 8;
 
 /** Is `pred` equivalent to `gold`? Never throws except TimeoutSignal. */
 export function equivalent(gold: Node, pred: Node, o: CompareOptions): boolean {
-  return eq(expandPm(gold), expandPm(pred), o, 0);
+  return eq(foldMatrices(expandPm(gold)), foldMatrices(expandPm(pred)), o, 0);
+}
+
+// ---------------------------------------------------------------- matrix arithmetic
+
+type Matrix = Extract<Node, { k: "matrix" }>;
+const MAX_MATRIX_CELLS = 400;
+
+/** Sums, products, negations and scalar multiples of matrices become one matrix of (unevaluated) cells. */
+export function foldMatrices(n: Node): Node {
+  if (!contains(n, (x) => x.k === "matrix") || n.k === "matrix") return n;
+  return foldM(n) ?? n;
+}
+
+function foldM(n: Node): Node | null {
+  switch (n.k) {
+    case "matrix":
+      return n;
+    case "neg": {
+      const a = foldM(n.a);
+      return a && a.k === "matrix" ? mapCells(a, (c) => ({ k: "neg", a: c })) : a && { k: "neg", a };
+    }
+    case "add": {
+      const parts = n.args.map(foldM);
+      if (parts.some((x) => x === null)) return null;
+      const ms = parts as Node[];
+      if (!ms.some((x) => x.k === "matrix")) return n;
+      if (!ms.every((x) => x.k === "matrix")) return null;
+      const [first, ...rest] = ms as Matrix[];
+      if (!rest.every((m) => m.rows.length === first!.rows.length && m.rows[0]!.length === first!.rows[0]!.length)) return null;
+      return { k: "matrix", rows: first!.rows.map((r, i) => r.map((c, j) => ({ k: "add", args: [c, ...rest.map((m) => m.rows[i]![j]!)] }) as Node)) };
+    }
+    case "mul": {
+      let acc: Node | null = null;
+      for (const arg of n.args) {
+        const x = foldM(arg);
+        if (!x) return null;
+        acc = acc === null ? x : multiply(acc, x);
+        if (!acc) return null;
+      }
+      return acc;
+    }
+    default:
+      return contains(n, (x) => x.k === "matrix") ? null : n;
+  }
+}
+
+function multiply(a: Node, b: Node): Node | null {
+  if (a.k !== "matrix" && b.k !== "matrix") return { k: "mul", args: [a, b] };
+  if (a.k !== "matrix") return mapCells(b as Matrix, (c) => ({ k: "mul", args: [a, c] }));
+  if (b.k !== "matrix") return mapCells(a, (c) => ({ k: "mul", args: [c, b] }));
+  const inner = a.rows[0]!.length;
+  if (b.rows.length !== inner || a.rows.length * b.rows[0]!.length > MAX_MATRIX_CELLS) return null;
+  return {
+    k: "matrix",
+    rows: a.rows.map((r) => b.rows[0]!.map((_, j) => ({ k: "add", args: r.map((c, t) => ({ k: "mul", args: [c, b.rows[t]![j]!] }) as Node) }) as Node)),
+  };
+}
+
+function mapCells(m: Matrix, f: (c: Node) => Node): Matrix {
+  return { k: "matrix", rows: m.rows.map((r) => r.map(f)) };
 }
 
 function checkTime(o: CompareOptions): void {
