@@ -5,12 +5,18 @@
  *
  *   verifyBatch(items, { workers, timeoutMs })  all items, results in input order
  *   new VerifierPool(options)                    a long-lived pool (reward server), .verify() / .close()
+ *
+ * How the clock works without a message per item: each worker publishes, in a small SharedArrayBuffer, the
+ * id of the item it is running and when it started; a watchdog on the main thread reads it every few ms and
+ * kills a worker whose current item is past timeoutMs + killGraceMs. Items go out in chunks and results
+ * come back in batches, so the main thread handles a few messages per hundred items and the workers, not
+ * the main thread, use the cores.
  */
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import type { VerifyOptions, VerifyResult } from "./verify.js";
 import { DEFAULT_VERIFY_OPTIONS } from "./verify.js";
-import type { WorkerRequest } from "./worker.js";
+import type { WorkerReply, WorkerRequest } from "./worker.js";
 
 export type VerifyItem = { gold: string; pred: string };
 
@@ -25,27 +31,29 @@ export type PoolOptions = VerifyOptions & {
 };
 
 type Job = { id: number; item: VerifyItem; resolve: (r: VerifyResult) => void };
-/**
- * jobs: sent to this worker and not answered yet, in the order the worker runs them; the clock (timer) is
- * always that of jobs[0]. ready: the worker has loaded and said so.
- */
-type Slot = { worker: Worker; jobs: Job[]; timer: NodeJS.Timeout | null; ready: boolean };
 
-/** Items per message: fewer messages for the main thread, while each item keeps its own clock. */
-const CHUNK = 8;
+/**
+ * jobs: sent to this worker and not answered yet, in the order the worker runs them.
+ * clock: [id of the item running (-1: none), Date.now() when it started], written by the worker.
+ * ready: the worker has loaded and said so.
+ */
+type Slot = { worker: Worker; jobs: Job[]; clock: Float64Array; ready: boolean };
+
+/** Most items per message; fewer when the queue is short, so every worker gets a share. */
+const CHUNK = 32;
 
 /**
  * The worker entry: worker.js beside this file in dist/; under vitest or tsx (this file is worker.ts's
  * sibling .ts source) a tiny bootstrap registers tsx in the worker and imports worker.ts. Node 20 ignores
  * `--import` in a worker's execArgv, so the loader is registered from inside the worker instead.
  */
-function spawnWorker(maxHeapMb: number): Worker {
-  const resourceLimits = { maxOldGenerationSizeMb: maxHeapMb };
+function spawnWorker(maxHeapMb: number, clock: Float64Array): Worker {
+  const options = { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb }, workerData: { clock } };
   const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./worker.js", here), { resourceLimits });
+  if (!here.endsWith(".ts")) return new Worker(new URL("./worker.js", here), options);
   const source = new URL("./worker.ts", here).href;
   const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(boot, { eval: true, resourceLimits });
+  return new Worker(boot, { ...options, eval: true });
 }
 
 function failed(status: "timeout" | "parse_error", error: string): VerifyResult {
@@ -62,6 +70,7 @@ export class VerifierPool {
   private readonly size: number;
   private readonly maxHeapMb: number;
   private readonly killGraceMs: number;
+  private watchdog: NodeJS.Timeout | null = null;
   /** Workers terminated for running past their deadline. */
   killed = 0;
 
@@ -75,26 +84,30 @@ export class VerifierPool {
   }
 
   private spawn(): Slot {
-    const worker = spawnWorker(this.maxHeapMb);
-    const slot: Slot = { worker, jobs: [], timer: null, ready: false };
-    worker.on("message", (msg: { id: number; result: VerifyResult } | { ready: true }) => {
+    const clock = new Float64Array(new SharedArrayBuffer(16));
+    clock[0] = -1;
+    const worker = spawnWorker(this.maxHeapMb, clock);
+    const slot: Slot = { worker, jobs: [], clock, ready: false };
+    worker.on("message", (msg: WorkerReply) => {
       if ("ready" in msg) {
         slot.ready = true;
         this.pump();
         return;
       }
-      const job = slot.jobs[0];
-      if (!job || job.id !== msg.id) return;
-      slot.jobs.shift();
-      job.resolve(msg.result);
-      this.startClock(slot);
+      for (const { id, result } of msg.results) {
+        const job = slot.jobs[0];
+        if (!job || job.id !== id) continue;
+        slot.jobs.shift();
+        job.resolve(result);
+      }
       if (slot.jobs.length === 0) this.pump();
     });
     const onDeath = (why: string) => {
       if (this.closed || !this.slots.includes(slot)) return;
-      const [job, ...rest] = slot.jobs;
-      this.retire(slot, rest);
-      if (job) job.resolve(failed("parse_error", `verifier worker died: ${why}`));
+      // the item it was running fails; the rest of its chunk runs again elsewhere
+      const running = slot.jobs.find((j) => j.id === slot.clock[0]) ?? slot.jobs[0];
+      this.retire(slot, slot.jobs.filter((j) => j !== running));
+      running?.resolve(failed("parse_error", `verifier worker died: ${why}`));
       this.pump();
     };
     worker.on("error", (e) => onDeath(e instanceof Error ? e.message : String(e)));
@@ -103,10 +116,8 @@ export class VerifierPool {
     return slot;
   }
 
-  /** Replaces a slot's worker with a fresh one; its unanswered jobs go back to the front of the queue. */
+  /** Replaces a slot's worker with a fresh one; `requeue` goes back to the front of the queue. */
   private retire(slot: Slot, requeue: Job[]): void {
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = null;
     slot.jobs = [];
     this.queue.unshift(...requeue);
     const k = this.slots.indexOf(slot);
@@ -114,19 +125,22 @@ export class VerifierPool {
     void slot.worker.terminate();
   }
 
-  /** Starts the clock of the slot's current job: past timeoutMs + grace the worker is stuck, and is killed. */
-  private startClock(slot: Slot): void {
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = null;
-    const job = slot.jobs[0];
-    if (!job) return;
-    slot.timer = setTimeout(() => {
-      if (slot.jobs[0] !== job) return;
+  /** Kills every worker whose current item has run past its deadline. */
+  private watch(): void {
+    const now = Date.now();
+    const limit = this.options.timeoutMs + this.killGraceMs;
+    for (const slot of [...this.slots]) {
+      if (slot.jobs.length === 0) continue;
+      const id = slot.clock[0]!;
+      if (id < 0 || now - slot.clock[1]! <= limit) continue;
+      const stuck = slot.jobs.find((j) => j.id === id);
+      if (!stuck) continue;
       this.killed++;
-      this.retire(slot, slot.jobs.slice(1));
-      job.resolve(failed("timeout", `no verdict within ${this.options.timeoutMs} ms; worker terminated`));
-      this.pump();
-    }, this.options.timeoutMs + this.killGraceMs);
+      // results it had not sent yet are lost with it: those items run again
+      this.retire(slot, slot.jobs.filter((j) => j !== stuck));
+      stuck.resolve(failed("timeout", `no verdict within ${this.options.timeoutMs} ms; worker terminated`));
+    }
+    this.pump();
   }
 
   private pump(): void {
@@ -138,7 +152,14 @@ export class VerifierPool {
       const req: WorkerRequest = { items: slot.jobs.map((j) => ({ id: j.id, gold: j.item.gold, pred: j.item.pred })), options: this.options };
       slot.worker.ref();
       slot.worker.postMessage(req);
-      this.startClock(slot);
+    }
+    const busy = this.slots.some((s) => s.jobs.length > 0);
+    if (busy && !this.watchdog) {
+      const every = Math.max(5, Math.min(50, Math.floor(this.options.timeoutMs / 10)));
+      this.watchdog = setInterval(() => this.watch(), every);
+    } else if (!busy && this.watchdog) {
+      clearInterval(this.watchdog);
+      this.watchdog = null;
     }
     // Idle workers must not keep the process alive; starting ones stay referenced while work is queued.
     for (const slot of this.slots) if (slot.jobs.length === 0 && (slot.ready || this.queue.length === 0)) slot.worker.unref();
@@ -150,19 +171,18 @@ export class VerifierPool {
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, item: { gold: String(gold ?? ""), pred: String(pred ?? "") }, resolve });
       for (const slot of this.slots) if (!slot.ready) slot.worker.ref();
-      this.pump();
+      if (this.queue.length === 1) queueMicrotask(() => this.pump()); // one pump for a burst of calls
     });
   }
 
   /** Stops every worker; pending items resolve as errors. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
     for (const job of this.queue.splice(0)) job.resolve(failed("parse_error", "verifier pool closed"));
     const slots = this.slots.splice(0);
-    for (const s of slots) {
-      if (s.timer) clearTimeout(s.timer);
-      for (const job of s.jobs.splice(0)) job.resolve(failed("parse_error", "verifier pool closed"));
-    }
+    for (const s of slots) for (const job of s.jobs.splice(0)) job.resolve(failed("parse_error", "verifier pool closed"));
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 }
