@@ -6,7 +6,5 @@ export type CommandModule = { register: (program: Command, io: CliIO) => void };
 
 /** Every command, in the order `rlvd --help` lists them. */
 export async function allCommands(): Promise<CommandModule[]> {
-  return [
-    (await import("./verify.js")).verifyCommand,
-  ];
+  return [(await import("./verify.js")).verifyCommand];
 }
