@@ -142,6 +142,9 @@ function sciToDecimal(mant: string, exp: number): string {
 
 /** Parses one normalised answer. Throws ParseError when it is not a math answer this parser reads. */
 export function parseLatex(s: string): Node {
+  // A clock time: 4:30, 4:30 p.m., 11:05am -> text "4:30 pm"
+  const time = /^(\d{1,2}):(\d{2})\s*(?:([ap])\.?\s*m\.?)?$/i.exec(s.trim());
+  if (time) return { k: "text", s: `${Number(time[1])}:${time[2]}${time[3] ? ` ${time[3].toLowerCase()}m` : ""}` };
   const toks = tokenize(s);
   if (toks.length === 1) throw new ParseError("empty answer");
   // A whole answer made of words (and no numbers or commands) is text: "Evelyn", "odd", "no solution".
