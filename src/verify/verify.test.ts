@@ -181,6 +181,10 @@ describe("verify: plain-text and less common spellings", () => {
     ["-\\frac{\\sqrt{2}}{2}", "-\\frac{1}{\\sqrt{2}}", true],
     ["\\text{3 hours}", "3", true],
     ["0.\\overline{3}", "\\frac13", true],
+    ["4:30 \\text{ p.m.}", "4:30pm", true],
+    ["4:30 \\text{ p.m.}", "4:30 a.m.", false],
+    ["12:00", "12:00", true],
+    ["12:00", "1:00", false],
   ]);
 });
 
@@ -232,6 +236,7 @@ describe("verify: how models write boxed answers", () => {
       ["a=2, b=3", "\\boxed{b = 3, a = 2}", true],
       ["2", "\\boxed{2.}", true],
       ["18", "She makes 9 * 2 = $18 every day.\n#### 18", true],
+      ["\\frac{69}{7}", "so $\\boxed{9\\frac{6}{7}}$, that is, \\[\\boxed{9.857142857142858}\\]", true],
     ],
     false,
   );
