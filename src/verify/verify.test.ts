@@ -291,3 +291,12 @@ describe("extractAnswer and answersEquivalent", () => {
     }
   });
 });
+
+describe("public exports", () => {
+  it("exposes the verifier API from the package root", async () => {
+    const root = await import("../index.js");
+    for (const name of ["verify", "extractAnswer", "answersEquivalent", "verifyBatch", "VerifierPool", "DEFAULT_VERIFY_OPTIONS"]) {
+      expect(root, name).toHaveProperty(name);
+    }
+  });
+});
