@@ -4,7 +4,8 @@
  *
  * Candidates carry a priority (lower is better); within one priority the rightmost candidate comes first:
  *   0   <answer>...</answer>; "final answer is $X$. I hope it is correct"
- *   50  the last \boxed{...} / \fbox{...} (boxes side by side form a list); "final answer ... is X"
+ *   50  the last \boxed{...} / \fbox{...}; boxes side by side form a list, which verify.ts uses when the
+ *       gold is a list too (otherwise the last box wins); "final answer ... is X"
  *   100 "answer:" followed within 50 characters by math or a number
  *   200 "answer" followed within 50 characters by math or a number; "the answer is <text>"
  *   300 any $...$, $$...$$, \(...\), \[...\] (neighbours joined by "," / "and" / "or" form a list) or number
@@ -17,6 +18,8 @@ export type CandidateSource = "answer-tag" | "final-answer" | "boxed" | "answer"
 export type Candidate = {
   /** The answer text as found (math delimiters removed). */
   text: string;
+  /** For several boxes read as one list: the last box alone, which wins when the gold is a single value. */
+  lastBox?: string;
   source: CandidateSource;
   priority: number;
   start: number;
@@ -37,7 +40,7 @@ export function cleanResponse(text: string): string {
   return s.replace(/\*\*/g, "");
 }
 
-type Atom = { start: number; end: number; text: string; kind: "math" | "number" | "boxed" };
+type Atom = { start: number; end: number; text: string; kind: "math" | "number" | "boxed"; last?: string };
 
 /** Math regions: $$..$$ and \[..\] (may span lines), $..$ and \(..\) (one line). */
 function scanMath(s: string): Atom[] {
@@ -179,7 +182,9 @@ function lastBoxGroup(s: string): Atom | null {
   // \boxed{6} ... \boxed{6}: the same answer twice is one answer
   if (parts.every((x) => x.trim() === parts[0]!.trim())) parts.length = 1;
   const pct = PERCENT_AFTER.test(s.slice(last.end, last.end + 12)) && !/%/.test(last.content) ? "\\%" : "";
-  return { start, end: last.end, text: parts.join(",") + pct, kind: "boxed" };
+  const atom: Atom = { start, end: last.end, text: parts.join(",") + pct, kind: "boxed" };
+  if (parts.length > 1) atom.last = last.content + pct;
+  return atom;
 }
 
 /**
@@ -196,7 +201,11 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
   const expr = types.includes("expr");
   const s = cleanResponse(response);
   const out: Candidate[] = [];
-  const add = (a: Atom, source: CandidateSource, priority: number) => out.push({ text: a.text, source, priority, start: a.start, end: a.end });
+  const add = (a: Atom, source: CandidateSource, priority: number) => {
+    const c: Candidate = { text: a.text, source, priority, start: a.start, end: a.end };
+    if (a.last !== undefined) c.lastBox = a.last;
+    out.push(c);
+  };
 
   const tag = /<answer>([\s\S]*?)<\/answer>/g;
   let m: RegExpExecArray | null;

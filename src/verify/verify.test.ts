@@ -199,6 +199,9 @@ describe("verify: extraction from responses", () => {
       ["5", "**Answer:** **5**", true],
       ["5", "$\\boxed{5}$<|im_end|> $\\boxed{6}$", true],
       ["1,2", "The roots are $\\boxed{1}$ and $\\boxed{2}$.", true],
+      // side-by-side boxes are a list only for a list gold; otherwise the last box wins
+      ["2", "The roots are $\\boxed{1}$ and $\\boxed{2}$.", true],
+      ["1", "The roots are $\\boxed{1}$ and $\\boxed{2}$.", false],
       ["\\frac{1}{2}", "\\fbox{1/2}", true],
       ["\\frac{14}{3}", "We get $2+\\frac{5}{3}+1=\\boxed{\\frac{14}{3}}$", true],
       ["9", "So, 196 has 9 positive divisors.", true],

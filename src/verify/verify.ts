@@ -65,7 +65,7 @@ export const DEFAULT_VERIFY_OPTIONS = {
   matchTypes: ["latex", "expr"],
 } satisfies Required<VerifyOptions>;
 
-type Side = { extracted: string | null; normalized: string | null; node: Node | null; error?: string };
+type Side = { extracted: string | null; normalized: string | null; node: Node | null; error?: string; lastBox?: string };
 
 /** Parses a normalised answer; when it fails, the part after the last "=" of a chain (a = \foo = 3). */
 function parseWithFallback(normalized: string): Node {
@@ -87,7 +87,9 @@ function chooseAnswer(cands: Candidate[]): Side {
     if (normalized === "") continue;
     try {
       const node = parseWithFallback(normalized);
-      return { extracted: c.text, normalized, node };
+      const side: Side = { extracted: c.text, normalized, node };
+      if (c.lastBox !== undefined) side.lastBox = c.lastBox;
+      return side;
     } catch (e) {
       error ??= e instanceof Error ? e.message : String(e);
       first ??= { extracted: c.text, normalized, node: null };
@@ -124,6 +126,11 @@ export function verify(gold: string, response: string, options: VerifyOptions = 
     const text = String(response ?? "");
     p = chooseAnswer(o.predIsAnswer ? goldCandidates(text, x) : extractCandidates(text, x));
     if (p.extracted === null) return result(false, "no_answer", "no answer found in the response");
+    // Several boxes read as a list: the last box wins unless the gold is itself a list or set.
+    if (p.lastBox !== undefined && !(g.node && (g.node.k === "list" || g.node.k === "set"))) {
+      const last = chooseAnswer([{ text: p.lastBox, source: "boxed", priority: 50, start: 0, end: 0 }]);
+      if (last.node) p = last;
+    }
     if (g.extracted === null) return result(false, "parse_error", "no gold answer");
     if (Date.now() > deadline) return result(false, "timeout", "time limit reached while parsing");
     if (g.node && p.node) {
