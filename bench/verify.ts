@@ -124,7 +124,8 @@ async function main(): Promise<void> {
     }
   }
   for (const workers of counts) {
-    console.log(`throughput, worker pool ${workers} worker${workers > 1 ? "s" : ""}: ${bestPool[workers]!.toFixed(0)} responses/s, the process using ${coresUsed[workers]!.toFixed(2)} cores (warm pool, ${big.length} items, best of ${quick ? 1 : 3}; load average ${loadavg()[0]!.toFixed(1)})`);
+    const perCore = bestPool[workers]! / coresUsed[workers]!;
+    console.log(`throughput, worker pool ${workers} worker${workers > 1 ? "s" : ""}: ${bestPool[workers]!.toFixed(0)} responses/s, the process using ${coresUsed[workers]!.toFixed(2)} cores = ${perCore.toFixed(0)}/s per core (warm pool, ${big.length} items, best of ${quick ? 1 : 3}; load average ${loadavg()[0]!.toFixed(1)})`);
   }
   const t0 = performance.now();
   const res = await verifyBatch(items, { workers: counts[counts.length - 1]! });
