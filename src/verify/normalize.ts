@@ -123,7 +123,7 @@ export function normalizeLatex(input: string): string {
   s = s.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\");
 
   // Repeating decimals: 1.\overline{6} = 5/3 (exact, as a fraction).
-  s = s.replace(/(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}/g, (_m, i: string, a: string, r: string) => {
+  if (s.includes("\\overline")) s = s.replace(/(?<!\d)(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}/g, (_m, i: string, a: string, r: string) => {
     const whole = BigInt((i || "0") + a + r) - BigInt((i || "0") + a);
     const den = 10n ** BigInt(a.length) * (10n ** BigInt(r.length) - 1n);
     return `\\frac{${whole}}{${den}}`;
