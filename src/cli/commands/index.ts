@@ -17,5 +17,6 @@ export async function allCommands(): Promise<CommandModule[]> {
   const { serveCommand } = await import("./serve.js");
   const { trainCommand } = await import("./train.js");
   const { demoCommand } = await import("./demo.js");
-  return [demoCommand, sampleCommand, importCommand, analyzeCommand, reportCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, modelCommand, benchCommand];
+  const { verifyCommand } = await import("./verify.js");
+  return [demoCommand, sampleCommand, importCommand, analyzeCommand, reportCommand, verifyCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, modelCommand, benchCommand];
 }

@@ -1,0 +1,692 @@
+/**
+ * Stage 4 of 4: equivalence of a gold answer and a predicted one, both parsed.
+ *
+ * Checks are chained from cheap to expensive: rendered-string equality, structure (relations, lists and sets,
+ * tuples, intervals and unions, matrices, text), exact rational arithmetic, numeric evaluation, and last
+ * numeric identity testing at random points for expressions with variables.
+ *
+ * The comparison is NOT symmetric; the gold guides it:
+ * - an assignment gold (`x = 5`, `(p,q) = (3,2)`) matches its right-hand side; a predicted equation matches a
+ *   non-equation gold through its last right-hand side (`k = 1` for gold `1`), but a non-assignment gold
+ *   equation (`2x + z = 1`) never matches a bare value;
+ * - a gold inequality is compared with a predicted interval or union by set membership; the reverse
+ *   (gold interval, predicted inequality) only with `allowSetRelationComp`;
+ * - a gold tuple compared with a predicted list or set uses the order the prediction wrote.
+ */
+import type { Node, RelOp } from "./ast.js";
+import { isScalar, show } from "./ast.js";
+import type { C, Env, Rational, Reading } from "./evaluate.js";
+import { contains, exact, freeVars, numeric, ratEq, CONSTANTS } from "./evaluate.js";
+
+export type CompareOptions = {
+  /** Decimals a float is rounded to before it is compared with an exact value (1/3 = 0.333333). Default 6. */
+  floatRounding: number;
+  /** Variables must match by name (x+1 != y+1). Default true. */
+  strict: boolean;
+  /** Also compare a gold set with a predicted relation (gold [-2,7] vs pred -2 <= x <= 7). Default false. */
+  allowSetRelationComp: boolean;
+  /** Date.now() past which comparison gives up with a TimeoutSignal. */
+  deadline: number;
+};
+
+/** Thrown when the deadline passes; verify() turns it into status "timeout". */
+export class TimeoutSignal extends Error {
+  constructor() {
+    super("verification timed out");
+    this.name = "TimeoutSignal";
+  }
+}
+
+const REL_TOL = 1e-9;
+const DECIMAL_TOL = 1e-12;
+const IDENTITY_TOL = 1e-7;
+const SAMPLE_POINTS = 8;
+
+/** Is `pred` equivalent to `gold`? Never throws except TimeoutSignal. */
+export function equivalent(gold: Node, pred: Node, o: CompareOptions): boolean {
+  return eq(foldMatrices(expandPm(gold)), foldMatrices(expandPm(pred)), o, 0);
+}
+
+// ---------------------------------------------------------------- matrix arithmetic
+
+type Matrix = Extract<Node, { k: "matrix" }>;
+const MAX_MATRIX_CELLS = 400;
+
+/** Sums, products, negations and scalar multiples of matrices become one matrix of (unevaluated) cells. */
+export function foldMatrices(n: Node): Node {
+  if (!contains(n, (x) => x.k === "matrix") || n.k === "matrix") return n;
+  return foldM(n) ?? n;
+}
+
+function foldM(n: Node): Node | null {
+  switch (n.k) {
+    case "matrix":
+      return n;
+    case "neg": {
+      const a = foldM(n.a);
+      return a && a.k === "matrix" ? mapCells(a, (c) => ({ k: "neg", a: c })) : a && { k: "neg", a };
+    }
+    case "add": {
+      const parts = n.args.map(foldM);
+      if (parts.some((x) => x === null)) return null;
+      const ms = parts as Node[];
+      if (!ms.some((x) => x.k === "matrix")) return n;
+      if (!ms.every((x) => x.k === "matrix")) return null;
+      const [first, ...rest] = ms as Matrix[];
+      if (!rest.every((m) => m.rows.length === first!.rows.length && m.rows[0]!.length === first!.rows[0]!.length)) return null;
+      return { k: "matrix", rows: first!.rows.map((r, i) => r.map((c, j) => ({ k: "add", args: [c, ...rest.map((m) => m.rows[i]![j]!)] }) as Node)) };
+    }
+    case "mul": {
+      let acc: Node | null = null;
+      for (const arg of n.args) {
+        const x = foldM(arg);
+        if (!x) return null;
+        acc = acc === null ? x : multiply(acc, x);
+        if (!acc) return null;
+      }
+      return acc;
+    }
+    default:
+      return contains(n, (x) => x.k === "matrix") ? null : n;
+  }
+}
+
+function multiply(a: Node, b: Node): Node | null {
+  if (a.k !== "matrix" && b.k !== "matrix") return { k: "mul", args: [a, b] };
+  if (a.k !== "matrix") return mapCells(b as Matrix, (c) => ({ k: "mul", args: [a, c] }));
+  if (b.k !== "matrix") return mapCells(a, (c) => ({ k: "mul", args: [c, b] }));
+  const inner = a.rows[0]!.length;
+  if (b.rows.length !== inner || a.rows.length * b.rows[0]!.length > MAX_MATRIX_CELLS) return null;
+  return {
+    k: "matrix",
+    rows: a.rows.map((r) => b.rows[0]!.map((_, j) => ({ k: "add", args: r.map((c, t) => ({ k: "mul", args: [c, b.rows[t]![j]!] }) as Node) }) as Node)),
+  };
+}
+
+function mapCells(m: Matrix, f: (c: Node) => Node): Matrix {
+  return { k: "matrix", rows: m.rows.map((r) => r.map(f)) };
+}
+
+function checkTime(o: CompareOptions): void {
+  if (Date.now() > o.deadline) throw new TimeoutSignal();
+}
+
+// ---------------------------------------------------------------- \pm expansion
+
+const MAX_PM_VARIANTS = 16;
+
+function variants(n: Node): Node[] {
+  switch (n.k) {
+    case "pm": {
+      const as = variants(n.a);
+      const bs = variants(n.b);
+      const out: Node[] = [];
+      for (const a of as)
+        for (const b of bs) {
+          out.push(plus(a, b), plus(a, { k: "neg", a: b }));
+          if (out.length > MAX_PM_VARIANTS) return out;
+        }
+      if (n.sign === -1) for (let k = 0; k + 1 < out.length; k += 2) [out[k], out[k + 1]] = [out[k + 1]!, out[k]!];
+      return out;
+    }
+    case "add":
+    case "mul":
+    case "fn": {
+      if (!n.args.some(hasPm)) return [n];
+      let acc: Node[][] = [[]];
+      for (const a of n.args) {
+        const vs = variants(a);
+        acc = acc.flatMap((prefix) => vs.map((v) => [...prefix, v])).slice(0, MAX_PM_VARIANTS);
+      }
+      return acc.map((args) => ({ ...n, args }) as Node);
+    }
+    case "neg":
+    case "pct":
+    case "deg":
+      return hasPm(n.a) ? variants(n.a).map((a) => ({ ...n, a }) as Node) : [n];
+    case "div":
+    case "pow": {
+      if (!hasPm(n)) return [n];
+      const out: Node[] = [];
+      for (const a of variants(n.a)) for (const b of variants(n.b)) out.push({ ...n, a, b } as Node);
+      return out.slice(0, MAX_PM_VARIANTS);
+    }
+    case "rel": {
+      if (!hasPm(n)) return [n];
+      let acc: Node[][] = [[]];
+      for (const a of n.items) {
+        const vs = variants(a);
+        acc = acc.flatMap((prefix) => vs.map((v) => [...prefix, v])).slice(0, MAX_PM_VARIANTS);
+      }
+      return acc.map((items) => ({ k: "rel", items, ops: n.ops }) as Node);
+    }
+    default:
+      return [n];
+  }
+}
+
+function plus(a: Node, b: Node): Node {
+  if (a.k === "num" && a.v === "0") return b;
+  return { k: "add", args: [a, b] };
+}
+
+function hasPm(n: Node): boolean {
+  return contains(n, (x) => x.k === "pm");
+}
+
+/** Replaces every \pm by its two readings: a scalar or relation becomes a list; list and set items spread. */
+export function expandPm(n: Node): Node {
+  if (!hasPm(n)) return n;
+  if (n.k === "list" || n.k === "set") return { k: n.k, items: n.items.flatMap((item) => variants(item)) };
+  const vs = variants(n);
+  return vs.length === 1 ? vs[0]! : { k: "list", items: vs };
+}
+
+// ---------------------------------------------------------------- relations
+
+function isEquation(n: Node): n is Extract<Node, { k: "rel" }> {
+  return n.k === "rel" && n.ops.every((op) => op === "=");
+}
+
+/** Made of symbols only (x, f(x) as f*x, |AB|, x_1, A:B, (p,q)): the left side of an assignment. */
+function onlySymbols(n: Node): boolean {
+  switch (n.k) {
+    case "sym":
+      return !CONSTANTS.has(n.name) || n.name === "e";
+    case "mul":
+    case "add":
+      return n.args.every(onlySymbols);
+    case "div":
+      return onlySymbols(n.a) && onlySymbols(n.b);
+    case "fn":
+      return n.name === "abs" && n.args.every(onlySymbols);
+    case "tuple":
+      return n.items.every(onlySymbols);
+    case "neg":
+      return onlySymbols(n.a);
+    case "pow": // f^{-1}(x)
+      return n.a.k === "sym" && n.b.k === "neg" && n.b.a.k === "num" && n.b.a.v === "1";
+    default:
+      return false;
+  }
+}
+
+function isAssignment(n: Node): n is Extract<Node, { k: "rel" }> {
+  return isEquation(n) && onlySymbols(n.items[0]!);
+}
+
+/** x = a = b  ->  x = b */
+function truncateAssignment(n: Extract<Node, { k: "rel" }>): Extract<Node, { k: "rel" }> {
+  return n.items.length === 2 ? n : { k: "rel", items: [n.items[0]!, n.items[n.items.length - 1]!], ops: ["="] };
+}
+
+const FLIP: Record<RelOp, RelOp> = { "=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<=" };
+
+function relEqual(g: Extract<Node, { k: "rel" }>, p: Extract<Node, { k: "rel" }>, o: CompareOptions, depth: number): boolean {
+  if (g.items.length !== p.items.length) return false;
+  if (g.items.length === 2) {
+    const [gl, gr] = g.items as [Node, Node];
+    const [pl, pr] = p.items as [Node, Node];
+    const gop = g.ops[0]!;
+    const pop = p.ops[0]!;
+    if (gop === "=" || gop === "!=") {
+      if (pop !== gop) return false;
+      if (eq(gl, pl, o, depth) && eq(gr, pr, o, depth)) return true;
+      if (eq(gl, pr, o, depth) && eq(gr, pl, o, depth)) return true;
+      if ([gl, gr, pl, pr].every(isScalar)) return proportional(diff(gl, gr), diff(pl, pr), "any", o);
+      return false;
+    }
+    // inequalities: bring both to  d < 0  (or <= 0) and compare d up to a positive factor
+    const canon = (l: Node, op: RelOp, r: Node): [Node, boolean] | null => {
+      if (op === "<" || op === "<=") return [diff(l, r), op === "<"];
+      if (op === ">" || op === ">=") return [diff(r, l), op === ">"];
+      return null;
+    };
+    const cg = canon(gl, gop, gr);
+    const cp = canon(pl, pop, pr);
+    if (!cg || !cp || cg[1] !== cp[1]) return false;
+    if (![gl, gr, pl, pr].every(isScalar)) return false;
+    return proportional(cg[0], cp[0], "positive", o);
+  }
+  // chains: a < x < b; compare in one direction
+  let pItems = p.items;
+  let pOps = p.ops;
+  const dir = (ops: RelOp[]) => (ops.every((x) => x === "<" || x === "<=") ? 1 : ops.every((x) => x === ">" || x === ">=") ? -1 : 0);
+  if (dir(g.ops) !== 0 && dir(g.ops) === -dir(pOps)) {
+    pItems = [...p.items].reverse();
+    pOps = [...p.ops].reverse().map((x) => FLIP[x]);
+  }
+  if (!g.ops.every((x, k) => x === pOps[k])) return false;
+  return g.items.every((x, k) => eq(x, pItems[k]!, o, depth));
+}
+
+function diff(a: Node, b: Node): Node {
+  return { k: "add", args: [a, { k: "neg", a: b }] };
+}
+
+// ---------------------------------------------------------------- sets and membership
+
+/** Numeric membership of t in an interval, union, set or list of numbers; null when it cannot tell. */
+function member(s: Node, t: number, o: CompareOptions): boolean | null {
+  switch (s.k) {
+    case "tuple": {
+      if (s.items.length !== 2 || s.open === "<") return null;
+      const lo = realValue(s.items[0]!, o);
+      const hi = realValue(s.items[1]!, o);
+      if (lo === null || hi === null) return null;
+      const okLo = s.open === "[" ? t >= lo : t > lo;
+      const okHi = s.close === "]" ? t <= hi : t < hi;
+      return okLo && okHi;
+    }
+    case "union": {
+      let any = false;
+      for (const part of s.parts) {
+        const m = member(part, t, o);
+        if (m === null) return null;
+        any ||= m;
+      }
+      return any;
+    }
+    case "set":
+    case "list": {
+      for (const item of s.items) {
+        const v = realValue(item, o);
+        if (v === null) return null;
+        if (Math.abs(v - t) <= 1e-12 * Math.max(1, Math.abs(t))) return true;
+      }
+      return false;
+    }
+    case "sym":
+      return s.name === "reals" ? true : null;
+    default:
+      return null;
+  }
+}
+
+function realValue(n: Node, o: CompareOptions): number | null {
+  if (!isScalar(n) || freeVars(n).size > 0) return null;
+  const v = numeric(n, new Map(), "literal");
+  checkTime(o);
+  if (Number.isNaN(v.re) || Math.abs(v.im) > 1e-12) return null;
+  return v.re;
+}
+
+function setPoints(s: Node, out: number[], o: CompareOptions): void {
+  if (s.k === "tuple" || s.k === "set" || s.k === "list") for (const it of s.items) pushPoint(it, out, o);
+  if (s.k === "union") for (const part of s.parts) setPoints(part, out, o);
+}
+
+function pushPoint(n: Node, out: number[], o: CompareOptions): void {
+  const v = realValue(n, o);
+  if (v !== null && Number.isFinite(v)) out.push(v);
+}
+
+/** Does the one-unknown relation `rel` describe exactly the set `s`? Tested at the set's and the relation's
+ * critical points, just beside each, between them and far out. */
+function relationMatchesSet(rel: Extract<Node, { k: "rel" }>, s: Node, o: CompareOptions): boolean {
+  if (rel.ops.some((op) => op === "=" || op === "!=")) return false;
+  const vars = freeVars(rel);
+  const withVars = rel.items.filter((it) => freeVars(it).size > 0);
+  let holds: (t: number) => boolean | null;
+  const evalChain = (items: Node[], env: Env): boolean | null => {
+    const vals = items.map((it) => numeric(it, env, "literal"));
+    if (vals.some((v) => Number.isNaN(v.re) || Math.abs(v.im) > 1e-9)) return null;
+    return rel.ops.every((op, k) => cmp(vals[k]!.re, op, vals[k + 1]!.re));
+  };
+  if (vars.size === 1) {
+    const name = [...vars][0]!;
+    holds = (t) => evalChain(rel.items, new Map([[name, { re: t, im: 0 }]]));
+  } else if (withVars.length === 1) {
+    // 0 < f(x) < 1: the one non-constant side is the unknown
+    const subject = withVars[0]!;
+    holds = (t) => evalChain(rel.items.map((it) => (it === subject ? { k: "num", v: String(t) } as Node : it)), new Map());
+  } else return false;
+  const pts: number[] = [];
+  setPoints(s, pts, o);
+  for (const it of rel.items) pushPoint(it, pts, o);
+  const uniq = [...new Set(pts)].sort((a, b) => a - b);
+  const tests: number[] = [];
+  for (const p of uniq) {
+    const eps = 1e-6 * Math.max(1, Math.abs(p));
+    tests.push(p, p - eps, p + eps);
+  }
+  for (let k = 0; k + 1 < uniq.length; k++) tests.push((uniq[k]! + uniq[k + 1]!) / 2);
+  const lo = uniq.length ? uniq[0]! : 0;
+  const hi = uniq.length ? uniq[uniq.length - 1]! : 0;
+  tests.push(lo - 1, hi + 1, lo - 1e6, hi + 1e6, 0.5, -0.5);
+  for (const t of tests) {
+    checkTime(o);
+    const a = holds(t);
+    const b = member(s, t, o);
+    if (b === null) return false;
+    if (a === null) {
+      if (b) return false; // the relation is undefined where the set says yes
+      continue;
+    }
+    if (a !== b) return false;
+  }
+  return true;
+}
+
+function cmp(a: number, op: RelOp, b: number): boolean {
+  const tol = 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
+  switch (op) {
+    case "<":
+      return a < b - tol;
+    case "<=":
+      return a <= b + tol;
+    case ">":
+      return a > b + tol;
+    case ">=":
+      return a >= b - tol;
+    default:
+      return false;
+  }
+}
+
+function isSetLike(n: Node): boolean {
+  return n.k === "union" || n.k === "set" || (n.k === "tuple" && n.items.length === 2 && n.open !== "<") || (n.k === "sym" && n.name === "reals");
+}
+
+// ---------------------------------------------------------------- the chain
+
+function eq(g: Node, p: Node, o: CompareOptions, depth: number): boolean {
+  checkTime(o);
+  if (depth > 40) return false;
+  if (show(g) === show(p)) return true;
+
+  // Equations and assignments: the gold decides which side to compare.
+  const gAssign = isAssignment(g);
+  const pAssign = isAssignment(p);
+  if (gAssign) g = truncateAssignment(g as Extract<Node, { k: "rel" }>);
+  if (pAssign) p = truncateAssignment(p as Extract<Node, { k: "rel" }>);
+  if (isEquation(p) && !isEquation(g)) p = p.items[p.items.length - 1]!;
+  else if (gAssign && !isEquation(p) && g.k === "rel") g = g.items[g.items.length - 1]!;
+  if (g.k === "rel" && p.k === "rel") return relEqual(g, p, o, depth + 1);
+  if (g.k === "rel") return isSetLike(p) ? relationMatchesSet(g, p, o) : false;
+  if (p.k === "rel") return o.allowSetRelationComp && isSetLike(g) ? relationMatchesSet(p, g, o) : false;
+  if (show(g) === show(p)) return true;
+
+  // The same value boxed twice in two spellings (\boxed{9999\frac67} ... \boxed{9999.857142857143}) is one.
+  if (p.k === "list" && g.k !== "list" && g.k !== "set" && p.items.length > 1 && p.items.every((x) => eq(p.items[0]!, x, o, depth + 1))) {
+    return eq(g, p.items[0]!, o, depth + 1);
+  }
+  if (g.k === "text" || p.k === "text") return textEqual(g, p);
+  if (isScalar(g) && isScalar(p)) return scalarEqual(g, p, o);
+  return structEqual(g, p, o, depth + 1);
+}
+
+function textKey(n: Node): string {
+  const s = n.k === "text" ? n.s : show(n).replace(/\*/g, "");
+  return s.toLowerCase().replace(/\\[a-z]+/g, "").replace(/[^a-z0-9]/g, "");
+}
+
+function textEqual(g: Node, p: Node): boolean {
+  const a = textKey(g);
+  return a.length > 0 && a === textKey(p);
+}
+
+/** Unordered multiset match: every gold item pairs with a distinct equal predicted item. */
+function unorderedEqual(gs: Node[], ps: Node[], o: CompareOptions, depth: number): boolean {
+  // answers are sets: an item written twice counts once
+  gs = dedupe(gs);
+  ps = dedupe(ps);
+  if (gs.length !== ps.length) return false;
+  const used = new Array<boolean>(ps.length).fill(false);
+  // cheap pass first: identical renderings
+  const gLeft: Node[] = [];
+  const keys = ps.map(show);
+  for (const g of gs) {
+    const gk = show(g);
+    const k = keys.findIndex((key, idx) => !used[idx] && key === gk);
+    if (k >= 0) used[k] = true;
+    else gLeft.push(g);
+  }
+  for (const g of gLeft) {
+    let found = false;
+    for (let k = 0; k < ps.length; k++) {
+      if (used[k]) continue;
+      if (eq(g, ps[k]!, o, depth)) {
+        used[k] = true;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+function dedupe(items: Node[]): Node[] {
+  const seen = new Set<string>();
+  return items.filter((x) => {
+    const k = show(x);
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+}
+
+function orderedEqual(gs: Node[], ps: Node[], o: CompareOptions, depth: number): boolean {
+  return gs.length === ps.length && gs.every((g, k) => eq(g, ps[k]!, o, depth));
+}
+
+function vectorItems(m: Extract<Node, { k: "matrix" }>): Node[] | null {
+  if (m.rows.length === 1) return m.rows[0]!;
+  if (m.rows.every((r) => r.length === 1)) return m.rows.map((r) => r[0]!);
+  return null;
+}
+
+function structEqual(g: Node, p: Node, o: CompareOptions, depth: number): boolean {
+  // (a) a single value against a one-element collection
+  const single = (n: Node): Node | null => ((n.k === "set" || n.k === "list") && n.items.length === 1 ? n.items[0]! : null);
+  if (isScalar(g) && single(p)) return eq(g, single(p)!, o, depth);
+  if (isScalar(p) && single(g)) return eq(single(g)!, p, o, depth);
+  if (g.k === "sym" && g.name === "reals") return p.k === "tuple" && isInfinite(p.items[0], -1, o) && isInfinite(p.items[1], 1, o) && p.items.length === 2;
+  if (p.k === "sym" && p.name === "reals") return g.k === "tuple" && isInfinite(g.items[0], -1, o) && isInfinite(g.items[1], 1, o) && g.items.length === 2;
+
+  switch (g.k) {
+    case "list":
+    case "set":
+      if (p.k === "list" || p.k === "set") return unorderedEqual(g.items, p.items, o, depth);
+      if (p.k === "tuple" && p.items.length !== 2) return orderedEqual(g.items, p.items, o, depth);
+      return false;
+    case "tuple":
+      if (p.k === "tuple") {
+        const interval = g.items.length === 2 && p.items.length === 2 && g.open !== "<" && p.open !== "<";
+        if (interval && (g.open !== p.open || g.close !== p.close)) return false;
+        return orderedEqual(g.items, p.items, o, depth);
+      }
+      if ((p.k === "list" || p.k === "set") && (g.open === "(" && g.close === ")" || g.open === "<")) return orderedEqual(g.items, p.items, o, depth);
+      if (p.k === "matrix") {
+        const items = vectorItems(p);
+        return items !== null && orderedEqual(g.items, items, o, depth);
+      }
+      return false;
+    case "union":
+      return p.k === "union" && unorderedEqual(g.parts, p.parts, o, depth);
+    case "matrix": {
+      if (p.k === "matrix") {
+        if (g.rows.length !== p.rows.length || g.rows[0]!.length !== p.rows[0]!.length) return false;
+        return g.rows.every((r, i) => orderedEqual(r, p.rows[i]!, o, depth));
+      }
+      if (p.k === "tuple") {
+        const items = vectorItems(g);
+        return items !== null && orderedEqual(items, p.items, o, depth);
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+function isInfinite(n: Node | undefined, sign: 1 | -1, o: CompareOptions): boolean {
+  if (!n) return false;
+  const v = realValue(n, o);
+  return v !== null && v === sign * Infinity;
+}
+
+// ---------------------------------------------------------------- scalars
+
+function hasDecimal(n: Node): boolean {
+  return contains(n, (x) => x.k === "num" && x.v.includes("."));
+}
+
+function roundRat(r: Rational, digits: number): bigint {
+  const scale = 10n ** BigInt(digits);
+  const num = r.n * scale * 2n + r.d;
+  const den = r.d * 2n;
+  let q = num / den;
+  if (num < 0n && q * den !== num) q -= 1n; // floor
+  return q;
+}
+
+function scalarEqual(g: Node, p: Node, o: CompareOptions): boolean {
+  if (g.k === "base" || p.k === "base") return baseEqual(g, p);
+  const marked = contains(g, (x) => x.k === "pct" || x.k === "deg") || contains(p, (x) => x.k === "pct" || x.k === "deg");
+  const readings: Reading[] = marked ? ["literal", "scaled"] : ["literal"];
+  return readings.some((r) => scalarEqualAs(g, p, r, o));
+}
+
+/** 1011_2 equals 1011_2 (any spelling) and, when the subscript was left off, the same digits. */
+function baseEqual(g: Node, p: Node): boolean {
+  const value = (n: Node) => exact(n, "literal");
+  if (g.k === "base" && p.k === "base") {
+    const a = value(g);
+    const b = value(p);
+    return a !== null && b !== null && ratEq(a, b);
+  }
+  const b = (g.k === "base" ? g : p) as Extract<Node, { k: "base" }>;
+  const other = g.k === "base" ? p : g;
+  return other.k === "num" && other.v.replace(/^0+(?=\d)/, "") === b.digits.replace(/^0+(?=\d)/, "");
+}
+
+function close(a: C, b: C, tol: number): boolean {
+  const scale = Math.max(Math.abs(a.re), Math.abs(a.im), Math.abs(b.re), Math.abs(b.im));
+  return Math.abs(a.re - b.re) <= tol * scale + 1e-13 && Math.abs(a.im - b.im) <= tol * scale + 1e-13;
+}
+
+function finite(v: C): boolean {
+  return Number.isFinite(v.re) && Number.isFinite(v.im);
+}
+
+function scalarEqualAs(g: Node, p: Node, reading: Reading, o: CompareOptions): boolean {
+  const gv = freeVars(g);
+  const pv = freeVars(p);
+  if (gv.size === 0 && pv.size === 0) {
+    const eg = exact(g, reading);
+    const ep = exact(p, reading);
+    if (eg && ep) {
+      if (ratEq(eg, ep)) return true;
+      if (hasDecimal(g) || hasDecimal(p)) return roundRat(eg, o.floatRounding) === roundRat(ep, o.floatRounding);
+      return false;
+    }
+    const a = numeric(g, new Map(), reading);
+    const b = numeric(p, new Map(), reading);
+    if (!finite(a) || !finite(b)) {
+      return !Number.isNaN(a.re) && a.re === b.re && a.im === b.im && Math.abs(a.re) === Infinity;
+    }
+    // A decimal against an irrational value must agree to ~12 digits: 1.41 is not \sqrt2, a full-precision
+    // float is.
+    return close(a, b, hasDecimal(g) || hasDecimal(p) ? DECIMAL_TOL : REL_TOL);
+  }
+  // Variables: numeric identity testing at random points.
+  let pred = p;
+  if (!o.strict && gv.size === pv.size && gv.size > 0) pred = rename(p, [...pv].sort(), [...gv].sort());
+  const names = [...new Set([...gv, ...freeVars(pred)])].sort();
+  return identical(g, pred, names, reading, o);
+}
+
+function rename(n: Node, from: string[], to: string[]): Node {
+  const map = new Map(from.map((f, k) => [f, to[k]!]));
+  const walk = (x: Node): Node => {
+    switch (x.k) {
+      case "sym":
+        return map.has(x.name) ? { k: "sym", name: map.get(x.name)! } : x;
+      case "add":
+      case "mul":
+      case "fn":
+        return { ...x, args: x.args.map(walk) } as Node;
+      case "neg":
+      case "pct":
+      case "deg":
+        return { ...x, a: walk(x.a) } as Node;
+      case "div":
+      case "pow":
+      case "pm":
+        return { ...x, a: walk(x.a), b: walk(x.b) } as Node;
+      default:
+        return x;
+    }
+  };
+  return walk(n);
+}
+
+/** A small deterministic generator (mulberry32), so a verdict never depends on the run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function samplePoints(names: string[]): Env[] {
+  const r = rng(0x5eed + names.length);
+  const envs: Env[] = [];
+  for (let k = 0; k < SAMPLE_POINTS; k++) {
+    const env: Env = new Map();
+    for (const name of names) env.set(name, { re: k < SAMPLE_POINTS - 2 ? 0.2 + 2.6 * r() : -0.2 - 2.6 * r(), im: 0 });
+    envs.push(env);
+  }
+  return envs;
+}
+
+function identical(g: Node, p: Node, names: string[], reading: Reading, o: CompareOptions): boolean {
+  let agree = 0;
+  for (const env of samplePoints(names)) {
+    checkTime(o);
+    const a = numeric(g, env, reading);
+    const b = numeric(p, env, reading);
+    if (!finite(a) || !finite(b)) {
+      if (finite(a) !== finite(b) && !Number.isNaN(a.re) && !Number.isNaN(b.re)) return false;
+      continue;
+    }
+    if (!close(a, b, IDENTITY_TOL)) return false;
+    agree++;
+  }
+  return agree >= 3;
+}
+
+/** Is b = c * a for one constant c (c > 0 when `sign` is "positive")? Both are scalar trees. */
+function proportional(a: Node, b: Node, sign: "any" | "positive", o: CompareOptions): boolean {
+  const names = [...new Set([...freeVars(a), ...freeVars(b)])].sort();
+  let ratio: C | null = null;
+  let zeros = 0;
+  let valid = 0;
+  for (const env of samplePoints(names)) {
+    checkTime(o);
+    const va = numeric(a, env, "literal");
+    const vb = numeric(b, env, "literal");
+    if (!finite(va) || !finite(vb)) continue;
+    valid++;
+    const ma = Math.hypot(va.re, va.im);
+    const mb = Math.hypot(vb.re, vb.im);
+    if (ma < 1e-12) {
+      if (mb > 1e-9) return false;
+      zeros++;
+      continue;
+    }
+    const d = va.re * va.re + va.im * va.im;
+    const r: C = { re: (vb.re * va.re + vb.im * va.im) / d, im: (vb.im * va.re - vb.re * va.im) / d };
+    if (ratio === null) ratio = r;
+    else if (!close(ratio, r, IDENTITY_TOL)) return false;
+  }
+  if (valid < (names.length === 0 ? 1 : 3)) return false;
+  if (ratio === null) return zeros === valid;
+  if (Math.hypot(ratio.re, ratio.im) < 1e-12) return false;
+  if (sign === "positive") return ratio.re > 0 && Math.abs(ratio.im) < 1e-9;
+  return true;
+}

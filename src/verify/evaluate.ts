@@ -1,0 +1,498 @@
+/**
+ * Evaluation of answer trees, used by compare.ts: exact rationals (bigint) where the value is rational, and
+ * complex floating point everywhere else (variables bound to sample points). Both are bounded: exact
+ * results over MAX_BITS bits, exponents over MAX_EXP and factorials over MAX_FACT give up (null / Infinity)
+ * instead of allocating, so 10^{10^{10^{10}}} or 100000! cost microseconds.
+ */
+import type { Node } from "./ast.js";
+
+export const MAX_BITS = 16_384;
+export const MAX_EXP = 4096;
+export const MAX_FACT = 2000;
+
+/** How percent and degree marks read: "literal" drops them (25% -> 25), "scaled" applies them (0.25, pi/180). */
+export type Reading = "literal" | "scaled";
+
+// ---------------------------------------------------------------- exact rationals
+
+export type Rational = { n: bigint; d: bigint }; // d > 0, gcd(n, d) = 1
+
+function gcd(a: bigint, b: bigint): bigint {
+  if (a < 0n) a = -a;
+  if (b < 0n) b = -b;
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a;
+}
+
+function bits(x: bigint): number {
+  return (x < 0n ? -x : x).toString(16).length * 4;
+}
+
+export function rat(n: bigint, d: bigint = 1n): Rational | null {
+  if (d === 0n) return null;
+  if (d < 0n) {
+    n = -n;
+    d = -d;
+  }
+  const g = gcd(n, d);
+  if (g > 1n) {
+    n /= g;
+    d /= g;
+  }
+  if (bits(n) > MAX_BITS || bits(d) > MAX_BITS) return null;
+  return { n, d };
+}
+
+export function ratEq(a: Rational, b: Rational): boolean {
+  return a.n === b.n && a.d === b.d;
+}
+
+export function ratToNumber(r: Rational): number {
+  const v = Number(r.n) / Number(r.d);
+  if (Number.isFinite(v) && !Number.isNaN(v)) return v;
+  // both huge: scale down
+  const shift = BigInt(Math.max(bits(r.n), bits(r.d)) - 1000);
+  return Number(r.n >> (shift > 0n ? shift : 0n)) / Number(r.d >> (shift > 0n ? shift : 0n));
+}
+
+/** Parses a decimal literal ("12", "0.25", ".5") exactly. */
+export function decimalToRat(v: string): Rational | null {
+  const [ip, fp = ""] = v.split(".") as [string, string?];
+  if (ip.length + fp.length > 2000) return null;
+  return rat(BigInt((ip || "0") + fp), 10n ** BigInt(fp.length));
+}
+
+function isqrt(n: bigint): bigint {
+  if (n < 2n) return n;
+  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
+  if (x === 0n) x = 1n;
+  // Newton steps to fix float error (and for numbers beyond 2^53)
+  for (let k = 0; k < 200; k++) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x && x * x <= n && (x + 1n) * (x + 1n) > n) return x;
+    x = y;
+  }
+  return x;
+}
+
+function exactRoot(r: Rational, k: number): Rational | null {
+  if (k === 2) {
+    if (r.n < 0n) return null;
+    const a = isqrt(r.n);
+    const b = isqrt(r.d);
+    return a * a === r.n && b * b === r.d ? rat(a, b) : null;
+  }
+  if (k === 3 && bits(r.n) < 200 && bits(r.d) < 200) {
+    const root = (x: bigint): bigint | null => {
+      const neg = x < 0n;
+      const ax = neg ? -x : x;
+      let c = BigInt(Math.round(Math.cbrt(Number(ax))));
+      for (const cand of [c - 1n, c, c + 1n]) if (cand >= 0n && cand * cand * cand === ax) return neg ? -cand : cand;
+      c = 0n;
+      return null;
+    };
+    const a = root(r.n);
+    const b = root(r.d);
+    return a !== null && b !== null ? rat(a, b) : null;
+  }
+  return null;
+}
+
+function ratPow(b: Rational, e: Rational): Rational | null {
+  if (e.d === 1n) {
+    const k = e.n;
+    if (k > BigInt(MAX_EXP) || k < -BigInt(MAX_EXP)) {
+      if (b.d === 1n && (b.n === 1n || b.n === 0n)) return b.n === 0n && k < 0n ? null : b;
+      if (b.d === 1n && b.n === -1n) return rat(k % 2n === 0n ? 1n : -1n);
+      return null;
+    }
+    // guard the size of the result before computing it
+    if (Math.max(bits(b.n), bits(b.d)) * Math.abs(Number(k)) > MAX_BITS) return null;
+    if (k >= 0n) return rat(b.n ** k, b.d ** k);
+    if (b.n === 0n) return null;
+    return rat(b.d ** -k, b.n ** -k);
+  }
+  if (e.d === 2n || e.d === 3n) {
+    const root = exactRoot(b, Number(e.d));
+    return root ? ratPow(root, rat(e.n)!) : null;
+  }
+  return null;
+}
+
+function factorialBig(n: number): bigint {
+  let f = 1n;
+  for (let k = 2; k <= n; k++) f *= BigInt(k);
+  return f;
+}
+
+/** The exact rational value of a tree without variables, or null (irrational, symbolic, too big). */
+export function exact(node: Node, reading: Reading): Rational | null {
+  switch (node.k) {
+    case "num":
+      return decimalToRat(node.v);
+    case "base": {
+      let v = 0n;
+      for (const d of node.digits) v = v * BigInt(node.base) + BigInt(parseInt(d, 36));
+      return rat(v);
+    }
+    case "add": {
+      let acc: Rational | null = { n: 0n, d: 1n };
+      for (const a of node.args) {
+        const v = exact(a, reading);
+        if (!v || !acc) return null;
+        acc = rat(acc.n * v.d + v.n * acc.d, acc.d * v.d);
+      }
+      return acc;
+    }
+    case "mul": {
+      let acc: Rational | null = { n: 1n, d: 1n };
+      for (const a of node.args) {
+        const v = exact(a, reading);
+        if (!v || !acc) return null;
+        acc = rat(acc.n * v.n, acc.d * v.d);
+      }
+      return acc;
+    }
+    case "neg": {
+      const v = exact(node.a, reading);
+      return v && { n: -v.n, d: v.d };
+    }
+    case "div": {
+      const a = exact(node.a, reading);
+      const b = exact(node.b, reading);
+      return a && b && b.n !== 0n ? rat(a.n * b.d, a.d * b.n) : null;
+    }
+    case "pow": {
+      const e = exact(node.b, reading);
+      if (!e) return null;
+      const b = exact(node.a, reading);
+      return b ? ratPow(b, e) : null;
+    }
+    case "pct": {
+      const v = exact(node.a, reading);
+      return v && (reading === "scaled" ? rat(v.n, v.d * 100n) : v);
+    }
+    case "deg":
+      return reading === "literal" ? exact(node.a, reading) : null;
+    case "fn": {
+      const args = node.args.map((a) => exact(a, reading));
+      if (args.some((a) => a === null)) return null;
+      const [a, b] = args as Rational[];
+      switch (node.name) {
+        case "sqrt":
+          return a ? exactRoot(a, 2) : null;
+        case "root":
+          return a && b && b.d === 1n && (b.n === 2n || b.n === 3n) ? exactRoot(a, Number(b.n)) : null;
+        case "abs":
+          return a ? { n: a.n < 0n ? -a.n : a.n, d: a.d } : null;
+        case "factorial":
+          return a && a.d === 1n && a.n >= 0n && a.n <= BigInt(MAX_FACT) ? rat(factorialBig(Number(a.n))) : null;
+        case "binom": {
+          if (!a || !b || a.d !== 1n || b.d !== 1n || a.n < 0n || b.n < 0n || a.n > BigInt(MAX_FACT)) return null;
+          if (b.n > a.n) return rat(0n);
+          let r = 1n;
+          const k = b.n < a.n - b.n ? b.n : a.n - b.n;
+          for (let j = 0n; j < k; j++) r = (r * (a.n - j)) / (j + 1n);
+          return rat(r);
+        }
+        case "floor":
+        case "ceil": {
+          if (!a) return null;
+          let q = a.n / a.d;
+          if (node.name === "floor" && a.n < 0n && q * a.d !== a.n) q -= 1n;
+          if (node.name === "ceil" && a.n > 0n && q * a.d !== a.n) q += 1n;
+          return rat(q);
+        }
+        case "gcd":
+        case "lcm": {
+          if (!a || !b || a.d !== 1n || b.d !== 1n) return null;
+          const g = gcd(a.n, b.n);
+          return node.name === "gcd" ? rat(g) : g === 0n ? null : rat((a.n * b.n < 0n ? -a.n * b.n : a.n * b.n) / g);
+        }
+        default:
+          return null;
+      }
+    }
+    default:
+      return null;
+  }
+}
+
+// ---------------------------------------------------------------- complex floating point
+
+export type C = { re: number; im: number };
+const c = (re: number, im = 0): C => ({ re, im });
+const NAN: C = { re: NaN, im: NaN };
+
+const cadd = (a: C, b: C): C => c(a.re + b.re, a.im + b.im);
+const cmul = (a: C, b: C): C =>
+  a.im === 0 && b.im === 0 ? c(a.re * b.re) : c(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re);
+function cdiv(a: C, b: C): C {
+  if (b.im === 0) return b.re === 0 ? NAN : c(a.re / b.re, a.im / b.re);
+  const d = b.re * b.re + b.im * b.im;
+  return c((a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d);
+}
+const cabs = (a: C): number => Math.hypot(a.re, a.im);
+function clog(a: C): C {
+  if (a.im === 0 && a.re > 0) return c(Math.log(a.re));
+  return c(Math.log(cabs(a)), Math.atan2(a.im, a.re));
+}
+function cexp(a: C): C {
+  const m = Math.exp(a.re);
+  return a.im === 0 ? c(m) : c(m * Math.cos(a.im), m * Math.sin(a.im));
+}
+function cpow(a: C, b: C): C {
+  if (b.im === 0 && a.im === 0) {
+    if (a.re >= 0 || Number.isInteger(b.re)) return c(Math.pow(a.re, b.re));
+    // negative base, fractional exponent p/q with q odd: the real root ((-8)^(1/3) = -2)
+    for (const q of [3, 5, 7, 9]) {
+      const p = b.re * q;
+      if (Math.abs(p - Math.round(p)) < 1e-12) return c((Math.round(p) % 2 !== 0 ? -1 : 1) * Math.pow(-a.re, b.re));
+    }
+  }
+  if (a.re === 0 && a.im === 0) return b.re > 0 ? c(0) : NAN;
+  if (b.im === 0 && Number.isInteger(b.re) && Math.abs(b.re) <= 64) {
+    let r = c(1);
+    let base = b.re < 0 ? cdiv(c(1), a) : a;
+    let k = Math.abs(b.re);
+    while (k > 0) {
+      if (k & 1) r = cmul(r, base);
+      base = cmul(base, base);
+      k >>= 1;
+    }
+    return r;
+  }
+  return cexp(cmul(b, clog(a)));
+}
+function csqrt(a: C): C {
+  if (a.im === 0) return a.re >= 0 ? c(Math.sqrt(a.re)) : c(0, Math.sqrt(-a.re));
+  const m = cabs(a);
+  const re = Math.sqrt((m + a.re) / 2);
+  const im = Math.sign(a.im) * Math.sqrt((m - a.re) / 2);
+  return c(re, im);
+}
+function csin(a: C): C {
+  return a.im === 0 ? c(Math.sin(a.re)) : c(Math.sin(a.re) * Math.cosh(a.im), Math.cos(a.re) * Math.sinh(a.im));
+}
+function ccos(a: C): C {
+  return a.im === 0 ? c(Math.cos(a.re)) : c(Math.cos(a.re) * Math.cosh(a.im), -Math.sin(a.re) * Math.sinh(a.im));
+}
+function real(f: (x: number) => number): (a: C) => C {
+  return (a) => (Math.abs(a.im) > 1e-12 * Math.max(1, Math.abs(a.re)) ? NAN : c(f(a.re)));
+}
+
+function gammaLn(x: number): number {
+  // Lanczos approximation (g = 7), x > 0
+  const g = 7;
+  const p = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  x -= 1;
+  let a = p[0]!;
+  const t = x + g + 0.5;
+  for (let i = 1; i < g + 2; i++) a += p[i]! / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+function factorialNum(x: number): number {
+  if (x < 0) return NaN;
+  if (Number.isInteger(x)) {
+    if (x > 170) return Infinity;
+    let f = 1;
+    for (let k = 2; k <= x; k++) f *= k;
+    return f;
+  }
+  return x > 170 ? Infinity : Math.exp(gammaLn(x + 1));
+}
+
+const FN1: Record<string, (a: C) => C> = {
+  sqrt: csqrt,
+  sin: csin,
+  cos: ccos,
+  tan: (a) => cdiv(csin(a), ccos(a)),
+  sec: (a) => cdiv(c(1), ccos(a)),
+  csc: (a) => cdiv(c(1), csin(a)),
+  cot: (a) => cdiv(ccos(a), csin(a)),
+  arcsin: real(Math.asin),
+  arccos: real(Math.acos),
+  arctan: real(Math.atan),
+  arccot: real((x) => Math.atan(1 / x)),
+  arcsec: real((x) => Math.acos(1 / x)),
+  arccsc: real((x) => Math.asin(1 / x)),
+  sinh: real(Math.sinh),
+  cosh: real(Math.cosh),
+  tanh: real(Math.tanh),
+  ln: clog,
+  log10: (a) => cdiv(clog(a), c(Math.LN10)),
+  exp: cexp,
+  abs: (a) => c(cabs(a)),
+  floor: real(Math.floor),
+  ceil: real(Math.ceil),
+  factorial: real(factorialNum),
+  det: (a) => a,
+};
+
+/** Variables bound to sample values; constants (pi, e, i, infty) are fixed. */
+export type Env = Map<string, C>;
+
+/** The complex value of a scalar tree at `env`; NaN when undefined there or not a scalar. */
+export function numeric(node: Node, env: Env, reading: Reading): C {
+  switch (node.k) {
+    case "num":
+      return c(Number(node.v));
+    case "base": {
+      const r = exact(node, reading);
+      return r ? c(ratToNumber(r)) : NAN;
+    }
+    case "sym": {
+      const v = env.get(node.name);
+      if (v) return v;
+      switch (node.name) {
+        case "pi":
+          return c(Math.PI);
+        case "e":
+          return c(Math.E);
+        case "i":
+          return c(0, 1);
+        case "infty":
+          return c(Infinity);
+        default:
+          return NAN;
+      }
+    }
+    case "add": {
+      let re = 0;
+      let im = 0;
+      for (const a of node.args) {
+        const v = numeric(a, env, reading);
+        re += v.re;
+        im += v.im;
+      }
+      return c(re, im);
+    }
+    case "mul": {
+      let acc = c(1);
+      for (const a of node.args) acc = cmul(acc, numeric(a, env, reading));
+      return acc;
+    }
+    case "neg": {
+      const v = numeric(node.a, env, reading);
+      return c(-v.re, -v.im);
+    }
+    case "div":
+      return cdiv(numeric(node.a, env, reading), numeric(node.b, env, reading));
+    case "pow": {
+      const b = numeric(node.b, env, reading);
+      if (node.a.k === "sym" && node.a.name === "e" && !env.has("e")) return cexp(b);
+      return cpow(numeric(node.a, env, reading), b);
+    }
+    case "pct": {
+      const v = numeric(node.a, env, reading);
+      return reading === "scaled" ? c(v.re / 100, v.im / 100) : v;
+    }
+    case "deg": {
+      const v = numeric(node.a, env, reading);
+      return reading === "scaled" ? c((v.re * Math.PI) / 180, (v.im * Math.PI) / 180) : v;
+    }
+    case "fn": {
+      const args = node.args.map((a) => numeric(a, env, reading));
+      const f = FN1[node.name];
+      if (f && args.length === 1) return f(args[0]!);
+      const [a, b] = args as [C, C];
+      switch (node.name) {
+        case "root":
+          return cpow(a, cdiv(c(1), b));
+        case "log":
+          return cdiv(clog(a), clog(b));
+        case "binom": {
+          if (a.im !== 0 || b.im !== 0) return NAN;
+          return c(factorialNum(a.re) / (factorialNum(b.re) * factorialNum(a.re - b.re)));
+        }
+        case "max":
+        case "min": {
+          if (args.some((x) => x.im !== 0)) return NAN;
+          const vals = args.map((x) => x.re);
+          return c(node.name === "max" ? Math.max(...vals) : Math.min(...vals));
+        }
+        default:
+          return NAN;
+      }
+    }
+    default:
+      return NAN;
+  }
+}
+
+/** The free variables of a tree (symbols other than the constants pi, e, i, infty). */
+export function freeVars(node: Node, out: Set<string> = new Set()): Set<string> {
+  switch (node.k) {
+    case "sym":
+      if (!CONSTANTS.has(node.name)) out.add(node.name);
+      break;
+    case "add":
+    case "mul":
+      for (const a of node.args) freeVars(a, out);
+      break;
+    case "fn":
+      for (const a of node.args) freeVars(a, out);
+      break;
+    case "neg":
+    case "pct":
+    case "deg":
+      freeVars(node.a, out);
+      break;
+    case "div":
+    case "pow":
+      freeVars(node.a, out);
+      freeVars(node.b, out);
+      break;
+    case "pm":
+      freeVars(node.a, out);
+      freeVars(node.b, out);
+      break;
+    case "rel":
+    case "list":
+    case "set":
+    case "tuple":
+      for (const a of node.items) freeVars(a, out);
+      break;
+    case "union":
+      for (const a of node.parts) freeVars(a, out);
+      break;
+    case "matrix":
+      for (const r of node.rows) for (const a of r) freeVars(a, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+export const CONSTANTS = new Set(["pi", "e", "i", "infty"]);
+
+/** True when the tree contains a node matching `pred`. */
+export function contains(node: Node, pred: (n: Node) => boolean): boolean {
+  if (pred(node)) return true;
+  switch (node.k) {
+    case "add":
+    case "mul":
+    case "fn":
+      return node.args.some((a) => contains(a, pred));
+    case "neg":
+    case "pct":
+    case "deg":
+      return contains(node.a, pred);
+    case "div":
+    case "pow":
+    case "pm":
+      return contains(node.a, pred) || contains(node.b, pred);
+    case "rel":
+    case "list":
+    case "set":
+    case "tuple":
+      return node.items.some((a) => contains(a, pred));
+    case "union":
+      return node.parts.some((a) => contains(a, pred));
+    case "matrix":
+      return node.rows.some((r) => r.some((a) => contains(a, pred)));
+    default:
+      return false;
+  }
+}

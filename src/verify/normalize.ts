@@ -1,0 +1,189 @@
+/**
+ * Stage 2 of 4: LaTeX normalisation. Turns one extracted answer string into a canonical LaTeX string the
+ * parser reads: the spellings of the same thing (\dfrac, \tfrac, \frac; \left( and (; 1{,}000 and 1000;
+ * \text{cm} units; ^\circ and "degrees"; \% and "percent") collapse into one. Pure string work, linear time.
+ */
+
+/** Finds the `{...}` group opening at `open` (s[open] === "{"); returns the index after its `}` or -1. */
+export function matchBrace(s: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    const c = s[i];
+    if (c === "\\") {
+      i++; // an escaped character (\{ \} \\) never counts
+      continue;
+    }
+    if (c === "{") depth++;
+    else if (c === "}") {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** The contents of every `\boxed{...}` / `\fbox{...}` (also `\boxed 5`), in order. */
+export function boxContents(s: string): { start: number; end: number; content: string }[] {
+  const out: { start: number; end: number; content: string }[] = [];
+  const re = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null) {
+    let i = m.index + m[0].length;
+    while (s[i] === " ") i++;
+    if (s[i] === "{") {
+      const end = matchBrace(s, i);
+      if (end < 0) continue;
+      out.push({ start: m.index, end, content: s.slice(i + 1, end - 1) });
+      re.lastIndex = end;
+    } else if (i > m.index + m[0].length) {
+      // \boxed 5 : one token after a space
+      const tok = /^(?:[^\s$\\]+|\\[a-zA-Z]+)/.exec(s.slice(i));
+      if (tok) {
+        out.push({ start: m.index, end: i + tok[0].length, content: tok[0] });
+        re.lastIndex = i + tok[0].length;
+      }
+    }
+  }
+  return out;
+}
+
+/** Replaces `\name{X}` by `before + X + after` for the given command names (brace-matched, any nesting). */
+function unwrapCommands(s: string, names: string, before = "", after = ""): string {
+  const re = new RegExp(`\\\\(?:${names})\\s*\\{`, "g");
+  let out = "";
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null) {
+    const open = m.index + m[0].length - 1;
+    const end = matchBrace(s, open);
+    if (end < 0) break;
+    out += s.slice(last, m.index) + before + s.slice(open + 1, end - 1) + after;
+    last = end;
+    re.lastIndex = end;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
+const UNICODE: [RegExp, string][] = [
+  [/π/g, "\\pi "],
+  [/∞/g, "\\infty "],
+  [/√/g, "\\sqrt"],
+  [/×/g, "\\times "],
+  [/[·⋅]/g, "\\cdot "],
+  [/÷/g, "\\div "],
+  [/[−–—]/g, "-"],
+  [/≤/g, "\\le "],
+  [/≥/g, "\\ge "],
+  [/≠/g, "\\ne "],
+  [/≈/g, "\\approx "],
+  [/±/g, "\\pm "],
+  [/∪/g, "\\cup "],
+  [/∈/g, "\\in "],
+  [/²/g, "^2"],
+  [/³/g, "^3"],
+  [/º/g, "°"],
+  [/ℝ/g, "\\mathbb{R}"],
+];
+
+/** Unit words dropped after a numeric answer ("125 miles", "15 cm^2"). Any other trailing word is kept. */
+const UNITS = new Set(
+  (
+    "unit units sq square squared cubic cu mm cm dm km meter meters metre metres millimeter millimeters centimeter " +
+    "centimeters kilometer kilometers inch inches ft foot feet yd yard yards mi mile miles mph kph kg gram grams " +
+    "kilogram kilograms mg lb lbs pound pounds oz ounce ounces ton tons ml liter liters litre litres gallon gallons " +
+    "quart quarts pint pints cup cups sec second seconds min minute minutes hr hrs hour hours day days week weeks " +
+    "month months year years yr yrs dollar dollars cent cents yuan euro euros rupee rupees point points people person " +
+    "persons student students apple apples book books ways way times coins coin marbles balls ball cards card pages " +
+    "page boxes box pieces piece items item numbers number integers integer digits digit terms term values value " +
+    "solutions solution roots root triangles triangle squares sides side edges edge vertices faces diagonals angles " +
+    "positive negative distinct different real whole total more less ago old tiles tile seats seat chairs rows row " +
+    "hundred thousand million billion trillion km/h m/s cm^2 m^2 cm^3 m^3 inches^2 feet^2 ft^2 in^2 ft^3 rad radians " +
+    "gumballs jellybeans candies cookies handshakes games teams eggs"
+  ).split(" "),
+);
+
+/**
+ * Normalises one extracted answer. Idempotent: normalizeLatex(normalizeLatex(x)) === normalizeLatex(x).
+ * Exported so tests and the metrics layer can show what an answer looked like after cleaning.
+ */
+export function normalizeLatex(input: string): string {
+  let s = input.trim();
+  if (s.length > 20_000) s = s.slice(-20_000); // no answer is this long; bound the work on pathological input
+
+  // Boxes inside the answer: their contents are the answer (several boxes form a list).
+  const boxes = boxContents(s);
+  if (boxes.length > 0) s = boxes.map((b) => b.content).join(",");
+
+  // Math delimiters around the whole answer.
+  s = s.replace(/^\$+|\$+$/g, "").replace(/^\\\[|\\\]$/g, "").replace(/^\\\(|\\\)$/g, "");
+  s = s.replace(/(?<!\\)\$/g, " ");
+
+  for (const [re, to] of UNICODE) s = s.replace(re, to);
+  // Doubly escaped commands (\\frac from a JSON or Python string): a row break is never followed by a letter.
+  s = s.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\");
+
+  // Repeating decimals: 1.\overline{6} = 5/3 (exact, as a fraction).
+  if (s.includes("\\overline")) s = s.replace(/(?<!\d)(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}/g, (_m, i: string, a: string, r: string) => {
+    const whole = BigInt((i || "0") + a + r) - BigInt((i || "0") + a);
+    const den = 10n ** BigInt(a.length) * (10n ** BigInt(r.length) - 1n);
+    return `\\frac{${whole}}{${den}}`;
+  });
+
+  // Thousands-separator spellings first (before \! becomes a space): 1{,}000 and 10,\!000.
+  s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, "$1").replace(/(\d),\\!\s*(?=\d{3})/g, "$1,");
+
+  // Spacing, sizing and display commands carry no meaning.
+  s = s
+    .replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)\s*(?=[()[\]|.<>]|\\[{}|]|\\[lr]?[a-z]*(?:vert|angle|floor|ceil))/g, "")
+    .replace(/\\(?:left|right)\s*\./g, "")
+    .replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits|mathstrut|strut|middle|cr|noindent|small|large|Large)(?![a-zA-Z])/g, "")
+    .replace(/\\(?:hspace|vspace|phantom|hphantom|vphantom)\*?\s*\{[^{}]*\}/g, "")
+    .replace(/\\q?quad/g, " ")
+    .replace(/\\(\\|[!,;:> ])/g, (m, c: string) => (c === "\\" ? m : " "))
+    .replace(/~/g, " ")
+    .replace(/\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])/g, "\\frac")
+    .replace(/\\(?:dbinom|tbinom)(?![a-zA-Z])/g, "\\binom")
+    .replace(/\\(?:dots|ldots|cdots|dotsc|dotsb)(?![a-zA-Z])/g, "")
+    .replace(/\\(?:lvert|rvert|vert|mid)(?![a-zA-Z])/g, "|")
+    .replace(/\\(?:lVert|rVert|Vert)(?![a-zA-Z])/g, "|")
+    .replace(/\\(?:therefore|because|implies|Rightarrow|Longrightarrow|iff)(?![a-zA-Z])/g, " ");
+
+  // Currency, percent, degrees.
+  s = s
+    .replace(/\\\$|\\(?:euro|pounds|yen|textdollar)\b|[€£¥₹]|\bUSD\b|\bRs\.?/g, "")
+    .replace(/\\%|%/g, "\\% ")
+    .replace(/\s*\b(?:percentage|percent|pct)(?![a-zA-Z])/gi, "\\% ")
+    .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|°|\s*\bdeg(?:rees?)?\b/g, "° ");
+
+  // \mathbb{R} is the reals; other text-like commands keep their contents.
+  s = s.replace(/\\mathbb\s*\{\s*R\s*\}|\\R\b|\\Reals\b/g, "\\reals ");
+  s = unwrapCommands(s, "text|textbf|textit|textrm|textsf|texttt|textnormal|textup|emph|mathrm|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|boldsymbol|bm|mbox|hbox|operatorname\\*?", " ", " ");
+  s = s.replace(/\\(?:rm|bf|it)(?![a-zA-Z])/g, "");
+
+  // Connectives between list items.
+  s = s.replace(/\s*,?\s*\b(?:and|or)\b\s*/g, ",").replace(/^,+|,+$/g, "");
+
+  // Thousands separators: 7,425,000 and (a whole answer) 1 000.
+  // (not inside a bracket pair or a list: (12,102) is a pair, 1,234 alone is a number)
+  s = s.replace(/(?<![\d.,([{]\s*)[1-9]\d{0,2}(?:,\d{3})+(?![\d,]|\s*[)\]}])/g, (m) => m.replace(/,/g, ""));
+  if (/^\s*-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?\s*$/.test(s)) s = s.replace(/ /g, "");
+
+  // A leading "the answer is" inside a box.
+  s = s.replace(/^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*:?\s*/i, "");
+
+  // A leading "x \in": the set is the answer.
+  s = s.replace(/^\s*[a-zA-Z](?:_\{?[\w]+\}?)?\s*\\in\s*/, "");
+
+  s = s.replace(/\s+/g, " ").trim();
+  s = s.replace(/(?:\s|\\\\|[.,;:])+$/g, "").replace(/^(?:[,;:\s]|\.(?!\d))+/, "");
+  // A multiple-choice answer written with its option text: "(C) Plane" is C.
+  s = s.replace(/^\(([A-Ea-e])\)\s+[A-Za-z][\w\s.,'-]*$/, "$1");
+
+  // Trailing unit words after a number: "125 miles", "15 cm^2", "3 hours".
+  for (let guard = 0; guard < 8; guard++) {
+    const m = /^(.*\S)\s*(?<=[\s\d])([a-zA-Z]+(?:\/[a-zA-Z]+)?)(\s*\^\s*\{?\d\}?)?\.?$/.exec(s);
+    if (!m || !/\d/.test(m[1]!) || !UNITS.has(m[2]!.toLowerCase())) break;
+    s = m[1]!.trim();
+  }
+  return s.replace(/\s+/g, " ").trim();
+}

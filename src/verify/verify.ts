@@ -1,0 +1,166 @@
+/**
+ * The verifier's public API: is this response's final answer equal to the gold answer?
+ *
+ *   verify(gold, response, options?)     synchronous, in-process; never throws
+ *   extractAnswer(response)              the answer a response gives, as written, or null
+ *   answersEquivalent(a, b)              two already-extracted answers (maj@k grouping, answer entropy)
+ *
+ * Both sides go through the same stages: extract.ts -> normalize.ts -> parse.ts; then compare.ts decides,
+ * with the gold guiding (see compare.ts for the asymmetries). The batch API with hard, preemptive timeouts
+ * lives in pool.ts.
+ */
+import type { Node } from "./ast.js";
+import { show } from "./ast.js";
+import type { Candidate } from "./extract.js";
+import { extractCandidates, goldCandidates } from "./extract.js";
+import { normalizeLatex } from "./normalize.js";
+import { parseLatex } from "./parse.js";
+import { equivalent, TimeoutSignal } from "./compare.js";
+
+/** The verdict statuses (a subset of the store's VerifyStatus). */
+export type VerdictStatus = "ok" | "no_answer" | "parse_error" | "timeout";
+
+export type VerifyOptions = {
+  /** Time limit for one verification, in ms (default 2000). In-process it is checked cooperatively. */
+  timeoutMs?: number;
+  /** Decimals floats are rounded to when compared with exact values (default 6). */
+  floatRounding?: number;
+  /** Variable names must match (default true). */
+  strict?: boolean;
+  /** Compare a gold set with a predicted inequality too (default true; false: only a gold inequality with a
+   * predicted set, as math-verify does by default). */
+  allowSetRelationComp?: boolean;
+  /** Treat `response` as an already-extracted answer rather than free text (default false). */
+  predIsAnswer?: boolean;
+  /** What extraction looks for: LaTeX, plain numbers, or both (default both; math-verify's match types). */
+  matchTypes?: readonly ("latex" | "expr")[];
+};
+
+export type SideResult = {
+  /** The answer text chosen by extraction, as written; null when none was found. */
+  extracted: string | null;
+  /** The same after normalisation; null when none was found. */
+  normalized: string | null;
+  /** The parsed answer rendered compactly; null when it did not parse. */
+  parsed: string | null;
+};
+
+export type VerifyResult = {
+  correct: boolean;
+  status: VerdictStatus;
+  /** Extracted answer of the response (shortcut for pred.extracted). */
+  extracted: string | null;
+  pred: SideResult;
+  gold: SideResult;
+  /** What went wrong, when status is not ok. */
+  error?: string;
+};
+
+export const DEFAULT_VERIFY_OPTIONS = {
+  timeoutMs: 2000,
+  floatRounding: 6,
+  strict: true,
+  allowSetRelationComp: true,
+  predIsAnswer: false,
+  matchTypes: ["latex", "expr"],
+} satisfies Required<VerifyOptions>;
+
+type Side = { extracted: string | null; normalized: string | null; node: Node | null; error?: string; lastBox?: string };
+
+/** Parses a normalised answer; when it fails, the part after the last "=" of a chain (a = \foo = 3). */
+function parseWithFallback(normalized: string): Node {
+  try {
+    return parseLatex(normalized);
+  } catch (e) {
+    const parts = normalized.split(/(?<![<>!\\])=/);
+    if (parts.length > 2 && !/[,;]/.test(normalized)) return parseLatex(parts[parts.length - 1]!);
+    throw e;
+  }
+}
+
+/** Parses candidates in order and keeps the first that parses; with none parsing, keeps the first as text. */
+function chooseAnswer(cands: Candidate[]): Side {
+  let first: Side | null = null;
+  let error: string | undefined;
+  for (const c of cands.slice(0, 40)) {
+    const normalized = normalizeLatex(c.text);
+    if (normalized === "") continue;
+    try {
+      const node = parseWithFallback(normalized);
+      const side: Side = { extracted: c.text, normalized, node };
+      if (c.lastBox !== undefined) side.lastBox = c.lastBox;
+      return side;
+    } catch (e) {
+      error ??= e instanceof Error ? e.message : String(e);
+      first ??= { extracted: c.text, normalized, node: null };
+    }
+  }
+  return first ? { ...first, error } : { extracted: null, normalized: null, node: null };
+}
+
+function sideResult(s: Side): SideResult {
+  return { extracted: s.extracted, normalized: s.normalized, parsed: s.node ? show(s.node) : null };
+}
+
+function stringKey(s: string | null): string {
+  return (s ?? "").replace(/\s+/g, "").toLowerCase();
+}
+
+/**
+ * Grades `response` against `gold`. Never throws: failures come back as `status` with `correct: false`.
+ * The time limit is cooperative here (checked between steps); use verifyBatch for a preemptive one.
+ */
+export function verify(gold: string, response: string, options: VerifyOptions = {}): VerifyResult {
+  const o = { ...DEFAULT_VERIFY_OPTIONS, ...options };
+  const deadline = Date.now() + o.timeoutMs;
+  let g: Side = { extracted: null, normalized: null, node: null };
+  let p: Side = { extracted: null, normalized: null, node: null };
+  const result = (correct: boolean, status: VerdictStatus, error?: string): VerifyResult => {
+    const r: VerifyResult = { correct, status, extracted: p.extracted, pred: sideResult(p), gold: sideResult(g) };
+    if (error !== undefined) r.error = error;
+    return r;
+  };
+  try {
+    const x = { matchTypes: o.matchTypes };
+    g = chooseAnswer(goldCandidates(String(gold ?? ""), x));
+    const text = String(response ?? "");
+    p = chooseAnswer(o.predIsAnswer ? goldCandidates(text, x) : extractCandidates(text, x));
+    if (p.extracted === null) return result(false, "no_answer", "no answer found in the response");
+    // Several boxes read as a list: the last box wins unless the gold is itself a list or set.
+    if (p.lastBox !== undefined && !(g.node && (g.node.k === "list" || g.node.k === "set"))) {
+      const last = chooseAnswer([{ text: p.lastBox, source: "boxed", priority: 50, start: 0, end: 0 }]);
+      if (last.node) p = last;
+    }
+    if (g.extracted === null) return result(false, "parse_error", "no gold answer");
+    if (Date.now() > deadline) return result(false, "timeout", "time limit reached while parsing");
+    if (g.node && p.node) {
+      const ok = equivalent(g.node, p.node, { floatRounding: o.floatRounding, strict: o.strict, allowSetRelationComp: o.allowSetRelationComp, deadline });
+      if (ok || stringKey(g.normalized) !== stringKey(p.normalized)) return result(ok, "ok");
+      return result(true, "ok");
+    }
+    // One side did not parse: only identical text counts.
+    const same = stringKey(g.normalized) !== "" && stringKey(g.normalized) === stringKey(p.normalized);
+    if (same) return result(true, "ok");
+    return result(false, "parse_error", (g.node ? p.error : g.error) ?? "unparsed answer");
+  } catch (e) {
+    if (e instanceof TimeoutSignal) return result(false, "timeout", e.message);
+    return result(false, "parse_error", e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** The final answer a response gives, as written (delimiters removed), or null when it gives none. */
+export function extractAnswer(response: string): string | null {
+  try {
+    return chooseAnswer(extractCandidates(String(response ?? ""))).extracted;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Are two already-extracted answers equivalent? `a` plays the gold. For grouping sampled answers (maj@k,
+ * answer entropy). Never throws; false on timeout or when neither parses and their text differs.
+ */
+export function answersEquivalent(a: string, b: string, options: VerifyOptions = {}): boolean {
+  return verify(a, b, { ...options, predIsAnswer: true }).correct;
+}
