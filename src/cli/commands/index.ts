@@ -18,5 +18,7 @@ export async function allCommands(): Promise<CommandModule[]> {
   const { trainCommand } = await import("./train.js");
   const { demoCommand } = await import("./demo.js");
   const { verifyCommand } = await import("./verify.js");
-  return [demoCommand, sampleCommand, importCommand, analyzeCommand, reportCommand, verifyCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, modelCommand, benchCommand];
+  const { gradeCommand } = await import("./grade.js");
+  const { rewardServerCommand } = await import("./reward-server.js");
+  return [demoCommand, sampleCommand, importCommand, analyzeCommand, reportCommand, verifyCommand, gradeCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, rewardServerCommand, modelCommand, benchCommand];
 }

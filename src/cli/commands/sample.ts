@@ -1,7 +1,8 @@
 import { parseModelSpec, defaultModelName } from "../../backends/spec.js";
 import { createBackend } from "../../backends/create.js";
 import { resolveTemplate } from "../../backends/templates.js";
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import { mathGrader } from "../../experiment/graders.js";
 import { sampleRun } from "../../experiment/sample-run.js";
 import { loadDataset } from "../../store/dataset.js";
 import { nonNegativeInt, positiveInt } from "../options.js";
@@ -41,6 +42,7 @@ export const sampleCommand: CommandModule = {
       .option("--api-key-env <var>", "environment variable with the API key", "OPENAI_API_KEY")
       .option("--timeout <s>", "per-request time limit in seconds", positiveInt, 600)
       .option("--max-attempts <n>", "tries per request before giving up (with backoff and failover)", positiveInt, 6)
+      .addOption(new Option("--grade <verifier>", "verify samples as they land (none: later, with rlvd grade)").choices(["math", "none"]).default("math"))
       .option("--flush-ms <ms>", "commit arrived samples at least this often", positiveInt, 1000)
       .option("--json", "print the result as JSON")
       .action(async (opts) => {
@@ -48,17 +50,19 @@ export const sampleCommand: CommandModule = {
         const template = resolveTemplate(opts.template);
         const questions = await loadDataset(opts.dataset, { questionField: opts.questionField, answerField: opts.answerField, idField: opts.idField, limit: opts.limit });
         const backend = await createBackend(spec, { apiKeyEnv: opts.apiKeyEnv, timeoutMs: opts.timeout * 1000, maxAttempts: opts.maxAttempts });
+        const grader = opts.grade === "math" ? mathGrader() : null;
         try {
           const result = await sampleRun({
             runDir: opts.run, backend, model: opts.name ?? defaultModelName(spec), spec: opts.model, questions, k: opts.k, template,
             params: { temperature: opts.temperature, top_p: opts.topP, top_k: opts.topK, max_tokens: opts.maxTokens, stop: opts.stop },
             seed: opts.seed, nPerRequest: opts.nPerRequest, concurrency: opts.concurrency, flushMs: opts.flushMs,
-            progress: { write: io.err, isTTY: io.isTTY },
+            progress: { write: io.err, isTTY: io.isTTY }, grader: grader?.grade,
           });
           if (opts.json) io.out(JSON.stringify(result) + "\n");
           else io.out(`${result.model}: ${result.written} new samples (${result.already} already stored) for ${result.questions} questions in ${result.seconds.toFixed(1)} s\n`);
         } finally {
           await backend.close();
+          await grader?.close();
         }
       });
   },

@@ -1,0 +1,25 @@
+import { gradeRun } from "../../experiment/grade-run.js";
+import { mathGrader } from "../../experiment/graders.js";
+import { positiveInt } from "../options.js";
+import type { CommandModule } from "./index.js";
+
+export const gradeCommand: CommandModule = {
+  register(program, io) {
+    program
+      .command("grade")
+      .description("verify every stored sample that has no verdict yet against its question's gold answer")
+      .argument("<dir>", "run folder")
+      .option("--model <name>", "only this model's samples")
+      .option("--workers <n>", "verifier threads (default: all cores)", positiveInt)
+      .option("--timeout <ms>", "time limit per verification", positiveInt, 2000)
+      .action(async (dir: string, opts: { model?: string; workers?: number; timeout: number }) => {
+        const grader = mathGrader({ workers: opts.workers, timeoutMs: opts.timeout });
+        try {
+          const r = await gradeRun(dir, grader.grade, { model: opts.model, progress: { write: io.err, isTTY: io.isTTY } });
+          io.out(`graded ${r.graded} samples: ${r.correct} correct\n`);
+        } finally {
+          await grader.close();
+        }
+      });
+  },
+};

@@ -1,0 +1,32 @@
+import type { VerifyStatus } from "../core/types.js";
+import { StagingTable } from "./staging.js";
+import type { SampleStore } from "./store.js";
+
+export type Ungraded = { model: string; question_id: string; sample_index: number; text: string; gold: string };
+export type Grade = { model: string; question_id: string; sample_index: number; correct: boolean; extracted: string | null; status: VerifyStatus };
+
+/** Samples not graded yet whose question has a gold answer, in key order, optionally of one model. */
+export async function ungradedSamples(store: SampleStore, model?: string, limit = 100_000): Promise<Ungraded[]> {
+  return store.all<Ungraded>(
+    `SELECT s.model, s.question_id, s.sample_index, s.text, q.answer AS gold FROM samples s JOIN questions q ON q.id = s.question_id
+      WHERE s.correct IS NULL AND s.text IS NOT NULL AND q.answer IS NOT NULL ${model ? "AND s.model = ?" : ""}
+      ORDER BY s.model, s.question_id, s.sample_index LIMIT ${Math.max(1, Math.floor(limit))}`,
+    model ? [model] : [],
+  );
+}
+
+/** Writes verdicts onto stored samples in one transaction. */
+export async function applyGrades(store: SampleStore, grades: readonly Grade[]): Promise<void> {
+  const staged = await StagingTable.create(store, "staged_grades", [
+    ["model", "VARCHAR"], ["question_id", "VARCHAR"], ["sample_index", "INTEGER"], ["correct", "BOOLEAN"], ["extracted", "VARCHAR"], ["status", "VARCHAR"],
+  ]);
+  for (const g of grades) staged.push([g.model, g.question_id, g.sample_index, g.correct, g.extracted, g.status]);
+  await staged.finish();
+  await store.transaction(() =>
+    store.run(
+      `UPDATE samples SET correct = g.correct, extracted = g.extracted, verify_status = g.status FROM staged_grades g
+        WHERE samples.model = g.model AND samples.question_id = g.question_id AND samples.sample_index = g.sample_index`,
+    ),
+  );
+  await staged.drop();
+}

@@ -1,0 +1,81 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { z } from "zod";
+import type { VerifierPool } from "../verify/pool.js";
+
+const GetReward = z.object({
+  /** full texts (prompt + response), as OpenRLHF sends them */
+  query: z.array(z.string()),
+  /** the prompts, so the response is what follows them in `query` */
+  prompts: z.array(z.string()).optional(),
+  /** gold answers, one per query */
+  labels: z.array(z.string()),
+}).refine((r) => r.labels.length === r.query.length && (!r.prompts || r.prompts.length === r.query.length), { message: "query, prompts and labels must have the same length" });
+const VerifyRequest = z.object({ gold: z.string(), pred: z.string() });
+
+export type RewardServerOptions = { rewardCorrect?: number; rewardWrong?: number; maxBodyBytes?: number };
+
+/**
+ * The verifier over HTTP for outside trainers: `POST /get_reward` in OpenRLHF's remote reward protocol
+ * ({query, prompts, labels} -> {rewards, scores, extra_logs}) and `POST /verify` ({gold, pred} -> the verdict).
+ * Every item runs in the verifier's worker pool with a hard time limit, so one pathological answer never
+ * stalls the other requests.
+ */
+export function createRewardServer(pool: VerifierPool, options: RewardServerOptions = {}): Server {
+  const { rewardCorrect = 1, rewardWrong = -1, maxBodyBytes = 64 << 20 } = options;
+  return createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const status = e instanceof HttpError ? e.status : 500;
+      send(res, status, { error: e instanceof Error ? e.message : String(e) });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path === "/health") return send(res, 200, { status: "ok" });
+    if (req.method !== "POST" || (path !== "/get_reward" && path !== "/verify")) throw new HttpError(404, `no route ${req.method} ${path} (POST /get_reward, POST /verify)`);
+    const body = await readJson(req, maxBodyBytes);
+    if (path === "/verify") {
+      const r = VerifyRequest.safeParse(body);
+      if (!r.success) throw new HttpError(400, `${r.error.issues[0]!.path.join(".") || "body"}: ${r.error.issues[0]!.message}`);
+      return send(res, 200, await pool.verify(r.data.gold, r.data.pred));
+    }
+    const r = GetReward.safeParse(body);
+    if (!r.success) throw new HttpError(400, `${r.error.issues[0]!.path.join(".") || "body"}: ${r.error.issues[0]!.message}`);
+    const { query, prompts, labels } = r.data;
+    const responses = query.map((q, i) => (prompts && q.startsWith(prompts[i]!) ? q.slice(prompts[i]!.length) : q));
+    const verdicts = await Promise.all(responses.map((resp, i) => pool.verify(labels[i]!, resp)));
+    const rewards = verdicts.map((v) => (v.correct ? rewardCorrect : rewardWrong));
+    send(res, 200, {
+      rewards,
+      scores: rewards,
+      extra_logs: { correct: verdicts.map((v) => (v.correct ? 1 : 0)), timeout: verdicts.map((v) => (v.status === "timeout" ? 1 : 0)) },
+    });
+  }
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new HttpError(413, "request body too large");
+    chunks.push(c as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new HttpError(400, "body is not JSON");
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
