@@ -6,7 +6,7 @@ import { InputError, RlvdError } from "../core/errors.js";
 import type { Question, Sample } from "../core/types.js";
 import { commitSamples, SampleBatch } from "./samples.js";
 import { upsertQuestions } from "./questions.js";
-import { withStore } from "./store.js";
+import { withStore, type SampleStore } from "./store.js";
 import type { ImportResult } from "./import-counts.js";
 
 export type SampleFileFormat = "generic" | "qwen";
@@ -16,6 +16,8 @@ export type ImportSamplesOptions = {
   model?: string;
   /** the field that identifies a question (generic: `question`; Qwen schema: `idx`) */
   idField?: string;
+  /** how rows are staged: "auto" lets DuckDB read plain generic files itself; "js" always goes line by line */
+  staging?: "auto" | "js";
 };
 
 const id = z.union([z.string().min(1), z.number()], { error: "must be a question id (string or number)" }).transform(String);
@@ -53,9 +55,24 @@ const QwenLineSchema = z.object({
   subject: z.string().optional(),
 });
 
+type QuestionEntry = { question: Partial<Question> & { id: string }; line: number };
+type Scan = {
+  questions: Map<string, QuestionEntry>;
+  models: Set<string>;
+  questionIds: Set<string>;
+  lines: number;
+  /** DuckDB can read the file itself with the same meaning (see importSamplesFile) */
+  plain: boolean;
+};
+
 /**
  * Imports samples from JSONL into run folder `runDir`: the generic sample schema, or the Qwen evaluation schema
  * (auto-detected from the first line). All or nothing: a bad line aborts the import with `file:line: problem`.
+ *
+ * Two paths, one meaning. Every file is validated line by line in JavaScript. A "plain" generic file (every
+ * line has sample_index; ids and extracted answers are strings or safe integers) is meanwhile read by DuckDB's
+ * parallel JSON reader, which stages it several times faster than JavaScript can; any other file, and any
+ * import whose checks fail on the fast path (to report exact line numbers), is staged line by line.
  */
 export async function importSamplesFile(runDir: string, file: string, options: ImportSamplesOptions = {}): Promise<ImportResult> {
   const format = options.format === undefined || options.format === "auto" ? await detectFormat(file) : options.format;
@@ -63,61 +80,94 @@ export async function importSamplesFile(runDir: string, file: string, options: I
     throw new RlvdError("BAD_ARGUMENT", `${file}: the Qwen evaluation schema has no model name; pass --model NAME`);
   }
   const result = await withStore(runDir, { create: true }, async (store) => {
-    const batch = await SampleBatch.begin(store);
-    const questions = new Map<string, { question: Partial<Question> & { id: string }; line: number }>();
-    const models = new Set<string>();
-    const questionIds = new Set<string>();
-    const nextIndex = new Map<string, number>();
-    let lines = 0;
-    const add = (s: Sample, line: number) => {
-      batch.add(s, line);
-      models.add(s.model);
-      questionIds.add(s.question_id);
-      lines++;
-    };
-    for await (const { line, value } of readJsonl(file)) {
-      if (format === "qwen") {
-        const row = parseLine(QwenLineSchema, value, file, line);
-        const qid = questionId(value, options.idField ?? "idx", file, line);
-        if (row.score && row.score.length !== row.code.length) throw new InputError(file, line, `score has ${row.score.length} entries but code has ${row.code.length}`);
-        if (row.pred && row.pred.length !== row.code.length) throw new InputError(file, line, `pred has ${row.pred.length} entries but code has ${row.code.length}`);
-        const meta: Record<string, unknown> = {};
-        if (row.level !== undefined) meta.level = row.level;
-        if (row.type ?? row.subject) meta.subject = row.type ?? row.subject;
-        rememberQuestion(questions, { id: qid, prompt: row.question ?? row.problem, answer: row.gt, meta }, line, file);
-        row.code.forEach((text, i) => {
-          const correct = row.score ? row.score[i]! : null;
-          add({ model: options.model!, question_id: qid, sample_index: i, text, extracted: row.pred?.[i] ?? null, correct, verify_status: correct === null ? "unverified" : "imported" }, line);
-        });
-      } else {
-        const row = parseLine(GenericLineSchema, value, file, line);
-        const model = row.model ?? options.model;
-        if (!model) throw new InputError(file, line, `field "model": is missing (or pass --model NAME)`);
-        const qid = options.idField ? questionId(value, options.idField, file, line) : row.question;
-        const key = `${model}\u0000${qid}`;
-        const index = row.sample_index ?? nextIndex.get(key) ?? 0;
-        nextIndex.set(key, index + 1);
-        if (row.answer !== undefined || row.prompt !== undefined) {
-          rememberQuestion(questions, { id: qid, prompt: row.prompt, answer: row.answer ?? undefined }, line, file);
+    if (format === "generic" && !options.idField && options.staging !== "js") {
+      // DuckDB reads the file on its own threads while this thread validates it
+      const read = SampleBatch.fromSelect(
+        store,
+        `SELECT coalesce(model, ?) AS model, question AS question_id, sample_index, response AS text, finish_reason, n_tokens, extracted,
+                CAST(correct AS BOOLEAN) AS correct, CASE WHEN correct IS NULL THEN 'unverified' ELSE 'imported' END AS verify_status,
+                NULL::BIGINT AS seed, NULL::DOUBLE AS latency_ms, ordinality::INTEGER AS line
+           FROM read_json(?, format = 'newline_delimited', columns = {model: 'VARCHAR', question: 'VARCHAR', sample_index: 'INTEGER',
+                response: 'VARCHAR', correct: 'VARCHAR', extracted: 'VARCHAR', n_tokens: 'INTEGER', finish_reason: 'VARCHAR'}) WITH ORDINALITY`,
+        [options.model ?? "", file],
+      ).catch(() => null);
+      const scan = await scanSamples(file, format, options, null);
+      const batch = await read;
+      if (scan.plain && batch !== null) {
+        try {
+          return await land(store, file, format, scan, batch);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e; // a clash: the exact path below reports its true line numbers
         }
-        const correct = row.correct ?? null;
-        add({
-          model, question_id: qid, sample_index: index, text: row.response, extracted: row.extracted ?? null, correct,
-          verify_status: correct === null ? "unverified" : "imported", n_tokens: row.n_tokens ?? null, finish_reason: row.finish_reason ?? null,
-        }, line);
       }
     }
-    if (lines === 0) throw new InputError(file, undefined, "no samples in file");
-    await upsertQuestions(store, questions.values(), file);
-    const { inserted, unchanged } = await commitSamples(store, batch, { onConflict: "error", source: file });
-    return { file, format, lines, models: [...models].sort(), questions: questionIds.size, inserted, unchanged };
+    const batch = await SampleBatch.begin(store);
+    const scan = await scanSamples(file, format, options, (s, line) => batch.add(s, line));
+    return land(store, file, format, scan, batch);
   });
   await recordInManifest(runDir, { command: "import samples", file, format, inserted: result.inserted, unchanged: result.unchanged });
   return result;
 }
 
+async function land(store: SampleStore, file: string, format: SampleFileFormat, scan: Scan, batch: SampleBatch): Promise<ImportResult> {
+  if (scan.lines === 0) throw new InputError(file, undefined, "no samples in file");
+  const { inserted, unchanged } = await store.transaction(async () => {
+    await upsertQuestions(store, scan.questions.values(), file);
+    return commitSamples(store, batch, { onConflict: "error", source: file });
+  });
+  return { file, format, lines: scan.lines, models: [...scan.models].sort(), questions: scan.questionIds.size, inserted, unchanged };
+}
+
+/** Validates every line; hands each sample to `sink` (null: validation only). */
+async function scanSamples(file: string, format: SampleFileFormat, options: ImportSamplesOptions, sink: ((s: Sample, line: number) => void) | null): Promise<Scan> {
+  const scan: Scan = { questions: new Map(), models: new Set(), questionIds: new Set(), lines: 0, plain: format === "generic" && !options.idField };
+  const nextIndex = new Map<string, number>();
+  const add = (s: Sample, line: number) => {
+    sink?.(s, line);
+    scan.models.add(s.model);
+    scan.questionIds.add(s.question_id);
+    scan.lines++;
+  };
+  const plainValue = (v: unknown) => v === undefined || v === null || typeof v === "string" || (typeof v === "number" && Number.isSafeInteger(v));
+  for await (const { line, value } of readJsonl(file)) {
+    if (format === "qwen") {
+      const row = parseLine(QwenLineSchema, value, file, line);
+      const qid = questionId(value, options.idField ?? "idx", file, line);
+      if (row.score && row.score.length !== row.code.length) throw new InputError(file, line, `score has ${row.score.length} entries but code has ${row.code.length}`);
+      if (row.pred && row.pred.length !== row.code.length) throw new InputError(file, line, `pred has ${row.pred.length} entries but code has ${row.code.length}`);
+      const meta: Record<string, unknown> = {};
+      if (row.level !== undefined) meta.level = row.level;
+      if (row.type ?? row.subject) meta.subject = row.type ?? row.subject;
+      rememberQuestion(scan.questions, { id: qid, prompt: row.question ?? row.problem, answer: row.gt, meta }, line, file);
+      row.code.forEach((text, i) => {
+        const correct = row.score ? row.score[i]! : null;
+        add({ model: options.model!, question_id: qid, sample_index: i, text, extracted: row.pred?.[i] ?? null, correct, verify_status: correct === null ? "unverified" : "imported" }, line);
+      });
+    } else {
+      const row = parseLine(GenericLineSchema, value, file, line);
+      const model = row.model ?? options.model;
+      if (!model) throw new InputError(file, line, `field "model": is missing (or pass --model NAME)`);
+      const qid = options.idField ? questionId(value, options.idField, file, line) : row.question;
+      const raw = value as Record<string, unknown>;
+      if (row.sample_index === undefined || !plainValue(raw.question) || !plainValue(raw.extracted)) scan.plain = false;
+      const key = `${model}\u0000${qid}`;
+      const index = row.sample_index ?? nextIndex.get(key) ?? 0;
+      nextIndex.set(key, index + 1);
+      if (row.answer !== undefined || row.prompt !== undefined) {
+        rememberQuestion(scan.questions, { id: qid, prompt: row.prompt, answer: row.answer ?? undefined }, line, file);
+      }
+      const correct = row.correct ?? null;
+      add({
+        model, question_id: qid, sample_index: index, text: row.response, extracted: row.extracted ?? null, correct,
+        verify_status: correct === null ? "unverified" : "imported", n_tokens: row.n_tokens ?? null, finish_reason: row.finish_reason ?? null,
+      }, line);
+    }
+  }
+  return scan;
+}
+
 function rememberQuestion(
-  questions: Map<string, { question: Partial<Question> & { id: string }; line: number }>,
+  questions: Map<string, QuestionEntry>,
   q: Partial<Question> & { id: string },
   line: number,
   file: string,

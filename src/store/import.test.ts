@@ -163,3 +163,39 @@ describe("failed imports", () => {
     expect(readdirSync(run).sort()).toEqual(["rlvd.duckdb", "run.json"]);
   });
 });
+
+describe("the two staging paths", () => {
+  const lines = [
+    { model: "m", question: 7, sample_index: 0, response: "a", correct: true, answer: "1", extracted: "1", n_tokens: 3, finish_reason: "stop" },
+    { model: "m", question: "q", sample_index: 1, response: null, correct: 0 },
+    { question: "q", sample_index: 0, response: "b", correct: null, extracted: 12 },
+    "",
+    { model: "m", question: "q", sample_index: 0, response: "b", extracted: 12 },
+  ];
+  const dump = (run: string) =>
+    withStore(run, {}, (s) => s.all("SELECT model, question_id, sample_index, text, finish_reason, n_tokens, extracted, correct, verify_status FROM samples ORDER BY ALL"));
+
+  it("store the same rows whether DuckDB or JavaScript stages the file", async () => {
+    const dir = tmp();
+    const file = writeJsonl(dir, "s.jsonl", lines);
+    const fast = await importSamplesFile(join(dir, "a"), file, { model: "fallback" });
+    const exact = await importSamplesFile(join(dir, "b"), file, { model: "fallback", staging: "js" });
+    expect(fast).toEqual(exact);
+    expect(await dump(join(dir, "a"))).toEqual(await dump(join(dir, "b")));
+    // (m, 7, 0), (m, q, 1), (fallback, q, 0) from the line without a model, (m, q, 0)
+    expect((await dump(join(dir, "a"))).length).toBe(4);
+  });
+
+  it("report a clash with its true line number on the fast path too, and leave questions untouched", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    await importSamplesFile(run, writeJsonl(dir, "a.jsonl", [{ model: "m", question: "x", sample_index: 0, response: "r", answer: "1" }]));
+    const clash = writeJsonl(dir, "b.jsonl", [
+      { model: "m", question: "y", sample_index: 0, response: "r", answer: "2" },
+      "",
+      { model: "m", question: "y", sample_index: 0, response: "other" },
+    ]);
+    await expect(importSamplesFile(run, clash)).rejects.toThrow(/b\.jsonl:3: sample \(model m, question y, index 0\) repeats line 1/);
+    expect((await withStore(run, {}, (s) => s.all<{ id: string }>("SELECT id FROM questions ORDER BY id"))).map((q) => q.id)).toEqual(["x"]);
+  });
+});

@@ -18,6 +18,11 @@ export class SampleBatch {
     return new SampleBatch(await StagingTable.create(store, "staged_samples", SAMPLE_STAGING));
   }
 
+  /** A batch filled by a query yielding the staging columns (model, question_id, ..., latency_ms, line). */
+  static async fromSelect(store: SampleStore, select: string, params: string[] = []): Promise<SampleBatch> {
+    return new SampleBatch(await StagingTable.fromSelect(store, "staged_samples", SAMPLE_STAGING, select, params));
+  }
+
   add(s: Sample, line: number | null = null): void {
     this.table.push([
       s.model, s.question_id, s.sample_index, s.text ?? null, s.finish_reason ?? null, s.n_tokens ?? null,

@@ -16,6 +16,8 @@ export type StagingColumn = readonly [name: string, type: "VARCHAR" | "INTEGER" 
 export class StagingTable {
   private readonly file: string;
   private fd: number | null;
+  /** true once the table holds its rows (no scratch file to load) */
+  private loaded = false;
   private buffer = "";
   /** `{"name":` / `,"name":` per column, so a row is concatenated without building an object */
   private readonly prefixes: string[];
@@ -42,6 +44,16 @@ export class StagingTable {
     return new StagingTable(store, name, columns);
   }
 
+  /** A staging table filled by a query (e.g. DuckDB reading an input file itself); `select` must yield the columns. */
+  static async fromSelect(store: SampleStore, name: string, columns: readonly StagingColumn[], select: string, params: string[] = []): Promise<StagingTable> {
+    const table = new StagingTable(store, name, columns);
+    table.discardFile();
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`, params);
+    table.rows = (await store.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${name}`))[0]!.n;
+    table.loaded = true;
+    return table;
+  }
+
   /** Adds a row; values in column order (bigint seeds must fit in 2^53). */
   push(values: readonly unknown[]): void {
     let line = "";
@@ -62,7 +74,7 @@ export class StagingTable {
 
   /** Loads everything pushed so far into TEMP table `name`. */
   async finish(): Promise<void> {
-    if (this.fd === null) return;
+    if (this.loaded || this.fd === null) return;
     this.flush();
     closeSync(this.fd);
     this.fd = null;

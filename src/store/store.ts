@@ -43,9 +43,23 @@ export class SampleStore {
     }
   }
 
-  /** Runs `fn` inside a transaction: all of its writes land, or none do. */
+  private depth = 0;
+
+  /**
+   * Runs `fn` inside a transaction: all of its writes land, or none do. Nested calls join the outer
+   * transaction, so steps that are atomic on their own also compose into one atomic import.
+   */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.depth > 0) {
+      this.depth++;
+      try {
+        return await fn();
+      } finally {
+        this.depth--;
+      }
+    }
     await this.db.run("BEGIN TRANSACTION");
+    this.depth = 1;
     try {
       const result = await fn();
       await this.db.run("COMMIT");
@@ -53,6 +67,8 @@ export class SampleStore {
     } catch (e) {
       await this.db.run("ROLLBACK");
       throw e;
+    } finally {
+      this.depth = 0;
     }
   }
 
