@@ -27,7 +27,7 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB of address space, reserved, not committed
 const HEAP_BASE = 65536; // below: the module's own constants and the work counter
-const COUNTER = 60000; // byte offset of the chunk counter the kernels share (assembly/kernels.ts)
+const COUNTER = 60000; // byte offsets of the chunk counters the kernels share: COUNTER (i64), DONE (i32) after it
 
 const EXPORTS = [
   "matmul", "transpose", "encoder_forward", "encoder_backward", "rmsnorm_forward", "rmsnorm_backward_inp",
@@ -35,33 +35,37 @@ const EXPORTS = [
   "attention_forward", "attention_backward", "attention_decode", "residual_rmsnorm_forward", "adamw", "sum_squares", "scale_inplace", "zero",
 ] as const;
 type ExportName = (typeof EXPORTS)[number];
-type KernelFn = (tid: number, nt: number, ...args: number[]) => void;
+type KernelFn = (tid: number, nt: number, ...args: number[]) => number;
 
-// ctrl (Int32): [0] generation, [1] kernel index, [2] workers done, [3] argument count, [4] error flag
+// ctrl (Int32): [0] call id (odd while the caller writes a call's arguments, even once published),
+// [1] kernel index (-1: exit), [3] argument count, [4] error flag. The chunk counters live in the wasm
+// memory (assembly/kernels.ts: COUNTER, DONE): a worker that wakes up late finds no chunks left and the
+// caller never waits for it.
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const { module, memory, ctrlBuf, argsBuf, names, tid, nt } = workerData;
 const ctrl = new Int32Array(ctrlBuf), args = new Float64Array(argsBuf);
 const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error("wasm abort"); } } });
 const fns = names.map((n) => inst.exports[n]);
-let gen = 0;
+const begin = inst.exports.begin;
+let last = 0;
 for (;;) {
-  for (let s = 0; s < 20000 && Atomics.load(ctrl, 0) === gen; s++);
-  Atomics.wait(ctrl, 0, gen);
-  const g = Atomics.load(ctrl, 0);
-  if (g === gen) continue;
-  gen = g;
-  const f = ctrl[1];
+  for (let s = 0; s < 20000 && Atomics.load(ctrl, 0) === last; s++);
+  Atomics.wait(ctrl, 0, last);
+  const id = Atomics.load(ctrl, 0);
+  if (id === last) continue;
+  if (id & 1) { last = id; continue; } // arguments being written: wait for the next change
+  const f = ctrl[1], n = ctrl[3], a = [];
+  for (let i = 0; i < n; i++) a.push(args[i]);
+  if (Atomics.load(ctrl, 0) !== id) continue; // torn read: try again
+  last = id;
   if (f < 0) break;
+  begin(id);
   try {
-    const n = ctrl[3], a = [];
-    for (let i = 0; i < n; i++) a.push(args[i]);
     fns[f](tid, nt, ...a);
   } catch (e) {
     Atomics.store(ctrl, 4, 1);
   }
-  Atomics.add(ctrl, 2, 1);
-  Atomics.notify(ctrl, 2);
 }
 `;
 
@@ -158,26 +162,30 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
   const nw = workers.length;
   const index = new Map<ExportName, number>(EXPORTS.map((n, i) => [n, i]));
 
-  const counter = new Int32Array(memory.buffer, COUNTER, 1);
+  const counter = new BigInt64Array(memory.buffer, COUNTER, 1);
+  const doneView = new Int32Array(memory.buffer, COUNTER + 8, 1);
+  const begin = instance.exports.begin as (id: number) => void;
+  let callId = 0;
   function call(name: ExportName, ...a: number[]): void {
     const f = index.get(name)!;
-    Atomics.store(counter, 0, 0);
-    if (nw === 0) {
-      fns[f](0, 1, ...a);
-      return;
-    }
+    callId = (callId + 2) % 0x40000000;
+    Atomics.store(ctrl, 0, callId - 1); // writing
     for (let i = 0; i < a.length; i++) args[i] = a[i];
     ctrl[1] = f;
     ctrl[3] = a.length;
-    Atomics.store(ctrl, 2, 0);
-    Atomics.add(ctrl, 0, 1);
-    Atomics.notify(ctrl, 0);
-    fns[f](0, threads, ...a);
-    let done = Atomics.load(ctrl, 2);
-    for (let s = 0; s < 100000 && done < nw; s++) done = Atomics.load(ctrl, 2);
-    while (done < nw) {
-      Atomics.wait(ctrl, 2, done, 100);
-      done = Atomics.load(ctrl, 2);
+    Atomics.store(counter, 0, BigInt(callId) << 32n);
+    Atomics.store(doneView, 0, 0);
+    begin(callId);
+    Atomics.store(ctrl, 0, callId); // published
+    if (nw > 0) Atomics.notify(ctrl, 0);
+    const nch = fns[f](0, threads, ...a);
+    // all chunks are taken; wait for the ones other threads are still computing
+    let done = Atomics.load(doneView, 0);
+    for (let s = 0; s < 200000 && done < nch; s++) done = Atomics.load(doneView, 0);
+    while (done < nch) {
+      if (Atomics.load(ctrl, 4) !== 0) break;
+      Atomics.wait(doneView, 0, done, 50);
+      done = Atomics.load(doneView, 0);
     }
     if (Atomics.load(ctrl, 4) !== 0) {
       Atomics.store(ctrl, 4, 0);
@@ -271,8 +279,11 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
     kernels,
     threads,
     close: async () => {
+      callId = (callId + 2) % 0x40000000;
+      Atomics.store(ctrl, 0, callId - 1);
       ctrl[1] = -1;
-      Atomics.add(ctrl, 0, 1);
+      ctrl[3] = 0;
+      Atomics.store(ctrl, 0, callId);
       Atomics.notify(ctrl, 0);
       await Promise.all(workers.map((w) => new Promise((r) => w.once("exit", r))));
       runtime = undefined;

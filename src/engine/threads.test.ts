@@ -1,0 +1,37 @@
+// The worker pool under stress: more threads than cores, thousands of small calls back to back (where a
+// late worker meets the next call), results checked against the reference every time.
+import { beforeAll, expect, it } from "vitest";
+import type { Kernels } from "./kernels.js";
+import { refKernels } from "./kernels_ref.js";
+import { wasmRuntime } from "./kernels_wasm.js";
+import { Rng } from "./rng.js";
+import { ensureWasm } from "./test-helpers/wasm.js";
+
+let W: Kernels;
+beforeAll(async () => {
+  ensureWasm();
+  W = (await wasmRuntime(5)).kernels; // this test file's process gets its own 5-thread pool
+});
+
+it("5 threads: 3000 small calls agree with the reference and with themselves", () => {
+  expect(W.threads).toBe(5);
+  const R = refKernels("float32");
+  const rng = new Rng(3);
+  for (let it = 0; it < 1000; it++) {
+    const N = 1 + rng.int(40), C = 1 + rng.int(24), OC = 1 + rng.int(24);
+    const inp = W.alloc(N * C), wT = W.alloc(C * OC), out = W.alloc(N * OC), out2 = W.alloc(N * OC);
+    for (let i = 0; i < inp.length; i++) inp[i] = rng.normal();
+    for (let i = 0; i < wT.length; i++) wT[i] = rng.normal();
+    W.matmulForward(out, inp, wT, N, C, OC);
+    W.zero(out2, N * OC);
+    W.matmulForward(out2, inp, wT, N, C, OC, true);
+    const ref = new Float32Array(N * OC);
+    R.matmulForward(ref, inp, wT, N, C, OC);
+    let d = 0;
+    for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ref[i] - out[i]), Math.abs(out[i] - out2[i]));
+    expect(d).toBeLessThan(1e-4);
+    const s = W.sumSquares(inp, N * C);
+    expect(s).toBeCloseTo(R.sumSquares(inp, N * C), 3);
+    for (const a of [inp, wT, out, out2]) W.free(a);
+  }
+});
