@@ -73,6 +73,12 @@ export function begin(id: i32): void {
 @inline function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
+// [a b c d] -> [sum a, sum b, sum c, sum d]
+@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
+}
 @inline function hmax(v: v128): f32 {
   return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
 }
@@ -353,9 +359,18 @@ export function rope(tid: i32, nt: i32, x: usize, pos: usize, N: i32, stride: i3
     for (let i = i0; i < i1; i++) {
       const p = load<i32>(pos + (<usize>i << 2));
       const cr = cos + ((<usize>p * half) << 2), sr = sin + ((<usize>p * half) << 2);
+      const sg = f32x4.splat(sign), hb = <usize>half << 2;
       for (let h = 0; h < nh; h++) {
         const v = x + ((<usize>i * stride + <usize>h * hd) << 2);
-        for (let d = 0; d < half; d++) {
+        let d = 0;
+        for (; d + 4 <= half; d += 4) {
+          const o = <usize>d << 2;
+          const c = v128.load(cr + o), s = f32x4.mul(sg, v128.load(sr + o));
+          const x1 = v128.load(v + o), x2 = v128.load(v + hb + o);
+          v128.store(v + o, f32x4.sub(f32x4.mul(x1, c), f32x4.mul(x2, s)));
+          v128.store(v + hb + o, f32x4.add(f32x4.mul(x2, c), f32x4.mul(x1, s)));
+        }
+        for (; d < half; d++) {
           const c = f32at(cr, d), s = sign * f32at(sr, d);
           const x1 = f32at(v, d), x2 = f32at(v, d + half);
           f32set(v, d, x1 * c - x2 * s);
@@ -630,19 +645,56 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
       // RoPE at position p: q into scratch, k straight into the cache; v copied as is
       const q = sc + (<usize>Tmax << 2), kin = qin + (<usize>C << 2), kout = kb + <usize>p * rowBytes;
       const cr = cos + ((<usize>p * half) << 2), sr = sin + ((<usize>p * half) << 2);
-      for (let d = 0; d < half; d++) {
-        const c = f32at(cr, d), sn = f32at(sr, d);
-        const q1 = f32at(qin, d), q2 = f32at(qin, d + half), k1 = f32at(kin, d), k2 = f32at(kin, d + half);
-        f32set(q, d, q1 * c - q2 * sn);
-        f32set(q, d + half, q2 * c + q1 * sn);
-        f32set(kout, d, k1 * c - k2 * sn);
-        f32set(kout, d + half, k2 * c + k1 * sn);
+      const hb = <usize>half << 2;
+      let e = 0;
+      for (; e + 4 <= half; e += 4) {
+        const o = <usize>e << 2;
+        const c = v128.load(cr + o), sn = v128.load(sr + o);
+        const q1 = v128.load(qin + o), q2 = v128.load(qin + hb + o), k1 = v128.load(kin + o), k2 = v128.load(kin + hb + o);
+        v128.store(q + o, f32x4.sub(f32x4.mul(q1, c), f32x4.mul(q2, sn)));
+        v128.store(q + hb + o, f32x4.add(f32x4.mul(q2, c), f32x4.mul(q1, sn)));
+        v128.store(kout + o, f32x4.sub(f32x4.mul(k1, c), f32x4.mul(k2, sn)));
+        v128.store(kout + hb + o, f32x4.add(f32x4.mul(k2, c), f32x4.mul(k1, sn)));
+      }
+      for (; e < half; e++) {
+        const c = f32at(cr, e), sn = f32at(sr, e);
+        const q1 = f32at(qin, e), q2 = f32at(qin, e + half), k1 = f32at(kin, e), k2 = f32at(kin, e + half);
+        f32set(q, e, q1 * c - q2 * sn);
+        f32set(q, e + half, q2 * c + q1 * sn);
+        f32set(kout, e, k1 * c - k2 * sn);
+        f32set(kout, e + half, k2 * c + k1 * sn);
       }
       memory.copy(vb + <usize>p * rowBytes, qin + (<usize>(2 * C) << 2), rowBytes);
       const n = p + 1;
       // scores, four positions at a time: a0..a3 accumulate q . k_t over d, then one transpose-add
       let t = 0;
       let mv = f32x4.splat(-Infinity);
+      const scv = f32x4.splat(scale);
+      if (hd4 == hd) {
+        // eight positions at a time: eight independent accumulators
+        for (; t + 8 <= n; t += 8) {
+          const k0 = kb + <usize>t * rowBytes;
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+          for (let d = 0; d < hd; d += 4) {
+            const o = <usize>d << 2;
+            const qv = v128.load(q + o);
+            let kp = k0 + o;
+            a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a4 = f32x4.add(a4, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a5 = f32x4.add(a5, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a6 = f32x4.add(a6, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a7 = f32x4.add(a7, f32x4.mul(qv, v128.load(kp)));
+          }
+          const s0 = f32x4.mul(hsum4(a0, a1, a2, a3), scv), s1 = f32x4.mul(hsum4(a4, a5, a6, a7), scv);
+          v128.store(sc + (<usize>t << 2), s0);
+          v128.store(sc + (<usize>t << 2), s1, 16);
+          mv = f32x4.max(mv, f32x4.max(s0, s1));
+        }
+      }
       for (; t + 4 <= n; t += 4) {
         const k0 = kb + <usize>t * rowBytes, k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
@@ -692,10 +744,12 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
       for (; t < n; t++) { const e = exps(f32at(sc, t) - m); f32set(sc, t, e); sum += e; }
       const inv = f32x4.splat(1.0 / sum);
       const o = out + ((<usize>r * C + <usize>h * hd) << 2);
-      // out = sum_t p_t v_t, 16 columns at a time (4 accumulators), then 4, then scalar
+      // out = sum_t p_t v_t: 32 columns at a time (8 independent accumulators hide the add latency), then
+      // 16 (even and odd t summed apart, then added), then 4, then scalar
       let d = 0;
-      for (; d + 16 <= hd; d += 16) {
+      for (; d + 32 <= hd; d += 32) {
         let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
         let vr = vb + (<usize>d << 2);
         for (let t2 = 0; t2 < n; t2++) {
           const pv = v128.load32_splat(sc + (<usize>t2 << 2));
@@ -703,8 +757,44 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
           c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
           c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
           c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+          c4 = f32x4.add(c4, f32x4.mul(pv, v128.load(vr, 64)));
+          c5 = f32x4.add(c5, f32x4.mul(pv, v128.load(vr, 80)));
+          c6 = f32x4.add(c6, f32x4.mul(pv, v128.load(vr, 96)));
+          c7 = f32x4.add(c7, f32x4.mul(pv, v128.load(vr, 112)));
           vr += rowBytes;
         }
+        const od = o + (<usize>d << 2);
+        v128.store(od, f32x4.mul(c0, inv)); v128.store(od, f32x4.mul(c1, inv), 16);
+        v128.store(od, f32x4.mul(c2, inv), 32); v128.store(od, f32x4.mul(c3, inv), 48);
+        v128.store(od, f32x4.mul(c4, inv), 64); v128.store(od, f32x4.mul(c5, inv), 80);
+        v128.store(od, f32x4.mul(c6, inv), 96); v128.store(od, f32x4.mul(c7, inv), 112);
+      }
+      for (; d + 16 <= hd; d += 16) {
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+        let vr = vb + (<usize>d << 2);
+        let t2 = 0;
+        for (; t2 + 2 <= n; t2 += 2) {
+          const pv = v128.load32_splat(sc + (<usize>t2 << 2)), pw = v128.load32_splat(sc + (<usize>t2 << 2), 4);
+          c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
+          c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
+          c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
+          c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+          const vw = vr + rowBytes;
+          c4 = f32x4.add(c4, f32x4.mul(pw, v128.load(vw)));
+          c5 = f32x4.add(c5, f32x4.mul(pw, v128.load(vw, 16)));
+          c6 = f32x4.add(c6, f32x4.mul(pw, v128.load(vw, 32)));
+          c7 = f32x4.add(c7, f32x4.mul(pw, v128.load(vw, 48)));
+          vr += 2 * rowBytes;
+        }
+        if (t2 < n) {
+          const pv = v128.load32_splat(sc + (<usize>t2 << 2));
+          c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
+          c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
+          c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
+          c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+        }
+        c0 = f32x4.add(c0, c4); c1 = f32x4.add(c1, c5); c2 = f32x4.add(c2, c6); c3 = f32x4.add(c3, c7);
         const od = o + (<usize>d << 2);
         v128.store(od, f32x4.mul(c0, inv)); v128.store(od, f32x4.mul(c1, inv), 16);
         v128.store(od, f32x4.mul(c2, inv), 32); v128.store(od, f32x4.mul(c3, inv), 48);
