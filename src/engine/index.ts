@@ -4,6 +4,8 @@ export type { ModelConfig, ModelConfigInput, ParamLayout, ParamName } from "./co
 export { Model, DecodeState, createModel, kernelsFor } from "./model.js";
 export type { Backend, ModelOptions, TrainBatch, ForwardBackwardOptions, ForwardBackwardResult } from "./model.js";
 export { AdamW, clipGradNorm, gradNorm, getLr } from "./optim.js";
+export { makeBatch } from "./batch.js";
+export type { Sequence } from "./batch.js";
 export type { AdamWOptions, LrSchedule } from "./optim.js";
 export { generate, scoreCompletions, encodePrompt } from "./sample.js";
 export type { GenerateOptions, Completion, FinishReason, Prompt, ScoreItem, ScoreOptions, Score } from "./sample.js";
