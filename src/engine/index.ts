@@ -11,7 +11,7 @@ export { generate, generateAsync, scoreCompletions, encodePrompt } from "./sampl
 export type { GenerateOptions, AsyncGenerateOptions, GenerateProgress, Completion, FinishReason, Prompt, ScoreItem, ScoreOptions, Score } from "./sample.js";
 export { CharTokenizer, SPECIAL_TOKENS } from "./tokenizer.js";
 export type { EncodeOptions, SpecialRole } from "./tokenizer.js";
-export { saveCheckpoint, loadCheckpoint, initCheckpoint, hfConfig, CHECKPOINT_FILES, DEFAULT_CHARS } from "./checkpoint.js";
+export { saveCheckpoint, loadCheckpoint, initCheckpoint, hfConfig, saveOptimizerState, loadOptimizerState, CHECKPOINT_FILES, OPTIMIZER_FILE, DEFAULT_CHARS } from "./checkpoint.js";
 export type { LoadOptions, InitCheckpointOptions } from "./checkpoint.js";
 export { Rng, mixSeeds, hashString } from "./rng.js";
 export { benchEngine, forwardFlopsPerToken } from "./bench.js";
