@@ -95,6 +95,7 @@ class Heap {
       this.memory.grow(pages);
     }
     this.top = need;
+    new Uint8Array(this.memory.buffer, start, size).fill(0); // may be memory released earlier
     return start;
   }
 

@@ -35,3 +35,18 @@ it("5 threads: 3000 small calls agree with the reference and with themselves", (
     for (const a of [inp, wT, out, out2]) W.free(a);
   }
 });
+
+it("allocations are zeroed, also when they reuse released memory", () => {
+  const a = W.alloc(1000);
+  a.fill(7);
+  W.free(a);
+  const b = W.alloc(1000);
+  expect(b.every((x) => x === 0)).toBe(true);
+  const c = W.alloc(10), d = W.alloc(10);
+  c.fill(3);
+  d.fill(4);
+  W.free(d);
+  W.free(c);
+  const e = W.alloc(20);
+  expect(e.every((x) => x === 0)).toBe(true);
+});
