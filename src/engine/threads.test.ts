@@ -50,3 +50,25 @@ it("allocations are zeroed, also when they reuse released memory", () => {
   const e = W.alloc(20);
   expect(e.every((x) => x === 0)).toBe(true);
 });
+
+it("results are bit-identical for 5 threads and 1 thread", async () => {
+  const { createModel } = await import("./model.js");
+  const { generate } = await import("./sample.js");
+  const run = async () => {
+    const m = await createModel({ vocabSize: 30, dim: 48, layers: 2, heads: 4, context: 24 }, 8);
+    const r = new Rng(1);
+    const tokens = Array.from({ length: 4 * 24 }, () => r.int(30));
+    m.zeroGrad();
+    const { loss } = m.forwardBackward({ B: 4, T: 24, tokens, targets: tokens.map((t) => (t + 1) % 30) });
+    const out = generate(m, [[1, 2, 3], [4]], { n: 3, maxTokens: 10, stopTokens: [] });
+    return { loss, grads: Array.from(m.grads), out };
+  };
+  const five = await run();
+  await (await wasmRuntime()).close();
+  const one = await wasmRuntime(1);
+  expect(one.threads).toBe(1);
+  const single = await run();
+  expect(single.loss).toBe(five.loss);
+  expect(single.grads).toEqual(five.grads);
+  expect(single.out).toEqual(five.out);
+});
