@@ -27,6 +27,7 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB of address space, reserved, not committed
 const HEAP_BASE = 65536; // below: the module's own constants and the work counter
+const SMALL_WORK = 32768; // kernels with less work than this (about 5 us) run on the calling thread only
 const COUNTER = 60000; // byte offsets of the chunk counters the kernels share: COUNTER (i64), DONE (i32) after it
 
 const EXPORTS = [
@@ -167,9 +168,18 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
   const doneView = new Int32Array(memory.buffer, COUNTER + 8, 1);
   const begin = instance.exports.begin as (id: number) => void;
   let callId = 0;
-  function call(name: ExportName, ...a: number[]): void {
+  /** runs kernel `name` on all threads, or on this one alone when `work` (rough operation count) is small
+   *  enough that waking a worker would cost more than it saves */
+  function call(name: ExportName, work: number, ...a: number[]): void {
     const f = index.get(name)!;
     callId = (callId + 2) % 0x40000000;
+    if (nw === 0 || work < SMALL_WORK) {
+      Atomics.store(counter, 0, BigInt(callId) << 32n);
+      Atomics.store(doneView, 0, 0);
+      begin(callId);
+      fns[f](0, 1, ...a); // takes every chunk; the workers never see this call
+      return;
+    }
     Atomics.store(ctrl, 0, callId - 1); // writing
     for (let i = 0; i < a.length; i++) args[i] = a[i];
     ctrl[1] = f;
@@ -220,45 +230,45 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
       return new Int32Array(memory.buffer, at, n);
     },
     free: (a) => heap.release(a.byteOffset, a.byteLength),
-    encoderForward: (out, tokens, wte, N, C) => call("encoder_forward", ptr(out), ptr(tokens), ptr(wte), N, C),
-    encoderBackward: (dwte, dout, tokens, N, C) => call("encoder_backward", ptr(dwte), ptr(dout), ptr(tokens), N, C),
-    rmsnormForward: (out, rstd, inp, w, N, C, eps) => call("rmsnorm_forward", ptr(out), ptr(rstd), ptr(inp), ptr(w), N, C, eps),
+    encoderForward: (out, tokens, wte, N, C) => call("encoder_forward", N * C, ptr(out), ptr(tokens), ptr(wte), N, C),
+    encoderBackward: (dwte, dout, tokens, N, C) => call("encoder_backward", N * C, ptr(dwte), ptr(dout), ptr(tokens), N, C),
+    rmsnormForward: (out, rstd, inp, w, N, C, eps) => call("rmsnorm_forward", 3 * N * C, ptr(out), ptr(rstd), ptr(inp), ptr(w), N, C, eps),
     rmsnormBackward: (dinp, dw, dout, inp, w, rstd, N, C) => {
-      call("rmsnorm_backward_inp", ptr(dinp), ptr(dout), ptr(inp), ptr(w), ptr(rstd), N, C);
-      call("rmsnorm_backward_w", ptr(dw), ptr(dout), ptr(inp), ptr(rstd), N, C);
+      call("rmsnorm_backward_inp", 5 * N * C, ptr(dinp), ptr(dout), ptr(inp), ptr(w), ptr(rstd), N, C);
+      call("rmsnorm_backward_w", 3 * N * C, ptr(dw), ptr(dout), ptr(inp), ptr(rstd), N, C);
     },
     matmulForward: (out, inp, wT, N, C, OC, accumulate = false) =>
-      call("matmul", ptr(out), ptr(inp), ptr(wT), N, C, OC, C, 1, OC, OC, accumulate ? 1 : 0),
+      call("matmul", 2 * N * C * OC, ptr(out), ptr(inp), ptr(wT), N, C, OC, C, 1, OC, OC, accumulate ? 1 : 0),
     matmulBackward: (dinp, dw, dout, inp, w, N, C, OC) => {
-      if (dinp) call("matmul", ptr(dinp), ptr(dout), ptr(w), N, OC, C, OC, 1, C, C, 0);
-      call("matmul", ptr(dw), ptr(dout), ptr(inp), OC, N, C, 1, OC, C, C, 1);
+      if (dinp) call("matmul", 2 * N * C * OC, ptr(dinp), ptr(dout), ptr(w), N, OC, C, OC, 1, C, C, 0);
+      call("matmul", 2 * N * C * OC, ptr(dw), ptr(dout), ptr(inp), OC, N, C, 1, OC, C, C, 1);
     },
-    transpose: (dst, src, R, C) => call("transpose", ptr(dst), ptr(src), R, C),
+    transpose: (dst, src, R, C) => call("transpose", R * C, ptr(dst), ptr(src), R, C),
     rope: (x, pos, N, stride, nh, hd, cos, sin, inverse) =>
-      call("rope", ptr(x), ptr(pos), N, stride, nh, hd, ptr(cos), ptr(sin), inverse ? -1 : 1),
+      call("rope", 3 * N * nh * hd, ptr(x), ptr(pos), N, stride, nh, hd, ptr(cos), ptr(sin), inverse ? -1 : 1),
     attentionForward: (out, att, qkv, B, T, C, H) => {
       const per = (C / H) * T + T * T;
       const s = scratchFor(per);
-      call("attention_forward", ptr(out), ptr(att), ptr(qkv), B, T, C, H, s, per);
+      call("attention_forward", 2 * B * H * T * T * (C / H), ptr(out), ptr(att), ptr(qkv), B, T, C, H, s, per);
     },
     attentionBackward: (dqkv, dout, qkv, att, B, T, C, H) => {
       const per = (C / H) * T + T * T;
       const s = scratchFor(per);
-      call("attention_backward", ptr(dqkv), ptr(dout), ptr(qkv), ptr(att), B, T, C, H, s, per);
+      call("attention_backward", 4 * B * H * T * T * (C / H), ptr(dqkv), ptr(dout), ptr(qkv), ptr(att), B, T, C, H, s, per);
     },
     attentionDecode: (out, qkv, kcache, vcache, slot, pos, S, C, H, Tmax, cos, sin) => {
       const s = scratchFor(Tmax + C / H);
-      call("attention_decode", ptr(out), ptr(qkv), ptr(kcache), ptr(vcache), ptr(slot), ptr(pos), S, C, H, Tmax, ptr(cos), ptr(sin), s);
+      call("attention_decode", 4 * S * C * Tmax, ptr(out), ptr(qkv), ptr(kcache), ptr(vcache), ptr(slot), ptr(pos), S, C, H, Tmax, ptr(cos), ptr(sin), s);
     },
-    swigluForward: (out, gu, N, I) => call("swiglu_forward", ptr(out), ptr(gu), N, I),
-    swigluBackward: (dgu, dout, gu, N, I) => call("swiglu_backward", ptr(dgu), ptr(dout), ptr(gu), N, I),
-    residualForward: (out, a, b, n) => call("residual_forward", ptr(out), ptr(a), ptr(b), n),
+    swigluForward: (out, gu, N, I) => call("swiglu_forward", 20 * N * I, ptr(out), ptr(gu), N, I),
+    swigluBackward: (dgu, dout, gu, N, I) => call("swiglu_backward", 25 * N * I, ptr(dgu), ptr(dout), ptr(gu), N, I),
+    residualForward: (out, a, b, n) => call("residual_forward", n, ptr(out), ptr(a), ptr(b), n),
     residualRmsnormForward: (xout, out, rstd, x, delta, w, N, C, eps) =>
-      call("residual_rmsnorm_forward", ptr(xout), ptr(out), ptr(rstd), ptr(x), ptr(delta), ptr(w), N, C, eps),
+      call("residual_rmsnorm_forward", 4 * N * C, ptr(xout), ptr(out), ptr(rstd), ptr(x), ptr(delta), ptr(w), N, C, eps),
     crossEntropy: (dlogits, nll, logits, targets, weights, N, V, scale) =>
-      call("cross_entropy", ptr(dlogits ?? logits), ptr(nll), ptr(logits), ptr(targets), ptr(weights), N, V, scale, dlogits ? 1 : 0),
+      call("cross_entropy", 15 * N * V, ptr(dlogits ?? logits), ptr(nll), ptr(logits), ptr(targets), ptr(weights), N, V, scale, dlogits ? 1 : 0),
     adamw: (params, grads, m, v, n, nDecay, lr, beta1, beta2, eps, wd, step) =>
-      call("adamw", ptr(params), ptr(grads), ptr(m), ptr(v), n, nDecay, lr, beta1, beta2, eps, wd, 1 - beta1 ** step, 1 - beta2 ** step),
+      call("adamw", 10 * n, ptr(params), ptr(grads), ptr(m), ptr(v), n, nDecay, lr, beta1, beta2, eps, wd, 1 - beta1 ** step, 1 - beta2 ** step),
     sumSquares: (x, n) => {
       const nc = Math.ceil(n / CHUNK);
       if (!partials || partials.length < nc) {
@@ -266,13 +276,13 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
         const at = heap.alloc(nc * 8);
         partials = new Float64Array(memory.buffer, at, nc);
       }
-      call("sum_squares", ptr(partials), ptr(x), n, CHUNK);
+      call("sum_squares", 2 * n, ptr(partials), ptr(x), n, CHUNK);
       let s = 0;
       for (let j = 0; j < nc; j++) s += partials[j];
       return s;
     },
-    scale: (x, n, s) => call("scale_inplace", ptr(x), n, s),
-    zero: (x, n) => call("zero", ptr(x), n),
+    scale: (x, n, s) => call("scale_inplace", n, ptr(x), n, s),
+    zero: (x, n) => call("zero", n, ptr(x), n),
   };
 
   return {
