@@ -22,9 +22,27 @@
 // Work is handed out in chunks through one shared counter (COUNTER, reset to 0 by the caller before every
 // call): a thread that starts late, or is descheduled, simply takes fewer chunks. What a chunk computes
 // never depends on which thread takes it, so results are identical for any thread count and timing.
+// COUNTER (i64): the call's id in the high 32 bits, the next chunk in the low ones; DONE (i32): chunks
+// finished. A thread that wakes up late and grabs from a later call's counter sees a different id and takes
+// nothing. The caller waits until DONE reaches the chunk count that every kernel returns.
 const COUNTER: usize = 60000;
+const DONE: usize = 60008;
+let callId: i64 = 0; // per instance (per thread): the call this thread is working on
+export function begin(id: i32): void {
+  callId = <i64>id;
+}
+// compare-and-swap, so that a stale thread never advances another call's counter
 @inline function grab(): i32 {
-  return atomic.add<i32>(COUNTER, 1);
+  let v = atomic.load<i64>(COUNTER);
+  while ((v >> 32) == callId) {
+    const seen = atomic.cmpxchg<i64>(COUNTER, v, v + 1);
+    if (seen == v) return <i32>(v & 0xffffffff);
+    v = seen;
+  }
+  return 0x7fffffff;
+}
+@inline function finish(nch: i32): void {
+  if (atomic.add<i32>(DONE, 1) + 1 == nch) atomic.notify(DONE, 1);
 }
 /** items per chunk for n items: about 8 chunks per thread */
 @inline function chunkSize(n: i32, nt: i32): i32 {
@@ -54,6 +72,12 @@ const COUNTER: usize = 60000;
 }
 @inline function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+// [a b c d] -> [sum a, sum b, sum c, sum d]
+@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }
 @inline function hmax(v: v128): f32 {
   return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
@@ -173,53 +197,61 @@ function gemmBlocked(c: usize, a: usize, b: usize, i0: i32, i1: i32, K: i32, N: 
 
 /** c[M,N] (+)= a[M,K] @ b[K,N]; threads split M in blocks of 4 rows. */
 export function matmul(tid: i32, nt: i32, c: usize, a: usize, b: usize, M: i32, K: i32, N: i32,
-                       sar: i32, sac: i32, ldb: i32, ldc: i32, acc: i32): void {
+                       sar: i32, sac: i32, ldb: i32, ldc: i32, acc: i32): i32 {
   const blocks = (M + 3) >> 2;
   // long K (weight gradients): fewer, taller chunks so each streams the b operand fewer times
-  const cs = chunkSize(blocks, K >= 1024 ? max(1, nt >> 1) : nt);
-  for (let ch = grab(); ch * cs < blocks; ch = grab()) {
+  const cs = chunkSize(blocks, K >= 1024 ? max(1, nt >> 1) : nt), nch = (blocks + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = (ch * cs) << 2, i1 = min(M, (ch * cs + cs) << 2);
     gemmBlocked(c, a, b, i0, i1, K, N, <usize>sar, <usize>sac, <usize>ldb, <usize>ldc, acc != 0);
+    finish(nch);
   }
+  return nch;
 }
 
 /** dst[C,R] = transpose of src[R,C]; threads split R. */
-export function transpose(tid: i32, nt: i32, dst: usize, src: usize, R: i32, C: i32): void {
-  const cs = chunkSize(R, nt);
-  for (let ch = grab(); ch * cs < R; ch = grab()) {
+export function transpose(tid: i32, nt: i32, dst: usize, src: usize, R: i32, C: i32): i32 {
+  const cs = chunkSize(R, nt), nch = (R + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const r0 = ch * cs, r1 = min(R, r0 + cs);
     for (let r = r0; r < r1; r++) {
       const s = src + ((<usize>r * C) << 2);
       for (let c = 0; c < C; c++) f32set(dst, <usize>c * R + r, f32at(s, c));
     }
+    finish(nch);
   }
+  return nch;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // elementwise and row kernels
 
 /** out[N,C] = wte[tokens[i], :] */
-export function encoder_forward(tid: i32, nt: i32, out: usize, tokens: usize, wte: usize, N: i32, C: i32): void {
-  const cs = chunkSize(N, nt);
-  for (let ch = grab(); ch * cs < N; ch = grab()) {
+export function encoder_forward(tid: i32, nt: i32, out: usize, tokens: usize, wte: usize, N: i32, C: i32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(N, i0 + cs);
     for (let i = i0; i < i1; i++) {
       const t = load<i32>(tokens + (<usize>i << 2));
       memory.copy(out + ((<usize>i * C) << 2), wte + ((<usize>t * C) << 2), <usize>C << 2);
     }
+    finish(nch);
   }
+  return nch;
 }
 /** dwte[V,C] += scatter of dout[N,C] by token; threads split C so no two write one element. */
-export function encoder_backward(tid: i32, nt: i32, dwte: usize, dout: usize, tokens: usize, N: i32, C: i32): void {
-  const cs = chunkSize(C, nt);
-  for (let ch = grab(); ch * cs < C; ch = grab()) {
+export function encoder_backward(tid: i32, nt: i32, dwte: usize, dout: usize, tokens: usize, N: i32, C: i32): i32 {
+  const cs = chunkSize(C, nt), nch = (C + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const c0 = ch * cs, c1 = min(C, c0 + cs);
     for (let i = 0; i < N; i++) {
       const t = load<i32>(tokens + (<usize>i << 2));
       const d = dwte + ((<usize>t * C) << 2), g = dout + ((<usize>i * C) << 2);
       for (let c = c0; c < c1; c++) f32set(d, c, f32at(d, c) + f32at(g, c));
     }
+    finish(nch);
   }
+  return nch;
 }
 
 // one row: y[C] = x * r * w, r = 1/sqrt(mean(x^2) + eps) stored at rp
@@ -241,22 +273,24 @@ export function encoder_backward(tid: i32, nt: i32, dwte: usize, dout: usize, to
 }
 
 /** out[N,C] = inp * rstd * w, rstd[N] = 1/sqrt(mean(inp^2) + eps) */
-export function rmsnorm_forward(tid: i32, nt: i32, out: usize, rstd: usize, inp: usize, w: usize, N: i32, C: i32, eps: f32): void {
-  const cs = chunkSize(N, nt);
-  for (let ch = grab(); ch * cs < N; ch = grab()) {
+export function rmsnorm_forward(tid: i32, nt: i32, out: usize, rstd: usize, inp: usize, w: usize, N: i32, C: i32, eps: f32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(N, i0 + cs);
     for (let i = i0; i < i1; i++) {
       const o = (<usize>i * C) << 2;
       rmsnormRow(out + o, rstd + (<usize>i << 2), inp + o, w, C, eps);
     }
+    finish(nch);
   }
+  return nch;
 }
 
 /** fused residual + RMSNorm: xout[N,C] = x + delta (xout may be x), then out = rmsnorm(xout) as above */
 export function residual_rmsnorm_forward(tid: i32, nt: i32, xout: usize, out: usize, rstd: usize, x: usize, delta: usize, w: usize,
-                                         N: i32, C: i32, eps: f32): void {
-  const cs = chunkSize(N, nt);
-  for (let ch = grab(); ch * cs < N; ch = grab()) {
+                                         N: i32, C: i32, eps: f32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(N, i0 + cs);
     for (let i = i0; i < i1; i++) {
       const o = (<usize>i * C) << 2;
@@ -266,12 +300,14 @@ export function residual_rmsnorm_forward(tid: i32, nt: i32, xout: usize, out: us
       for (; c < C; c++) f32set(xo, c, f32at(xi, c) + f32at(d, c));
       rmsnormRow(out + o, rstd + (<usize>i << 2), xo, w, C, eps);
     }
+    finish(nch);
   }
+  return nch;
 }
 /** dinp[N,C] += ..., dw[C] += ... (two passes: rows split for dinp, then columns split for dw) */
-export function rmsnorm_backward_inp(tid: i32, nt: i32, dinp: usize, dout: usize, inp: usize, w: usize, rstd: usize, N: i32, C: i32): void {
-  const cs = chunkSize(N, nt);
-  for (let ch = grab(); ch * cs < N; ch = grab()) {
+export function rmsnorm_backward_inp(tid: i32, nt: i32, dinp: usize, dout: usize, inp: usize, w: usize, rstd: usize, N: i32, C: i32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(N, i0 + cs);
     for (let i = i0; i < i1; i++) {
       const o = (<usize>i * C) << 2;
@@ -295,33 +331,46 @@ export function rmsnorm_backward_inp(tid: i32, nt: i32, dinp: usize, dout: usize
       }
       for (; c < C; c++) f32set(dx, c, f32at(dx, c) + r * (f32at(w, c) * f32at(dy, c) - f32at(x, c) * k));
     }
+    finish(nch);
   }
+  return nch;
 }
-export function rmsnorm_backward_w(tid: i32, nt: i32, dw: usize, dout: usize, inp: usize, rstd: usize, N: i32, C: i32): void {
-  const cs = chunkSize(C, nt);
-  for (let ch = grab(); ch * cs < C; ch = grab()) {
+export function rmsnorm_backward_w(tid: i32, nt: i32, dw: usize, dout: usize, inp: usize, rstd: usize, N: i32, C: i32): i32 {
+  const cs = chunkSize(C, nt), nch = (C + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const c0 = ch * cs, c1 = min(C, c0 + cs);
     for (let i = 0; i < N; i++) {
       const o = (<usize>i * C) << 2;
       const r = f32at(rstd, i);
       for (let c = c0; c < c1; c++) f32set(dw, c, f32at(dw, c) + f32at(dout + o, c) * f32at(inp + o, c) * r);
     }
+    finish(nch);
   }
+  return nch;
 }
 
 /** rotate-half RoPE in place on the first nh heads (size hd) of each row of x (row stride `stride`),
  *  at position pos[i]; sign = -1 applies the inverse rotation (the backward pass). cos/sin: [Tmax, hd/2] */
-export function rope(tid: i32, nt: i32, x: usize, pos: usize, N: i32, stride: i32, nh: i32, hd: i32, cos: usize, sin: usize, sign: f32): void {
-  const cs = chunkSize(N, nt);
-  for (let ch = grab(); ch * cs < N; ch = grab()) {
+export function rope(tid: i32, nt: i32, x: usize, pos: usize, N: i32, stride: i32, nh: i32, hd: i32, cos: usize, sin: usize, sign: f32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(N, i0 + cs);
     const half = hd >> 1;
     for (let i = i0; i < i1; i++) {
       const p = load<i32>(pos + (<usize>i << 2));
       const cr = cos + ((<usize>p * half) << 2), sr = sin + ((<usize>p * half) << 2);
+      const sg = f32x4.splat(sign), hb = <usize>half << 2;
       for (let h = 0; h < nh; h++) {
         const v = x + ((<usize>i * stride + <usize>h * hd) << 2);
-        for (let d = 0; d < half; d++) {
+        let d = 0;
+        for (; d + 4 <= half; d += 4) {
+          const o = <usize>d << 2;
+          const c = v128.load(cr + o), s = f32x4.mul(sg, v128.load(sr + o));
+          const x1 = v128.load(v + o), x2 = v128.load(v + hb + o);
+          v128.store(v + o, f32x4.sub(f32x4.mul(x1, c), f32x4.mul(x2, s)));
+          v128.store(v + hb + o, f32x4.add(f32x4.mul(x2, c), f32x4.mul(x1, s)));
+        }
+        for (; d < half; d++) {
           const c = f32at(cr, d), s = sign * f32at(sr, d);
           const x1 = f32at(v, d), x2 = f32at(v, d + half);
           f32set(v, d, x1 * c - x2 * s);
@@ -329,13 +378,15 @@ export function rope(tid: i32, nt: i32, x: usize, pos: usize, N: i32, stride: i3
         }
       }
     }
+    finish(nch);
   }
+  return nch;
 }
 
 /** out[N,I] = silu(gu[:, :I]) * gu[:, I:] */
-export function swiglu_forward(tid: i32, nt: i32, out: usize, gu: usize, N: i32, I: i32): void {
-  const cs = chunkSize(N, nt);
-  for (let ch = grab(); ch * cs < N; ch = grab()) {
+export function swiglu_forward(tid: i32, nt: i32, out: usize, gu: usize, N: i32, I: i32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(N, i0 + cs);
     const one = f32x4.splat(1);
     for (let i = i0; i < i1; i++) {
@@ -353,12 +404,14 @@ export function swiglu_forward(tid: i32, nt: i32, out: usize, gu: usize, N: i32,
         f32set(y, c, gv * s * f32at(u, c));
       }
     }
+    finish(nch);
   }
+  return nch;
 }
 /** dgu[N,2I] = gradient of swiglu_forward given dout[N,I] */
-export function swiglu_backward(tid: i32, nt: i32, dgu: usize, dout: usize, gu: usize, N: i32, I: i32): void {
-  const cs = chunkSize(N, nt);
-  for (let ch = grab(); ch * cs < N; ch = grab()) {
+export function swiglu_backward(tid: i32, nt: i32, dgu: usize, dout: usize, gu: usize, N: i32, I: i32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(N, i0 + cs);
     const one = f32x4.splat(1);
     for (let i = i0; i < i1; i++) {
@@ -380,18 +433,22 @@ export function swiglu_backward(tid: i32, nt: i32, dgu: usize, dout: usize, gu: 
         f32set(dg, c, dyv * f32at(u, c) * (s * (1.0 + gv * (1.0 - s))));
       }
     }
+    finish(nch);
   }
+  return nch;
 }
 
 /** out[n] = a[n] + b[n] */
-export function residual_forward(tid: i32, nt: i32, out: usize, a: usize, b: usize, n: i32): void {
-  const cs = (chunkSize(n, nt) + 3) & ~3;
-  for (let ch = grab(); ch * cs < n; ch = grab()) {
+export function residual_forward(tid: i32, nt: i32, out: usize, a: usize, b: usize, n: i32): i32 {
+  const cs = (chunkSize(n, nt) + 3) & ~3, nch = (n + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i1 = min(n, ch * cs + cs);
     let i = ch * cs;
     for (; i + 4 <= i1; i += 4) { const q = <usize>i << 2; v128.store(out + q, f32x4.add(v128.load(a + q), v128.load(b + q))); }
     for (; i < i1; i++) f32set(out, i, f32at(a, i) + f32at(b, i));
+    finish(nch);
   }
+  return nch;
 }
 
 /** Cross-entropy, fused with its gradient. For each row i with targets[i] >= 0:
@@ -399,9 +456,9 @@ export function residual_forward(tid: i32, nt: i32, out: usize, a: usize, b: usi
  *  dlogits[i] = scale * weights[i] * (softmax(logits[i]) - onehot(targets[i])); rows with target < 0 get
  *  nll 0 and dlogits 0. dlogits may alias logits. */
 export function cross_entropy(tid: i32, nt: i32, dlogits: usize, nll: usize, logits: usize, targets: usize, weights: usize,
-                              N: i32, V: i32, scale: f32, grad: i32): void {
-  const cs = chunkSize(N, nt);
-  for (let ch = grab(); ch * cs < N; ch = grab()) {
+                              N: i32, V: i32, scale: f32, grad: i32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(N, i0 + cs);
     for (let i = i0; i < i1; i++) {
       const x = logits + ((<usize>i * V) << 2), dx = dlogits + ((<usize>i * V) << 2);
@@ -437,7 +494,9 @@ export function cross_entropy(tid: i32, nt: i32, dlogits: usize, nll: usize, log
         f32set(dx, t, f32at(dx, t) - w);
       }
     }
+    finish(nch);
   }
+  return nch;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -447,13 +506,13 @@ export function cross_entropy(tid: i32, nt: i32, dlogits: usize, nll: usize, log
 
 /** out[B,T,C] = softmax(q k^T / sqrt(hd)) v per (b, h); threads split the B*H pairs. */
 export function attention_forward(tid: i32, nt: i32, out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, H: i32,
-                                  scratch: usize, scratchFloats: i32): void {
+                                  scratch: usize, scratchFloats: i32): i32 {
   const hd = C / H;
   const C3 = 3 * C;
   const scale: f32 = 1.0 / Mathf.sqrt(<f32>hd);
   const kt = scratch + ((<usize>tid * scratchFloats) << 2); // [hd, T]
-  const cs = chunkSize(B * H, nt);
-  for (let ch = grab(); ch * cs < B * H; ch = grab()) {
+  const cs = chunkSize(B * H, nt), nch = (B * H + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const p0 = ch * cs, p1 = min(B * H, p0 + cs);
     for (let pair = p0; pair < p1; pair++) {
       const b = pair / H, h = pair % H;
@@ -474,7 +533,9 @@ export function attention_forward(tid: i32, nt: i32, out: usize, att: usize, qkv
         gemmRows(o, P, v, i, i1, hd, 0, i1, <usize>T, 1, <usize>C3, <usize>C, false);
       }
     }
+    finish(nch);
   }
+  return nch;
 }
 
 // row[0..n) = softmax(row * scale), row[n..T) = 0
@@ -506,14 +567,14 @@ export function attention_forward(tid: i32, nt: i32, out: usize, att: usize, qkv
 
 /** dqkv[B,T,3C] = gradient of attention_forward given dout[B,T,C] (overwrites). */
 export function attention_backward(tid: i32, nt: i32, dqkv: usize, dout: usize, qkv: usize, att: usize, B: i32, T: i32, C: i32, H: i32,
-                                   scratch: usize, scratchFloats: i32): void {
+                                   scratch: usize, scratchFloats: i32): i32 {
   const hd = C / H;
   const C3 = 3 * C;
   const scale: f32 = 1.0 / Mathf.sqrt(<f32>hd);
   const vt = scratch + ((<usize>tid * scratchFloats) << 2); // [hd, T]
   const dS = vt + ((<usize>hd * T) << 2); // [T, T]
-  const cs = chunkSize(B * H, nt);
-  for (let ch = grab(); ch * cs < B * H; ch = grab()) {
+  const cs = chunkSize(B * H, nt), nch = (B * H + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const p0 = ch * cs, p1 = min(B * H, p0 + cs);
     for (let pair = p0; pair < p1; pair++) {
       const b = pair / H, h = pair % H;
@@ -555,7 +616,9 @@ export function attention_backward(tid: i32, nt: i32, dqkv: usize, dout: usize, 
         gemmRows(dv, P, dO, i, i1, hd, i, T, 1, <usize>T, <usize>C, <usize>C3, false);
       }
     }
+    finish(nch);
   }
+  return nch;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -564,13 +627,13 @@ export function attention_backward(tid: i32, nt: i32, dqkv: usize, dout: usize, 
 // kcache, vcache: [slots, H, Tmax, hd]. scratch: per thread Tmax floats.
 
 export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcache: usize, vcache: usize, slot: usize, pos: usize,
-                                 S: i32, C: i32, H: i32, Tmax: i32, cos: usize, sin: usize, scratch: usize): void {
+                                 S: i32, C: i32, H: i32, Tmax: i32, cos: usize, sin: usize, scratch: usize): i32 {
   const hd = C / H, half = hd >> 1;
   const C3 = 3 * C;
   const scale: f32 = 1.0 / Mathf.sqrt(<f32>hd);
   const sc = scratch + ((<usize>tid * (Tmax + hd)) << 2); // [Tmax] scores, then [hd] the rotated q
-  const cs = chunkSize(S * H, nt);
-  for (let ch = grab(); ch * cs < S * H; ch = grab()) {
+  const cs = chunkSize(S * H, nt), nch = (S * H + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const p0 = ch * cs, p1 = min(S * H, p0 + cs);
     const hd4 = hd & ~3;
     const rowBytes = <usize>hd << 2;
@@ -582,19 +645,56 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
       // RoPE at position p: q into scratch, k straight into the cache; v copied as is
       const q = sc + (<usize>Tmax << 2), kin = qin + (<usize>C << 2), kout = kb + <usize>p * rowBytes;
       const cr = cos + ((<usize>p * half) << 2), sr = sin + ((<usize>p * half) << 2);
-      for (let d = 0; d < half; d++) {
-        const c = f32at(cr, d), sn = f32at(sr, d);
-        const q1 = f32at(qin, d), q2 = f32at(qin, d + half), k1 = f32at(kin, d), k2 = f32at(kin, d + half);
-        f32set(q, d, q1 * c - q2 * sn);
-        f32set(q, d + half, q2 * c + q1 * sn);
-        f32set(kout, d, k1 * c - k2 * sn);
-        f32set(kout, d + half, k2 * c + k1 * sn);
+      const hb = <usize>half << 2;
+      let e = 0;
+      for (; e + 4 <= half; e += 4) {
+        const o = <usize>e << 2;
+        const c = v128.load(cr + o), sn = v128.load(sr + o);
+        const q1 = v128.load(qin + o), q2 = v128.load(qin + hb + o), k1 = v128.load(kin + o), k2 = v128.load(kin + hb + o);
+        v128.store(q + o, f32x4.sub(f32x4.mul(q1, c), f32x4.mul(q2, sn)));
+        v128.store(q + hb + o, f32x4.add(f32x4.mul(q2, c), f32x4.mul(q1, sn)));
+        v128.store(kout + o, f32x4.sub(f32x4.mul(k1, c), f32x4.mul(k2, sn)));
+        v128.store(kout + hb + o, f32x4.add(f32x4.mul(k2, c), f32x4.mul(k1, sn)));
+      }
+      for (; e < half; e++) {
+        const c = f32at(cr, e), sn = f32at(sr, e);
+        const q1 = f32at(qin, e), q2 = f32at(qin, e + half), k1 = f32at(kin, e), k2 = f32at(kin, e + half);
+        f32set(q, e, q1 * c - q2 * sn);
+        f32set(q, e + half, q2 * c + q1 * sn);
+        f32set(kout, e, k1 * c - k2 * sn);
+        f32set(kout, e + half, k2 * c + k1 * sn);
       }
       memory.copy(vb + <usize>p * rowBytes, qin + (<usize>(2 * C) << 2), rowBytes);
       const n = p + 1;
       // scores, four positions at a time: a0..a3 accumulate q . k_t over d, then one transpose-add
       let t = 0;
       let mv = f32x4.splat(-Infinity);
+      const scv = f32x4.splat(scale);
+      if (hd4 == hd) {
+        // eight positions at a time: eight independent accumulators
+        for (; t + 8 <= n; t += 8) {
+          const k0 = kb + <usize>t * rowBytes;
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+          for (let d = 0; d < hd; d += 4) {
+            const o = <usize>d << 2;
+            const qv = v128.load(q + o);
+            let kp = k0 + o;
+            a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a4 = f32x4.add(a4, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a5 = f32x4.add(a5, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a6 = f32x4.add(a6, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+            a7 = f32x4.add(a7, f32x4.mul(qv, v128.load(kp)));
+          }
+          const s0 = f32x4.mul(hsum4(a0, a1, a2, a3), scv), s1 = f32x4.mul(hsum4(a4, a5, a6, a7), scv);
+          v128.store(sc + (<usize>t << 2), s0);
+          v128.store(sc + (<usize>t << 2), s1, 16);
+          mv = f32x4.max(mv, f32x4.max(s0, s1));
+        }
+      }
       for (; t + 4 <= n; t += 4) {
         const k0 = kb + <usize>t * rowBytes, k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
@@ -644,10 +744,12 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
       for (; t < n; t++) { const e = exps(f32at(sc, t) - m); f32set(sc, t, e); sum += e; }
       const inv = f32x4.splat(1.0 / sum);
       const o = out + ((<usize>r * C + <usize>h * hd) << 2);
-      // out = sum_t p_t v_t, 16 columns at a time (4 accumulators), then 4, then scalar
+      // out = sum_t p_t v_t: 32 columns at a time (8 independent accumulators hide the add latency), then
+      // 16 (even and odd t summed apart, then added), then 4, then scalar
       let d = 0;
-      for (; d + 16 <= hd; d += 16) {
+      for (; d + 32 <= hd; d += 32) {
         let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
         let vr = vb + (<usize>d << 2);
         for (let t2 = 0; t2 < n; t2++) {
           const pv = v128.load32_splat(sc + (<usize>t2 << 2));
@@ -655,8 +757,44 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
           c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
           c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
           c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+          c4 = f32x4.add(c4, f32x4.mul(pv, v128.load(vr, 64)));
+          c5 = f32x4.add(c5, f32x4.mul(pv, v128.load(vr, 80)));
+          c6 = f32x4.add(c6, f32x4.mul(pv, v128.load(vr, 96)));
+          c7 = f32x4.add(c7, f32x4.mul(pv, v128.load(vr, 112)));
           vr += rowBytes;
         }
+        const od = o + (<usize>d << 2);
+        v128.store(od, f32x4.mul(c0, inv)); v128.store(od, f32x4.mul(c1, inv), 16);
+        v128.store(od, f32x4.mul(c2, inv), 32); v128.store(od, f32x4.mul(c3, inv), 48);
+        v128.store(od, f32x4.mul(c4, inv), 64); v128.store(od, f32x4.mul(c5, inv), 80);
+        v128.store(od, f32x4.mul(c6, inv), 96); v128.store(od, f32x4.mul(c7, inv), 112);
+      }
+      for (; d + 16 <= hd; d += 16) {
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+        let vr = vb + (<usize>d << 2);
+        let t2 = 0;
+        for (; t2 + 2 <= n; t2 += 2) {
+          const pv = v128.load32_splat(sc + (<usize>t2 << 2)), pw = v128.load32_splat(sc + (<usize>t2 << 2), 4);
+          c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
+          c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
+          c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
+          c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+          const vw = vr + rowBytes;
+          c4 = f32x4.add(c4, f32x4.mul(pw, v128.load(vw)));
+          c5 = f32x4.add(c5, f32x4.mul(pw, v128.load(vw, 16)));
+          c6 = f32x4.add(c6, f32x4.mul(pw, v128.load(vw, 32)));
+          c7 = f32x4.add(c7, f32x4.mul(pw, v128.load(vw, 48)));
+          vr += 2 * rowBytes;
+        }
+        if (t2 < n) {
+          const pv = v128.load32_splat(sc + (<usize>t2 << 2));
+          c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
+          c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
+          c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
+          c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+        }
+        c0 = f32x4.add(c0, c4); c1 = f32x4.add(c1, c5); c2 = f32x4.add(c2, c6); c3 = f32x4.add(c3, c7);
         const od = o + (<usize>d << 2);
         v128.store(od, f32x4.mul(c0, inv)); v128.store(od, f32x4.mul(c1, inv), 16);
         v128.store(od, f32x4.mul(c2, inv), 32); v128.store(od, f32x4.mul(c3, inv), 48);
@@ -677,7 +815,9 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
         f32set(o, d, acc * invs);
       }
     }
+    finish(nch);
   }
+  return nch;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -685,9 +825,9 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
 
 /** AdamW (PyTorch semantics) on n floats; weight decay only on the first nDecay. bc1/bc2: 1 - beta^step. */
 export function adamw(tid: i32, nt: i32, params: usize, grads: usize, m: usize, v: usize, n: i32, nDecay: i32,
-                      lr: f32, beta1: f32, beta2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32): void {
-  const cs = chunkSize(n, nt);
-  for (let ch = grab(); ch * cs < n; ch = grab()) {
+                      lr: f32, beta1: f32, beta2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32): i32 {
+  const cs = chunkSize(n, nt), nch = (n + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(n, i0 + cs);
     for (let i = i0; i < i1; i++) {
       const g = f32at(grads, i);
@@ -700,14 +840,16 @@ export function adamw(tid: i32, nt: i32, params: usize, grads: usize, m: usize, 
       p -= lr * (mi / bc1) / (Mathf.sqrt(vi / bc2) + eps);
       f32set(params, i, p);
     }
+    finish(nch);
   }
+  return nch;
 }
 
 /** partials[j] = sum of squares of x[j*chunk .. (j+1)*chunk) (fixed chunks: the total does not depend on nt) */
-export function sum_squares(tid: i32, nt: i32, partials: usize, x: usize, n: i32, chunk: i32): void {
+export function sum_squares(tid: i32, nt: i32, partials: usize, x: usize, n: i32, chunk: i32): i32 {
   const nc = (n + chunk - 1) / chunk;
-  const cs = chunkSize(nc, nt);
-  for (let ch = grab(); ch * cs < nc; ch = grab()) {
+  const cs = chunkSize(nc, nt), nch = (nc + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const j0 = ch * cs, j1 = min(nc, j0 + cs);
     for (let j = j0; j < j1; j++) {
       const a = j * chunk, b = min(n, a + chunk);
@@ -715,23 +857,29 @@ export function sum_squares(tid: i32, nt: i32, partials: usize, x: usize, n: i32
       for (let i = a; i < b; i++) { const g = <f64>f32at(x, i); s += g * g; }
       store<f64>(partials + (<usize>j << 3), s);
     }
+    finish(nch);
   }
+  return nch;
 }
 
 /** x[n] *= s */
-export function scale_inplace(tid: i32, nt: i32, x: usize, n: i32, s: f32): void {
-  const cs = chunkSize(n, nt);
-  for (let ch = grab(); ch * cs < n; ch = grab()) {
+export function scale_inplace(tid: i32, nt: i32, x: usize, n: i32, s: f32): i32 {
+  const cs = chunkSize(n, nt), nch = (n + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(n, i0 + cs);
     for (let i = i0; i < i1; i++) f32set(x, i, f32at(x, i) * s);
+    finish(nch);
   }
+  return nch;
 }
 
 /** x[n] = 0 */
-export function zero(tid: i32, nt: i32, x: usize, n: i32): void {
-  const cs = chunkSize(n, nt);
-  for (let ch = grab(); ch * cs < n; ch = grab()) {
+export function zero(tid: i32, nt: i32, x: usize, n: i32): i32 {
+  const cs = chunkSize(n, nt), nch = (n + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(n, i0 + cs);
     memory.fill(x + (<usize>i0 << 2), 0, <usize>(i1 - i0) << 2);
+    finish(nch);
   }
+  return nch;
 }

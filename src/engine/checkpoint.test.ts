@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { initCheckpoint, loadCheckpoint, loadOptimizerState, saveCheckpoint, saveOptimizerState } from "./checkpoint.js";
 import { createModel } from "./model.js";
+import { AdamW } from "./optim.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 import { CharTokenizer } from "./tokenizer.js";
 
@@ -52,6 +53,36 @@ describe("checkpoints", () => {
     writeFileSync(join(out, "config.json"), JSON.stringify({ hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, vocab_size: 20, intermediate_size: 88, max_position_embeddings: 16 }));
     await expect(loadCheckpoint(out)).rejects.toThrow(/model\.safetensors: tensor model\.layers\.0\.mlp\.gate_proj\.weight has shape \[80,32\], config\.json implies \[88,32\]/);
     await expect(loadCheckpoint(join(dir, "nope"))).rejects.toThrow(/checkpoint directory not found/);
+  });
+});
+
+describe("optimizer state", () => {
+  it("resuming from a checkpoint + optimizer state continues training exactly", async () => {
+    const config = { vocabSize: 12, dim: 32, layers: 1, heads: 2, context: 8 };
+    const batch = { B: 2, T: 8, tokens: Array.from({ length: 16 }, (_, i) => (i * 7) % 12), targets: Array.from({ length: 16 }, (_, i) => (i * 5) % 12) };
+    const train = (m: Awaited<ReturnType<typeof createModel>>, opt: AdamW, steps: number) => {
+      for (let s = 0; s < steps; s++) {
+        m.zeroGrad();
+        m.forwardBackward(batch);
+        opt.step(1e-2);
+      }
+    };
+    const a = await createModel(config, 1);
+    const oa = new AdamW(a);
+    train(a, oa, 4);
+    const out = join(dir, "resume");
+    await saveCheckpoint(a, out);
+    await saveOptimizerState(oa, out);
+    train(a, oa, 3);
+    const b = await loadCheckpoint(out);
+    const ob = new AdamW(b);
+    await loadOptimizerState(ob, out);
+    expect(ob.t).toBe(4);
+    expect(b.step).toBe(4);
+    train(b, ob, 3);
+    expect(Array.from(b.params)).toEqual(Array.from(a.params));
+    const other = await createModel({ ...config, dim: 16 }, 1);
+    await expect(loadOptimizerState(new AdamW(other), out)).rejects.toThrow(/optimizer\.safetensors: optimizer state for \d+ parameters, the model has \d+/);
   });
 });
 

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { InputError, RlvdError } from "../core/errors.js";
 import { resolveConfig, type ModelConfig } from "./config.js";
 import { kernelsFor, Model, type Backend } from "./model.js";
+import type { AdamW } from "./optim.js";
 import { CharTokenizer, SPECIAL_TOKENS } from "./tokenizer.js";
 
 export const CHECKPOINT_FILES = {
@@ -286,4 +287,59 @@ export async function initCheckpoint(o: InitCheckpointOptions): Promise<{ params
   } finally {
     model.dispose();
   }
+}
+
+/** File with an AdamW state (rlvd's own; Hugging Face has no such file): flat m and v plus the step count. */
+export const OPTIMIZER_FILE = "optimizer.safetensors";
+
+/** Writes `opt`'s moments and step count to DIR/optimizer.safetensors (to resume training exactly). */
+export async function saveOptimizerState(opt: AdamW, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const n = opt.model.layout.total;
+  const header = JSON.stringify({
+    __metadata__: { format: "rlvd-adamw", t: String(opt.t), options: JSON.stringify(opt.options) },
+    m: { dtype: "F32", shape: [n], data_offsets: [0, 4 * n] },
+    v: { dtype: "F32", shape: [n], data_offsets: [4 * n, 8 * n] },
+  });
+  const padded = header + " ".repeat((8 - (header.length % 8)) % 8);
+  const hb = Buffer.from(padded, "utf8");
+  const out = new Uint8Array(8 + hb.length + 8 * n);
+  new DataView(out.buffer).setBigUint64(0, BigInt(hb.length), true);
+  out.set(hb, 8);
+  const data = new Float32Array(out.buffer, 8 + hb.length, 2 * n);
+  data.set(opt.m.subarray(0, n), 0);
+  data.set(opt.v.subarray(0, n), n);
+  const tmp = join(dir, `.${OPTIMIZER_FILE}.${process.pid}.tmp`);
+  await writeFile(tmp, out);
+  await rename(tmp, join(dir, OPTIMIZER_FILE));
+}
+
+/** Restores the state saveOptimizerState wrote into `opt` (whose model must have the same shape). */
+export async function loadOptimizerState(opt: AdamW, dir: string): Promise<void> {
+  const file = join(dir, OPTIMIZER_FILE);
+  const bytes = await readBytes(file);
+  const bad = (what: string): never => {
+    throw new InputError(file, undefined, what);
+  };
+  if (bytes.length < 8) bad("truncated");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const hlen = Number(view.getBigUint64(0, true));
+  if (hlen > bytes.length - 8) bad(`truncated or not safetensors: header of ${hlen} bytes but the file has ${bytes.length}`);
+  let header: { __metadata__?: { format?: string; t?: string }; m?: { shape?: number[] } };
+  try {
+    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, hlen).toString("utf8"));
+  } catch {
+    return bad("not safetensors: the header is not valid JSON");
+  }
+  if (header.__metadata__?.format !== "rlvd-adamw") bad("not an rlvd optimizer state");
+  const n = opt.model.layout.total;
+  if (header.m?.shape?.[0] !== n) bad(`optimizer state for ${header.m?.shape?.[0]} parameters, the model has ${n}`);
+  if (bytes.length < 8 + hlen + 8 * n) bad(`truncated: ${bytes.length} bytes, expected ${8 + hlen + 8 * n}`);
+  const t = Number(header.__metadata__?.t);
+  if (!Number.isInteger(t) || t < 0) bad("bad step count");
+  for (let i = 0; i < n; i++) {
+    opt.m[i] = view.getFloat32(8 + hlen + 4 * i, true);
+    opt.v[i] = view.getFloat32(8 + hlen + 4 * (n + i), true);
+  }
+  opt.t = t;
 }

@@ -4,12 +4,14 @@ export type { ModelConfig, ModelConfigInput, ParamLayout, ParamName } from "./co
 export { Model, DecodeState, createModel, kernelsFor } from "./model.js";
 export type { Backend, ModelOptions, TrainBatch, ForwardBackwardOptions, ForwardBackwardResult } from "./model.js";
 export { AdamW, clipGradNorm, gradNorm, getLr } from "./optim.js";
+export { makeBatch } from "./batch.js";
+export type { Sequence } from "./batch.js";
 export type { AdamWOptions, LrSchedule } from "./optim.js";
-export { generate, scoreCompletions, encodePrompt } from "./sample.js";
-export type { GenerateOptions, Completion, FinishReason, Prompt, ScoreItem, ScoreOptions, Score } from "./sample.js";
+export { generate, generateAsync, scoreCompletions, encodePrompt } from "./sample.js";
+export type { GenerateOptions, AsyncGenerateOptions, GenerateProgress, Completion, FinishReason, Prompt, ScoreItem, ScoreOptions, Score } from "./sample.js";
 export { CharTokenizer, SPECIAL_TOKENS } from "./tokenizer.js";
 export type { EncodeOptions, SpecialRole } from "./tokenizer.js";
-export { saveCheckpoint, loadCheckpoint, initCheckpoint, hfConfig, CHECKPOINT_FILES, DEFAULT_CHARS } from "./checkpoint.js";
+export { saveCheckpoint, loadCheckpoint, initCheckpoint, hfConfig, saveOptimizerState, loadOptimizerState, CHECKPOINT_FILES, OPTIMIZER_FILE, DEFAULT_CHARS } from "./checkpoint.js";
 export type { LoadOptions, InitCheckpointOptions } from "./checkpoint.js";
 export { Rng, mixSeeds, hashString } from "./rng.js";
 export { benchEngine, forwardFlopsPerToken } from "./bench.js";

@@ -27,7 +27,8 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB of address space, reserved, not committed
 const HEAP_BASE = 65536; // below: the module's own constants and the work counter
-const COUNTER = 60000; // byte offset of the chunk counter the kernels share (assembly/kernels.ts)
+const SMALL_WORK = 32768; // kernels with less work than this (about 5 us) run on the calling thread only
+const COUNTER = 60000; // byte offsets of the chunk counters the kernels share: COUNTER (i64), DONE (i32) after it
 
 const EXPORTS = [
   "matmul", "transpose", "encoder_forward", "encoder_backward", "rmsnorm_forward", "rmsnorm_backward_inp",
@@ -35,33 +36,37 @@ const EXPORTS = [
   "attention_forward", "attention_backward", "attention_decode", "residual_rmsnorm_forward", "adamw", "sum_squares", "scale_inplace", "zero",
 ] as const;
 type ExportName = (typeof EXPORTS)[number];
-type KernelFn = (tid: number, nt: number, ...args: number[]) => void;
+type KernelFn = (tid: number, nt: number, ...args: number[]) => number;
 
-// ctrl (Int32): [0] generation, [1] kernel index, [2] workers done, [3] argument count, [4] error flag
+// ctrl (Int32): [0] call id (odd while the caller writes a call's arguments, even once published),
+// [1] kernel index (-1: exit), [3] argument count, [4] error flag. The chunk counters live in the wasm
+// memory (assembly/kernels.ts: COUNTER, DONE): a worker that wakes up late finds no chunks left and the
+// caller never waits for it.
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const { module, memory, ctrlBuf, argsBuf, names, tid, nt } = workerData;
 const ctrl = new Int32Array(ctrlBuf), args = new Float64Array(argsBuf);
 const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error("wasm abort"); } } });
 const fns = names.map((n) => inst.exports[n]);
-let gen = 0;
+const begin = inst.exports.begin;
+let last = 0;
 for (;;) {
-  for (let s = 0; s < 20000 && Atomics.load(ctrl, 0) === gen; s++);
-  Atomics.wait(ctrl, 0, gen);
-  const g = Atomics.load(ctrl, 0);
-  if (g === gen) continue;
-  gen = g;
-  const f = ctrl[1];
+  for (let s = 0; s < 20000 && Atomics.load(ctrl, 0) === last; s++);
+  Atomics.wait(ctrl, 0, last);
+  const id = Atomics.load(ctrl, 0);
+  if (id === last) continue;
+  if (id & 1) { last = id; continue; } // arguments being written: wait for the next change
+  const f = ctrl[1], n = ctrl[3], a = [];
+  for (let i = 0; i < n; i++) a.push(args[i]);
+  if (Atomics.load(ctrl, 0) !== id) continue; // torn read: try again
+  last = id;
   if (f < 0) break;
+  begin(id);
   try {
-    const n = ctrl[3], a = [];
-    for (let i = 0; i < n; i++) a.push(args[i]);
     fns[f](tid, nt, ...a);
   } catch (e) {
     Atomics.store(ctrl, 4, 1);
   }
-  Atomics.add(ctrl, 2, 1);
-  Atomics.notify(ctrl, 2);
 }
 `;
 
@@ -91,8 +96,7 @@ class Heap {
       this.memory.grow(pages);
     }
     this.top = need;
-    // memory below an earlier top may hold a released buffer's data: allocations always start zeroed
-    new Uint8Array(this.memory.buffer, start, size).fill(0);
+    new Uint8Array(this.memory.buffer, start, size).fill(0); // may be memory released earlier
     return start;
   }
 
@@ -160,26 +164,39 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
   const nw = workers.length;
   const index = new Map<ExportName, number>(EXPORTS.map((n, i) => [n, i]));
 
-  const counter = new Int32Array(memory.buffer, COUNTER, 1);
-  function call(name: ExportName, ...a: number[]): void {
+  const counter = new BigInt64Array(memory.buffer, COUNTER, 1);
+  const doneView = new Int32Array(memory.buffer, COUNTER + 8, 1);
+  const begin = instance.exports.begin as (id: number) => void;
+  let callId = 0;
+  /** runs kernel `name` on all threads, or on this one alone when `work` (rough operation count) is small
+   *  enough that waking a worker would cost more than it saves */
+  function call(name: ExportName, work: number, ...a: number[]): void {
     const f = index.get(name)!;
-    Atomics.store(counter, 0, 0);
-    if (nw === 0) {
-      fns[f](0, 1, ...a);
+    callId = (callId + 2) % 0x40000000;
+    if (nw === 0 || work < SMALL_WORK) {
+      Atomics.store(counter, 0, BigInt(callId) << 32n);
+      Atomics.store(doneView, 0, 0);
+      begin(callId);
+      fns[f](0, 1, ...a); // takes every chunk; the workers never see this call
       return;
     }
+    Atomics.store(ctrl, 0, callId - 1); // writing
     for (let i = 0; i < a.length; i++) args[i] = a[i];
     ctrl[1] = f;
     ctrl[3] = a.length;
-    Atomics.store(ctrl, 2, 0);
-    Atomics.add(ctrl, 0, 1);
-    Atomics.notify(ctrl, 0);
-    fns[f](0, threads, ...a);
-    let done = Atomics.load(ctrl, 2);
-    for (let s = 0; s < 100000 && done < nw; s++) done = Atomics.load(ctrl, 2);
-    while (done < nw) {
-      Atomics.wait(ctrl, 2, done, 100);
-      done = Atomics.load(ctrl, 2);
+    Atomics.store(counter, 0, BigInt(callId) << 32n);
+    Atomics.store(doneView, 0, 0);
+    begin(callId);
+    Atomics.store(ctrl, 0, callId); // published
+    if (nw > 0) Atomics.notify(ctrl, 0);
+    const nch = fns[f](0, threads, ...a);
+    // all chunks are taken; wait for the ones other threads are still computing
+    let done = Atomics.load(doneView, 0);
+    for (let s = 0; s < 200000 && done < nch; s++) done = Atomics.load(doneView, 0);
+    while (done < nch) {
+      if (Atomics.load(ctrl, 4) !== 0) break;
+      Atomics.wait(doneView, 0, done, 50);
+      done = Atomics.load(doneView, 0);
     }
     if (Atomics.load(ctrl, 4) !== 0) {
       Atomics.store(ctrl, 4, 0);
@@ -213,45 +230,45 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
       return new Int32Array(memory.buffer, at, n);
     },
     free: (a) => heap.release(a.byteOffset, a.byteLength),
-    encoderForward: (out, tokens, wte, N, C) => call("encoder_forward", ptr(out), ptr(tokens), ptr(wte), N, C),
-    encoderBackward: (dwte, dout, tokens, N, C) => call("encoder_backward", ptr(dwte), ptr(dout), ptr(tokens), N, C),
-    rmsnormForward: (out, rstd, inp, w, N, C, eps) => call("rmsnorm_forward", ptr(out), ptr(rstd), ptr(inp), ptr(w), N, C, eps),
+    encoderForward: (out, tokens, wte, N, C) => call("encoder_forward", N * C, ptr(out), ptr(tokens), ptr(wte), N, C),
+    encoderBackward: (dwte, dout, tokens, N, C) => call("encoder_backward", N * C, ptr(dwte), ptr(dout), ptr(tokens), N, C),
+    rmsnormForward: (out, rstd, inp, w, N, C, eps) => call("rmsnorm_forward", 3 * N * C, ptr(out), ptr(rstd), ptr(inp), ptr(w), N, C, eps),
     rmsnormBackward: (dinp, dw, dout, inp, w, rstd, N, C) => {
-      call("rmsnorm_backward_inp", ptr(dinp), ptr(dout), ptr(inp), ptr(w), ptr(rstd), N, C);
-      call("rmsnorm_backward_w", ptr(dw), ptr(dout), ptr(inp), ptr(rstd), N, C);
+      call("rmsnorm_backward_inp", 5 * N * C, ptr(dinp), ptr(dout), ptr(inp), ptr(w), ptr(rstd), N, C);
+      call("rmsnorm_backward_w", 3 * N * C, ptr(dw), ptr(dout), ptr(inp), ptr(rstd), N, C);
     },
     matmulForward: (out, inp, wT, N, C, OC, accumulate = false) =>
-      call("matmul", ptr(out), ptr(inp), ptr(wT), N, C, OC, C, 1, OC, OC, accumulate ? 1 : 0),
+      call("matmul", 2 * N * C * OC, ptr(out), ptr(inp), ptr(wT), N, C, OC, C, 1, OC, OC, accumulate ? 1 : 0),
     matmulBackward: (dinp, dw, dout, inp, w, N, C, OC) => {
-      if (dinp) call("matmul", ptr(dinp), ptr(dout), ptr(w), N, OC, C, OC, 1, C, C, 0);
-      call("matmul", ptr(dw), ptr(dout), ptr(inp), OC, N, C, 1, OC, C, C, 1);
+      if (dinp) call("matmul", 2 * N * C * OC, ptr(dinp), ptr(dout), ptr(w), N, OC, C, OC, 1, C, C, 0);
+      call("matmul", 2 * N * C * OC, ptr(dw), ptr(dout), ptr(inp), OC, N, C, 1, OC, C, C, 1);
     },
-    transpose: (dst, src, R, C) => call("transpose", ptr(dst), ptr(src), R, C),
+    transpose: (dst, src, R, C) => call("transpose", R * C, ptr(dst), ptr(src), R, C),
     rope: (x, pos, N, stride, nh, hd, cos, sin, inverse) =>
-      call("rope", ptr(x), ptr(pos), N, stride, nh, hd, ptr(cos), ptr(sin), inverse ? -1 : 1),
+      call("rope", 3 * N * nh * hd, ptr(x), ptr(pos), N, stride, nh, hd, ptr(cos), ptr(sin), inverse ? -1 : 1),
     attentionForward: (out, att, qkv, B, T, C, H) => {
       const per = (C / H) * T + T * T;
       const s = scratchFor(per);
-      call("attention_forward", ptr(out), ptr(att), ptr(qkv), B, T, C, H, s, per);
+      call("attention_forward", 2 * B * H * T * T * (C / H), ptr(out), ptr(att), ptr(qkv), B, T, C, H, s, per);
     },
     attentionBackward: (dqkv, dout, qkv, att, B, T, C, H) => {
       const per = (C / H) * T + T * T;
       const s = scratchFor(per);
-      call("attention_backward", ptr(dqkv), ptr(dout), ptr(qkv), ptr(att), B, T, C, H, s, per);
+      call("attention_backward", 4 * B * H * T * T * (C / H), ptr(dqkv), ptr(dout), ptr(qkv), ptr(att), B, T, C, H, s, per);
     },
     attentionDecode: (out, qkv, kcache, vcache, slot, pos, S, C, H, Tmax, cos, sin) => {
       const s = scratchFor(Tmax + C / H);
-      call("attention_decode", ptr(out), ptr(qkv), ptr(kcache), ptr(vcache), ptr(slot), ptr(pos), S, C, H, Tmax, ptr(cos), ptr(sin), s);
+      call("attention_decode", 4 * S * C * Tmax, ptr(out), ptr(qkv), ptr(kcache), ptr(vcache), ptr(slot), ptr(pos), S, C, H, Tmax, ptr(cos), ptr(sin), s);
     },
-    swigluForward: (out, gu, N, I) => call("swiglu_forward", ptr(out), ptr(gu), N, I),
-    swigluBackward: (dgu, dout, gu, N, I) => call("swiglu_backward", ptr(dgu), ptr(dout), ptr(gu), N, I),
-    residualForward: (out, a, b, n) => call("residual_forward", ptr(out), ptr(a), ptr(b), n),
+    swigluForward: (out, gu, N, I) => call("swiglu_forward", 20 * N * I, ptr(out), ptr(gu), N, I),
+    swigluBackward: (dgu, dout, gu, N, I) => call("swiglu_backward", 25 * N * I, ptr(dgu), ptr(dout), ptr(gu), N, I),
+    residualForward: (out, a, b, n) => call("residual_forward", n, ptr(out), ptr(a), ptr(b), n),
     residualRmsnormForward: (xout, out, rstd, x, delta, w, N, C, eps) =>
-      call("residual_rmsnorm_forward", ptr(xout), ptr(out), ptr(rstd), ptr(x), ptr(delta), ptr(w), N, C, eps),
+      call("residual_rmsnorm_forward", 4 * N * C, ptr(xout), ptr(out), ptr(rstd), ptr(x), ptr(delta), ptr(w), N, C, eps),
     crossEntropy: (dlogits, nll, logits, targets, weights, N, V, scale) =>
-      call("cross_entropy", ptr(dlogits ?? logits), ptr(nll), ptr(logits), ptr(targets), ptr(weights), N, V, scale, dlogits ? 1 : 0),
+      call("cross_entropy", 15 * N * V, ptr(dlogits ?? logits), ptr(nll), ptr(logits), ptr(targets), ptr(weights), N, V, scale, dlogits ? 1 : 0),
     adamw: (params, grads, m, v, n, nDecay, lr, beta1, beta2, eps, wd, step) =>
-      call("adamw", ptr(params), ptr(grads), ptr(m), ptr(v), n, nDecay, lr, beta1, beta2, eps, wd, 1 - beta1 ** step, 1 - beta2 ** step),
+      call("adamw", 10 * n, ptr(params), ptr(grads), ptr(m), ptr(v), n, nDecay, lr, beta1, beta2, eps, wd, 1 - beta1 ** step, 1 - beta2 ** step),
     sumSquares: (x, n) => {
       const nc = Math.ceil(n / CHUNK);
       if (!partials || partials.length < nc) {
@@ -259,13 +276,13 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
         const at = heap.alloc(nc * 8);
         partials = new Float64Array(memory.buffer, at, nc);
       }
-      call("sum_squares", ptr(partials), ptr(x), n, CHUNK);
+      call("sum_squares", 2 * n, ptr(partials), ptr(x), n, CHUNK);
       let s = 0;
       for (let j = 0; j < nc; j++) s += partials[j];
       return s;
     },
-    scale: (x, n, s) => call("scale_inplace", ptr(x), n, s),
-    zero: (x, n) => call("zero", ptr(x), n),
+    scale: (x, n, s) => call("scale_inplace", n, ptr(x), n, s),
+    zero: (x, n) => call("zero", n, ptr(x), n),
   };
 
   return {
@@ -273,8 +290,11 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
     kernels,
     threads,
     close: async () => {
+      callId = (callId + 2) % 0x40000000;
+      Atomics.store(ctrl, 0, callId - 1);
       ctrl[1] = -1;
-      Atomics.add(ctrl, 0, 1);
+      ctrl[3] = 0;
+      Atomics.store(ctrl, 0, callId);
       Atomics.notify(ctrl, 0);
       await Promise.all(workers.map((w) => new Promise((r) => w.once("exit", r))));
       runtime = undefined;

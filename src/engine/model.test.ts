@@ -108,6 +108,22 @@ describe("wasm model vs float64 reference", () => {
     fast.dispose();
   });
 
+  it("activation buffers sized for a bigger batch serve smaller ones unchanged", async () => {
+    const config = { vocabSize: 20, dim: 32, layers: 2, heads: 2, context: 16 };
+    const small = randomBatch(new Rng(4), 2, 6, 20), big = randomBatch(new Rng(5), 3, 16, 20);
+    const fresh = await createModel(config, 3);
+    fresh.zeroGrad();
+    const l0 = fresh.forwardBackward(small).loss;
+    const g0 = Float32Array.from(fresh.grads);
+    const used = await createModel(config, 3);
+    used.forwardBackward(big);
+    used.forward(big.tokens, 3, 16);
+    used.zeroGrad();
+    expect(used.forwardBackward(small).loss).toBe(l0);
+    expect(Array.from(used.grads)).toEqual(Array.from(g0));
+    expect(Array.from(used.lastLogits([1, 2, 3]))).toEqual(Array.from(fresh.lastLogits([1, 2, 3])));
+  });
+
   it("training is deterministic given a seed", async () => {
     const config = { vocabSize: 20, dim: 32, layers: 2, heads: 2, context: 16 };
     const run = async () => {

@@ -28,9 +28,14 @@ export async function kernelsFor(backend: Backend = "wasm"): Promise<Kernels> {
   return (await wasmRuntime()).kernels;
 }
 
-/** Activations of one forward pass of B sequences of T tokens, kept for the backward pass. */
+/** Activations of one forward pass of B sequences of T tokens, kept for the backward pass. Sized for a
+ *  capacity (capN tokens, capBTT = B*T*T) and reused by any smaller shape. */
 class Activations {
-  readonly N: number;
+  B: number;
+  T: number;
+  N: number;
+  readonly capN: number;
+  readonly capBTT: number;
   readonly tokens: Int32Array; // [N]
   readonly targets: Int32Array; // [N]
   readonly pos: Int32Array; // [N] position of each token (t)
@@ -58,14 +63,17 @@ class Activations {
   dbig?: FloatArray; // [N, max(3C, 2I)]
 
   /** `train`: keep every layer's activations for the backward pass; otherwise one layer's worth is reused */
-  constructor(readonly k: Kernels, readonly cfg: ModelConfig, readonly B: number, readonly T: number, readonly train: boolean) {
+  constructor(readonly k: Kernels, readonly cfg: ModelConfig, B: number, T: number, readonly train: boolean) {
     const { dim: C, heads: H, intermediate: I, vocabSize: V } = cfg;
     const L = train ? cfg.layers : 1;
-    const N = (this.N = B * T);
+    this.B = B;
+    this.T = T;
+    const N = (this.N = this.capN = B * T);
+    this.capBTT = B * T * T;
     this.tokens = k.allocInt(N);
     this.targets = k.allocInt(N);
     this.pos = k.allocInt(N);
-    for (let i = 0; i < N; i++) this.pos[i] = i % T;
+    this.setShape(B, T);
     this.weights = k.alloc(N);
     this.nll = k.alloc(N);
     this.x = k.alloc((train ? L + 1 : 2) * N * C);
@@ -85,12 +93,23 @@ class Activations {
     this.tmp = k.alloc(N * C);
   }
 
+  fits(B: number, T: number, train: boolean): boolean {
+    return (this.train || !train) && B * T <= this.capN && B * T * T <= this.capBTT;
+  }
+
+  setShape(B: number, T: number): void {
+    this.B = B;
+    this.T = T;
+    this.N = B * T;
+    for (let i = 0; i < this.N; i++) this.pos[i] = i % T;
+  }
+
   ensureBackward(): void {
     const { dim: C, intermediate: I } = this.cfg;
-    this.dres ??= this.k.alloc(this.N * C);
-    this.dC ??= this.k.alloc(this.N * C);
-    this.dI ??= this.k.alloc(this.N * I);
-    this.dbig ??= this.k.alloc(this.N * Math.max(3 * C, 2 * I));
+    this.dres ??= this.k.alloc(this.capN * C);
+    this.dC ??= this.k.alloc(this.capN * C);
+    this.dI ??= this.k.alloc(this.capN * I);
+    this.dbig ??= this.k.alloc(this.capN * Math.max(3 * C, 2 * I));
   }
 
   free(): void {
@@ -265,7 +284,10 @@ export class Model {
     if (T > this.config.context) throw new RlvdError("BAD_ARGUMENT", `sequence of ${T} tokens exceeds the model's context of ${this.config.context}`);
     if (!(B >= 1 && T >= 1 && Number.isInteger(B) && Number.isInteger(T))) throw new RlvdError("BAD_ARGUMENT", `bad batch shape ${B} x ${T}`);
     const a = this.acts;
-    if (a && a.B === B && a.T === T && (a.train || !train)) return a;
+    if (a && a.fits(B, T, train)) {
+      if (a.B !== B || a.T !== T) a.setShape(B, T);
+      return a;
+    }
     a?.free();
     this.acts = new Activations(this.kernels, this.config, B, T, train);
     return this.acts;

@@ -65,3 +65,15 @@ describe("optimizer", () => {
     expect(getLr({ lr: 2 }, 1000)).toBe(2);
   });
 });
+
+describe("makeBatch", () => {
+  it("packs prompt + completion rows with masked prompts, padding and per-token weights", async () => {
+    const { makeBatch } = await import("./batch.js");
+    const b = makeBatch([{ tokens: [1, 5, 6, 7, 2], promptLength: 3, weights: 0.5 }, { tokens: [1, 9, 2], promptLength: 1, weights: [2, 3] }], 0);
+    expect([b.B, b.T]).toEqual([2, 4]);
+    expect(Array.from(b.tokens)).toEqual([1, 5, 6, 7, 1, 9, 0, 0]);
+    expect(Array.from(b.targets)).toEqual([-1, -1, 7, 2, 9, 2, -1, -1]);
+    expect(Array.from(b.weights!)).toEqual([0, 0, 0.5, 0.5, 2, 3, 0, 0]);
+    expect(() => makeBatch([{ tokens: [1, 2, 3], weights: [1] }], 0)).toThrow(/weights/);
+  });
+});

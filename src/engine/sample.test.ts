@@ -2,7 +2,7 @@
 // log-probs vs scoring, and the stop / length rules.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createModel, type Model } from "./model.js";
-import { generate, scoreCompletions } from "./sample.js";
+import { generate, generateAsync, scoreCompletions } from "./sample.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 import { CharTokenizer } from "./tokenizer.js";
 
@@ -107,6 +107,19 @@ describe("generate", () => {
       if (cum >= 0.3) break;
     }
     for (const c of out) expect(allowed.has(c.tokens[0])).toBe(true);
+  });
+
+  it("generateAsync gives the same completions, reports progress and can be aborted", async () => {
+    const opts = { n: 4, maxTokens: 20, seed: 9, stopTokens: [] };
+    const sync = generate(model, ["abc", "de"], opts);
+    let last = { finished: 0, total: 0, steps: 0 };
+    const viaAsync = await generateAsync(model, ["abc", "de"], { ...opts, yieldEveryMs: 0, onProgress: (p) => (last = p) });
+    expect(viaAsync).toEqual(sync);
+    expect(last.finished).toBe(8);
+    expect(last.total).toBe(8);
+    const ac = new AbortController();
+    const p = generateAsync(model, ["abc"], { ...opts, yieldEveryMs: 0, signal: ac.signal, onProgress: (q) => q.steps === 3 && ac.abort(new Error("stop here")) });
+    await expect(p).rejects.toThrow("stop here");
   });
 
   it("rejects bad options", () => {

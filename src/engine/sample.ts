@@ -75,7 +75,48 @@ export function encodePrompt(model: Model, prompt: Prompt, addBos?: boolean): nu
   return t.encode(prompt, { bos: addBos ?? true });
 }
 
+/** Samples completions (see the file comment); blocks until done. */
 export function generate(model: Model, prompts: readonly Prompt[], options: GenerateOptions = {}): Completion[] {
+  const it = generateSteps(model, prompts, options);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
+}
+
+export type GenerateProgress = { finished: number; total: number; steps: number };
+export type AsyncGenerateOptions = GenerateOptions & {
+  /** stops generation (the promise rejects with the signal's reason) */
+  signal?: AbortSignal;
+  /** called after each decode step */
+  onProgress?: (p: GenerateProgress) => void;
+  /** longest stretch of work between two yields to the event loop, in ms (default 20) */
+  yieldEveryMs?: number;
+};
+
+/** generate() that gives the event loop a turn every few milliseconds (for servers), with progress and abort. */
+export async function generateAsync(model: Model, prompts: readonly Prompt[], options: AsyncGenerateOptions = {}): Promise<Completion[]> {
+  const it = generateSteps(model, prompts, options);
+  const every = options.yieldEveryMs ?? 20;
+  let last = performance.now();
+  try {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const r = it.next();
+      if (r.done) return r.value;
+      options.onProgress?.(r.value);
+      if (performance.now() - last >= every) {
+        await new Promise((resolve) => setImmediate(resolve));
+        last = performance.now();
+      }
+    }
+  } finally {
+    it.return([]); // frees the KV cache if we stopped early
+  }
+}
+
+/** The decode loop, one yield per decode step. */
+function* generateSteps(model: Model, prompts: readonly Prompt[], options: GenerateOptions): Generator<GenerateProgress, Completion[], void> {
   const cfg = model.config, V = cfg.vocabSize, tok = model.tokenizer;
   const n = options.n ?? 1;
   const temperature = options.temperature ?? 1;
@@ -138,7 +179,7 @@ export function generate(model: Model, prompts: readonly Prompt[], options: Gene
       to.p = to.ids.length - 1;
     };
     let active: Seq[] = [];
-    let next = 0;
+    let next = 0, steps = 0, finished = 0;
     /** puts seqs[next] into `slot`: active now, or waiting for its prompt's leader */
     const start = (slot: number, into: Seq[]) => {
       const q = seqs[next++];
@@ -212,11 +253,14 @@ export function generate(model: Model, prompts: readonly Prompt[], options: Gene
         if (!q.finish) {
           still.push(q);
         } else {
+          finished++;
           groups.get(q.prompt)?.holders.delete(q);
           if (next < seqs.length) start(q.slot, still); // the finished sequence's slot takes the next waiting one
         }
       }
       active = still;
+      steps++;
+      yield { finished, total: seqs.length, steps };
     }
   } finally {
     state.free();
