@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
+import { HttpError, readJsonBody, sendJson } from "../core/http.js";
 import type { Backend, Completion, Prompt, SamplingParams } from "./types.js";
 
 const MAX_BODY = 4 << 20;
@@ -22,12 +23,6 @@ const ChatRequest = z.object({
   messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })).min(1),
   logprobs: z.boolean().optional(),
 });
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly type = "invalid_request_error") {
-    super(message);
-  }
-}
 
 /**
  * An OpenAI-compatible HTTP server in front of any backend (in practice an embedded checkpoint): /v1/models,
@@ -53,7 +48,7 @@ export function createOpenAIServer(backend: Backend, options: { modelName: strin
     const chat = path === "/v1/chat/completions" || path === "/chat/completions";
     if (!chat && path !== "/v1/completions" && path !== "/completions") throw new HttpError(404, `no route ${req.method} ${path}`, "not_found_error");
     if (req.method !== "POST") throw new HttpError(405, `${path} takes POST`);
-    const body = await readJson(req);
+    const body = await readJsonBody(req, MAX_BODY);
     const parsed = (chat ? ChatRequest : CompletionRequest).safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -111,25 +106,4 @@ function tokensOf(c: Completion): string[] {
 function chatLogprobs(c: Completion): { content: Array<{ token: string; logprob: number; top_logprobs: [] }> } {
   const tokens = tokensOf(c);
   return { content: (c.logprobs ?? []).map((logprob, i) => ({ token: tokens[i] ?? "", logprob, top_logprobs: [] })) };
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, "request body too large");
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw new HttpError(400, "body is not JSON");
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -23,3 +23,9 @@ export function intList(value: string): number[] {
     return n;
   });
 }
+
+export function finiteNumber(value: string): number {
+  const x = Number(value);
+  if (value.trim() === "" || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return x;
+}

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
+import { HttpError, readJsonBody, sendJson } from "../core/http.js";
 import type { VerifierPool } from "../verify/pool.js";
 
 const GetReward = z.object({
@@ -25,19 +26,19 @@ export function createRewardServer(pool: VerifierPool, options: RewardServerOpti
   return createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       const status = e instanceof HttpError ? e.status : 500;
-      send(res, status, { error: e instanceof Error ? e.message : String(e) });
+      sendJson(res, status, { error: e instanceof Error ? e.message : String(e) });
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" && path === "/health") return send(res, 200, { status: "ok" });
+    if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok" });
     if (req.method !== "POST" || (path !== "/get_reward" && path !== "/verify")) throw new HttpError(404, `no route ${req.method} ${path} (POST /get_reward, POST /verify)`);
-    const body = await readJson(req, maxBodyBytes);
+    const body = await readJsonBody(req, maxBodyBytes);
     if (path === "/verify") {
       const r = VerifyRequest.safeParse(body);
       if (!r.success) throw new HttpError(400, `${r.error.issues[0]!.path.join(".") || "body"}: ${r.error.issues[0]!.message}`);
-      return send(res, 200, await pool.verify(r.data.gold, r.data.pred));
+      return sendJson(res, 200, await pool.verify(r.data.gold, r.data.pred));
     }
     const r = GetReward.safeParse(body);
     if (!r.success) throw new HttpError(400, `${r.error.issues[0]!.path.join(".") || "body"}: ${r.error.issues[0]!.message}`);
@@ -45,37 +46,10 @@ export function createRewardServer(pool: VerifierPool, options: RewardServerOpti
     const responses = query.map((q, i) => (prompts && q.startsWith(prompts[i]!) ? q.slice(prompts[i]!.length) : q));
     const verdicts = await Promise.all(responses.map((resp, i) => pool.verify(labels[i]!, resp)));
     const rewards = verdicts.map((v) => (v.correct ? rewardCorrect : rewardWrong));
-    send(res, 200, {
+    sendJson(res, 200, {
       rewards,
       scores: rewards,
       extra_logs: { correct: verdicts.map((v) => (v.correct ? 1 : 0)), timeout: verdicts.map((v) => (v.status === "timeout" ? 1 : 0)) },
     });
   }
-}
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > limit) throw new HttpError(413, "request body too large");
-    chunks.push(c as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw new HttpError(400, "body is not JSON");
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
 }

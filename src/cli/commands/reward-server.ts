@@ -1,15 +1,8 @@
 import type { AddressInfo } from "node:net";
-import { InvalidArgumentError } from "commander";
 import { createRewardServer } from "../../train/reward-server.js";
 import { VerifierPool } from "../../verify/pool.js";
-import { nonNegativeInt, positiveInt } from "../options.js";
+import { finiteNumber, nonNegativeInt, positiveInt } from "../options.js";
 import type { CommandModule } from "./index.js";
-
-const num = (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
-  return x;
-};
 
 export const rewardServerCommand: CommandModule = {
   register(program, io) {
@@ -20,8 +13,8 @@ export const rewardServerCommand: CommandModule = {
       .option("--host <host>", "interface to listen on", "127.0.0.1")
       .option("--workers <n>", "verifier threads (default: all cores)", positiveInt)
       .option("--timeout <ms>", "time limit per verification", positiveInt, 2000)
-      .option("--reward-correct <x>", "reward of a verified answer", num, 1)
-      .option("--reward-wrong <x>", "reward of anything else (the study: -1)", num, -1)
+      .option("--reward-correct <x>", "reward of a verified answer", finiteNumber, 1)
+      .option("--reward-wrong <x>", "reward of anything else (the study: -1)", finiteNumber, -1)
       .action(async (opts: { port: number; host: string; workers?: number; timeout: number; rewardCorrect: number; rewardWrong: number }) => {
         const pool = new VerifierPool({ workers: opts.workers, timeoutMs: opts.timeout });
         const server = createRewardServer(pool, { rewardCorrect: opts.rewardCorrect, rewardWrong: opts.rewardWrong });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { InvalidArgumentError, Option } from "commander";
+import { Option } from "commander";
 import { RlvdError, InputError } from "../../core/errors.js";
 import { readJsonl } from "../../core/jsonl.js";
 import { saveCheckpoint } from "../../engine/index.js";
@@ -8,14 +8,8 @@ import { runGrpo, runSft } from "../../train/run.js";
 import { SMOKE_WORLD, smokeBase, smokeQuestions, smokeVerifier } from "../../train/smoke.js";
 import type { SftExample } from "../../train/sft.js";
 import { buildCorpus, checkWorldAnswer } from "../../world/index.js";
-import { nonNegativeInt, positiveInt } from "../options.js";
+import { finiteNumber, nonNegativeInt, positiveInt } from "../options.js";
 import type { CommandModule } from "./index.js";
-
-const num = (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
-  return x;
-};
 
 async function readSftData(file: string): Promise<SftExample[]> {
   const out: SftExample[] = [];
@@ -52,11 +46,11 @@ export const trainCommand: CommandModule = {
       .option("--steps <n>", "optimizer steps", positiveInt)
       .option("--questions <n>", "questions per step", positiveInt)
       .option("--group <n>", "completions per question (G)", positiveInt)
-      .option("--lr <x>", "learning rate", num)
+      .option("--lr <x>", "learning rate", finiteNumber)
       .option("--warmup <n>", "warmup steps", nonNegativeInt)
       .option("--max-tokens <n>", "max completion tokens", positiveInt)
-      .option("--temperature <t>", "rollout temperature", num)
-      .option("--beta <x>", "KL coefficient to the starting model (0: none)", num)
+      .option("--temperature <t>", "rollout temperature", finiteNumber)
+      .option("--beta <x>", "KL coefficient to the starting model (0: none)", finiteNumber)
       .option("--updates <n>", "policy updates per rollout batch", positiveInt)
       .addOption(new Option("--aggregation <kind>", "loss aggregation").choices(["grpo", "dr_grpo", "dapo"]))
       .option("--checkpoint-every <n>", "save OUT/step-N every n steps", positiveInt)
@@ -86,9 +80,9 @@ export const trainCommand: CommandModule = {
       .addOption(new Option("--preset <name>", "smoke: teacher solutions of a tiny built-in task").choices(["smoke"]))
       .option("--steps <n>", "optimizer steps", positiveInt)
       .option("--batch <n>", "sequences per step", positiveInt)
-      .option("--lr <x>", "learning rate (constant after warmup)", num)
+      .option("--lr <x>", "learning rate (constant after warmup)", finiteNumber)
       .option("--warmup <n>", "warmup steps", nonNegativeInt)
-      .option("--eval-fraction <x>", "share of the data held out", num)
+      .option("--eval-fraction <x>", "share of the data held out", finiteNumber)
       .option("--seed <n>", "seed", nonNegativeInt)
       .action(async (opts) => {
         const smoke = opts.preset === "smoke";
