@@ -7,7 +7,7 @@ import { runStages, type StageResult } from "./runner.js";
 import { loadSpec, type ExperimentSpec } from "./spec.js";
 import { STUDY_STAGE_KINDS } from "./study-stages.js";
 
-export const PRESETS = ["smoke", "quick", "full"] as const;
+export const PRESETS = ["smoke", "quick"] as const;
 export type Preset = (typeof PRESETS)[number];
 
 /** The spec file a preset ships as (presets/NAME.yaml in the package). */
