@@ -232,8 +232,8 @@ function* generateSteps(model: Model, prompts: readonly Prompt[], options: Gener
           }
           continue;
         }
-        const row = logits.subarray(r * V, (r + 1) * V);
-        const [t, lp] = sampleToken(row, V, q.rng, temperature, topK, topP, probs, order);
+        const t = sampleToken(logits, r * V, V, q.rng, temperature, topK, topP, probs, order);
+        const lp = sampledLogprob;
         q.tokens.push(t);
         q.logprobs.push(lp);
         if (stopTokens.has(t)) q.finish = "stop";
@@ -268,24 +268,30 @@ function* generateSteps(model: Model, prompts: readonly Prompt[], options: Gener
   return seqs.map((q) => ({ prompt: q.prompt, sample: q.sample, tokens: q.tokens, text: q.text, logprobs: q.logprobs, finishReason: q.finish ?? "length" }));
 }
 
-/** Picks a token from one row of logits; returns [token, log p(token) at temperature 1]. */
-function sampleToken(row: FloatArray, V: number, rng: Rng, temperature: number, topK: number, topP: number,
-                     probs: Float64Array, order: Int32Array): [number, number] {
+/** log p(token) at temperature 1 of the last token sampleToken picked (saves an allocation per token) */
+let sampledLogprob = 0;
+
+/** Picks a token from the row of logits at [off, off + V); sets sampledLogprob. */
+function sampleToken(logits: FloatArray, off: number, V: number, rng: Rng, temperature: number, topK: number, topP: number,
+                     probs: Float64Array, order: Int32Array): number {
   let m = -Infinity, arg = 0;
-  for (let i = 0; i < V; i++) if (row[i] > m) { m = row[i]; arg = i; }
+  for (let i = 0; i < V; i++) if (logits[off + i] > m) { m = logits[off + i]; arg = i; }
   let z = 0;
   for (let i = 0; i < V; i++) {
-    const e = Math.exp(row[i] - m);
+    const e = Math.exp(logits[off + i] - m);
     probs[i] = e;
     z += e;
   }
   const lse = m + Math.log(z);
-  if (temperature === 0) return [arg, row[arg] - lse];
+  if (temperature === 0) {
+    sampledLogprob = logits[off + arg] - lse;
+    return arg;
+  }
   let total = z;
   if (temperature !== 1) {
     total = 0;
     for (let i = 0; i < V; i++) {
-      probs[i] = Math.exp((row[i] - m) / temperature);
+      probs[i] = Math.exp((logits[off + i] - m) / temperature);
       total += probs[i];
     }
   }
@@ -314,7 +320,8 @@ function sampleToken(row: FloatArray, V: number, rng: Rng, temperature: number, 
     pick = i;
     if (cum > u) break;
   }
-  return [pick, row[pick] - lse];
+  sampledLogprob = logits[off + pick] - lse;
+  return pick;
 }
 
 export type ScoreItem = { prompt: Prompt; completion: Prompt };
