@@ -100,7 +100,7 @@ export class VerifierPool {
         slot.jobs.shift();
         job.resolve(result);
       }
-      if (slot.jobs.length === 0) this.pump();
+      if (slot.jobs.length < CHUNK) this.pump();
     });
     const onDeath = (why: string) => {
       if (this.closed || !this.slots.includes(slot)) return;
@@ -143,13 +143,18 @@ export class VerifierPool {
     this.pump();
   }
 
+  /**
+   * Hands queued items to workers. A worker gets its next chunk while it still works on the current one
+   * (up to two chunks in flight), so it never idles waiting for the main thread between chunks.
+   */
   private pump(): void {
-    const idle = this.slots.filter((s) => s.ready && s.jobs.length === 0).length;
+    const idle = this.slots.filter((s) => s.ready && s.jobs.length < CHUNK).length;
     for (const slot of this.slots) {
-      if (slot.jobs.length > 0 || !slot.ready || this.queue.length === 0) continue;
+      if (slot.jobs.length >= CHUNK || !slot.ready || this.queue.length === 0) continue;
       const n = Math.max(1, Math.min(CHUNK, Math.ceil(this.queue.length / Math.max(1, idle))));
-      slot.jobs = this.queue.splice(0, n);
-      const req: WorkerRequest = { items: slot.jobs.map((j) => ({ id: j.id, gold: j.item.gold, pred: j.item.pred })), options: this.options };
+      const chunk = this.queue.splice(0, n);
+      slot.jobs.push(...chunk);
+      const req: WorkerRequest = { items: chunk.map((j) => ({ id: j.id, gold: j.item.gold, pred: j.item.pred })), options: this.options };
       slot.worker.ref();
       slot.worker.postMessage(req);
     }
