@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { RlvdError } from "../core/errors.js";
 
 /** Commander argument parsers: each turns a string into a typed value or rejects it with a message. */
 export function positiveInt(value: string): number {
@@ -28,4 +29,17 @@ export function finiteNumber(value: string): number {
   const x = Number(value);
   if (value.trim() === "" || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
   return x;
+}
+
+/** An integer option of at least `min`, named in the error (model shapes: --dim, --layers, ...). */
+export function parseIntArg(name: string, min: number) {
+  return (v: string): number => {
+    if (!/^-?\d+$/.test(v.trim()) || Number(v) < min) throw new RlvdError("BAD_ARGUMENT", `--${name} must be an integer >= ${min} (got ${JSON.stringify(v)})`);
+    return Number(v);
+  };
+}
+
+/** The options among `keys` that the user set, to spread over a preset's defaults. */
+export function definedOptions(opts: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
 }

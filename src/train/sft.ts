@@ -45,7 +45,7 @@ export function trainSft(model: Model, data: readonly SftExample[], input: Parti
   let cursor = 0;
   let trainLoss = Number.NaN;
   let evalLoss: number | null = null;
-  let firstEvalLoss: number | null = nEval > 0 ? meanLoss(model, evalSet, cfg.microBatch) : null;
+  const firstEvalLoss: number | null = nEval > 0 ? meanLoss(model, evalSet, cfg.microBatch) : null;
   // Batches of similar lengths waste less compute on padding: draw a window of 16 batches, sort it by length,
   // cut it into batches and visit those in random order.
   let pending: Sequence[][] = [];
@@ -84,7 +84,6 @@ export function trainSft(model: Model, data: readonly SftExample[], input: Parti
     options.log?.write({ step: step + 1, loss, eval_loss: (step + 1) % cfg.evalEvery === 0 || last ? evalLoss : null, lr, grad_norm: norm, step_time_s: (Date.now() - t0) / 1000 });
   }
   opt.dispose();
-  firstEvalLoss ??= null;
   return { steps: cfg.steps, trainLoss, evalLoss, firstEvalLoss, seconds: (Date.now() - started) / 1000 };
 }
 

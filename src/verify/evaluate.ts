@@ -224,7 +224,6 @@ export type C = { re: number; im: number };
 const c = (re: number, im = 0): C => ({ re, im });
 const NAN: C = { re: NaN, im: NaN };
 
-const cadd = (a: C, b: C): C => c(a.re + b.re, a.im + b.im);
 const cmul = (a: C, b: C): C =>
   a.im === 0 && b.im === 0 ? c(a.re * b.re) : c(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re);
 function cdiv(a: C, b: C): C {

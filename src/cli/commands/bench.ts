@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { benchEngine } from "../../engine/index.js";
 import type { CliIO } from "../io.js";
 import type { CommandModule } from "./index.js";
-import { parseIntArg } from "./model.js";
+import { parseIntArg } from "../options.js";
 
 export const benchCommand: CommandModule = {
   register(program: Command, io: CliIO) {

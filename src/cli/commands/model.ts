@@ -4,13 +4,7 @@ import { RlvdError } from "../../core/errors.js";
 import { initCheckpoint, loadCheckpoint } from "../../engine/index.js";
 import type { CliIO } from "../io.js";
 import type { CommandModule } from "./index.js";
-
-export function parseIntArg(name: string, min: number) {
-  return (v: string): number => {
-    if (!/^-?\d+$/.test(v.trim()) || Number(v) < min) throw new RlvdError("BAD_ARGUMENT", `--${name} must be an integer >= ${min} (got ${JSON.stringify(v)})`);
-    return Number(v);
-  };
-}
+import { parseIntArg } from "../options.js";
 
 export function parseTokenList(text: string): number[] {
   let v: unknown;

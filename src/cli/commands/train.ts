@@ -8,7 +8,7 @@ import { runGrpo, runSft } from "../../train/run.js";
 import { SMOKE_WORLD, smokeBase, smokeQuestions, smokeVerifier } from "../../train/smoke.js";
 import type { SftExample } from "../../train/sft.js";
 import { buildCorpus, checkWorldAnswer } from "../../world/index.js";
-import { finiteNumber, nonNegativeInt, positiveInt } from "../options.js";
+import { definedOptions, finiteNumber, nonNegativeInt, positiveInt } from "../options.js";
 import type { CommandModule } from "./index.js";
 
 async function readSftData(file: string): Promise<SftExample[]> {
@@ -62,8 +62,7 @@ export const trainCommand: CommandModule = {
         const questions = opts.data ? await loadDataset(opts.data) : smokeQuestions(200, 3);
         const verify = smoke && !opts.data ? smokeVerifier : (q: { answer: string }, text: string) => checkWorldAnswer(q.answer, text).correct;
         const defaults = smoke ? { steps: 80, questions: 32, group: 8, maxTokens: 24, lr: 3e-4, warmup: 5 } : {};
-        const pick = (k: string) => (opts[k] === undefined ? {} : { [k]: opts[k] });
-        const config = { ...defaults, ...["steps", "questions", "group", "lr", "warmup", "maxTokens", "temperature", "beta", "updates", "aggregation", "seed"].reduce((a, k) => ({ ...a, ...pick(k) }), {}) };
+        const config = { ...defaults, ...definedOptions(opts, ["steps", "questions", "group", "lr", "warmup", "maxTokens", "temperature", "beta", "updates", "aggregation", "seed"]) };
         const from = smoke ? await smokeStart(opts.checkpoint, opts.out, echo) : opts.checkpoint;
         const history = await runGrpo({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, questions, verify, config, checkpointEvery: opts.checkpointEvery, echo });
         const q = Math.max(1, Math.floor(history.length / 4));
@@ -89,8 +88,7 @@ export const trainCommand: CommandModule = {
         if (!smoke && (!opts.checkpoint || !opts.data)) throw new RlvdError("BAD_ARGUMENT", "train sft needs --checkpoint DIR and --data FILE (or --preset smoke)");
         const data = opts.data ? await readSftData(opts.data) : buildCorpus(SMOKE_WORLD, { author: "teacher", documents: 600, seed: 5 });
         const defaults = smoke ? { steps: 60, batch: 32, lr: 1e-3, warmup: 5, evalFraction: 0.1, evalEvery: 20 } : {};
-        const pick = (k: string) => (opts[k] === undefined ? {} : { [k]: opts[k] });
-        const config = { ...defaults, ...["steps", "batch", "lr", "warmup", "evalFraction", "seed"].reduce((a, k) => ({ ...a, ...pick(k) }), {}) };
+        const config = { ...defaults, ...definedOptions(opts, ["steps", "batch", "lr", "warmup", "evalFraction", "seed"]) };
         const from = smoke ? await smokeStart(opts.checkpoint, opts.out, echo) : opts.checkpoint;
         const r = await runSft({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, data, config, echo });
         io.out(`trained ${r.steps} SFT steps -> ${opts.out}; train loss ${r.trainLoss.toFixed(4)}` +
