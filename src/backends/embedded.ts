@@ -2,29 +2,38 @@ import { generate, loadCheckpoint, type Model } from "../engine/index.js";
 import { promptAsText } from "./templates.js";
 import type { Backend, Completion, GenerateRequest, Prompt } from "./types.js";
 
+export type EmbeddedOptions = {
+  /**
+   * Decode a request's n samples as a prefix tree (default true): the same distribution as n independent
+   * samples, computed once per distinct prefix (engine GenerateOptions.tree).
+   */
+  tree?: boolean;
+};
+
 type Pending = { request: GenerateRequest; resolve: (c: Completion[]) => void; reject: (e: unknown) => void };
 
 /**
  * An embedded checkpoint run in-process by rlvd's engine. Requests that arrive together (the sampler keeps many
  * in flight) are decoded together: one engine call per group of equal sampling settings, so the KV-cache batch
- * is filled across questions. Chat prompts are flattened to text.
+ * is filled across questions, and the n samples of a request are decoded as a prefix tree. Chat prompts are
+ * flattened to text.
  */
 export class EmbeddedBackend implements Backend {
   readonly description: string;
   private queue: Pending[] = [];
   private scheduled = false;
 
-  private constructor(readonly model: Model, checkpoint: string) {
+  private constructor(readonly model: Model, checkpoint: string, private readonly options: EmbeddedOptions) {
     this.description = `embedded:${checkpoint}`;
   }
 
-  static async open(checkpoint: string): Promise<EmbeddedBackend> {
-    return new EmbeddedBackend(await loadCheckpoint(checkpoint), checkpoint);
+  static async open(checkpoint: string, options: EmbeddedOptions = {}): Promise<EmbeddedBackend> {
+    return new EmbeddedBackend(await loadCheckpoint(checkpoint), checkpoint, options);
   }
 
   /** Wraps a model already in memory (trainers sample from the policy they are training). */
-  static fromModel(model: Model, description = "embedded:(in memory)"): EmbeddedBackend {
-    const b = new EmbeddedBackend(model, "");
+  static fromModel(model: Model, description = "embedded:(in memory)", options: EmbeddedOptions = {}): EmbeddedBackend {
+    const b = new EmbeddedBackend(model, "", options);
     (b as { description: string }).description = description;
     return b;
   }
@@ -57,6 +66,7 @@ export class EmbeddedBackend implements Backend {
         const out = generate(this.model, group.map((p) => promptAsText(p.request.prompt)), {
           n, temperature: params.temperature, topP: params.top_p, topK: params.top_k > 0 ? params.top_k : undefined,
           maxTokens: params.max_tokens, stop: params.stop, seeds: group.map((p) => p.request.params.seed ?? 0),
+          tree: this.options.tree ?? true,
         });
         const byPrompt: Completion[][] = group.map(() => []);
         for (const c of out) {

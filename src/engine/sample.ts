@@ -9,6 +9,8 @@ import { RlvdError } from "../core/errors.js";
 import type { FloatArray } from "./kernels.js";
 import type { Model } from "./model.js";
 import { hashString, mixSeeds, Rng } from "./rng.js";
+import { drawToken, tokenDistribution } from "./token-distribution.js";
+import { treeSteps } from "./sample-tree.js";
 
 export type Prompt = string | readonly number[];
 
@@ -36,6 +38,14 @@ export type GenerateOptions = {
   batchSize?: number;
   /** prepend bos to text prompts (default true when the model has a tokenizer) */
   addBos?: boolean;
+  /**
+   * Sample a prompt's n completions as a prefix tree (default false): sequences that share a prefix are
+   * computed once, and at each step a prefix's count is split over next tokens by n draws from its
+   * distribution. The completions have exactly the distribution of n independent samples, at the cost of
+   * the distinct prefixes instead of n (a confident model repeats itself a lot). Sample j then depends on
+   * n and firstSample, not on j alone; results still do not depend on the batch.
+   */
+  tree?: boolean;
 };
 
 export type FinishReason = "stop" | "length";
@@ -73,6 +83,45 @@ export function encodePrompt(model: Model, prompt: Prompt, addBos?: boolean): nu
   const t = model.tokenizer;
   if (!t) throw new RlvdError("BAD_ARGUMENT", "text prompts need a model with a tokenizer");
   return t.encode(prompt, { bos: addBos ?? true });
+}
+
+/** Options checked and defaulted, prompts encoded: what both samplers start from. */
+export type ResolvedGenerate = {
+  n: number; temperature: number; topK: number; topP: number; stop: string[]; stopTokens: Set<number>;
+  firstSample: number; batchSize: number; encoded: number[][]; longest: number; maxTokens: number;
+  /** prompt i's stream seed */
+  promptSeeds: number[];
+};
+
+export function resolveGenerate(model: Model, prompts: readonly Prompt[], options: GenerateOptions): ResolvedGenerate {
+  const cfg = model.config, V = cfg.vocabSize, tok = model.tokenizer;
+  const n = options.n ?? 1;
+  const temperature = options.temperature ?? 1;
+  const topK = options.topK ?? 0;
+  const topP = options.topP ?? 1;
+  const stop = (options.stop ?? []).filter((s) => s.length > 0);
+  const stopTokens = new Set(options.stopTokens ?? (tok ? [tok.eos] : []));
+  const firstSample = options.firstSample ?? 0;
+  const batchSize = options.batchSize ?? 256;
+  if (!(Number.isInteger(n) && n >= 1)) throw new RlvdError("BAD_ARGUMENT", `n must be a positive integer (got ${n})`);
+  if (!(temperature >= 0)) throw new RlvdError("BAD_ARGUMENT", `temperature must be >= 0 (got ${temperature})`);
+  if (!(topP > 0 && topP <= 1)) throw new RlvdError("BAD_ARGUMENT", `topP must be in (0, 1] (got ${topP})`);
+  if (!(Number.isInteger(topK) && topK >= 0)) throw new RlvdError("BAD_ARGUMENT", `topK must be an integer >= 0 (got ${topK})`);
+  if (options.seeds && options.seeds.length !== prompts.length) throw new RlvdError("BAD_ARGUMENT", "seeds must have one entry per prompt");
+
+  const encoded = prompts.map((p) => encodePrompt(model, p, options.addBos));
+  let longest = 0;
+  encoded.forEach((ids, i) => {
+    if (ids.length === 0) throw new RlvdError("BAD_ARGUMENT", `prompt ${i} is empty (add a bos token)`);
+    if (ids.length >= cfg.context) throw new RlvdError("BAD_ARGUMENT", `prompt ${i} has ${ids.length} tokens; the context is ${cfg.context}`);
+    for (const t of ids) if (!(Number.isInteger(t) && t >= 0 && t < V)) throw new RlvdError("BAD_ARGUMENT", `prompt ${i} has token ${t} outside the vocab`);
+    longest = Math.max(longest, ids.length);
+  });
+  const maxTokens = options.maxTokens ?? cfg.context - longest;
+  if (!(Number.isInteger(maxTokens) && maxTokens >= 1)) throw new RlvdError("BAD_ARGUMENT", `maxTokens must be a positive integer (got ${maxTokens})`);
+
+  const promptSeeds = encoded.map((ids, i) => options.seeds?.[i] ?? mixSeeds(options.seed ?? 0, hashString(ids.join(","))));
+  return { n, temperature, topK, topP, stop, stopTokens, firstSample, batchSize, encoded, longest, maxTokens, promptSeeds };
 }
 
 /** Samples completions (see the file comment); blocks until done. */
@@ -117,35 +166,14 @@ export async function generateAsync(model: Model, prompts: readonly Prompt[], op
 
 /** The decode loop, one yield per decode step. */
 function* generateSteps(model: Model, prompts: readonly Prompt[], options: GenerateOptions): Generator<GenerateProgress, Completion[], void> {
+  const resolved = resolveGenerate(model, prompts, options);
+  if (options.tree) return yield* treeSteps(model, resolved);
   const cfg = model.config, V = cfg.vocabSize, tok = model.tokenizer;
-  const n = options.n ?? 1;
-  const temperature = options.temperature ?? 1;
-  const topK = options.topK ?? 0;
-  const topP = options.topP ?? 1;
-  const stop = (options.stop ?? []).filter((s) => s.length > 0);
-  const stopTokens = new Set(options.stopTokens ?? (tok ? [tok.eos] : []));
-  const firstSample = options.firstSample ?? 0;
-  const batchSize = options.batchSize ?? 256;
-  if (!(Number.isInteger(n) && n >= 1)) throw new RlvdError("BAD_ARGUMENT", `n must be a positive integer (got ${n})`);
-  if (!(temperature >= 0)) throw new RlvdError("BAD_ARGUMENT", `temperature must be >= 0 (got ${temperature})`);
-  if (!(topP > 0 && topP <= 1)) throw new RlvdError("BAD_ARGUMENT", `topP must be in (0, 1] (got ${topP})`);
-  if (!(Number.isInteger(topK) && topK >= 0)) throw new RlvdError("BAD_ARGUMENT", `topK must be an integer >= 0 (got ${topK})`);
-  if (options.seeds && options.seeds.length !== prompts.length) throw new RlvdError("BAD_ARGUMENT", "seeds must have one entry per prompt");
-
-  const encoded = prompts.map((p) => encodePrompt(model, p, options.addBos));
-  let longest = 0;
-  encoded.forEach((ids, i) => {
-    if (ids.length === 0) throw new RlvdError("BAD_ARGUMENT", `prompt ${i} is empty (add a bos token)`);
-    if (ids.length >= cfg.context) throw new RlvdError("BAD_ARGUMENT", `prompt ${i} has ${ids.length} tokens; the context is ${cfg.context}`);
-    for (const t of ids) if (!(Number.isInteger(t) && t >= 0 && t < V)) throw new RlvdError("BAD_ARGUMENT", `prompt ${i} has token ${t} outside the vocab`);
-    longest = Math.max(longest, ids.length);
-  });
-  const maxTokens = options.maxTokens ?? cfg.context - longest;
-  if (!(Number.isInteger(maxTokens) && maxTokens >= 1)) throw new RlvdError("BAD_ARGUMENT", `maxTokens must be a positive integer (got ${maxTokens})`);
+  const { n, temperature, topK, topP, stop, stopTokens, firstSample, batchSize, encoded, longest, maxTokens } = resolved;
 
   const seqs: Seq[] = [];
   encoded.forEach((ids, i) => {
-    const promptSeed = options.seeds?.[i] ?? mixSeeds(options.seed ?? 0, hashString(ids.join(",")));
+    const promptSeed = resolved.promptSeeds[i]!;
     for (let j = 0; j < n; j++) {
       const sample = firstSample + j;
       seqs.push({ prompt: i, sample, ids, rng: new Rng(mixSeeds(promptSeed, sample)), tokens: [], logprobs: [], text: "", slot: -1, p: 0 });
@@ -232,8 +260,9 @@ function* generateSteps(model: Model, prompts: readonly Prompt[], options: Gener
           }
           continue;
         }
-        const t = sampleToken(logits, r * V, V, q.rng, temperature, topK, topP, probs, order);
-        const lp = sampledLogprob;
+        const d = tokenDistribution(logits, r * V, V, temperature, topK, topP, probs, order);
+        const t = d.greedy >= 0 ? d.greedy : drawToken(probs, V, q.rng.next() * d.total);
+        const lp = logits[r * V + t]! - d.lse;
         q.tokens.push(t);
         q.logprobs.push(lp);
         if (stopTokens.has(t)) q.finish = "stop";
@@ -266,62 +295,6 @@ function* generateSteps(model: Model, prompts: readonly Prompt[], options: Gener
     state.free();
   }
   return seqs.map((q) => ({ prompt: q.prompt, sample: q.sample, tokens: q.tokens, text: q.text, logprobs: q.logprobs, finishReason: q.finish ?? "length" }));
-}
-
-/** log p(token) at temperature 1 of the last token sampleToken picked (saves an allocation per token) */
-let sampledLogprob = 0;
-
-/** Picks a token from the row of logits at [off, off + V); sets sampledLogprob. */
-function sampleToken(logits: FloatArray, off: number, V: number, rng: Rng, temperature: number, topK: number, topP: number,
-                     probs: Float64Array, order: Int32Array): number {
-  let m = -Infinity, arg = 0;
-  for (let i = 0; i < V; i++) if (logits[off + i] > m) { m = logits[off + i]; arg = i; }
-  let z = 0;
-  for (let i = 0; i < V; i++) {
-    const e = Math.exp(logits[off + i] - m);
-    probs[i] = e;
-    z += e;
-  }
-  const lse = m + Math.log(z);
-  if (temperature === 0) {
-    sampledLogprob = logits[off + arg] - lse;
-    return arg;
-  }
-  let total = z;
-  if (temperature !== 1) {
-    total = 0;
-    for (let i = 0; i < V; i++) {
-      probs[i] = Math.exp((logits[off + i] - m) / temperature);
-      total += probs[i];
-    }
-  }
-  if ((topK > 0 && topK < V) || topP < 1) {
-    for (let i = 0; i < V; i++) order[i] = i;
-    const sorted = Array.from(order).sort((a, b) => probs[b] - probs[a] || a - b);
-    let keep = topK > 0 ? Math.min(topK, V) : V;
-    if (topP < 1) {
-      let kept = 0;
-      for (let i = 0; i < keep; i++) kept += probs[sorted[i]];
-      let cum = 0;
-      for (let i = 0; i < keep; i++) {
-        cum += probs[sorted[i]];
-        if (cum >= topP * kept) { keep = i + 1; break; }
-      }
-    }
-    for (let i = keep; i < V; i++) probs[sorted[i]] = 0;
-    total = 0;
-    for (let i = 0; i < V; i++) total += probs[i];
-  }
-  const u = rng.next() * total;
-  let cum = 0, pick = -1;
-  for (let i = 0; i < V; i++) {
-    if (probs[i] === 0) continue;
-    cum += probs[i];
-    pick = i;
-    if (cum > u) break;
-  }
-  sampledLogprob = logits[off + pick] - lse;
-  return pick;
 }
 
 export type ScoreItem = { prompt: Prompt; completion: Prompt };

@@ -93,7 +93,7 @@ export async function trainGrpo(model: Model, questions: readonly Question[], ve
     }
     const rollouts = generate(model, batch.map((q) => q.prompt), {
       n: cfg.group, temperature: cfg.temperature, topP: cfg.topP, topK: cfg.topK > 0 ? cfg.topK : undefined,
-      maxTokens: cfg.maxTokens, seed: cfg.seed * 1_000_003 + step,
+      maxTokens: cfg.maxTokens, seed: cfg.seed * 1_000_003 + step, tree: true,
     });
     rollouts.sort((a, b) => a.prompt - b.prompt || a.sample - b.sample);
     const correct = rollouts.map((c) => verify(batch[c.prompt]!, c.text));

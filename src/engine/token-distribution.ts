@@ -1,0 +1,68 @@
+// The next-token distribution of one row of logits under temperature / top-k / top-p, and a draw from it.
+// Shared by independent sampling (one draw per sequence) and tree sampling (many draws per prefix).
+import type { FloatArray } from "./kernels.js";
+
+export type TokenDistribution = {
+  /** log-sum-exp of the row at temperature 1: log p(t) = logits[t] - lse */
+  lse: number;
+  /** sum of the unnormalised weights left in probs */
+  total: number;
+  /** the token when sampling is greedy (temperature 0), else -1 */
+  greedy: number;
+};
+
+/**
+ * Fills probs[0..V) with unnormalised weights of the row at [off, off + V) after temperature, top-k and top-p
+ * (tokens cut by top-k/top-p get weight 0). `order` is scratch space of V ints.
+ */
+export function tokenDistribution(logits: FloatArray, off: number, V: number, temperature: number, topK: number, topP: number,
+                                  probs: Float64Array, order: Int32Array): TokenDistribution {
+  let m = -Infinity, arg = 0;
+  for (let i = 0; i < V; i++) if (logits[off + i]! > m) { m = logits[off + i]!; arg = i; }
+  let z = 0;
+  for (let i = 0; i < V; i++) {
+    const e = Math.exp(logits[off + i]! - m);
+    probs[i] = e;
+    z += e;
+  }
+  const lse = m + Math.log(z);
+  if (temperature === 0) return { lse, total: z, greedy: arg };
+  let total = z;
+  if (temperature !== 1) {
+    total = 0;
+    for (let i = 0; i < V; i++) {
+      probs[i] = Math.exp((logits[off + i]! - m) / temperature);
+      total += probs[i]!;
+    }
+  }
+  if ((topK > 0 && topK < V) || topP < 1) {
+    for (let i = 0; i < V; i++) order[i] = i;
+    const sorted = Array.from(order).sort((a, b) => probs[b]! - probs[a]! || a - b);
+    let keep = topK > 0 ? Math.min(topK, V) : V;
+    if (topP < 1) {
+      let kept = 0;
+      for (let i = 0; i < keep; i++) kept += probs[sorted[i]!]!;
+      let cum = 0;
+      for (let i = 0; i < keep; i++) {
+        cum += probs[sorted[i]!]!;
+        if (cum >= topP * kept) { keep = i + 1; break; }
+      }
+    }
+    for (let i = keep; i < V; i++) probs[sorted[i]!] = 0;
+    total = 0;
+    for (let i = 0; i < V; i++) total += probs[i]!;
+  }
+  return { lse, total, greedy: -1 };
+}
+
+/** The token whose cumulative weight first exceeds u (u uniform in [0, total)). */
+export function drawToken(probs: Float64Array, V: number, u: number): number {
+  let cum = 0, pick = -1;
+  for (let i = 0; i < V; i++) {
+    if (probs[i] === 0) continue;
+    cum += probs[i]!;
+    pick = i;
+    if (cum > u) break;
+  }
+  return pick;
+}
