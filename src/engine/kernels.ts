@@ -15,7 +15,8 @@ export interface Kernels {
   readonly dtype: "float32" | "float64";
   /** number of threads a kernel call uses */
   readonly threads: number;
-  alloc(n: number): FloatArray;
+  /** n floats, zeroed unless `zero` is false (then only for buffers always written before they are read) */
+  alloc(n: number, zero?: boolean): FloatArray;
   allocInt(n: number): Int32Array;
   free(a: FloatArray | Int32Array): void;
 

@@ -76,14 +76,15 @@ class Heap {
   private top = HEAP_BASE;
   constructor(private readonly memory: WasmMemory) {}
 
-  alloc(bytes: number): number {
+  /** `zero`: clear the block (reused memory is dirty); false for buffers always written before they are read */
+  alloc(bytes: number, zero = true): number {
     const size = Math.max(64, Math.ceil(bytes / 64) * 64);
     for (let i = 0; i < this.free.length; i++) {
       const [s, e] = this.free[i];
       if (e - s >= size) {
         if (e - s === size) this.free.splice(i, 1);
         else this.free[i] = [s + size, e];
-        new Uint8Array(this.memory.buffer, s, size).fill(0);
+        if (zero) this.clear(s, size);
         return s;
       }
     }
@@ -96,8 +97,13 @@ class Heap {
       this.memory.grow(pages);
     }
     this.top = need;
-    new Uint8Array(this.memory.buffer, start, size).fill(0); // may be memory released earlier
+    if (zero) this.clear(start, size); // may be memory released earlier
     return start;
+  }
+
+  /** Blocks are 64-byte aligned multiples of 64: fill as float64 words, 3x faster than bytes on shared memory. */
+  private clear(start: number, size: number): void {
+    new Float64Array(this.memory.buffer, start, size / 8).fill(0);
   }
 
   release(start: number, bytes: number): void {
@@ -221,8 +227,8 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
     name: "wasm",
     dtype: "float32",
     threads,
-    alloc: (n) => {
-      const at = heap.alloc(n * 4); // may grow the memory: read memory.buffer after
+    alloc: (n, zero = true) => {
+      const at = heap.alloc(n * 4, zero); // may grow the memory: read memory.buffer after
       return new Float32Array(memory.buffer, at, n);
     },
     allocInt: (n) => {

@@ -139,8 +139,9 @@ export class DecodeState {
   constructor(readonly k: Kernels, readonly cfg: ModelConfig, readonly slots: number, readonly Tmax: number) {
     const { layers: L, dim: C, intermediate: I, vocabSize: V } = cfg;
     const S = slots;
-    this.kcache = k.alloc(L * slots * Tmax * C);
-    this.vcache = k.alloc(L * slots * Tmax * C);
+    // a position's cache entry is written before any row reads it: no need to clear megabytes per call
+    this.kcache = k.alloc(L * slots * Tmax * C, false);
+    this.vcache = k.alloc(L * slots * Tmax * C, false);
     this.tokens = k.allocInt(S);
     this.slot = k.allocInt(S);
     this.pos = k.allocInt(S);

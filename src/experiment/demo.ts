@@ -5,9 +5,9 @@ import { RlvdError } from "../core/errors.js";
 import { runPath } from "../core/run-folder.js";
 import { runStages, type StageResult } from "./runner.js";
 import { loadSpec, type ExperimentSpec } from "./spec.js";
-import { STUDY_STAGE_KINDS } from "./study-stages.js";
+import { ALL_STAGE_KINDS } from "./composite-stages.js";
 
-export const PRESETS = ["smoke", "quick"] as const;
+export const PRESETS = ["smoke", "quick", "full"] as const;
 export type Preset = (typeof PRESETS)[number];
 
 /** The spec file a preset ships as (presets/NAME.yaml in the package). */
@@ -22,7 +22,7 @@ export type ExperimentResult = { spec: ExperimentSpec; runDir: string; stages: S
 /** Runs an experiment spec in a run folder: every stage cached, resumable, timed in run.json. */
 export async function runExperiment(spec: ExperimentSpec, runDir: string, options: { log?: (m: string) => void; force?: string[] } = {}): Promise<ExperimentResult> {
   const started = Date.now();
-  const stages = await runStages(spec.stages, { runDir, kinds: STUDY_STAGE_KINDS, log: options.log, force: options.force });
+  const stages = await runStages(spec.stages, { runDir, kinds: ALL_STAGE_KINDS, log: options.log, force: options.force });
   const report = runPath(runDir, "report");
   return { spec, runDir, stages, report: existsSync(report) ? report : null, seconds: (Date.now() - started) / 1000 };
 }

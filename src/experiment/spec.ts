@@ -1,11 +1,15 @@
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { RlvdError } from "../core/errors.js";
 import type { StageSpec } from "./runner.js";
 
-/** Settings that name an earlier stage: the stage then depends on it (no need to list it in `needs`). */
-const REFERENCE_FIELDS = ["world", "from", "data", "samples"] as const;
+/** Settings that name earlier stages (one id, or a list of ids): the stage then depends on them (no need to list them in `needs`). */
+const REFERENCE_FIELDS = ["world", "from", "data", "samples", "studies", "seeds", "sweep"] as const;
+
+/** How deep `kind: study` stages may nest specs in specs (guards against a spec that includes itself). */
+const MAX_NESTING = 4;
 
 const StageEntry = z
   .object({ id: z.string().regex(/^[A-Za-z0-9_.<>-]+$/, "ids use letters, digits and _ . < > -"), kind: z.string().min(1), needs: z.array(z.string()).default([]) })
@@ -23,6 +27,10 @@ export type ExperimentSpec = { name: string; description?: string; stages: Stage
 
 /** Reads an experiment spec (YAML or JSON); errors name the file and the path of the bad field. */
 export function loadSpec(file: string): ExperimentSpec {
+  return parseSpec(readSpecFile(file), file);
+}
+
+function readSpecFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -35,18 +43,43 @@ export function loadSpec(file: string): ExperimentSpec {
   } catch (e) {
     throw new RlvdError("BAD_INPUT", `${file}: ${(e as Error).message.split("\n")[0]}`);
   }
-  return parseSpec(raw, file);
+  return raw;
 }
 
-export function parseSpec(raw: unknown, source: string): ExperimentSpec {
+/**
+ * Validates a spec. A `kind: study` stage whose `spec` names a file (relative to `source`'s folder) gets that
+ * spec inlined, so its content, not its path, is part of the stage's cache hash.
+ */
+export function parseSpec(raw: unknown, source: string, depth = 0): ExperimentSpec {
   const parsed = ExperimentSpecSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new RlvdError("BAD_INPUT", `${source}: ${issue.path.join(".") || "spec"}: ${issue.message}`);
   }
   const stages = parsed.data.stages.map(({ id, kind, needs, ...settings }) => {
-    const refs = REFERENCE_FIELDS.map((f) => settings[f]).filter((v): v is string => typeof v === "string");
+    const refs = REFERENCE_FIELDS.flatMap((f) => {
+      const v = settings[f];
+      return typeof v === "string" ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+    });
+    if (kind === "study" && typeof settings.spec === "string") settings.spec = inlineSpec(settings.spec, source, id, depth);
     return { id, kind, needs: [...new Set([...refs, ...needs])], settings };
   });
   return { name: parsed.data.name, description: parsed.data.description, stages };
+}
+
+function inlineSpec(file: string, source: string, stage: string, depth: number): unknown {
+  if (depth >= MAX_NESTING) throw new RlvdError("BAD_INPUT", `${source}: stage ${stage}: studies nest more than ${MAX_NESTING} deep (does a spec include itself?)`);
+  const path = resolve(dirname(source), file);
+  const raw = readSpecFile(path);
+  parseSpec(raw, path, depth + 1); // validates it (and the studies inside it) with the nested file's name in errors
+  return inlineNested(raw, path, depth + 1);
+}
+
+/** The raw nested spec with its own file references inlined in turn. */
+function inlineNested(raw: unknown, path: string, depth: number): unknown {
+  const spec = raw as { stages: Array<Record<string, unknown>> };
+  return {
+    ...spec,
+    stages: spec.stages.map((st) => (st.kind === "study" && typeof st.spec === "string" ? { ...st, spec: inlineSpec(st.spec, path, String(st.id), depth) } : st)),
+  };
 }

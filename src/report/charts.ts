@@ -24,7 +24,7 @@ export type ReportChart = {
 export const STUDY_MODEL_ORDER = ["base", "rlvr", "base<-base", "rlvr<-rlvr", "base<-rlvr", "teacher", "distill-patterns", "distill-knowledge"];
 
 /** A colour-blind-safe palette (Okabe-Ito, then Tableau) so every chart colours a model the same way. */
-const PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#7f7f7f", "#9467bd", "#8c564b", "#17becf"];
+export const PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#7f7f7f", "#9467bd", "#8c564b", "#17becf"];
 
 export function orderModels(analysis: Analysis): string[] {
   const names = Object.keys(analysis.models);
@@ -71,7 +71,7 @@ function present(data: ChartRow[]): string[] {
   return [...new Set(data.map((d) => String(d.model)))];
 }
 
-function make(id: string, title: string, caption: string, data: ChartRow[], body: Record<string, unknown>): ReportChart {
+export function makeChart(id: string, title: string, caption: string, data: ChartRow[], body: Record<string, unknown>): ReportChart {
   const spec = { $schema: SCHEMA, title, data: { values: data }, config: CONFIG, ...body } as unknown as TopLevelSpec;
   return { id, title, caption, data, spec };
 }
@@ -99,7 +99,7 @@ function passAtKChart(analysis: Analysis, models: string[], colorFor: ColorFor):
   // bands of many models overlap: make each fainter so the lines stay readable
   const bandOpacity = present(data).length <= 2 ? 0.18 : present(data).length <= 4 ? 0.1 : 0.06;
   const x = { field: "k", type: "quantitative", scale: { type: "log", base: 2, nice: false }, axis: { values: powersOfTwoUpTo(maxN), format: "d", title: "k (samples per question, log scale)" } };
-  return make(
+  return makeChart(
     "pass-at-k",
     "Capability: pass@k by model",
     "pass@k for k = 1..n (unbiased estimator); shaded bands are 95% bootstrap intervals over questions at powers of two. pass@1 is accuracy; the right end is capability.",
@@ -129,7 +129,7 @@ function binDeltaChart(analysis: Analysis, models: string[], colorFor: ColorFor)
   if (data.length === 0) return null;
   const color = colorFor(present(data));
   const others = models.filter((m) => m !== analysis.base);
-  return make(
+  return makeChart(
     "bin-accuracy-delta",
     `Accuracy change per difficulty bin (vs ${analysis.base})`,
     `Mean accuracy of each model minus ${analysis.base}'s, over the questions of each of ${analysis.base}'s bins (bin = how many of ${analysis.base}'s samples were correct). Bars above zero: the model gained on those questions.`,
@@ -159,7 +159,7 @@ function transitionCharts(analysis: Analysis): ReportChart[] {
     const data: ChartRow[] = [];
     c.transition.forEach((row, i) => row.forEach((count, j) => data.push({ from: labels[i] ?? String(i), to: labels[j] ?? String(j), count })));
     const max = Math.max(1, ...data.map((d) => d.count as number));
-    return make(
+    return makeChart(
       `transition-${slug(c.other)}`,
       `Transitions: ${c.base} bin → ${c.other} bin`,
       `Each cell counts the questions in ${c.base}'s bin (row) that land in ${c.other}'s bin (column), both binned by correct samples out of n. Cells on the diagonal did not move; right of it ${c.other} solves more often.`,
@@ -190,7 +190,7 @@ function binHistogramChart(analysis: Analysis, models: string[], colorFor: Color
   for (const name of models) for (const b of analysis.models[name]!.bins) data.push({ model: name, bin: b.label, questions: b.questions });
   if (data.length === 0) return null;
   const color = colorFor(present(data));
-  return make(
+  return makeChart(
     "bin-histogram",
     "Questions per difficulty bin",
     "How many questions fall in each bin when every model is binned by its own correct samples out of n: mass moving right means questions solved more often, mass in bin 0 means unsolved.",
@@ -218,7 +218,7 @@ function entropyChart(analysis: Analysis, models: string[], colorFor: ColorFor):
   if (data.length === 0) return null;
   const color = colorFor(present(data));
   const binner = analysis.base ?? "each model";
-  return make(
+  return makeChart(
     "answer-entropy",
     "Answer entropy per difficulty bin",
     `Mean entropy (nats) of the final-answer distribution over a question's samples, by ${binner}'s bins. Lower means the model gives the same answer more often, right or wrong.`,
@@ -249,7 +249,7 @@ function byCorrectnessChart(
   if (rows.length === 0) return null;
   const color = colorFor(present(rows));
   const bins = [...new Set(rows.map((r) => r.bin as string))];
-  return make(id, title, caption, rows, {
+  return makeChart(id, title, caption, rows, {
     facet: { column: { field: "responses", type: "nominal", sort: ["correct", "incorrect"], title: null } },
     spec: {
       width: 300,
@@ -323,7 +323,7 @@ function trainingChart(logs: readonly TrainLog[], colorFor: ColorFor): ReportCha
   if (data.length === 0) return null;
   const color = colorFor(present(data));
   const metrics = TRAIN_METRICS.map((m) => METRIC_TITLES[m]).filter((t) => data.some((d) => d.metric === t));
-  return make(
+  return makeChart(
     "training-curves",
     "Training curves",
     `Per optimizer step, from ${logs.length === 1 ? "train-log.jsonl" : `${logs.length} train-log.jsonl files`}: reward, accuracy on the training batch, the fraction of prompt groups whose rewards are all equal (no gradient under GRPO), token entropy, response length and whatever else the trainer logged.`,

@@ -33,7 +33,7 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
-function tableHtml(t: ReportTable | null | undefined): string {
+export function tableHtml(t: ReportTable | null | undefined): string {
   if (!t) return "";
   const head = `<tr>${t.header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>`;
   const rows = t.rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join("")}</tr>`).join("\n");
@@ -41,7 +41,7 @@ function tableHtml(t: ReportTable | null | undefined): string {
   return `<div class="table-wrap" id="${escapeHtml(t.id)}"><h3>${escapeHtml(t.title)}</h3><table class="data"><thead>${head}</thead><tbody>${rows}</tbody></table>${note}</div>`;
 }
 
-function figureHtml(item: { chart: ReportChart; svg: string }, specsHref: string | null): string {
+export function figureHtml(item: { chart: ReportChart; svg: string }, specsHref: string | null): string {
   const { chart, svg } = item;
   const links = specsHref
     ? ` <span class="spec-links">(<a href="${escapeHtml(`${specsHref}/${chart.id}.vl.json`)}">Vega-Lite spec</a>, <a href="${escapeHtml(`${specsHref}/${chart.id}.data.json`)}">data</a>)</span>`
@@ -62,7 +62,7 @@ function findingsHtml(findings: Finding[], chartIds: Set<string>, tableIds: Set<
   return `<ul class="findings">${items.join("\n")}</ul>`;
 }
 
-const CSS = `
+export const REPORT_CSS = `
 :root { --fg: #1b1b1b; --muted: #666; --line: #ddd; --ok: #1a7f37; --bad: #b42318; --unk: #8a6d00; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: var(--fg); margin: 0; padding: 0 24px 48px; max-width: 1280px; }
@@ -129,7 +129,7 @@ export function renderHtml(p: PageParts): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(p.title)}</title>
-<style>${CSS}</style></head>
+<style>${REPORT_CSS}</style></head>
 <body>
 <header><h1>${escapeHtml(p.title)}</h1>
 <div class="muted">run <code>${escapeHtml(p.runDir)}</code> · ${p.models.length} models: ${p.models.map(escapeHtml).join(", ")} · base: ${a.base === null ? "none (pass --base MODEL for comparisons)" : escapeHtml(a.base)} · generated ${escapeHtml(p.generatedAt)} by rlvd ${escapeHtml(p.version)}</div>

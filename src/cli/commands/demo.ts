@@ -17,7 +17,7 @@ export const demoCommand: CommandModule = {
     program
       .command("demo")
       .description("the embedded study end to end: pretrain base and teacher, RLVR, distillation, sample, analyze, report")
-      .addOption(new Option("--preset <name>", "smoke (CI, about a minute) | quick (the study, under 10 minutes)").choices([...PRESETS]).default("quick"))
+      .addOption(new Option("--preset <name>", "smoke (CI, about a minute) | quick (the study, under 10 minutes) | full (3 seeds at k = 1024 and a discoverability sweep, under an hour)").choices([...PRESETS]).default("quick"))
       .option("--out <dir>", "run folder (default: runs/demo-PRESET)")
       .action(async (opts: { preset: string; out?: string }) => {
         summary(io, await runDemo(opts.preset, opts.out ?? `runs/demo-${opts.preset}`, { log }));
