@@ -89,7 +89,7 @@ const UNICODE: [RegExp, string][] = [
 const UNITS = new Set(
   (
     "unit units sq square squared cubic cu mm cm dm km meter meters metre metres millimeter millimeters centimeter " +
-    "centimeters kilometer kilometers inch inches ft foot feet yd yard yards mi mile miles mph kph kg gram grams " +
+    "centimeters kilometer kilometers in inch inches ft foot feet yd yard yards mi mile miles mph kph kg gram grams " +
     "kilogram kilograms mg lb lbs pound pounds oz ounce ounces ton tons ml liter liters litre litres gallon gallons " +
     "quart quarts pint pints cup cups sec second seconds min minute minutes hr hrs hour hours day days week weeks " +
     "month months year years yr yrs dollar dollars cent cents yuan euro euros rupee rupees point points people person " +
@@ -122,8 +122,8 @@ export function normalizeLatex(input: string): string {
   // Doubly escaped commands (\\frac from a JSON or Python string): a row break is never followed by a letter.
   s = s.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\");
 
-  // Repeating decimals: 1.\overline{6} = 5/3 (exact, as a fraction).
-  if (s.includes("\\overline")) s = s.replace(/(?<!\d)(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}/g, (_m, i: string, a: string, r: string) => {
+  // Repeating decimals: 1.\overline{6} (or 1.\bar{6}) = 5/3 (exact, as a fraction).
+  if (/\\(?:overline|bar)/.test(s)) s = s.replace(/(?<!\d)(\d*)\.(\d*)\\(?:overline|bar)\s*\{(\d{1,12})\}/g, (_m, i: string, a: string, r: string) => {
     const whole = BigInt((i || "0") + a + r) - BigInt((i || "0") + a);
     const den = 10n ** BigInt(a.length) * (10n ** BigInt(r.length) - 1n);
     return `\\frac{${whole}}{${den}}`;
@@ -131,6 +131,10 @@ export function normalizeLatex(input: string): string {
 
   // Thousands-separator spellings first (before \! becomes a space): 1{,}000 and 10,\!000.
   s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, "$1").replace(/(\d),\\!\s*(?=\d{3})/g, "$1,");
+  // ... and a separated number filling a fraction's or root's argument: \frac{20,000}{\pi}.
+  s = s.replace(/(\\(?:[dtc]?frac|sqrt)\s*\{|\}\s*\{)\s*([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)\s*\}/g, (_m, open: string, n: string) => `${open}${n.replace(/,/g, "")}}`);
+  // A row break's extra spacing: \\[2mm].
+  s = s.replace(/\\\\\s*\[\s*-?\d*\.?\d*\s*(?:mm|cm|pt|em|ex|in|bp|pc)\s*\]/g, "\\\\");
 
   // Spacing, sizing and display commands carry no meaning.
   s = s
@@ -150,7 +154,7 @@ export function normalizeLatex(input: string): string {
 
   // Currency, percent, degrees.
   s = s
-    .replace(/\\\$|\\(?:euro|pounds|yen|textdollar)\b|[€£¥₹]|\bUSD\b|\bRs\.?/g, "")
+    .replace(/\\\$|\\(?:euro|pounds|yen|textdollar|textcent|cent)\b|[€£¥₹¢]|\bUSD\b|\bRs\.?/g, "")
     .replace(/\\%|%/g, "\\% ")
     .replace(/\s*\b(?:percentage|percent|pct)(?![a-zA-Z])/gi, "\\% ")
     .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|°|\s*\bdeg(?:rees?)?\b/g, "° ");
@@ -176,13 +180,13 @@ export function normalizeLatex(input: string): string {
 
   s = s.replace(/\s+/g, " ").trim();
   s = s.replace(/(?:\s|\\\\|[.,;:])+$/g, "").replace(/^(?:[,;:\s]|\.(?!\d))+/, "");
-  // A multiple-choice answer written with its option text: "(C) Plane" is C.
-  s = s.replace(/^\(([A-Ea-e])\)\s+[A-Za-z][\w\s.,'-]*$/, "$1");
+  // A multiple-choice answer written with its option text or value: "(C) Plane", "(C) \frac12" are C.
+  s = s.replace(/^\(([A-Ea-e])\)\s+[A-Za-z][\w\s.,'-]*$/, "$1").replace(/^\(([A-E])\)\s+\S.*$/, "$1");
 
-  // Trailing unit words after a number: "125 miles", "15 cm^2", "3 hours".
+  // Trailing unit words after a number: "125 miles", "15 cm^2", "3 hours", "864 sq. in.", "\pi radians".
   for (let guard = 0; guard < 8; guard++) {
-    const m = /^(.*\S)\s*(?<=[\s\d])([a-zA-Z]+(?:\/[a-zA-Z]+)?)(\s*\^\s*\{?\d\}?)?\.?$/.exec(s);
-    if (!m || !/\d/.test(m[1]!) || !UNITS.has(m[2]!.toLowerCase())) break;
+    const m = /^(.*\S)\s*(?<=[\s\d])([a-zA-Z]+(?:\/[a-zA-Z]+)?)\.?(\s*\^\s*\{?\d\}?)?\.?$/.exec(s);
+    if (!m || !/\d|\\pi\b/.test(m[1]!) || !UNITS.has(m[2]!.toLowerCase())) break;
     s = m[1]!.trim();
   }
   return s.replace(/\s+/g, " ").trim();
