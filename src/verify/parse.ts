@@ -40,7 +40,7 @@ const MATRIX_ENVS = new Set(["pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatri
 const SYMBOL_CMDS = new Set(["angle", "triangle", "square", "star", "ast", "prime", "partial", "nabla", "imath", "jmath"]);
 /** Commands that never start an operand, so no implicit multiplication before them. */
 const NON_OPERAND_CMDS = new Set([
-  "cdot", "times", "div", "pm", "mp", "cup", "cap", "setminus", "rangle", "rfloor", "rceil", "to", "quad", "over",
+  "cdot", "times", "div", "pm", "mp", "cup", "cap", "setminus", "backslash", "rangle", "rfloor", "rceil", "to", "quad", "over",
   ...Object.keys(REL_CMDS),
 ]);
 
@@ -211,13 +211,19 @@ class Parser {
     }
   }
 
+  /** Sets joined by \cup and \setminus (left to right): (0,36) \setminus \{9\}, \mathbb{R} \setminus [2,3]. */
   private union(): Node {
-    const parts = [this.relation()];
-    while (this.isCmd("cup")) {
-      this.next();
-      parts.push(this.relation());
+    let parts = [this.relation()];
+    const joined = (): Node => (parts.length === 1 ? parts[0]! : { k: "union", parts });
+    for (;;) {
+      if (this.isCmd("cup")) {
+        this.next();
+        parts.push(this.relation());
+      } else if (this.isCmd("setminus") || this.isCmd("backslash")) {
+        this.next();
+        parts = [{ k: "setminus", a: joined(), b: this.relation() }];
+      } else return joined();
     }
-    return parts.length === 1 ? parts[0]! : { k: "union", parts };
   }
 
   private relOp(): RelOp | "~" | null {
@@ -468,6 +474,13 @@ class Parser {
       this.absDepth = saved;
       return { k: "set", items: [] };
     }
+    if (open === "\\{") {
+      const builder = this.setBuilder();
+      if (builder) {
+        this.absDepth = saved;
+        return builder;
+      }
+    }
     const items = this.list(closers);
     this.absDepth = saved;
     const close = this.next();
@@ -477,6 +490,34 @@ class Parser {
     if (open === "langle") return { k: "tuple", items, open: "<", close: ">" };
     if (items.length === 1 && ((open === "(" && close.v === ")") || (open === "[" && close.v === "]"))) return items[0]!;
     return { k: "tuple", items, open, close: close.v };
+  }
+
+  /**
+   * Set-builder notation after "\{": x | cond \}, x : cond \}, x \in \mathbb{R} | cond \}. The set of the reals where
+   * the conditions (inequalities, chains, x \ne a; all must hold) hold comes back as a set of those relations.
+   * Null, with nothing consumed, when the braces do not start that way.
+   */
+  private setBuilder(): Node | null {
+    if (this.peek().t !== "id") return null;
+    const save = this.i;
+    this.next();
+    if (this.isCmd("in")) {
+      this.next();
+      if (!this.isCmd("reals")) {
+        this.i = save;
+        return null;
+      }
+      this.next();
+    }
+    if (!this.isOp("|") && !this.isOp(":")) {
+      this.i = save;
+      return null;
+    }
+    this.next();
+    const items = this.list(new Set(["\\}"]));
+    this.expectOp("\\}");
+    if (!items.every((c) => c.k === "rel" && !c.ops.includes("="))) throw new ParseError("set-builder condition");
+    return { k: "set", items };
   }
 
   private primary(): Node {
