@@ -497,9 +497,10 @@ function inequalities(n: Node): { rels: Rel[]; join: "or" | "and" } | null {
   return rels.some((r) => r.ops.includes("!=")) ? null : { rels, join: "or" };
 }
 
+/** Text compared without case, spaces, punctuation or a leading article ("an ellipse" is "Ellipse"). */
 function textKey(n: Node): string {
   const s = n.k === "text" ? n.s : show(n).replace(/\*/g, "");
-  return s.toLowerCase().replace(/\\[a-z]+/g, "").replace(/[^a-z0-9]/g, "");
+  return s.toLowerCase().replace(/^\s*(?:an?|the)\s+(?=\S)/, "").replace(/\\[a-z]+/g, "").replace(/[^a-z0-9]/g, "");
 }
 
 function textEqual(g: Node, p: Node): boolean {
