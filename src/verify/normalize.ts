@@ -97,7 +97,7 @@ const UNITS = new Set(
     "page boxes box pieces piece items item numbers number integers integer digits digit terms term values value " +
     "solutions solution roots root triangles triangle squares sides side edges edge vertices faces diagonals angles " +
     "positive negative distinct different real whole total more less ago old tiles tile seats seat chairs rows row " +
-    "hundred thousand million billion trillion km/h m/s cm^2 m^2 cm^3 m^3 inches^2 feet^2 ft^2 in^2 ft^3 rad radians " +
+    "per hundred thousand million billion trillion km/h m/s cm^2 m^2 cm^3 m^3 inches^2 feet^2 ft^2 in^2 ft^3 rad radians " +
     "gumballs jellybeans candies cookies handshakes games teams eggs"
   ).split(" "),
 );
@@ -183,9 +183,10 @@ export function normalizeLatex(input: string): string {
   // A multiple-choice answer written with its option text or value: "(C) Plane", "(C) \frac12" are C.
   s = s.replace(/^\(([A-Ea-e])\)\s+[A-Za-z][\w\s.,'-]*$/, "$1").replace(/^\(([A-E])\)\s+\S.*$/, "$1");
 
-  // Trailing unit words after a number: "125 miles", "15 cm^2", "3 hours", "864 sq. in.", "\pi radians".
+  // Trailing unit words after a number: "125 miles", "15 cm^2", "3 hours", "864 sq. in.", "\pi radians",
+  // "\frac{1}{2}cm", "15 miles per hour".
   for (let guard = 0; guard < 8; guard++) {
-    const m = /^(.*\S)\s*(?<=[\s\d])([a-zA-Z]+(?:\/[a-zA-Z]+)?)\.?(\s*\^\s*\{?\d\}?)?\.?$/.exec(s);
+    const m = /^(.*\S)\s*(?<=[\s\d}])([a-zA-Z]+(?:\/[a-zA-Z]+)?)\.?(\s*\^\s*\{?\d\}?)?\.?$/.exec(s);
     if (!m || !/\d|\\pi\b/.test(m[1]!) || !UNITS.has(m[2]!.toLowerCase())) break;
     s = m[1]!.trim();
   }
