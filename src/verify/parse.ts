@@ -24,6 +24,8 @@ const FUNCS = new Set([
   "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "asin", "acos", "atan", "sinh", "cosh",
   "tanh", "ln", "log", "exp", "lg", "max", "min", "gcd", "lcm", "det", "arccot", "arcsec", "arccsc",
 ]);
+/** Words the parser reads as math even in an answer made only of words ("infinity", "pi"). */
+const MATH_WORDS = new Set(["pi", "infty", "infinity", "inf", "sqrt"]);
 const GREEK = new Set([
   "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota", "kappa",
   "lambda", "mu", "nu", "xi", "omicron", "rho", "varrho", "sigma", "varsigma", "tau", "upsilon", "phi", "varphi",
@@ -149,7 +151,7 @@ export function parseLatex(s: string): Node {
   if (toks.length === 1) throw new ParseError("empty answer");
   // A whole answer made of words (and no numbers or commands) is text: "Evelyn", "odd", "no solution".
   if (toks.some((t) => t.t === "word") && toks.every((t) => t.t === "word" || t.t === "id" || t.t === "eof" || (t.t === "op" && ",.'-:".includes(t.v)))) {
-    if (!toks.some((t) => t.t === "word" && FUNCS.has(t.v))) return { k: "text", s: s.trim() };
+    if (!toks.some((t) => t.t === "word" && (FUNCS.has(t.v) || MATH_WORDS.has(t.v)))) return { k: "text", s: s.trim() };
   }
   const p = new Parser(toks);
   const node = p.top();
