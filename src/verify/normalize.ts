@@ -157,7 +157,8 @@ export function normalizeLatex(input: string): string {
     .replace(/\\\$|\\(?:euro|pounds|yen|textdollar|textcent|cent)\b|[€£¥₹¢]|\bUSD\b|\bRs\.?/g, "")
     .replace(/\\%|%/g, "\\% ")
     .replace(/\s*\b(?:percentage|percent|pct)(?![a-zA-Z])/gi, "\\% ")
-    .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|°|\s*\bdeg(?:rees?)?\b/g, "° ");
+    .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|°|\s*\bdeg(?:rees?)?\b/g, "° ")
+    .replace(/(?<=[\d)}])\s*\^\s*(?:\{\s*o\s*\}|o(?![a-zA-Z]))/g, "° "); // 36^o
 
   // \mathbb{R} is the reals; other text-like commands keep their contents.
   s = s.replace(/\\mathbb\s*\{\s*R\s*\}|\\R\b|\\Reals\b/g, "\\reals ");
@@ -172,8 +173,8 @@ export function normalizeLatex(input: string): string {
   s = s.replace(/(?<![\d.,([{]\s*)[1-9]\d{0,2}(?:,\d{3})+(?![\d,]|\s*[)\]}])/g, (m) => m.replace(/,/g, ""));
   if (/^\s*-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?\s*$/.test(s)) s = s.replace(/ /g, "");
 
-  // A leading "the answer is" inside a box.
-  s = s.replace(/^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*:?\s*/i, "");
+  // A leading "the answer is" inside a box; a leading "\approx" (\boxed{\approx 5}).
+  s = s.replace(/^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*:?\s*/i, "").replace(/^\s*\\(?:approx|sim)(?![a-zA-Z])\s*/, "");
 
   // A leading "x \in": the set is the answer.
   s = s.replace(/^\s*[a-zA-Z](?:_\{?[\w]+\}?)?\s*\\in\s*/, "");
