@@ -258,6 +258,10 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
     const text = tm[1]!.trim();
     if (text) out.push({ text, source: "text", priority: 250, start: tm.index, end: tm.index + tm[0].length });
   }
+  // an option letter, also in \textbf{}: "the answer is \textbf{(C)}."
+  for (const om of s.matchAll(/(?:[Aa]nswer|[Oo]ption|[Cc]hoice)(?: is)?:?\s*(?:\\text(?:bf|rm)?\{\s*)?\(([A-E])\)/g)) {
+    out.push({ text: om[1]!, source: "text", priority: 250, start: om.index, end: om.index + om[0].length });
+  }
   for (const a of atoms) add(a, a.kind === "math" ? "math" : "number", 300);
 
   out.sort((a, b) => a.priority - b.priority || b.end - a.end || a.start - b.start);
