@@ -52,7 +52,7 @@ export function equivalent(gold: Node, pred: Node, o: CompareOptions): boolean {
 type Matrix = Extract<Node, { k: "matrix" }>;
 const MAX_MATRIX_CELLS = 400;
 
-/** Sums, products, negations and scalar multiples of matrices become one matrix of (unevaluated) cells. */
+/** Sums, products, negations, scalar multiples and transposes of matrices become one matrix of (unevaluated) cells. */
 export function foldMatrices(n: Node): Node {
   if (!contains(n, (x) => x.k === "matrix") || n.k === "matrix") return n;
   return foldM(n) ?? n;
@@ -85,6 +85,12 @@ function foldM(n: Node): Node | null {
         if (!acc) return null;
       }
       return acc;
+    }
+    case "pow": {
+      // a transpose: M^T
+      const a = foldM(n.a);
+      if (a && a.k === "matrix" && n.b.k === "sym" && n.b.name === "T") return { k: "matrix", rows: a.rows[0]!.map((_, j) => a.rows.map((r) => r[j]!)) };
+      return contains(n, (x) => x.k === "matrix") ? null : n;
     }
     default:
       return contains(n, (x) => x.k === "matrix") ? null : n;
