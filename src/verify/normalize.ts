@@ -64,6 +64,12 @@ function unwrapCommands(s: string, names: string, before = "", after = ""): stri
   return last === 0 ? s : out + s.slice(last);
 }
 
+/** Drops TeX groups around the whole answer: {{5}} is 5. */
+function ungroup(s: string): string {
+  while (s.startsWith("{") && matchBrace(s, 0) === s.length) s = s.slice(1, -1).trim();
+  return s;
+}
+
 const UNICODE: [RegExp, string][] = [
   [/π/g, "\\pi "],
   [/∞/g, "\\infty "],
@@ -117,6 +123,7 @@ export function normalizeLatex(input: string): string {
   // Math delimiters around the whole answer.
   s = s.replace(/^\$+|\$+$/g, "").replace(/^\\\[|\\\]$/g, "").replace(/^\\\(|\\\)$/g, "");
   s = s.replace(/(?<!\\)\$/g, " ");
+  s = ungroup(s);
 
   for (const [re, to] of UNICODE) s = s.replace(re, to);
   // Doubly escaped commands (\\frac from a JSON or Python string): a row break is never followed by a letter.
@@ -162,7 +169,10 @@ export function normalizeLatex(input: string): string {
 
   // \mathbb{R} is the reals; other text-like commands keep their contents.
   s = s.replace(/\\mathbb\s*\{\s*R\s*\}|\\R\b|\\Reals\b/g, "\\reals ");
-  s = unwrapCommands(s, "text|textbf|textit|textrm|textsf|texttt|textnormal|textup|emph|mathrm|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|boldsymbol|bm|mbox|hbox|operatorname\\*?", " ", " ");
+  const TEXT_CMDS = "text|textbf|textit|textrm|textsf|texttt|textnormal|textup|emph|mathrm|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|boldsymbol|bm|mbox|hbox|operatorname\\*?";
+  // nested ones too: \textbf{\text{Evelyn}}
+  for (let guard = 0, prev = ""; guard < 4 && prev !== s; guard++) [prev, s] = [s, unwrapCommands(s, TEXT_CMDS, " ", " ")];
+  s = ungroup(s.trim());
   s = s.replace(/\\(?:rm|bf|it)(?![a-zA-Z])/g, "");
 
   // Connectives between list items.
