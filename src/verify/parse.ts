@@ -517,8 +517,11 @@ class Parser {
     }
     this.next();
     const items = this.list(new Set(["\\}"]));
+    if (!items.every((c) => c.k === "rel" && !c.ops.includes("="))) {
+      this.i = save; // not conditions: {x : y} is a ratio
+      return null;
+    }
     this.expectOp("\\}");
-    if (!items.every((c) => c.k === "rel" && !c.ops.includes("="))) throw new ParseError("set-builder condition");
     return { k: "set", items };
   }
 
