@@ -254,13 +254,11 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
     const a = atomAfter(am.index + am[0].length, 50);
     if (a) add(a, "answer", am[1] ? 100 : 200);
   }
-  for (const tm of s.matchAll(/(?:(?:answer|option|choice) is:?|answer:)\s*([^\n.$\\]{1,60})(?:[.\n]|$)/gi)) {
-    const text = tm[1]!.trim();
+  // "the answer is Evelyn.", "Answer: (B)", "the correct option is \textbf{(C)}."
+  for (const tm of s.matchAll(/(?:answer(?: is:?|:)|(?:option|choice) is:?)\s*(\\text(?:bf|rm)?\{\s*)?([^\n.$\\]{1,60})(?:[.\n]|$)/gi)) {
+    let text = tm[2]!.trim();
+    if (tm[1]) text = text.replace(/\}$/, "").trim();
     if (text) out.push({ text, source: "text", priority: 250, start: tm.index, end: tm.index + tm[0].length });
-  }
-  // an option letter, also in \textbf{}: "the answer is \textbf{(C)}."
-  for (const om of s.matchAll(/(?:[Aa]nswer|[Oo]ption|[Cc]hoice)(?: is)?:?\s*(?:\\text(?:bf|rm)?\{\s*)?\(([A-E])\)/g)) {
-    out.push({ text: om[1]!, source: "text", priority: 250, start: om.index, end: om.index + om[0].length });
   }
   for (const a of atoms) add(a, a.kind === "math" ? "math" : "number", 300);
 

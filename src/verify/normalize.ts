@@ -64,6 +64,10 @@ function unwrapCommands(s: string, names: string, before = "", after = ""): stri
   return last === 0 ? s : out + s.slice(last);
 }
 
+/** Text-like commands whose argument is kept as it stands (\text{cm}, \mathrm{(E)}, \textbf{\text{Evelyn}}). */
+const TEXT_CMDS = "text|textbf|textit|textrm|textsf|texttt|textnormal|textup|emph|mathrm|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|boldsymbol|bm|mbox|hbox|operatorname\\*?";
+const TEXT_CMD_RE = new RegExp(`\\\\(?:${TEXT_CMDS})\\s*\\{`);
+
 /** Drops TeX groups around the whole answer: {{5}} is 5. */
 function ungroup(s: string): string {
   while (s.startsWith("{") && matchBrace(s, 0) === s.length) s = s.slice(1, -1).trim();
@@ -130,7 +134,7 @@ export function normalizeLatex(input: string): string {
   s = s.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\");
 
   // Repeating decimals: 1.\overline{6} (or 1.\bar{6}) = 5/3 (exact, as a fraction).
-  if (/\\(?:overline|bar)/.test(s)) s = s.replace(/(?<!\d)(\d*)\.(\d*)\\(?:overline|bar)\s*\{(\d{1,12})\}/g, (_m, i: string, a: string, r: string) => {
+  if (s.includes("\\overline") || s.includes("\\bar")) s = s.replace(/(?<!\d)(\d*)\.(\d*)\\(?:overline|bar)\s*\{(\d{1,12})\}/g, (_m, i: string, a: string, r: string) => {
     const whole = BigInt((i || "0") + a + r) - BigInt((i || "0") + a);
     const den = 10n ** BigInt(a.length) * (10n ** BigInt(r.length) - 1n);
     return `\\frac{${whole}}{${den}}`;
@@ -139,9 +143,9 @@ export function normalizeLatex(input: string): string {
   // Thousands-separator spellings first (before \! becomes a space): 1{,}000 and 10,\!000.
   s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, "$1").replace(/(\d),\\!\s*(?=\d{3})/g, "$1,");
   // ... and a separated number filling a fraction's or root's argument: \frac{20,000}{\pi}.
-  s = s.replace(/(\\(?:[dtc]?frac|sqrt)\s*\{|\}\s*\{)\s*([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)\s*\}/g, (_m, open: string, n: string) => `${open}${n.replace(/,/g, "")}}`);
+  if (s.includes(",")) s = s.replace(/(\\(?:[dtc]?frac|sqrt)\s*\{|\}\s*\{)\s*([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)\s*\}/g, (_m, open: string, n: string) => `${open}${n.replace(/,/g, "")}}`);
   // A row break's extra spacing: \\[2mm].
-  s = s.replace(/\\\\\s*\[\s*-?\d*\.?\d*\s*(?:mm|cm|pt|em|ex|in|bp|pc)\s*\]/g, "\\\\");
+  if (s.includes("\\\\")) s = s.replace(/\\\\\s*\[\s*-?\d*\.?\d*\s*(?:mm|cm|pt|em|ex|in|bp|pc)\s*\]/g, "\\\\");
 
   // Spacing, sizing and display commands carry no meaning.
   s = s
@@ -169,9 +173,8 @@ export function normalizeLatex(input: string): string {
 
   // \mathbb{R} is the reals; other text-like commands keep their contents.
   s = s.replace(/\\mathbb\s*\{\s*R\s*\}|\\R\b|\\Reals\b/g, "\\reals ");
-  const TEXT_CMDS = "text|textbf|textit|textrm|textsf|texttt|textnormal|textup|emph|mathrm|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|boldsymbol|bm|mbox|hbox|operatorname\\*?";
   // nested ones too: \textbf{\text{Evelyn}}
-  for (let guard = 0, prev = ""; guard < 4 && prev !== s; guard++) [prev, s] = [s, unwrapCommands(s, TEXT_CMDS, " ", " ")];
+  for (let guard = 0; guard < 4 && s.includes("\\") && TEXT_CMD_RE.test(s); guard++) s = unwrapCommands(s, TEXT_CMDS, " ", " ");
   s = ungroup(s.trim());
   s = s.replace(/\\(?:rm|bf|it)(?![a-zA-Z])/g, "");
 

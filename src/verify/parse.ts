@@ -215,16 +215,18 @@ class Parser {
 
   /** Sets joined by \cup and \setminus (left to right): (0,36) \setminus \{9\}, \mathbb{R} \setminus [2,3]. */
   private union(): Node {
-    let parts = [this.relation()];
-    const joined = (): Node => (parts.length === 1 ? parts[0]! : { k: "union", parts });
+    const first = this.relation();
+    if (this.peek().t !== "cmd") return first;
+    let parts = [first];
     for (;;) {
       if (this.isCmd("cup")) {
         this.next();
         parts.push(this.relation());
       } else if (this.isCmd("setminus") || this.isCmd("backslash")) {
         this.next();
-        parts = [{ k: "setminus", a: joined(), b: this.relation() }];
-      } else return joined();
+        const a: Node = parts.length === 1 ? parts[0]! : { k: "union", parts };
+        parts = [{ k: "setminus", a, b: this.relation() }];
+      } else return parts.length === 1 ? parts[0]! : { k: "union", parts };
     }
   }
 
