@@ -25,6 +25,7 @@ export type Node =
   | { k: "set"; items: Node[] } // \{...\}: unordered
   | { k: "tuple"; items: Node[]; open: string; close: string } // (a,b) [a,b] (a,b] \langle a,b \rangle ...
   | { k: "union"; parts: Node[] }
+  | { k: "setminus"; a: Node; b: Node } // a \setminus b
   | { k: "matrix"; rows: Node[][] }
   | { k: "text"; s: string };
 
@@ -88,6 +89,8 @@ export function show(n: Node): string {
       return `${n.open}${n.items.map(show).join(",")}${n.close}`;
     case "union":
       return n.parts.map(show).join("∪");
+    case "setminus":
+      return `${show(n.a)}\\${show(n.b)}`;
     case "matrix":
       return `[${n.rows.map((r) => r.map(show).join(",")).join(";")}]`;
     case "text":

@@ -52,7 +52,7 @@ export function equivalent(gold: Node, pred: Node, o: CompareOptions): boolean {
 type Matrix = Extract<Node, { k: "matrix" }>;
 const MAX_MATRIX_CELLS = 400;
 
-/** Sums, products, negations and scalar multiples of matrices become one matrix of (unevaluated) cells. */
+/** Sums, products, negations, scalar multiples and transposes of matrices become one matrix of (unevaluated) cells. */
 export function foldMatrices(n: Node): Node {
   if (!contains(n, (x) => x.k === "matrix") || n.k === "matrix") return n;
   return foldM(n) ?? n;
@@ -85,6 +85,12 @@ function foldM(n: Node): Node | null {
         if (!acc) return null;
       }
       return acc;
+    }
+    case "pow": {
+      // a transpose: M^T
+      const a = foldM(n.a);
+      if (a && a.k === "matrix" && n.b.k === "sym" && n.b.name === "T") return { k: "matrix", rows: a.rows[0]!.map((_, j) => a.rows.map((r) => r[j]!)) };
+      return contains(n, (x) => x.k === "matrix") ? null : n;
     }
     default:
       return contains(n, (x) => x.k === "matrix") ? null : n;
@@ -296,6 +302,11 @@ function member(s: Node, t: number, o: CompareOptions): boolean | null {
       }
       return false;
     }
+    case "setminus": {
+      const a = member(s.a, t, o);
+      const b = member(s.b, t, o);
+      return a === null || b === null ? null : a && !b;
+    }
     case "sym":
       return s.name === "reals" ? true : null;
     default:
@@ -314,6 +325,10 @@ function realValue(n: Node, o: CompareOptions): number | null {
 function setPoints(s: Node, out: number[], o: CompareOptions): void {
   if (s.k === "tuple" || s.k === "set" || s.k === "list") for (const it of s.items) pushPoint(it, out, o);
   if (s.k === "union") for (const part of s.parts) setPoints(part, out, o);
+  if (s.k === "setminus") {
+    setPoints(s.a, out, o);
+    setPoints(s.b, out, o);
+  }
 }
 
 function pushPoint(n: Node, out: number[], o: CompareOptions): void {
@@ -321,13 +336,13 @@ function pushPoint(n: Node, out: number[], o: CompareOptions): void {
   if (v !== null && Number.isFinite(v)) out.push(v);
 }
 
-/** Does the one-unknown relation `rel` describe exactly the set `s`? Tested at the set's and the relation's
- * critical points, just beside each, between them and far out. */
-function relationMatchesSet(rel: Extract<Node, { k: "rel" }>, s: Node, o: CompareOptions): boolean {
-  if (rel.ops.some((op) => op === "=" || op === "!=")) return false;
+type Rel = Extract<Node, { k: "rel" }>;
+
+/** Whether a one-unknown inequality (a chain, x \ne a) holds at t, null where it is undefined; null when `rel` is not one. */
+function relationTest(rel: Rel): ((t: number) => boolean | null) | null {
+  if (rel.ops.includes("=")) return null;
   const vars = freeVars(rel);
   const withVars = rel.items.filter((it) => freeVars(it).size > 0);
-  let holds: (t: number) => boolean | null;
   const evalChain = (items: Node[], env: Env): boolean | null => {
     const vals = items.map((it) => numeric(it, env, "literal"));
     if (vals.some((v) => Number.isNaN(v.re) || Math.abs(v.im) > 1e-9)) return null;
@@ -335,16 +350,53 @@ function relationMatchesSet(rel: Extract<Node, { k: "rel" }>, s: Node, o: Compar
   };
   if (vars.size === 1) {
     const name = [...vars][0]!;
-    holds = (t) => evalChain(rel.items, new Map([[name, { re: t, im: 0 }]]));
-  } else if (withVars.length === 1) {
+    return (t) => evalChain(rel.items, new Map([[name, { re: t, im: 0 }]]));
+  }
+  if (withVars.length === 1) {
     // 0 < f(x) < 1: the one non-constant side is the unknown
     const subject = withVars[0]!;
-    holds = (t) => evalChain(rel.items.map((it) => (it === subject ? { k: "num", v: String(t) } as Node : it)), new Map());
-  } else return false;
+    return (t) => evalChain(rel.items.map((it) => (it === subject ? { k: "num", v: String(t) } as Node : it)), new Map());
+  }
+  return null;
+}
+
+/** Does the one-unknown relation, or several in one unknown joined by "or" (x < 2 or x > 3) or "and" (set-builder
+ * conditions 0 < x < 36, x \ne 9), describe exactly the set `s`? Tested at the set's and the relations' critical
+ * points, just beside each, between them and far out. */
+function relationMatchesSet(rels: Rel[], s: Node, o: CompareOptions, join: "or" | "and" = "or"): boolean {
+  const tests = rels.map(relationTest);
+  if (tests.some((f) => f === null)) return false;
+  if (rels.length > 1 && new Set(rels.flatMap((r) => [...freeVars(r)])).size !== 1) return false;
+  const decisive = join === "or";
+  const holds = (t: number): boolean | null => {
+    let undefinedHere = false;
+    for (const f of tests) {
+      const v = f!(t);
+      if (v === decisive) return decisive;
+      if (v === null) undefinedHere = true;
+    }
+    return undefinedHere ? null : !decisive;
+  };
   const pts: number[] = [];
   setPoints(s, pts, o);
-  for (const it of rel.items) pushPoint(it, pts, o);
-  const uniq = [...new Set(pts)].sort((a, b) => a - b);
+  for (const r of rels) for (const it of r.items) pushPoint(it, pts, o);
+  return agreeAt(pts, holds, (t) => member(s, t, o), true, o);
+}
+
+/** Two sets of reals built from intervals, finite sets, unions and differences: the same members? */
+function sameSet(g: Node, p: Node, o: CompareOptions): boolean {
+  const pts: number[] = [];
+  setPoints(g, pts, o);
+  setPoints(p, pts, o);
+  return agreeAt(pts, (t) => member(p, t, o), (t) => member(g, t, o), false, o);
+}
+
+/**
+ * Do the membership tests `a` and `b` agree at the critical points `pts`, just beside each, between them and
+ * far out? `b` must always tell; `a` may be undefined (null) where `b` says no when `aMayBeUndefined`.
+ */
+function agreeAt(pts: number[], a: (t: number) => boolean | null, b: (t: number) => boolean | null, aMayBeUndefined: boolean, o: CompareOptions): boolean {
+  const uniq = [...new Set(pts)].sort((x, y) => x - y);
   const tests: number[] = [];
   for (const p of uniq) {
     const eps = 1e-6 * Math.max(1, Math.abs(p));
@@ -356,14 +408,14 @@ function relationMatchesSet(rel: Extract<Node, { k: "rel" }>, s: Node, o: Compar
   tests.push(lo - 1, hi + 1, lo - 1e6, hi + 1e6, 0.5, -0.5);
   for (const t of tests) {
     checkTime(o);
-    const a = holds(t);
-    const b = member(s, t, o);
-    if (b === null) return false;
-    if (a === null) {
-      if (b) return false; // the relation is undefined where the set says yes
+    const x = a(t);
+    const y = b(t);
+    if (y === null) return false;
+    if (x === null) {
+      if (y || !aMayBeUndefined) return false; // undefined where the set says yes
       continue;
     }
-    if (a !== b) return false;
+    if (x !== y) return false;
   }
   return true;
 }
@@ -379,13 +431,15 @@ function cmp(a: number, op: RelOp, b: number): boolean {
       return a > b + tol;
     case ">=":
       return a >= b - tol;
+    case "!=":
+      return Math.abs(a - b) > tol;
     default:
       return false;
   }
 }
 
 function isSetLike(n: Node): boolean {
-  return n.k === "union" || n.k === "set" || (n.k === "tuple" && n.items.length === 2 && n.open !== "<") || (n.k === "sym" && n.name === "reals");
+  return n.k === "union" || n.k === "setminus" || n.k === "set" || (n.k === "tuple" && n.items.length === 2 && n.open !== "<") || (n.k === "sym" && n.name === "reals");
 }
 
 // ---------------------------------------------------------------- the chain
@@ -395,6 +449,20 @@ function eq(g: Node, p: Node, o: CompareOptions, depth: number): boolean {
   if (depth > 40) return false;
   if (show(g) === show(p)) return true;
 
+  // Set-builder notation {x | x <= 0} is the set its conditions describe; "x < 2 or x > 3" (a list of
+  // inequalities in one unknown) the union of theirs; "x \ne 1, x \ne 2" the reals but those.
+  const gb = builder(g);
+  const pb = builder(p);
+  if (gb && pb) return unorderedEqual(gb, pb, o, depth + 1);
+  if (pb && g.k === "rel") return pb.length === 1 && relEqual(g, pb[0]!, o, depth + 1);
+  if (pb && isSetLike(g)) return relationMatchesSet(pb, g, o, "and");
+  if (gb && p.k === "rel") return o.allowSetRelationComp && gb.length === 1 && relEqual(gb[0]!, p, o, depth + 1);
+  if (gb && isSetLike(p)) return relationMatchesSet(gb, p, o, "and");
+  const pIneq = inequalities(p);
+  if (pIneq && isSetLike(g)) return o.allowSetRelationComp && relationMatchesSet(pIneq.rels, g, o, pIneq.join);
+  const gIneq = inequalities(g);
+  if (gIneq && isSetLike(p)) return relationMatchesSet(gIneq.rels, p, o, gIneq.join);
+
   // Equations and assignments: the gold decides which side to compare.
   const gAssign = isAssignment(g);
   const pAssign = isAssignment(p);
@@ -403,8 +471,8 @@ function eq(g: Node, p: Node, o: CompareOptions, depth: number): boolean {
   if (isEquation(p) && !isEquation(g)) p = p.items[p.items.length - 1]!;
   else if (gAssign && !isEquation(p) && g.k === "rel") g = g.items[g.items.length - 1]!;
   if (g.k === "rel" && p.k === "rel") return relEqual(g, p, o, depth + 1);
-  if (g.k === "rel") return isSetLike(p) ? relationMatchesSet(g, p, o) : false;
-  if (p.k === "rel") return o.allowSetRelationComp && isSetLike(g) ? relationMatchesSet(p, g, o) : false;
+  if (g.k === "rel") return isSetLike(p) ? relationMatchesSet([g], p, o) : false;
+  if (p.k === "rel") return o.allowSetRelationComp && isSetLike(g) ? relationMatchesSet([p], g, o) : false;
   if (show(g) === show(p)) return true;
 
   // The same value boxed twice in two spellings (\boxed{9999\frac67} ... \boxed{9999.857142857143}) is one.
@@ -416,9 +484,29 @@ function eq(g: Node, p: Node, o: CompareOptions, depth: number): boolean {
   return structEqual(g, p, o, depth + 1);
 }
 
+/** Relations that are no equations: inequalities, chains, x \ne a. */
+function conditions(items: Node[]): Rel[] | null {
+  return items.length > 0 && items.every((x) => x.k === "rel" && !x.ops.includes("=")) ? (items as Rel[]) : null;
+}
+
+/** The conditions of a set written in set-builder notation (parse.ts: a set of inequalities, all to hold), or null. */
+function builder(n: Node): Rel[] | null {
+  return n.k === "set" ? conditions(n.items) : null;
+}
+
+/** The items of a list made only of inequalities, read as "or" (x < 2, x > 3), or only of exclusions, read as
+ * "and" (x \ne 1, x \ne 2); null for any other node. */
+function inequalities(n: Node): { rels: Rel[]; join: "or" | "and" } | null {
+  const rels = n.k === "list" ? conditions(n.items) : null;
+  if (!rels) return null;
+  if (rels.every((r) => r.ops.every((op) => op === "!="))) return { rels, join: "and" };
+  return rels.some((r) => r.ops.includes("!=")) ? null : { rels, join: "or" };
+}
+
+/** Text compared without case, spaces, punctuation or a leading article ("an ellipse" is "Ellipse"). */
 function textKey(n: Node): string {
   const s = n.k === "text" ? n.s : show(n).replace(/\*/g, "");
-  return s.toLowerCase().replace(/\\[a-z]+/g, "").replace(/[^a-z0-9]/g, "");
+  return s.toLowerCase().replace(/^\s*(?:an?|the)\s+(?=\S)/, "").replace(/\\[a-z]+/g, "").replace(/[^a-z0-9]/g, "");
 }
 
 function textEqual(g: Node, p: Node): boolean {
@@ -490,6 +578,7 @@ function structEqual(g: Node, p: Node, o: CompareOptions, depth: number): boolea
       if (p.k === "tuple" && p.items.length !== 2) return orderedEqual(g.items, p.items, o, depth);
       return false;
     case "tuple":
+      if ((p.k === "union" || p.k === "setminus") && isSetLike(g)) return sameSet(g, p, o);
       if (p.k === "tuple") {
         const interval = g.items.length === 2 && p.items.length === 2 && g.open !== "<" && p.open !== "<";
         if (interval && (g.open !== p.open || g.close !== p.close)) return false;
@@ -502,7 +591,10 @@ function structEqual(g: Node, p: Node, o: CompareOptions, depth: number): boolea
       }
       return false;
     case "union":
-      return p.k === "union" && unorderedEqual(g.parts, p.parts, o, depth);
+      if (p.k === "union" && unorderedEqual(g.parts, p.parts, o, depth)) return true;
+      return (p.k === "union" || p.k === "setminus" || isSetLike(p)) && sameSet(g, p, o);
+    case "setminus":
+      return isSetLike(p) && sameSet(g, p, o);
     case "matrix": {
       if (p.k === "matrix") {
         if (g.rows.length !== p.rows.length || g.rows[0]!.length !== p.rows[0]!.length) return false;

@@ -443,6 +443,7 @@ export function freeVars(node: Node, out: Set<string> = new Set()): Set<string> 
       freeVars(node.b, out);
       break;
     case "pm":
+    case "setminus":
       freeVars(node.a, out);
       freeVars(node.b, out);
       break;
@@ -481,6 +482,7 @@ export function contains(node: Node, pred: (n: Node) => boolean): boolean {
     case "div":
     case "pow":
     case "pm":
+    case "setminus":
       return contains(node.a, pred) || contains(node.b, pred);
     case "rel":
     case "list":

@@ -98,7 +98,7 @@ function scanMath(s: string): Atom[] {
 }
 
 const NUMBER_RE =
-  /(?<=^|[\s=(:])(?:[$€£¥]\s?)?(-?(?:\d+(?:\.\d+)?\s*\/\s*\d+(?:\.\d+)?(?!\d|\.\d)|[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|\.\d+))(?:\s*(%|percent|pct))?/g;
+  /(?<=^|[\s=(:])(?:\\?[$€£¥]\s?)?(-?(?:\d+(?:\.\d+)?\s*\/\s*\d+(?:\.\d+)?(?!\d|\.\d)|[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?|\.\d+))(?:\s*(%|percent|pct))?/g;
 
 /** A bare \frac{3}{4} in running text (no math delimiters). */
 const FRACTION_RE = /-?\\[dt]?frac\{-?\d+(?:[.,]\d+)?\}\{-?\d+(?:[.,]\d+)?\}/g;
@@ -108,7 +108,7 @@ const FRACTION_RE = /-?\\[dt]?frac\{-?\d+(?:[.,]\d+)?\}\{-?\d+(?:[.,]\d+)?\}/g;
  * commas ("2,74", "1000,99", "0,111"); a comma followed by exactly three digits stays a thousands separator.
  */
 const TEXT_NUMBER_RE =
-  /(?<=^|[\s=(:])(?:[$€£¥]\s?)?(-?(?:[1-9]\d{0,2}(?:[ ,]\d{3})+(?:\.\d+)?(?![\d,])|\d+[.,]\d+|\d+|\.\d+))(?:\s*(%|percent|pct))?/g;
+  /(?<=^|[\s=(:])(?:\\?[$€£¥]\s?)?(-?(?:[1-9]\d{0,2}(?:[ ,]\d{3})+(?:\.\d+)?(?![\d,])|\d+[.,]\d+|\d+|\.\d+))(?:\s*(%|percent|pct))?/g;
 
 function scanNumbers(s: string, textOnly = false): Atom[] {
   const atoms: Atom[] = [];
@@ -254,8 +254,10 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
     const a = atomAfter(am.index + am[0].length, 50);
     if (a) add(a, "answer", am[1] ? 100 : 200);
   }
-  for (const tm of s.matchAll(/answer is:?\s*([^\n.$\\]{1,60})(?:[.\n]|$)/gi)) {
-    const text = tm[1]!.trim();
+  // "the answer is Evelyn.", "Answer: (B)", "the correct option is \textbf{(C)}."
+  for (const tm of s.matchAll(/(?:answer(?: is:?|:)|(?:option|choice) is:?)\s*(\\text(?:bf|rm)?\{\s*)?([^\n.$\\]{1,60})(?:[.\n]|$)/gi)) {
+    let text = tm[2]!.trim();
+    if (tm[1]) text = text.replace(/\}$/, "").trim();
     if (text) out.push({ text, source: "text", priority: 250, start: tm.index, end: tm.index + tm[0].length });
   }
   for (const a of atoms) add(a, a.kind === "math" ? "math" : "number", 300);
@@ -266,10 +268,10 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
   return out.filter((c) => (seen.has(c.text) ? false : (seen.add(c.text), true)));
 }
 
-/** Candidates for a gold answer: bare LaTeX (no $, box or "answer") is the answer as it stands. */
+/** Candidates for a gold answer: bare LaTeX (no $ delimiter, box or "answer"; \$ is currency) is the answer as it stands. */
 export function goldCandidates(gold: string, options: ExtractOptions = {}): Candidate[] {
   const plainTextOnly = options.matchTypes !== undefined && !options.matchTypes.includes("latex");
-  if (!plainTextOnly && !/\$|\\boxed|\\fbox|\\\(|\\\[|answer/i.test(gold)) {
+  if (!plainTextOnly && !/(?<!\\)\$|\\boxed|\\fbox|\\\(|\\\[|answer/i.test(gold)) {
     return [{ text: gold.trim(), source: "whole", priority: 0, start: 0, end: gold.length }];
   }
   const cands = extractCandidates(gold, options);

@@ -64,6 +64,16 @@ function unwrapCommands(s: string, names: string, before = "", after = ""): stri
   return last === 0 ? s : out + s.slice(last);
 }
 
+/** Text-like commands whose argument is kept as it stands (\text{cm}, \mathrm{(E)}, \textbf{\text{Evelyn}}). */
+const TEXT_CMDS = "text|textbf|textit|textrm|textsf|texttt|textnormal|textup|emph|mathrm|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|boldsymbol|bm|mbox|hbox|operatorname\\*?";
+const TEXT_CMD_RE = new RegExp(`\\\\(?:${TEXT_CMDS})\\s*\\{`);
+
+/** Drops TeX groups around the whole answer: {{5}} is 5. */
+function ungroup(s: string): string {
+  while (s.startsWith("{") && matchBrace(s, 0) === s.length) s = s.slice(1, -1).trim();
+  return s;
+}
+
 const UNICODE: [RegExp, string][] = [
   [/π/g, "\\pi "],
   [/∞/g, "\\infty "],
@@ -89,7 +99,7 @@ const UNICODE: [RegExp, string][] = [
 const UNITS = new Set(
   (
     "unit units sq square squared cubic cu mm cm dm km meter meters metre metres millimeter millimeters centimeter " +
-    "centimeters kilometer kilometers inch inches ft foot feet yd yard yards mi mile miles mph kph kg gram grams " +
+    "centimeters kilometer kilometers in inch inches ft foot feet yd yard yards mi mile miles mph kph kg gram grams " +
     "kilogram kilograms mg lb lbs pound pounds oz ounce ounces ton tons ml liter liters litre litres gallon gallons " +
     "quart quarts pint pints cup cups sec second seconds min minute minutes hr hrs hour hours day days week weeks " +
     "month months year years yr yrs dollar dollars cent cents yuan euro euros rupee rupees point points people person " +
@@ -97,7 +107,7 @@ const UNITS = new Set(
     "page boxes box pieces piece items item numbers number integers integer digits digit terms term values value " +
     "solutions solution roots root triangles triangle squares sides side edges edge vertices faces diagonals angles " +
     "positive negative distinct different real whole total more less ago old tiles tile seats seat chairs rows row " +
-    "hundred thousand million billion trillion km/h m/s cm^2 m^2 cm^3 m^3 inches^2 feet^2 ft^2 in^2 ft^3 rad radians " +
+    "per hundred thousand million billion trillion km/h m/s cm^2 m^2 cm^3 m^3 inches^2 feet^2 ft^2 in^2 ft^3 rad radians " +
     "gumballs jellybeans candies cookies handshakes games teams eggs"
   ).split(" "),
 );
@@ -117,13 +127,14 @@ export function normalizeLatex(input: string): string {
   // Math delimiters around the whole answer.
   s = s.replace(/^\$+|\$+$/g, "").replace(/^\\\[|\\\]$/g, "").replace(/^\\\(|\\\)$/g, "");
   s = s.replace(/(?<!\\)\$/g, " ");
+  s = ungroup(s);
 
   for (const [re, to] of UNICODE) s = s.replace(re, to);
   // Doubly escaped commands (\\frac from a JSON or Python string): a row break is never followed by a letter.
   s = s.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\");
 
-  // Repeating decimals: 1.\overline{6} = 5/3 (exact, as a fraction).
-  if (s.includes("\\overline")) s = s.replace(/(?<!\d)(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}/g, (_m, i: string, a: string, r: string) => {
+  // Repeating decimals: 1.\overline{6} (or 1.\bar{6}) = 5/3 (exact, as a fraction).
+  if (s.includes("\\overline") || s.includes("\\bar")) s = s.replace(/(?<!\d)(\d*)\.(\d*)\\(?:overline|bar)\s*\{(\d{1,12})\}/g, (_m, i: string, a: string, r: string) => {
     const whole = BigInt((i || "0") + a + r) - BigInt((i || "0") + a);
     const den = 10n ** BigInt(a.length) * (10n ** BigInt(r.length) - 1n);
     return `\\frac{${whole}}{${den}}`;
@@ -131,6 +142,10 @@ export function normalizeLatex(input: string): string {
 
   // Thousands-separator spellings first (before \! becomes a space): 1{,}000 and 10,\!000.
   s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, "$1").replace(/(\d),\\!\s*(?=\d{3})/g, "$1,");
+  // ... and a separated number filling a fraction's or root's argument: \frac{20,000}{\pi}.
+  if (s.includes(",")) s = s.replace(/(\\(?:[dtc]?frac|sqrt)\s*\{|\}\s*\{)\s*([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)\s*\}/g, (_m, open: string, n: string) => `${open}${n.replace(/,/g, "")}}`);
+  // A row break's extra spacing: \\[2mm].
+  if (s.includes("\\\\")) s = s.replace(/\\\\\s*\[\s*-?\d*\.?\d*\s*(?:mm|cm|pt|em|ex|in|bp|pc)\s*\]/g, "\\\\");
 
   // Spacing, sizing and display commands carry no meaning.
   s = s
@@ -150,14 +165,17 @@ export function normalizeLatex(input: string): string {
 
   // Currency, percent, degrees.
   s = s
-    .replace(/\\\$|\\(?:euro|pounds|yen|textdollar)\b|[€£¥₹]|\bUSD\b|\bRs\.?/g, "")
+    .replace(/\\\$|\\(?:euro|pounds|yen|textdollar|textcent|cent)\b|[€£¥₹¢]|\bUSD\b|\bRs\.?/g, "")
     .replace(/\\%|%/g, "\\% ")
     .replace(/\s*\b(?:percentage|percent|pct)(?![a-zA-Z])/gi, "\\% ")
-    .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|°|\s*\bdeg(?:rees?)?\b/g, "° ");
+    .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|°|\s*\bdeg(?:rees?)?\b/g, "° ")
+    .replace(/(?<=[\d)}])\s*\^\s*(?:\{\s*o\s*\}|o(?![a-zA-Z]))/g, "° "); // 36^o
 
   // \mathbb{R} is the reals; other text-like commands keep their contents.
   s = s.replace(/\\mathbb\s*\{\s*R\s*\}|\\R\b|\\Reals\b/g, "\\reals ");
-  s = unwrapCommands(s, "text|textbf|textit|textrm|textsf|texttt|textnormal|textup|emph|mathrm|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|boldsymbol|bm|mbox|hbox|operatorname\\*?", " ", " ");
+  // nested ones too: \textbf{\text{Evelyn}}
+  for (let guard = 0; guard < 4 && s.includes("\\") && TEXT_CMD_RE.test(s); guard++) s = unwrapCommands(s, TEXT_CMDS, " ", " ");
+  s = ungroup(s.trim());
   s = s.replace(/\\(?:rm|bf|it)(?![a-zA-Z])/g, "");
 
   // Connectives between list items.
@@ -168,21 +186,22 @@ export function normalizeLatex(input: string): string {
   s = s.replace(/(?<![\d.,([{]\s*)[1-9]\d{0,2}(?:,\d{3})+(?![\d,]|\s*[)\]}])/g, (m) => m.replace(/,/g, ""));
   if (/^\s*-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?\s*$/.test(s)) s = s.replace(/ /g, "");
 
-  // A leading "the answer is" inside a box.
-  s = s.replace(/^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*:?\s*/i, "");
+  // A leading "the answer is" inside a box; a leading "\approx" (\boxed{\approx 5}).
+  s = s.replace(/^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*:?\s*/i, "").replace(/^\s*\\(?:approx|sim)(?![a-zA-Z])\s*/, "");
 
   // A leading "x \in": the set is the answer.
   s = s.replace(/^\s*[a-zA-Z](?:_\{?[\w]+\}?)?\s*\\in\s*/, "");
 
   s = s.replace(/\s+/g, " ").trim();
   s = s.replace(/(?:\s|\\\\|[.,;:])+$/g, "").replace(/^(?:[,;:\s]|\.(?!\d))+/, "");
-  // A multiple-choice answer written with its option text: "(C) Plane" is C.
-  s = s.replace(/^\(([A-Ea-e])\)\s+[A-Za-z][\w\s.,'-]*$/, "$1");
+  // A multiple-choice answer written with its option text or value: "(C) Plane", "(C) \frac12" are C.
+  s = s.replace(/^\(([A-Ea-e])\)\s+[A-Za-z][\w\s.,'-]*$/, "$1").replace(/^\(([A-E])\)\s+\S.*$/, "$1");
 
-  // Trailing unit words after a number: "125 miles", "15 cm^2", "3 hours".
+  // Trailing unit words after a number: "125 miles", "15 cm^2", "3 hours", "864 sq. in.", "\pi radians",
+  // "\frac{1}{2}cm", "15 miles per hour".
   for (let guard = 0; guard < 8; guard++) {
-    const m = /^(.*\S)\s*(?<=[\s\d])([a-zA-Z]+(?:\/[a-zA-Z]+)?)(\s*\^\s*\{?\d\}?)?\.?$/.exec(s);
-    if (!m || !/\d/.test(m[1]!) || !UNITS.has(m[2]!.toLowerCase())) break;
+    const m = /^(.*\S)\s*(?<=[\s\d}])([a-zA-Z]+(?:\/[a-zA-Z]+)?)\.?(\s*\^\s*\{?\d\}?)?\.?$/.exec(s);
+    if (!m || !/\d|\\pi\b/.test(m[1]!) || !UNITS.has(m[2]!.toLowerCase())) break;
     s = m[1]!.trim();
   }
   return s.replace(/\s+/g, " ").trim();

@@ -24,6 +24,8 @@ const FUNCS = new Set([
   "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "asin", "acos", "atan", "sinh", "cosh",
   "tanh", "ln", "log", "exp", "lg", "max", "min", "gcd", "lcm", "det", "arccot", "arcsec", "arccsc",
 ]);
+/** Words the parser reads as math even in an answer made only of words ("infinity", "pi"). */
+const MATH_WORDS = new Set(["pi", "infty", "infinity", "inf", "sqrt"]);
 const GREEK = new Set([
   "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota", "kappa",
   "lambda", "mu", "nu", "xi", "omicron", "rho", "varrho", "sigma", "varsigma", "tau", "upsilon", "phi", "varphi",
@@ -40,7 +42,7 @@ const MATRIX_ENVS = new Set(["pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatri
 const SYMBOL_CMDS = new Set(["angle", "triangle", "square", "star", "ast", "prime", "partial", "nabla", "imath", "jmath"]);
 /** Commands that never start an operand, so no implicit multiplication before them. */
 const NON_OPERAND_CMDS = new Set([
-  "cdot", "times", "div", "pm", "mp", "cup", "cap", "setminus", "rangle", "rfloor", "rceil", "to", "quad", "over",
+  "cdot", "times", "div", "pm", "mp", "cup", "cap", "setminus", "backslash", "rangle", "rfloor", "rceil", "to", "quad", "over",
   ...Object.keys(REL_CMDS),
 ]);
 
@@ -149,7 +151,7 @@ export function parseLatex(s: string): Node {
   if (toks.length === 1) throw new ParseError("empty answer");
   // A whole answer made of words (and no numbers or commands) is text: "Evelyn", "odd", "no solution".
   if (toks.some((t) => t.t === "word") && toks.every((t) => t.t === "word" || t.t === "id" || t.t === "eof" || (t.t === "op" && ",.'-:".includes(t.v)))) {
-    if (!toks.some((t) => t.t === "word" && FUNCS.has(t.v))) return { k: "text", s: s.trim() };
+    if (!toks.some((t) => t.t === "word" && (FUNCS.has(t.v) || MATH_WORDS.has(t.v)))) return { k: "text", s: s.trim() };
   }
   const p = new Parser(toks);
   const node = p.top();
@@ -211,13 +213,21 @@ class Parser {
     }
   }
 
+  /** Sets joined by \cup and \setminus (left to right): (0,36) \setminus \{9\}, \mathbb{R} \setminus [2,3]. */
   private union(): Node {
-    const parts = [this.relation()];
-    while (this.isCmd("cup")) {
-      this.next();
-      parts.push(this.relation());
+    const first = this.relation();
+    if (this.peek().t !== "cmd") return first;
+    let parts = [first];
+    for (;;) {
+      if (this.isCmd("cup")) {
+        this.next();
+        parts.push(this.relation());
+      } else if (this.isCmd("setminus") || this.isCmd("backslash")) {
+        this.next();
+        const a: Node = parts.length === 1 ? parts[0]! : { k: "union", parts };
+        parts = [{ k: "setminus", a, b: this.relation() }];
+      } else return parts.length === 1 ? parts[0]! : { k: "union", parts };
     }
-    return parts.length === 1 ? parts[0]! : { k: "union", parts };
   }
 
   private relOp(): RelOp | "~" | null {
@@ -468,6 +478,13 @@ class Parser {
       this.absDepth = saved;
       return { k: "set", items: [] };
     }
+    if (open === "\\{") {
+      const builder = this.setBuilder();
+      if (builder) {
+        this.absDepth = saved;
+        return builder;
+      }
+    }
     const items = this.list(closers);
     this.absDepth = saved;
     const close = this.next();
@@ -477,6 +494,37 @@ class Parser {
     if (open === "langle") return { k: "tuple", items, open: "<", close: ">" };
     if (items.length === 1 && ((open === "(" && close.v === ")") || (open === "[" && close.v === "]"))) return items[0]!;
     return { k: "tuple", items, open, close: close.v };
+  }
+
+  /**
+   * Set-builder notation after "\{": x | cond \}, x : cond \}, x \in \mathbb{R} | cond \}. The set of the reals where
+   * the conditions (inequalities, chains, x \ne a; all must hold) hold comes back as a set of those relations.
+   * Null, with nothing consumed, when the braces do not start that way.
+   */
+  private setBuilder(): Node | null {
+    if (this.peek().t !== "id") return null;
+    const save = this.i;
+    this.next();
+    if (this.isCmd("in")) {
+      this.next();
+      if (!this.isCmd("reals")) {
+        this.i = save;
+        return null;
+      }
+      this.next();
+    }
+    if (!this.isOp("|") && !this.isOp(":")) {
+      this.i = save;
+      return null;
+    }
+    this.next();
+    const items = this.list(new Set(["\\}"]));
+    if (!items.every((c) => c.k === "rel" && !c.ops.includes("="))) {
+      this.i = save; // not conditions: {x : y} is a ratio
+      return null;
+    }
+    this.expectOp("\\}");
+    return { k: "set", items };
   }
 
   private primary(): Node {

@@ -15,7 +15,7 @@ import type { Candidate } from "./extract.js";
 import { extractCandidates, goldCandidates } from "./extract.js";
 import { normalizeLatex } from "./normalize.js";
 import { parseLatex } from "./parse.js";
-import { equivalent, TimeoutSignal } from "./compare.js";
+import { equivalent, expandPm, TimeoutSignal } from "./compare.js";
 
 /** The verdict statuses (a subset of the store's VerifyStatus). */
 export type VerdictStatus = "ok" | "no_answer" | "parse_error" | "timeout";
@@ -126,8 +126,9 @@ export function verify(gold: string, response: string, options: VerifyOptions = 
     const text = String(response ?? "");
     p = chooseAnswer(o.predIsAnswer ? goldCandidates(text, x) : extractCandidates(text, x));
     if (p.extracted === null) return result(false, "no_answer", "no answer found in the response");
-    // Several boxes read as a list: the last box wins unless the gold is itself a list or set.
-    if (p.lastBox !== undefined && !(g.node && (g.node.k === "list" || g.node.k === "set"))) {
+    // Several boxes read as a list: the last box wins unless the gold is itself a list or set (or a \pm: two values).
+    const gNode = g.node && expandPm(g.node);
+    if (p.lastBox !== undefined && !(gNode && (gNode.k === "list" || gNode.k === "set"))) {
       const last = chooseAnswer([{ text: p.lastBox, source: "boxed", priority: 50, start: 0, end: 0 }]);
       if (last.node) p = last;
     }
