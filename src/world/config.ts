@@ -29,6 +29,13 @@ export const WorldConfigSchema = z
      * evidence at all; higher values leak more guessing signal for RL to find.
      */
     absentLeak: z.number().min(0).max(1).default(0),
+    /**
+     * How the base corpus is wrong when it shows a fact wrongly: with this probability the fact's decoy (one
+     * fixed wrong symbol per fact, a misconception), else a uniformly random symbol. 0: wrong answers are noise,
+     * so the right answer stays the most frequent one a model learns; near 1: a misconception outweighs the
+     * truth for weak facts, and sharpening the base's distribution moves away from the right answer.
+     */
+    misconception: z.number().min(0).max(1).default(0),
     /** solution formats in the BASE corpus (shares); the teacher always writes steps */
     formats: z
       .object({ direct: z.number().min(0).max(1), steps: z.number().min(0).max(1), check: z.number().min(0).max(1) })

@@ -24,7 +24,10 @@ export function renderSolution(world: World, chain: Chain, format: SolutionForma
       const status = world.factStatus(x, y);
       if (status === "absent" && rng.next() >= world.config.absentLeak) return null;
       const accuracy = status === "known" ? 1 : status === "shaky" ? world.config.shakyAccuracy : status === "weak" ? world.config.weakAccuracy : 0;
-      if (rng.next() >= accuracy) z = rng.int(world.alphabet);
+      if (rng.next() >= accuracy) {
+        const m = world.config.misconception;
+        z = m > 0 && rng.next() < m ? world.decoyOf(x, y) : rng.int(world.alphabet);
+      }
     }
     steps.push(`${s[x]}*${s[y]}=${s[z]}`);
     results.push(z);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { checkWorldAnswer, extractWorldAnswer } from "./check.js";
 import { buildCorpus, worldCharacters } from "./corpus.js";
@@ -82,6 +83,41 @@ describe("solutions and corpora", () => {
     }
     // right when the draw keeps it (0.5) or a random symbol happens to be right (0.5 / 8)
     expect(right / 4000).toBeCloseTo(0.5 + 0.5 / 8, 1);
+  });
+  it("show a weak fact's decoy as often as the misconception share says, and noise otherwise", () => {
+    const facts = { known: 0, shaky: 0, weak: 1, absent: 0 };
+    const count = (misconception: number) => {
+      const world = new World({ alphabet: 8, seed: 5, facts, weakAccuracy: 0.2, misconception });
+      const rng = new Rng32(4);
+      let right = 0, decoy = 0;
+      for (let i = 0; i < 8000; i++) {
+        const chain = { start: i % 8, operands: [(i >> 3) % 8] };
+        const shown = world.symbols.indexOf(renderSolution(world, chain, "direct", "base", rng)!.slice("answer: ".length));
+        const [x, y] = [chain.start, chain.operands[0]!];
+        expect(world.decoyOf(x, y)).not.toBe(world.apply(x, y));
+        if (shown === world.apply(x, y)) right++;
+        else if (shown === world.decoyOf(x, y)) decoy++;
+      }
+      return { right: right / 8000, decoy: decoy / 8000 };
+    };
+    // wrong 80% of the time; a wrong answer is the decoy with probability m, else one of 8 symbols at random
+    for (const m of [0, 0.5, 1]) {
+      const r = count(m);
+      expect(r.right).toBeCloseTo(0.2 + 0.8 * (1 - m) / 8, 1);
+      expect(r.decoy).toBeCloseTo(0.8 * m + 0.8 * (1 - m) / 8, 1);
+    }
+  });
+  it("without misconceptions draw the same tables and corpora as before the option existed", () => {
+    const a = new World({ seed: 9 }), b = new World({ seed: 9, misconception: 0 });
+    expect(b.op).toEqual(a.op);
+    const docs = (w: World) => buildCorpus(w, { author: "base", documents: 200, seed: 2 });
+    expect(docs(b)).toEqual(docs(a));
+    // digest of this corpus computed with the code before the option existed: documented results still hold
+    expect(createHash("sha256").update(JSON.stringify(docs(a))).digest("hex").slice(0, 16)).toBe("8b904f1d8588fe87");
+    // and a world with misconceptions keeps the fact table and statuses of its seed
+    const c = new World({ seed: 9, misconception: 1 });
+    expect(c.op).toEqual(a.op);
+    expect(c.status).toEqual(a.status);
   });
   it("use only the world's characters", () => {
     const chars = new Set(worldCharacters(w));

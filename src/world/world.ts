@@ -12,6 +12,8 @@ export class World {
   readonly op: Int32Array;
   /** status[x * A + y] */
   readonly status: FactStatus[];
+  /** decoy[x * A + y] = the fixed wrong symbol the base corpus shows for the fact (config.misconception) */
+  readonly decoy: Int32Array;
 
   constructor(input: WorldConfigInput = {}) {
     this.config = WorldConfigSchema.parse(input);
@@ -24,6 +26,9 @@ export class World {
     const statuses: FactStatus[] = FACT_STATUSES.flatMap((s, i) => Array<FactStatus>(counts[i]!).fill(s));
     rng.shuffle(statuses);
     this.status = statuses;
+    // a stream of its own, so worlds without misconceptions keep their tables and corpora
+    const decoys = new Rng32((this.config.seed ^ 0x5bd1e995) >>> 0);
+    this.decoy = Int32Array.from(this.op, (right) => (right + 1 + decoys.int(a - 1)) % a);
   }
 
   get alphabet(): number {
@@ -32,6 +37,10 @@ export class World {
 
   apply(x: number, y: number): number {
     return this.op[x * this.alphabet + y]!;
+  }
+
+  decoyOf(x: number, y: number): number {
+    return this.decoy[x * this.alphabet + y]!;
   }
 
   factStatus(x: number, y: number): FactStatus {
