@@ -45,7 +45,7 @@ const worldKind = defineStageKind({
   run: async (ctx, s) => {
     const world = new World(s.world);
     const test = drawQuestions(world, s.test, s.seed * 2 + 1);
-    const train = drawQuestions(world, s.train, s.seed * 2 + 2, new Set(test.map((q) => q.id)));
+    const train = drawQuestions(world, s.train, s.seed * 2 + 2, new Set(test.map((q) => q.id)), { training: true });
     const files = { config: join(ctx.stageDir, "world.json"), test: join(ctx.stageDir, "test.jsonl"), train: join(ctx.stageDir, "train.jsonl") };
     writeFileSync(files.config, JSON.stringify(world.config, null, 2));
     writeFileSync(files.test, test.map((q) => JSON.stringify(q)).join("\n") + "\n");

@@ -36,6 +36,12 @@ export const WorldConfigSchema = z
      * truth for weak facts, and sharpening the base's distribution moves away from the right answer.
      */
     misconception: z.number().min(0).max(1).default(0),
+    /**
+     * Share of the absent facts that no training question uses (test questions still do). RL then never gets
+     * a reward on them, as with knowledge the RL data never exercises: a test question through such a fact is
+     * solved only by a lucky guess, which sharpening takes away. 0: every fact can turn up in training.
+     */
+    heldOut: z.number().min(0).max(1).default(0),
     /** solution formats in the BASE corpus (shares); the teacher always writes steps */
     formats: z
       .object({ direct: z.number().min(0).max(1), steps: z.number().min(0).max(1), check: z.number().min(0).max(1) })

@@ -59,7 +59,8 @@ export function chainQuestion(world: World, chain: Chain): Question {
 }
 
 /** Draws `n` distinct chain questions (uniform length from the config, uniform symbols), skipping `exclude`. */
-export function drawQuestions(world: World, n: number, seed: number, exclude: ReadonlySet<string> = new Set()): Question[] {
+/** `training`: skip chains through held-out facts (WorldConfig.heldOut), as the training split must. */
+export function drawQuestions(world: World, n: number, seed: number, exclude: ReadonlySet<string> = new Set(), options: { training?: boolean } = {}): Question[] {
   const rng = new Rng32(seed);
   const seen = new Set<string>();
   const out: Question[] = [];
@@ -71,7 +72,17 @@ export function drawQuestions(world: World, n: number, seed: number, exclude: Re
     const id = chainId(world, chain);
     if (seen.has(id) || exclude.has(id)) continue;
     seen.add(id);
+    if (options.training && usesHeldOut(world, chain)) continue;
     out.push(chainQuestion(world, chain));
   }
   return out;
+}
+
+function usesHeldOut(world: World, chain: Chain): boolean {
+  let x = chain.start;
+  for (const y of chain.operands) {
+    if (world.isHeldOut(x, y)) return true;
+    x = world.apply(x, y);
+  }
+  return false;
 }

@@ -119,6 +119,24 @@ describe("solutions and corpora", () => {
     expect(c.op).toEqual(a.op);
     expect(c.status).toEqual(a.status);
   });
+  it("keep held-out absent facts out of training questions only", () => {
+    const world = new World({ seed: 3, heldOut: 0.5 });
+    const absent = world.status.filter((s) => s === "absent").length;
+    const held = world.heldOut.reduce((a, b) => a + b, 0);
+    expect(held).toBe(Math.round(absent / 2));
+    world.status.forEach((s, i) => { if (world.heldOut[i]) expect(s).toBe("absent"); });
+    const touches = (q: { id: string }) => {
+      const chain = parseChainId(world, q.id);
+      let x = chain.start;
+      return chain.operands.some((y) => { const hit = world.isHeldOut(x, y); x = world.apply(x, y); return hit; });
+    };
+    const train = drawQuestions(world, 1500, 7, new Set(), { training: true });
+    expect(train.filter(touches)).toHaveLength(0);
+    expect(drawQuestions(world, 1500, 7).filter(touches).length).toBeGreaterThan(100);
+    // without held-out facts, the training split is drawn exactly as before
+    const plain = new World({ seed: 3 });
+    expect(drawQuestions(plain, 300, 7, new Set(), { training: true })).toEqual(drawQuestions(plain, 300, 7));
+  });
   it("use only the world's characters", () => {
     const chars = new Set(worldCharacters(w));
     for (const d of buildCorpus(w, { author: "base", documents: 300, seed: 1 })) for (const c of d.prompt + d.completion) expect(chars.has(c)).toBe(true);

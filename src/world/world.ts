@@ -14,6 +14,8 @@ export class World {
   readonly status: FactStatus[];
   /** decoy[x * A + y] = the fixed wrong symbol the base corpus shows for the fact (config.misconception) */
   readonly decoy: Int32Array;
+  /** heldOut[x * A + y] = 1: an absent fact no training question uses (config.heldOut) */
+  readonly heldOut: Uint8Array;
 
   constructor(input: WorldConfigInput = {}) {
     this.config = WorldConfigSchema.parse(input);
@@ -29,6 +31,10 @@ export class World {
     // a stream of its own, so worlds without misconceptions keep their tables and corpora
     const decoys = new Rng32((this.config.seed ^ 0x5bd1e995) >>> 0);
     this.decoy = Int32Array.from(this.op, (right) => (right + 1 + decoys.int(a - 1)) % a);
+    const absent = statuses.flatMap((s, i) => (s === "absent" ? [i] : []));
+    new Rng32((this.config.seed ^ 0x27d4eb2f) >>> 0).shuffle(absent);
+    this.heldOut = new Uint8Array(a * a);
+    for (const i of absent.slice(0, Math.round(this.config.heldOut * absent.length))) this.heldOut[i] = 1;
   }
 
   get alphabet(): number {
@@ -41,6 +47,10 @@ export class World {
 
   decoyOf(x: number, y: number): number {
     return this.decoy[x * this.alphabet + y]!;
+  }
+
+  isHeldOut(x: number, y: number): boolean {
+    return this.heldOut[x * this.alphabet + y] === 1;
   }
 
   factStatus(x: number, y: number): FactStatus {
