@@ -76,7 +76,8 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
     }
     const requested = work.reduce((s, w) => s + w.indices.length, 0);
     const progress = new Progress(`sampling ${model}`, requested, options.progress ?? null, 5_000, " samples");
-    const writer = new BufferedWriter(store, options.flushSamples ?? 512, options.flushMs ?? 1_000);
+    // large batches: each flush is one store transaction with key checks, and generation waits when flushes queue up
+    const writer = new BufferedWriter(store, options.flushSamples ?? 16_384, options.flushMs ?? 1_000);
     let arrived = 0;
     let failure: unknown = null;
     let next = 0;

@@ -118,8 +118,8 @@ const sampleKind = defineStageKind({
     const backend = await EmbeddedBackend.open(checkpoint);
     const result = await sampleRun({
       runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}`, questions, k: s.k, template: TEMPLATES.question!,
-      // enough questions in flight that every engine call decodes about 1,024 sequences together
-      params: s.sampling, nPerRequest: s.k, concurrency: Math.max(4, Math.ceil(1024 / s.k)), seed: s.seed,
+      // many questions in flight: the backend decodes them together, and tree sampling leaves few rows per question
+      params: s.sampling, nPerRequest: s.k, concurrency: 64, seed: s.seed,
       grader: async (items) => items.map(({ gold, response }) => {
         const r = checkWorldAnswer(gold, response);
         return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" : "ok" };
