@@ -41,16 +41,27 @@ function worldOf(inputs: Record<string, StageOutput>, id: string, stage: string)
 
 const worldKind = defineStageKind({
   kind: "world",
-  settings: z.object({ world: WorldConfigSchema, test: z.number().int().positive(), train: z.number().int().positive(), seed: z.number().int().nonnegative().default(1) }).strict(),
+  settings: z.object({
+    world: WorldConfigSchema, test: z.number().int().positive(), train: z.number().int().positive(),
+    /** a "broad" problem set beside the training split, which held-out facts may touch (the knowledge teacher's) */
+    broad: z.number().int().nonnegative().default(0),
+    seed: z.number().int().nonnegative().default(1),
+  }).strict(),
   run: async (ctx, s) => {
     const world = new World(s.world);
     const test = drawQuestions(world, s.test, s.seed * 2 + 1);
-    const train = drawQuestions(world, s.train, s.seed * 2 + 2, new Set(test.map((q) => q.id)), { training: true });
-    const files = { config: join(ctx.stageDir, "world.json"), test: join(ctx.stageDir, "test.jsonl"), train: join(ctx.stageDir, "train.jsonl") };
-    writeFileSync(files.config, JSON.stringify(world.config, null, 2));
-    writeFileSync(files.test, test.map((q) => JSON.stringify(q)).join("\n") + "\n");
-    writeFileSync(files.train, train.map((q) => JSON.stringify(q)).join("\n") + "\n");
-    ctx.log(`${s.test} test and ${s.train} training questions over ${world.alphabet} symbols`);
+    const taken = new Set(test.map((q) => q.id));
+    const train = drawQuestions(world, s.train, s.seed * 2 + 2, taken, { training: true });
+    const files: Record<string, string> = { config: join(ctx.stageDir, "world.json"), test: join(ctx.stageDir, "test.jsonl"), train: join(ctx.stageDir, "train.jsonl") };
+    const write = (file: string, qs: Question[]) => writeFileSync(file, qs.map((q) => JSON.stringify(q)).join("\n") + "\n");
+    writeFileSync(files.config!, JSON.stringify(world.config, null, 2));
+    write(files.test!, test);
+    write(files.train!, train);
+    if (s.broad > 0) {
+      for (const q of train) taken.add(q.id);
+      write((files.broad = join(ctx.stageDir, "broad.jsonl")), drawQuestions(world, s.broad, s.seed * 2 + 3, taken));
+    }
+    ctx.log(`${s.test} test, ${s.train} training${s.broad > 0 ? ` and ${s.broad} broad` : ""} questions over ${world.alphabet} symbols`);
     return files;
   },
 });
@@ -104,11 +115,11 @@ const SamplingSchema = z.object({
   max_tokens: z.number().int().positive().default(64),
 });
 
-/** Samples a checkpoint on the test set (into the run's store) or the training set (into DIR/train). */
+/** Samples a checkpoint on the test set (into the run's store) or the training or broad set (into DIR/train). */
 const sampleKind = defineStageKind({
   kind: "sample",
   settings: z.object({
-    world: ref, from: ref, model: z.string().min(1), split: z.enum(["test", "train"]), k: z.number().int().positive(),
+    world: ref, from: ref, model: z.string().min(1), split: z.enum(["test", "train", "broad"]), k: z.number().int().positive(),
     sampling: SamplingSchema.default({ temperature: 0.9, top_p: 1, top_k: 50, max_tokens: 64 }), seed: z.number().int().nonnegative().default(0),
   }).strict(),
   run: async (ctx, s, inputs) => {

@@ -1,0 +1,32 @@
+// The world stage's splits: test, training (never through held-out facts) and broad (may be), all disjoint.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { useTmpDirs } from "../test-helpers/tmp.js";
+import { parseChainId, World } from "../world/index.js";
+import { runStages } from "./runner.js";
+import { STUDY_STAGE_KINDS } from "./study-stages.js";
+
+const tmp = useTmpDirs();
+
+describe("world stage", () => {
+  it("writes disjoint test, training and broad splits; only training avoids held-out facts", async () => {
+    const run = tmp();
+    const worldConfig = { seed: 4, alphabet: 8, chainLengths: [1, 2, 3], facts: { known: 0.5, shaky: 0.2, weak: 0.1, absent: 0.2 }, heldOut: 1 };
+    const [r] = await runStages([{ id: "world", kind: "world", needs: [], settings: { world: worldConfig, test: 150, train: 300, broad: 300 } }], { runDir: run, kinds: STUDY_STAGE_KINDS });
+    const read = (f: string) => readFileSync(String(r!.output[f]), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string });
+    const [test, train, broad] = [read("test"), read("train"), read("broad")];
+    expect([test.length, train.length, broad.length]).toEqual([150, 300, 300]);
+    const ids = [...test, ...train, ...broad].map((q) => q.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const world = new World(JSON.parse(readFileSync(join(run, "stages", "world", "world.json"), "utf8")));
+    const heldOutHits = (qs: { id: string }[]) => qs.filter((q) => {
+      const chain = parseChainId(world, q.id);
+      let x = chain.start;
+      return chain.operands.some((y) => { const hit = world.isHeldOut(x, y); x = world.apply(x, y); return hit; });
+    }).length;
+    expect(heldOutHits(train)).toBe(0);
+    expect(heldOutHits(broad)).toBeGreaterThan(20);
+    expect(heldOutHits(test)).toBeGreaterThan(10);
+  });
+});
