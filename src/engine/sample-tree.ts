@@ -16,7 +16,7 @@
 import type { Model } from "./model.js";
 import type { Completion, FinishReason, GenerateProgress, ResolvedGenerate } from "./sample.js";
 import { mixSeeds, Rng } from "./rng.js";
-import { drawToken, tokenDistribution } from "./token-distribution.js";
+import { appendPiece, drawToken, tokenDistribution } from "./token-distribution.js";
 
 type Node = {
   prompt: number;
@@ -102,15 +102,9 @@ export function* treeSteps(model: Model, r: ResolvedGenerate): Generator<Generat
     node.logprobs.push(lp);
     if (stopTokens.has(t)) return "stop";
     if (tok && !tok.isSpecial(t)) {
-      const before = node.text.length;
-      node.text += tok.pieces[t];
-      for (const s of stop) {
-        const at = node.text.indexOf(s, Math.max(0, before - s.length + 1));
-        if (at >= 0) {
-          node.text = node.text.slice(0, at);
-          return "stop";
-        }
-      }
+      const r = appendPiece(node.text, tok.pieces[t]!, stop);
+      node.text = r.text;
+      if (r.stopped) return "stop";
     }
     return node.tokens.length >= maxTokens || node.p >= Tmax ? "length" : null;
   };
@@ -136,24 +130,16 @@ export function* treeSteps(model: Model, r: ResolvedGenerate): Generator<Generat
         }
         const d = tokenDistribution(logits, row * V, V, temperature, topK, topP, probs, order);
         const off = row * V;
-        if (d.greedy >= 0 || q.count === 1) {
-          // one child: the node goes on in its slot with its own stream
-          const t = d.greedy >= 0 ? d.greedy : drawToken(probs, V, q.rng.next() * d.total);
-          const end = extend(q, t, logits[off + t]! - d.lse);
-          if (end) {
-            leaves[q.prompt]!.push({ tokens: q.tokens, logprobs: q.logprobs, text: q.text, finish: end, count: q.count });
-            finished += q.count;
-            free.push(q.slot);
-          } else still.push(q);
-          continue;
+        // the token every one of the node's samples takes, when they all take one (-1 when they split)
+        let only = d.greedy >= 0 ? d.greedy : q.count === 1 ? drawToken(probs, V, q.rng.next() * d.total) : -1;
+        if (only < 0) {
+          tally.fill(0);
+          for (let c = 0; c < q.count; c++) tally[drawToken(probs, V, q.rng.next() * d.total)]!++;
+          only = onlyToken(tally, V);
         }
-        tally.fill(0);
-        for (let c = 0; c < q.count; c++) tally[drawToken(probs, V, q.rng.next() * d.total)]!++;
-        let distinct = 0;
-        for (let t = 0; t < V; t++) if (tally[t]! > 0) distinct++;
-        if (distinct === 1) {
-          const t = drawnToken(tally, V);
-          const end = extend(q, t, logits[off + t]! - d.lse);
+        if (only >= 0) {
+          // one child: the node goes on in its slot with its own stream
+          const end = extend(q, only, logits[off + only]! - d.lse);
           if (end) {
             leaves[q.prompt]!.push({ tokens: q.tokens, logprobs: q.logprobs, text: q.text, finish: end, count: q.count });
             finished += q.count;
@@ -201,9 +187,15 @@ export function* treeSteps(model: Model, r: ResolvedGenerate): Generator<Generat
   return encoded.flatMap((_, i) => dealOut(leaves[i]!, i, firstSample, n, mixSeeds(r.promptSeeds[i]!, firstSample, n, 0x5eed)));
 }
 
-function drawnToken(tally: Int32Array, V: number): number {
-  for (let t = 0; t < V; t++) if (tally[t]! > 0) return t;
-  return -1;
+/** The token drawn when all draws fell on one, else -1. */
+function onlyToken(tally: Int32Array, V: number): number {
+  let only = -1;
+  for (let t = 0; t < V; t++) {
+    if (tally[t] === 0) continue;
+    if (only >= 0) return -1;
+    only = t;
+  }
+  return only;
 }
 
 /** Expands leaves (sorted by tokens, so the order does not depend on the batch) to n completions in a seeded random order. */

@@ -9,7 +9,7 @@ import { RlvdError } from "../core/errors.js";
 import type { FloatArray } from "./kernels.js";
 import type { Model } from "./model.js";
 import { hashString, mixSeeds, Rng } from "./rng.js";
-import { drawToken, tokenDistribution } from "./token-distribution.js";
+import { appendPiece, drawToken, tokenDistribution } from "./token-distribution.js";
 import { treeSteps } from "./sample-tree.js";
 
 export type Prompt = string | readonly number[];
@@ -267,16 +267,9 @@ function* generateSteps(model: Model, prompts: readonly Prompt[], options: Gener
         q.logprobs.push(lp);
         if (stopTokens.has(t)) q.finish = "stop";
         else if (tok && !tok.isSpecial(t)) {
-          const before = q.text.length;
-          q.text += tok.pieces[t];
-          for (const s of stop) {
-            const at = q.text.indexOf(s, Math.max(0, before - s.length + 1));
-            if (at >= 0) {
-              q.text = q.text.slice(0, at);
-              q.finish = "stop";
-              break;
-            }
-          }
+          const r = appendPiece(q.text, tok.pieces[t]!, stop);
+          q.text = r.text;
+          if (r.stopped) q.finish = "stop";
         }
         if (!q.finish && (q.tokens.length >= maxTokens || q.p >= Tmax)) q.finish = "length";
         if (!q.finish) {

@@ -66,3 +66,14 @@ export function drawToken(probs: Float64Array, V: number, u: number): number {
   }
   return pick;
 }
+
+/** Appends a token's text; a stop string that now appears ends the text just before it. */
+export function appendPiece(text: string, piece: string, stop: readonly string[]): { text: string; stopped: boolean } {
+  const before = text.length;
+  const next = text + piece;
+  for (const s of stop) {
+    const at = next.indexOf(s, Math.max(0, before - s.length + 1));
+    if (at >= 0) return { text: next.slice(0, at), stopped: true };
+  }
+  return { text: next, stopped: false };
+}
