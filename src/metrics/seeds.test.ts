@@ -38,6 +38,13 @@ describe("seedInterval", () => {
     expect(r.values).toEqual([0.6, 0.7, 0.8]);
   });
 
+  it("cuts the interval to a range when given (rates stay in [0, 1])", () => {
+    const r = seedInterval([0.95, 1, 1], 0.95, [0, 1]);
+    expect(r.ci[1]).toBe(1);
+    expect(r.ci[0]).toBeCloseTo(0.9833333 - 4.302653 * (Math.sqrt(0.05 ** 2 / 3 * 2 / 2) / Math.sqrt(3)), 4);
+    expect(seedInterval([0.95, 1, 1]).ci[1]).toBeGreaterThan(1);
+  });
+
   it("has zero width for one value or equal values, and rejects none", () => {
     expect(seedInterval([0.3]).ci).toEqual([0.3, 0.3]);
     const same = seedInterval([0.5, 0.5, 0.5]);

@@ -43,13 +43,17 @@ export function studentQuantile(level: number, df: number): number {
   return (lo + hi) / 2;
 }
 
-/** Mean over seeds with a two-sided t interval (default 95%); one value gives a zero-width interval at it. */
-export function seedInterval(values: readonly number[], level = 0.95): SeedInterval {
+/**
+ * Mean over seeds with a two-sided t interval (default 95%); one value gives a zero-width interval at it.
+ * `range`: the interval is cut to it (a rate's t interval over 3 seeds can pass 0 or 1).
+ */
+export function seedInterval(values: readonly number[], level = 0.95, range?: [number, number]): SeedInterval {
   const n = values.length;
   if (n === 0) throw new RangeError("seedInterval needs at least one value");
   const mean = values.reduce((a, b) => a + b, 0) / n;
   if (n === 1) return { mean, sd: 0, ci: [mean, mean], n, values: [...values] };
   const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
   const half = studentQuantile(level, n - 1) * (sd / Math.sqrt(n));
-  return { mean, sd, ci: [mean - half, mean + half], n, values: [...values] };
+  const ci: [number, number] = range ? [Math.max(range[0], mean - half), Math.min(range[1], mean + half)] : [mean - half, mean + half];
+  return { mean, sd, ci, n, values: [...values] };
 }

@@ -66,7 +66,8 @@ export function aggregateSeeds(runs: readonly SeedRun[], level = 0.95): AcrossSe
   const names = commonModels(runs);
   const n = Math.min(...runs.flatMap((r) => names.map((m) => r.analysis.models[m]!.samples_per_question)));
   const ks = reportedKs(n);
-  const across = (f: (a: Analysis) => number) => seedInterval(runs.map((r) => f(r.analysis)), level);
+  // accuracy, pass@k and shares are rates: their intervals are cut to [0, 1]
+  const across = (f: (a: Analysis) => number) => seedInterval(runs.map((r) => f(r.analysis)), level, [0, 1]);
 
   const models: Record<string, ModelAcrossSeeds> = {};
   for (const m of names) {
