@@ -91,7 +91,7 @@ function passAtKChart(a: AcrossSeeds): ReportChart {
     `Mean pass@k over seeds; bands are ${Math.round(a.level * 100)}% t intervals over seeds. pass@1 is accuracy; the right end is capability.`, data, {
       width: 560, height: 340,
       layer: [
-        { mark: { type: "area", fillOpacity: 0.08 }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color: { field: "model", type: "nominal", ...color, legend: null } } },
+        { mark: { type: "area", fillOpacity: 0.08 }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color: { field: "model", type: "nominal", ...color } } },
         { mark: { type: "line", strokeWidth: 2, point: true }, encoding: { x, y: { field: "pass_at_k", type: "quantitative", scale: { zero: false }, title: "pass@k" }, color: { field: "model", type: "nominal", ...color, legend: { title: "model" } } } },
       ],
     });
