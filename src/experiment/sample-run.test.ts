@@ -48,6 +48,25 @@ describe("sampleRun", () => {
     expect(s.requests[0]).toMatchObject({ messages: [{ role: "user", content: expect.stringContaining("\\boxed{}") }] });
   });
 
+  it("with replaceOtherSpec, starts over when the model's spec changed and resumes when it did not", async () => {
+    const s = await startFakeOpenAI();
+    servers.push(s);
+    const run = join(tmp(), "run");
+    const backend = new OpenAIBackend({ model: "m", urls: [s.url] });
+    const opts = { runDir: run, backend, model: "m", questions, k: 4, template: TEMPLATES.boxed!, params: STUDY_SAMPLING, nPerRequest: 4, concurrency: 3, replaceOtherSpec: true };
+    expect(await sampleRun({ ...opts, spec: "embedded:ckpt#stage-a", seed: 1 })).toMatchObject({ written: 24, already: 0 });
+    expect(await sampleRun({ ...opts, spec: "embedded:ckpt#stage-a", seed: 1 })).toMatchObject({ written: 0, already: 24 });
+    // another stage hash: the stored samples came from another checkpoint; they are replaced, not reused
+    expect(await sampleRun({ ...opts, spec: "embedded:ckpt#stage-b", seed: 2 })).toMatchObject({ written: 24, already: 0 });
+    expect(await keyStats(run, "m")).toEqual(exactlyK(4));
+    const seeds = await withStore(run, {}, (st) => st.all<{ seed: number }>("SELECT DISTINCT seed::INTEGER AS seed FROM samples WHERE model = 'm'"));
+    expect(seeds.map((r) => r.seed).sort()).toEqual(questions.map((q) => requestSeed(2, q.id, 0)).sort());
+    const spec = await withStore(run, {}, (st) => st.all<{ spec: string }>("SELECT spec FROM models WHERE name = 'm'"));
+    expect(spec).toEqual([{ spec: "embedded:ckpt#stage-b" }]);
+    // without the option the first spec stays and the samples are kept (a resume may list other endpoints)
+    expect(await sampleRun({ ...opts, replaceOtherSpec: false, spec: "openai:m@elsewhere", seed: 2 })).toMatchObject({ written: 0, already: 24 });
+  });
+
   it("keeps what arrived when the server dies, and a resume completes exactly k per question", async () => {
     const dying = await startFakeOpenAI((i) => (i < 5 ? "ok" : "500"));
     servers.push(dying);

@@ -33,6 +33,12 @@ export type SampleRunOptions = {
   /** grades samples as they land; without one they are stored unverified (`rlvd grade` later) */
   grader?: Grader;
   progress?: ProgressSink | null;
+  /**
+   * When the store already has this model under another spec, its samples came from something else (an
+   * experiment stage whose checkpoint was retrained): delete them and start over. Default: keep them and
+   * the first spec (a resumed `rlvd sample` may list other endpoints for the same model).
+   */
+  replaceOtherSpec?: boolean;
   /** flush to the store after this many samples or this many ms, whichever comes first */
   flushSamples?: number;
   flushMs?: number;
@@ -54,7 +60,7 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
   const concurrency = Math.max(1, options.concurrency ?? 32);
   const result = await withStore(options.runDir, { create: true }, async (store) => {
     await upsertQuestions(store, options.questions.map((q) => ({ question: q, line: null })), "dataset");
-    await registerModel(store, model, options.spec);
+    await registerModel(store, model, options.spec, options.replaceOtherSpec ?? false);
     const have = await existingIndices(store, model);
     const work: Array<{ question: Question; indices: number[] }> = [];
     let already = 0;
@@ -168,8 +174,15 @@ class BufferedWriter {
   }
 }
 
-async function registerModel(store: SampleStore, model: string, spec: string): Promise<void> {
+async function registerModel(store: SampleStore, model: string, spec: string, replaceOtherSpec: boolean): Promise<void> {
   const known = await store.all<{ spec: string | null }>("SELECT spec FROM models WHERE name = ?", [model]);
+  if (replaceOtherSpec && known.length > 0 && known[0]!.spec !== spec) {
+    await store.transaction(async () => {
+      await store.run("DELETE FROM samples WHERE model = ?", [model]);
+      await store.run("UPDATE models SET spec = ? WHERE name = ?", [spec, model]);
+    });
+    return;
+  }
   if (known.length === 0) await store.run("INSERT INTO models (name, spec) VALUES (?, ?)", [model, spec]);
   else if (known[0]!.spec === null) await store.run("UPDATE models SET spec = ? WHERE name = ?", [spec, model]);
 }
