@@ -41,7 +41,7 @@ const studyKind = defineStageKind({
   run: async (ctx, s) => {
     const where = `stage ${ctx.id}`;
     const nested = parseSpec(applyOverrides(s.spec, { seed: s.seed, set: s.set }, where), where, 1);
-    await runStages(nested.stages, { runDir: ctx.stageDir, kinds: STUDY_STAGE_KINDS, log: ctx.log });
+    await runStages(nested.stages, { runDir: ctx.stageDir, kinds: ALL_STAGE_KINDS, log: ctx.log }); // studies may nest
     const metrics = join(ctx.stageDir, "metrics.json"), report = join(ctx.stageDir, "report.html");
     return {
       runDir: ctx.stageDir, label: s.label ?? ctx.id, x: s.x ?? null,
