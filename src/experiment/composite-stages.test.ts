@@ -80,5 +80,14 @@ describe("study, seeds, sweep and summary stages", () => {
 
     const again = await runExperiment(loadSpec(join(dir, "outer.yaml")), run);
     expect(again.stages.every((s) => s.cached)).toBe(true);
+
+    // --force on a study reruns the whole nested study (and what depends on it), nothing else
+    const stamp = (id: string) => read(join(nested(id), "stages", "base.json")).finished_at;
+    const before = { a: stamp("seed-a"), b: stamp("seed-b") };
+    const forced = await runExperiment(loadSpec(join(dir, "outer.yaml")), run, { force: ["seed-b"] });
+    expect(forced.stages.filter((s) => !s.cached).map((s) => s.id)).toEqual(["seed-b", "across", "summary"]);
+    expect(stamp("seed-a")).toBe(before.a);
+    expect(stamp("seed-b")).not.toBe(before.b);
+    expect(read(join(nested("seed-b"), "metrics.json"))).toEqual(mb); // deterministic: the same study again
   }, 300_000);
 });

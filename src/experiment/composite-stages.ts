@@ -41,7 +41,8 @@ const studyKind = defineStageKind({
   run: async (ctx, s) => {
     const where = `stage ${ctx.id}`;
     const nested = parseSpec(applyOverrides(s.spec, { seed: s.seed, set: s.set }, where), where, 1);
-    await runStages(nested.stages, { runDir: ctx.stageDir, kinds: ALL_STAGE_KINDS, log: ctx.log }); // studies may nest
+    // studies may nest; a forced study reruns every stage of its own
+    await runStages(nested.stages, { runDir: ctx.stageDir, kinds: ALL_STAGE_KINDS, log: ctx.log, force: ctx.forced ? nested.stages.map((st) => st.id) : [] });
     const metrics = join(ctx.stageDir, "metrics.json"), report = join(ctx.stageDir, "report.html");
     return {
       runDir: ctx.stageDir, label: s.label ?? ctx.id, x: s.x ?? null,

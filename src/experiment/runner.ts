@@ -19,6 +19,8 @@ export type StageContext = {
   id: string;
   /** the stage's cache hash (settings and inputs): what it writes can be tagged with it */
   hash: string;
+  /** named in --force (or downstream of a forced stage): a stage with cached work of its own should redo it */
+  forced: boolean;
   log: (message: string) => void;
 };
 
@@ -82,7 +84,7 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
     log(`${stage.id}: running ${stage.kind}`);
     const started = Date.now();
     const inputs = Object.fromEntries(stage.needs.map((n) => [n, outputs.get(n)!]));
-    const output = await kind.run({ runDir: options.runDir, stageDir, id: stage.id, hash, log: (m) => log(`${stage.id}: ${m}`) }, parsed.data, inputs);
+    const output = await kind.run({ runDir: options.runDir, stageDir, id: stage.id, hash, forced: forced.has(stage.id), log: (m) => log(`${stage.id}: ${m}`) }, parsed.data, inputs);
     const seconds = (Date.now() - started) / 1000;
     writeRecord(recordFile, { id: stage.id, kind: stage.kind, hash, output, seconds, finished_at: new Date().toISOString(), rlvd_version: VERSION });
     await recordInManifest(options.runDir, { command: "stage", stage: stage.id, kind: stage.kind, hash, seconds });

@@ -63,8 +63,11 @@ describe("sampleRun", () => {
     expect(seeds.map((r) => r.seed).sort()).toEqual(questions.map((q) => requestSeed(2, q.id, 0)).sort());
     const spec = await withStore(run, {}, (st) => st.all<{ spec: string }>("SELECT spec FROM models WHERE name = 'm'"));
     expect(spec).toEqual([{ spec: "embedded:ckpt#stage-b" }]);
+    // fresh: everything again, even under the same spec
+    expect(await sampleRun({ ...opts, spec: "embedded:ckpt#stage-b", seed: 3, fresh: true })).toMatchObject({ written: 24, already: 0 });
+    expect(await keyStats(run, "m")).toEqual(exactlyK(4));
     // without the option the first spec stays and the samples are kept (a resume may list other endpoints)
-    expect(await sampleRun({ ...opts, replaceOtherSpec: false, spec: "openai:m@elsewhere", seed: 2 })).toMatchObject({ written: 0, already: 24 });
+    expect(await sampleRun({ ...opts, replaceOtherSpec: false, spec: "openai:m@elsewhere", seed: 3 })).toMatchObject({ written: 0, already: 24 });
   });
 
   it("keeps what arrived when the server dies, and a resume completes exactly k per question", async () => {

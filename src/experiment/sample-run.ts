@@ -39,6 +39,8 @@ export type SampleRunOptions = {
    * the first spec (a resumed `rlvd sample` may list other endpoints for the same model).
    */
   replaceOtherSpec?: boolean;
+  /** delete this model's stored samples first and sample everything again (a forced stage) */
+  fresh?: boolean;
   /** flush to the store after this many samples or this many ms, whichever comes first */
   flushSamples?: number;
   flushMs?: number;
@@ -60,7 +62,7 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
   const concurrency = Math.max(1, options.concurrency ?? 32);
   const result = await withStore(options.runDir, { create: true }, async (store) => {
     await upsertQuestions(store, options.questions.map((q) => ({ question: q, line: null })), "dataset");
-    await registerModel(store, model, options.spec, options.replaceOtherSpec ?? false);
+    await registerModel(store, model, options.spec, options.replaceOtherSpec ?? false, options.fresh ?? false);
     const have = await existingIndices(store, model);
     const work: Array<{ question: Question; indices: number[] }> = [];
     let already = 0;
@@ -174,9 +176,9 @@ class BufferedWriter {
   }
 }
 
-async function registerModel(store: SampleStore, model: string, spec: string, replaceOtherSpec: boolean): Promise<void> {
+async function registerModel(store: SampleStore, model: string, spec: string, replaceOtherSpec: boolean, fresh: boolean): Promise<void> {
   const known = await store.all<{ spec: string | null }>("SELECT spec FROM models WHERE name = ?", [model]);
-  if (replaceOtherSpec && known.length > 0 && known[0]!.spec !== spec) {
+  if (known.length > 0 && (fresh || (replaceOtherSpec && known[0]!.spec !== spec))) {
     await store.transaction(async () => {
       await store.run("DELETE FROM samples WHERE model = ?", [model]);
       await store.run("UPDATE models SET spec = ? WHERE name = ?", [spec, model]);

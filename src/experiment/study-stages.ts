@@ -129,7 +129,7 @@ const sampleKind = defineStageKind({
     const backend = await EmbeddedBackend.open(checkpoint);
     const result = await sampleRun({
       // the stage hash in the spec: a rerun after its model was retrained replaces the old samples, a resumed one keeps them
-      runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}#stage-${ctx.hash}`, replaceOtherSpec: true, questions, k: s.k, template: TEMPLATES.question!,
+      runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced, questions, k: s.k, template: TEMPLATES.question!,
       // many questions in flight: the backend decodes them together, and tree sampling leaves few rows per question
       params: s.sampling, nPerRequest: s.k, concurrency: 64, seed: s.seed,
       grader: async (items) => items.map(({ gold, response }) => {
