@@ -59,6 +59,9 @@ describe("nested spec files", () => {
     writeFileSync(join(dir, "bad.yaml"), "name: bad\nstages: 3\n");
     writeFileSync(join(dir, "outer2.yaml"), "name: outer\nstages:\n  - { id: a, kind: study, spec: bad.yaml }\n");
     expect(() => loadSpec(join(dir, "outer2.yaml"))).toThrow(/bad\.yaml: stages/);
+    writeFileSync(join(dir, "inner.yaml"), "name: inner\nstages:\n  - { id: w, kind: world, world: {}, test: 5, train: 5 }\n");
+    writeFileSync(join(dir, "typo2.yaml"), "name: t\nstages:\n  - { id: a, kind: study, spec: inner.yaml, set: [{ stage: wrold, field: test, value: 1 }] }\n");
+    expect(() => loadSpec(join(dir, "typo2.yaml"))).toThrow(/typo2\.yaml: stage a: set: no stage matches "wrold"/);
     writeFileSync(join(dir, "loop.yaml"), "name: loop\nstages:\n  - { id: a, kind: study, spec: loop.yaml }\n");
     expect(() => loadSpec(join(dir, "loop.yaml"))).toThrow(/nest more than 4 deep/);
   });

@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { RlvdError } from "../core/errors.js";
+import { applyOverrides, type SettingOverride } from "./overrides.js";
 import type { StageSpec } from "./runner.js";
 
 /** Settings that name earlier stages (one id, or a list of ids): the stage then depends on them (no need to list them in `needs`). */
@@ -62,6 +63,10 @@ export function parseSpec(raw: unknown, source: string, depth = 0): ExperimentSp
       return typeof v === "string" ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
     });
     if (kind === "study" && typeof settings.spec === "string") settings.spec = inlineSpec(settings.spec, source, id, depth);
+    if (kind === "study" && Array.isArray(settings.set) && typeof settings.spec === "object") {
+      // a `set` that matches no stage is an error now, not after the stages before it have run
+      applyOverrides(settings.spec, { set: settings.set as SettingOverride[] }, `${source}: stage ${id}`);
+    }
     return { id, kind, needs: [...new Set([...refs, ...needs])], settings };
   });
   return { name: parsed.data.name, description: parsed.data.description, stages };
