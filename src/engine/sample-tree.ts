@@ -184,7 +184,7 @@ export function* treeSteps(model: Model, r: ResolvedGenerate): Generator<Generat
   } finally {
     state.free();
   }
-  return encoded.flatMap((_, i) => dealOut(leaves[i]!, i, firstSample, n, mixSeeds(r.promptSeeds[i]!, firstSample, n, 0x5eed)));
+  return encoded.flatMap((_, i) => dealOut(leaves[i]!, i, firstSample, mixSeeds(r.promptSeeds[i]!, firstSample, n, 0x5eed)));
 }
 
 /** The token drawn when all draws fell on one, else -1. */
@@ -198,8 +198,8 @@ function onlyToken(tally: Int32Array, V: number): number {
   return only;
 }
 
-/** Expands leaves (sorted by tokens, so the order does not depend on the batch) to n completions in a seeded random order. */
-function dealOut(leaves: Leaf[], prompt: number, firstSample: number, n: number, seed: number): Completion[] {
+/** Expands leaves (sorted by tokens, so the order does not depend on the batch) to their counts' completions in a seeded random order. */
+function dealOut(leaves: Leaf[], prompt: number, firstSample: number, seed: number): Completion[] {
   leaves.sort((a, b) => compareTokens(a.tokens, b.tokens));
   const expanded: Leaf[] = [];
   for (const leaf of leaves) for (let c = 0; c < leaf.count; c++) expanded.push(leaf);

@@ -6,7 +6,6 @@
 // position per decode step (prefill and decode share one path; the work is the same matmuls). Sequences
 // run in slots of up to `batchSize`; a finished sequence's slot takes the next waiting one.
 import { RlvdError } from "../core/errors.js";
-import type { FloatArray } from "./kernels.js";
 import type { Model } from "./model.js";
 import { hashString, mixSeeds, Rng } from "./rng.js";
 import { appendPiece, drawToken, tokenDistribution } from "./token-distribution.js";

@@ -8,8 +8,8 @@ import { join, relative } from "node:path";
 import { z } from "zod";
 import { RlvdError } from "../core/errors.js";
 import type { Analysis } from "../report/analyze-run.js";
-import { aggregateSeeds, sweepRows, type AcrossSeeds, type SweepRow } from "../report/across-seeds.js";
-import { writeFullReport } from "../report/full-report.js";
+import { aggregateSeeds, sweepRows, type AcrossSeeds } from "../report/across-seeds.js";
+import { writeFullReport, type SweepResult } from "../report/full-report.js";
 import { applyOverrides } from "./overrides.js";
 import { defineStageKind, runStages, type StageKind, type StageOutput } from "./runner.js";
 import { parseSpec } from "./spec.js";
@@ -75,7 +75,8 @@ const sweepKind = defineStageKind({
     });
     const rows = sweepRows(levels, s.trained);
     const file = join(ctx.stageDir, "sweep.json");
-    writeFileSync(file, JSON.stringify({ knob: s.knob, trained: s.trained, rows }, null, 2) + "\n");
+    const result: SweepResult = { knob: s.knob, trained: s.trained, rows };
+    writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
     for (const r of rows) ctx.log(`${r.label}: ${s.trained} pass@${r.k} ${r.pass_at_k.delta >= 0 ? "+" : ""}${r.pass_at_k.delta.toFixed(3)} [${r.pass_at_k.ci.map((x) => x.toFixed(3)).join(", ")}] (${r.capability})`);
     return { sweep: file };
   },
@@ -87,7 +88,7 @@ const summaryKind = defineStageKind({
   settings: z.object({ seeds: ref.optional(), sweep: ref.optional(), title: z.string().optional(), description: z.string().optional() }).strict(),
   run: async (ctx, s, inputs) => {
     const across = s.seeds ? (JSON.parse(readFileSync(outputOf(inputs, s.seeds, "across", ctx.id), "utf8")) as AcrossSeeds) : null;
-    const sweep = s.sweep ? (JSON.parse(readFileSync(outputOf(inputs, s.sweep, "sweep", ctx.id), "utf8")) as { knob: string; trained: string; rows: SweepRow[] }) : null;
+    const sweep = s.sweep ? (JSON.parse(readFileSync(outputOf(inputs, s.sweep, "sweep", ctx.id), "utf8")) as SweepResult) : null;
     // links to every study's own report, relative to the run folder
     const studies = Object.entries(inputs)
       .filter(([, out]) => typeof out.runDir === "string")

@@ -75,16 +75,11 @@ export function parseSpec(raw: unknown, source: string, depth = 0): ExperimentSp
 function inlineSpec(file: string, source: string, stage: string, depth: number): unknown {
   if (depth >= MAX_NESTING) throw new RlvdError("BAD_INPUT", `${source}: stage ${stage}: studies nest more than ${MAX_NESTING} deep (does a spec include itself?)`);
   const path = resolve(dirname(source), file);
-  const raw = readSpecFile(path);
-  parseSpec(raw, path, depth + 1); // validates it (and the studies inside it) with the nested file's name in errors
-  return inlineNested(raw, path, depth + 1);
-}
-
-/** The raw nested spec with its own file references inlined in turn. */
-function inlineNested(raw: unknown, path: string, depth: number): unknown {
-  const spec = raw as { stages: Array<Record<string, unknown>> };
+  // validated with the nested file's name in errors, its own studies inlined in turn; back to the raw form
+  const spec = parseSpec(readSpecFile(path), path, depth + 1);
   return {
-    ...spec,
-    stages: spec.stages.map((st) => (st.kind === "study" && typeof st.spec === "string" ? { ...st, spec: inlineSpec(st.spec, path, String(st.id), depth) } : st)),
+    name: spec.name,
+    ...(spec.description !== undefined ? { description: spec.description } : {}),
+    stages: spec.stages.map(({ id, kind, needs, settings }) => ({ id, kind, ...(needs.length > 0 ? { needs } : {}), ...settings })),
   };
 }

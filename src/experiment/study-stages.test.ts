@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTmpDirs } from "../test-helpers/tmp.js";
-import { parseChainId, World } from "../world/index.js";
+import { parseChainId, usesHeldOut, World } from "../world/index.js";
 import { runStages } from "./runner.js";
 import { STUDY_STAGE_KINDS } from "./study-stages.js";
 
@@ -20,11 +20,7 @@ describe("world stage", () => {
     const ids = [...test, ...train, ...broad].map((q) => q.id);
     expect(new Set(ids).size).toBe(ids.length);
     const world = new World(JSON.parse(readFileSync(join(run, "stages", "world", "world.json"), "utf8")));
-    const heldOutHits = (qs: { id: string }[]) => qs.filter((q) => {
-      const chain = parseChainId(world, q.id);
-      let x = chain.start;
-      return chain.operands.some((y) => { const hit = world.isHeldOut(x, y); x = world.apply(x, y); return hit; });
-    }).length;
+    const heldOutHits = (qs: { id: string }[]) => qs.filter((q) => usesHeldOut(world, parseChainId(world, q.id))).length;
     expect(heldOutHits(train)).toBe(0);
     expect(heldOutHits(broad)).toBeGreaterThan(20);
     expect(heldOutHits(test)).toBeGreaterThan(10);

@@ -72,15 +72,15 @@ export function aggregateSeeds(runs: readonly SeedRun[], level = 0.95): AcrossSe
   const models: Record<string, ModelAcrossSeeds> = {};
   for (const m of names) {
     const model = (a: Analysis) => a.models[m]!;
+    const lengthChars = optionalInterval(runs.map((r) => model(r.analysis).length?.chars.all), level);
+    const keywords = optionalInterval(runs.map((r) => model(r.analysis).keywords?.per_response.all), level);
     models[m] = {
       accuracy: across((a) => model(a).accuracy),
       pass_at_k: Object.fromEntries(ks.map((k) => [String(k), across((a) => model(a).pass_at_k[String(k)]!)])),
       unsolved: across((a) => model(a).unsolved / model(a).questions),
-      length_chars: optionalInterval(runs.map((r) => model(r.analysis).length?.chars.all), level),
-      keywords_per_response: optionalInterval(runs.map((r) => model(r.analysis).keywords?.per_response.all), level),
+      ...(lengthChars ? { length_chars: lengthChars } : {}),
+      ...(keywords ? { keywords_per_response: keywords } : {}),
     };
-    if (!models[m]!.length_chars) delete models[m]!.length_chars;
-    if (!models[m]!.keywords_per_response) delete models[m]!.keywords_per_response;
   }
 
   const deltas: Record<string, DeltaAcrossSeeds> = {};

@@ -27,9 +27,13 @@ export const STUDY_MODEL_ORDER = ["base", "rlvr", "base<-base", "rlvr<-rlvr", "b
 export const PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#7f7f7f", "#9467bd", "#8c564b", "#17becf"];
 
 export function orderModels(analysis: Analysis): string[] {
-  const names = Object.keys(analysis.models);
-  const rank = (n: string) => (n === analysis.base ? -1 : STUDY_MODEL_ORDER.includes(n) ? STUDY_MODEL_ORDER.indexOf(n) : STUDY_MODEL_ORDER.length);
-  return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return orderModelNames(Object.keys(analysis.models), analysis.base);
+}
+
+/** The base first, then the study's models in their order, then the rest alphabetically. */
+export function orderModelNames(names: readonly string[], base: string | null): string[] {
+  const rank = (n: string) => (n === base ? -1 : STUDY_MODEL_ORDER.includes(n) ? STUDY_MODEL_ORDER.indexOf(n) : STUDY_MODEL_ORDER.length);
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import type { SeedInterval } from "../metrics/seeds.js";
 import { VERSION } from "../core/version.js";
 import type { AcrossSeeds, FindingAcrossSeeds, SweepRow } from "./across-seeds.js";
-import { makeChart, PALETTE, STUDY_MODEL_ORDER, type ChartRow, type ReportChart } from "./charts.js";
+import { makeChart, orderModelNames, PALETTE, type ChartRow, type ReportChart } from "./charts.js";
 import { escapeHtml, figureHtml, REPORT_CSS, tableHtml } from "./html.js";
+import { markdownTable } from "./markdown.js";
 import { renderSvg } from "./render-svg.js";
 import type { ReportTable } from "./tables.js";
 import { fmt, signed } from "./text-table.js";
@@ -24,13 +25,8 @@ const mean = (s: SeedInterval, digits = 3) => `${fmt(s.mean, digits)} [${fmt(s.c
 const meanSigned = (s: SeedInterval) => `${signed(s.mean)} [${signed(s.ci[0])}, ${signed(s.ci[1])}]`;
 const perSeed = (s: SeedInterval, f: (x: number) => string = (x) => fmt(x)) => s.values.map(f).join(" / ");
 
-function orderOf(names: string[]): string[] {
-  const rank = (n: string) => (STUDY_MODEL_ORDER.includes(n) ? STUDY_MODEL_ORDER.indexOf(n) : STUDY_MODEL_ORDER.length);
-  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
 export function acrossSeedsTables(a: AcrossSeeds): ReportTable[] {
-  const models = orderOf(Object.keys(a.models));
+  const models = orderModelNames(Object.keys(a.models), a.base);
   const K = String(a.ks[a.ks.length - 1]);
   const mid = a.ks.includes(256) && K !== "256" ? "256" : null;
   const level = `${Math.round(a.level * 100)}%`;
@@ -80,7 +76,7 @@ export function sweepTable(s: SweepResult): ReportTable {
 }
 
 function passAtKChart(a: AcrossSeeds): ReportChart {
-  const models = orderOf(Object.keys(a.models));
+  const models = orderModelNames(Object.keys(a.models), a.base);
   const data: ChartRow[] = models.flatMap((m) => a.ks.map((k) => {
     const s = a.models[m]!.pass_at_k[String(k)]!;
     return { model: m, k, pass_at_k: s.mean, lo: s.ci[0], hi: s.ci[1] };
@@ -122,11 +118,6 @@ function findingsHtml(findings: FindingAcrossSeeds[]): string {
 <span class="verdict">${escapeHtml(VERDICT_WORDS(f))}</span> <span class="claim">${escapeHtml(f.claim)}</span>
 ${Object.entries(f.evidence).map(([seed, e]) => `<div class="evidence"><b>${escapeHtml(seed)}</b> (${escapeHtml(f.verdicts[seed]!)}): ${escapeHtml(e)}</div>`).join("")}
 <div class="rule">rule: ${escapeHtml(f.rule)}</div></li>`).join("\n")}</ul>`;
-}
-
-function markdownTable(t: ReportTable): string {
-  const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
-  return [`### ${t.title}`, "", row(t.header), row(t.header.map(() => "---")), ...t.rows.map(row), ...(t.note ? ["", t.note] : []), ""].join("\n");
 }
 
 /** Writes report.html, summary.md and metrics.json at the top of runDir. */

@@ -1,7 +1,7 @@
 export { WorldConfigSchema, FORMATS, FACT_STATUSES } from "./config.js";
 export type { WorldConfig, WorldConfigInput, SolutionFormat, FactStatus } from "./config.js";
 export { World } from "./world.js";
-export { chainResults, chainId, chainPrompt, chainQuestion, parseChainId, drawQuestions } from "./questions.js";
+export { chainResults, chainId, chainPrompt, chainQuestion, parseChainId, drawQuestions, usesHeldOut } from "./questions.js";
 export type { Chain } from "./questions.js";
 export { renderSolution, drawFormat, detectFormat } from "./solutions.js";
 export type { Author } from "./solutions.js";

@@ -58,8 +58,10 @@ export function chainQuestion(world: World, chain: Chain): Question {
   };
 }
 
-/** Draws `n` distinct chain questions (uniform length from the config, uniform symbols), skipping `exclude`. */
-/** `training`: skip chains through held-out facts (WorldConfig.heldOut), as the training split must. */
+/**
+ * Draws `n` distinct chain questions (uniform length from the config, uniform symbols), skipping `exclude`;
+ * with `training`, also chains through held-out facts (WorldConfig.heldOut), as the training split must.
+ */
 export function drawQuestions(world: World, n: number, seed: number, exclude: ReadonlySet<string> = new Set(), options: { training?: boolean } = {}): Question[] {
   const rng = new Rng32(seed);
   const seen = new Set<string>();
@@ -78,7 +80,8 @@ export function drawQuestions(world: World, n: number, seed: number, exclude: Re
   return out;
 }
 
-function usesHeldOut(world: World, chain: Chain): boolean {
+/** Whether the chain applies a held-out fact at any step (following its own intermediate results). */
+export function usesHeldOut(world: World, chain: Chain): boolean {
   let x = chain.start;
   for (const y of chain.operands) {
     if (world.isHeldOut(x, y)) return true;
