@@ -124,7 +124,7 @@ ${Object.entries(f.evidence).map(([seed, e]) => `<div class="evidence"><b>${esca
 export async function writeFullReport(runDir: string, input: FullReportInput): Promise<FullReportFiles> {
   const title = input.title ?? "rlvd: RLVR and distillation across seeds";
   const sections: Array<[string, string, string]> = [];
-  const md: string[] = [`# ${title}`, "", input.description ?? "", ""];
+  const md: string[] = [`# ${title}`, "", ...(input.description ? [input.description, ""] : [])];
   if (input.across) {
     const a = input.across;
     const tables = acrossSeedsTables(a);
