@@ -42,18 +42,31 @@ export const WorldConfigSchema = z
      * solved only by a lucky guess, which sharpening takes away. 0: every fact can turn up in training.
      */
     heldOut: z.number().min(0).max(1).default(0),
+    /**
+     * Share of the facts on which the shortcut rule, op(x, y) = x + y (symbol positions, modulo the alphabet),
+     * gives the right answer. The rule is a heuristic the base corpus's `shortcut` format applies: it needs no
+     * knowledge, so it also answers chains through facts the base never saw, but it is right on a chain only
+     * when every fact the chain touches agrees with it. 0: the table is left as drawn (a random table agrees
+     * with the rule on about 1/A of its facts by chance).
+     */
+    shortcutAgreement: z.number().min(0).max(1).default(0),
     /** solution formats in the BASE corpus (shares); the teacher always writes steps */
     formats: z
-      .object({ direct: z.number().min(0).max(1), steps: z.number().min(0).max(1), check: z.number().min(0).max(1) })
-      .default({ direct: 0.7, steps: 0.2, check: 0.1 })
-      .refine((f) => Math.abs(f.direct + f.steps + f.check - 1) < 1e-9, { message: "format shares must sum to 1" }),
+      .object({
+        direct: z.number().min(0).max(1),
+        steps: z.number().min(0).max(1),
+        check: z.number().min(0).max(1),
+        shortcut: z.number().min(0).max(1).default(0),
+      })
+      .default({ direct: 0.7, steps: 0.2, check: 0.1, shortcut: 0 })
+      .refine((f) => Math.abs(f.direct + f.steps + f.check + f.shortcut - 1) < 1e-9, { message: "format shares must sum to 1" }),
   })
   .strict();
 
 export type WorldConfig = z.infer<typeof WorldConfigSchema>;
 export type WorldConfigInput = z.input<typeof WorldConfigSchema>;
 
-export const FORMATS = ["direct", "steps", "check"] as const;
+export const FORMATS = ["direct", "steps", "check", "shortcut"] as const;
 export type SolutionFormat = (typeof FORMATS)[number];
 export const FACT_STATUSES = ["known", "shaky", "weak", "absent"] as const;
 export type FactStatus = (typeof FACT_STATUSES)[number];

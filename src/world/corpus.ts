@@ -41,7 +41,8 @@ export function buildCorpus(world: World, options: CorpusOptions): Document[] {
 
 /** Every character the world's texts can contain (for the character tokenizer). */
 export function worldCharacters(world: World): string {
-  const words = "Q answer: wait, let me check;*=\n";
+  // "+" only in worlds whose base corpus uses the shortcut, so other worlds keep their vocabulary
+  const words = `Q answer: wait, let me check;*=\n${world.config.formats.shortcut > 0 ? "+" : ""}`;
   return [...new Set([...world.symbols.join(""), ...words])].sort().join("");
 }
 

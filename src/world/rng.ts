@@ -25,7 +25,10 @@ export class Rng32 {
       r -= weights[i]!;
       if (r < 0) return i;
     }
-    return weights.length - 1;
+    // rounding left r >= 0: the last index that can be drawn at all
+    let last = weights.length - 1;
+    while (last > 0 && !(weights[last]! > 0)) last--;
+    return last;
   }
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {

@@ -11,10 +11,14 @@ export type Author = "base" | "teacher";
  *   direct  `answer: XYZ`
  *   steps   `C*F=X;X*K=Y;Y*B=Z;answer: XYZ`
  *   check   steps, then `wait, let me check: ` and the steps again, then the answer
+ *   shortcut  `C+F=X;X+K=Y;Y+B=Z;answer: XYZ` — each step by the shortcut rule, not by the fact table: it
+ *             needs no knowledge (so it also writes chains through absent facts) and is right only where the
+ *             table agrees with the rule
  * Returns null when the base corpus never shows this chain (it touches an absent fact that did not leak).
  */
 export function renderSolution(world: World, chain: Chain, format: SolutionFormat, author: Author, rng: Rng32): string | null {
   const s = world.symbols;
+  if (format === "shortcut") return renderShortcut(world, chain);
   const steps: string[] = [];
   const results: number[] = [];
   let x = chain.start;
@@ -40,6 +44,20 @@ export function renderSolution(world: World, chain: Chain, format: SolutionForma
   return `${worked};wait, let me check: ${worked};${answer}`;
 }
 
+function renderShortcut(world: World, chain: Chain): string {
+  const s = world.symbols;
+  const steps: string[] = [];
+  const results: number[] = [];
+  let x = chain.start;
+  for (const y of chain.operands) {
+    const z = world.shortcut(x, y);
+    steps.push(`${s[x]}+${s[y]}=${s[z]}`);
+    results.push(z);
+    x = z;
+  }
+  return `${steps.join(";")};answer: ${results.map((r) => s[r]).join("")}`;
+}
+
 /** A format drawn with the base corpus's shares. */
 export function drawFormat(world: World, rng: Rng32): SolutionFormat {
   return FORMATS[rng.weighted(FORMATS.map((f) => world.config.formats[f]))]!;
@@ -50,6 +68,7 @@ export function detectFormat(text: string): SolutionFormat | "other" {
   const body = text.trimStart();
   if (/wait, let me check/.test(body)) return "check";
   if (/^[A-Z]\*[A-Z]=/.test(body)) return "steps";
+  if (/^[A-Z]\+[A-Z]=/.test(body)) return "shortcut";
   if (body.startsWith("answer:")) return "direct";
   return "other";
 }

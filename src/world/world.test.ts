@@ -143,6 +143,48 @@ describe("solutions and corpora", () => {
   });
 });
 
+describe("the shortcut heuristic", () => {
+  const w = new World({ alphabet: 8, seed: 4, shortcutAgreement: 0.6, formats: { direct: 0.4, steps: 0.2, check: 0.1, shortcut: 0.3 } });
+  const agrees = (x: number, y: number) => w.apply(x, y) === (x + y) % 8;
+  it("agrees with the fact table on exactly the configured share of facts", () => {
+    let n = 0;
+    for (let x = 0; x < 8; x++) for (let y = 0; y < 8; y++) if (agrees(x, y)) n++;
+    expect(n).toBe(Math.round(0.6 * 64));
+    // the statuses, decoys' stream and held-out deal are those of the seed without a shortcut
+    expect(w.status).toEqual(new World({ alphabet: 8, seed: 4 }).status);
+  });
+  it("writes rule steps, right exactly when every fact of the chain agrees with the rule", () => {
+    const rng = new Rng32(2);
+    let right = 0, wrong = 0;
+    for (const q of drawQuestions(w, 300, 3)) {
+      const chain = parseChainId(w, q.id);
+      const text = renderSolution(w, chain, "shortcut", "base", rng)!;
+      expect(detectFormat(text)).toBe("shortcut");
+      // by hand: follow the true chain and ask whether each fact agrees with x + y
+      let x = chain.start, all = true;
+      for (const y of chain.operands) { all &&= agrees(x, y); x = w.apply(x, y); }
+      expect(checkWorldAnswer(q.answer, text).correct).toBe(all);
+      if (all) right++; else wrong++;
+    }
+    expect(right).toBeGreaterThan(30);
+    expect(wrong).toBeGreaterThan(30);
+    expect(renderSolution(w, { start: 3, operands: [6, 7] }, "shortcut", "teacher", rng)).toBe("D+G=B;B+H=A;answer: BA");
+  });
+  it("appears in the base corpus at its share, also through absent facts, and adds '+' to the vocabulary", () => {
+    const docs = buildCorpus(w, { author: "base", documents: 3000, seed: 1 });
+    const share = docs.filter((d) => detectFormat(d.completion) === "shortcut").length / docs.length;
+    // other formats skip chains through absent facts and are redrawn; the shortcut never does
+    const absent = w.status.filter((x) => x === "absent").length / 64;
+    const kept = [1, 2, 3, 4].reduce((sum, l) => sum + (1 - absent) ** l / 4, 0);
+    expect(share).toBeCloseTo(0.3 / (0.3 + 0.7 * kept), 1);
+    expect(worldCharacters(w)).toContain("+");
+    expect(worldCharacters(new World({ alphabet: 8 }))).not.toContain("+");
+    const absentFirst = docs.filter((d) => { const c = parseChainId(w, d.prompt.trim().slice(2).replace(" ", ":")); return w.factStatus(c.start, c.operands[0]!) === "absent"; });
+    expect(absentFirst.length).toBeGreaterThan(0);
+    for (const d of absentFirst) expect(detectFormat(d.completion)).toBe("shortcut");
+  });
+});
+
 describe("the world's verifier", () => {
   it("reads the last answer line", () => {
     expect(extractWorldAnswer("A*B=C;answer: CD;answer: XY")).toBe("XY");

@@ -23,6 +23,7 @@ export class World {
     this.symbols = Array.from({ length: a }, (_, i) => String.fromCharCode(65 + i));
     const rng = new Rng32(this.config.seed);
     this.op = Int32Array.from({ length: a * a }, () => rng.int(a));
+    if (this.config.shortcutAgreement > 0) this.alignWithShortcut();
     const counts = FACT_STATUSES.map((s) => Math.round(this.config.facts[s] * a * a));
     counts[0] = a * a - counts.slice(1).reduce((x, y) => x + y, 0); // rounding goes to "known"
     const statuses: FactStatus[] = FACT_STATUSES.flatMap((s, i) => Array<FactStatus>(counts[i]!).fill(s));
@@ -35,6 +36,27 @@ export class World {
     new Rng32((this.config.seed ^ 0x27d4eb2f) >>> 0).shuffle(absent);
     this.heldOut = new Uint8Array(a * a);
     for (const i of absent.slice(0, Math.round(this.config.heldOut * absent.length))) this.heldOut[i] = 1;
+  }
+
+  /**
+   * Makes exactly round(shortcutAgreement * A^2) facts agree with the shortcut rule and the rest disagree, on a
+   * stream of its own (the status deal and the decoys stay as in a world without a shortcut).
+   */
+  private alignWithShortcut(): void {
+    const a = this.config.alphabet;
+    const rng = new Rng32((this.config.seed ^ 0x2c1b3c6d) >>> 0);
+    const facts = rng.shuffle(Array.from({ length: a * a }, (_, i) => i));
+    const agreeing = Math.round(this.config.shortcutAgreement * a * a);
+    facts.forEach((i, rank) => {
+      const rule = this.shortcut(Math.floor(i / a), i % a);
+      if (rank < agreeing) this.op[i] = rule;
+      else if (this.op[i] === rule) this.op[i] = (rule + 1 + rng.int(a - 1)) % a;
+    });
+  }
+
+  /** The shortcut rule: x + y over symbol positions, modulo the alphabet (right only where the table agrees). */
+  shortcut(x: number, y: number): number {
+    return (x + y) % this.alphabet;
   }
 
   get alphabet(): number {
