@@ -43,8 +43,8 @@ export const WorldConfigSchema = z
      */
     heldOut: z.number().min(0).max(1).default(0),
     /**
-     * Share of the facts on which the shortcut rule, op(x, y) = x + y (symbol positions, modulo the alphabet),
-     * gives the right answer. The rule is a heuristic the base corpus's `shortcut` format applies: it needs no
+     * Share of the facts the base corpus shows (absent ones agree only by chance) on which the shortcut rule,
+     * op(x, y) = the symbol after y (wrapping round the alphabet), gives the right answer. The rule is a heuristic the base corpus's `shortcut` format applies: it needs no
      * knowledge, so it also answers chains through facts the base never saw, but it is right on a chain only
      * when every fact the chain touches agrees with it. 0: the table is left as drawn (a random table agrees
      * with the rule on about 1/A of its facts by chance).

@@ -145,11 +145,15 @@ describe("solutions and corpora", () => {
 
 describe("the shortcut heuristic", () => {
   const w = new World({ alphabet: 8, seed: 4, shortcutAgreement: 0.6, formats: { direct: 0.4, steps: 0.2, check: 0.1, shortcut: 0.3 } });
-  const agrees = (x: number, y: number) => w.apply(x, y) === (x + y) % 8;
+  const agrees = (x: number, y: number) => w.apply(x, y) === (y + 1) % 8;
   it("agrees with the fact table on exactly the configured share of facts", () => {
-    let n = 0;
-    for (let x = 0; x < 8; x++) for (let y = 0; y < 8; y++) if (agrees(x, y)) n++;
-    expect(n).toBe(Math.round(0.6 * 64));
+    let n = 0, shown = 0;
+    for (let x = 0; x < 8; x++) for (let y = 0; y < 8; y++) {
+      if (w.factStatus(x, y) === "absent") continue;
+      shown++;
+      if (agrees(x, y)) n++;
+    }
+    expect(n).toBe(Math.round(0.6 * shown));
     // the statuses, decoys' stream and held-out deal are those of the seed without a shortcut
     expect(w.status).toEqual(new World({ alphabet: 8, seed: 4 }).status);
   });
@@ -160,7 +164,7 @@ describe("the shortcut heuristic", () => {
       const chain = parseChainId(w, q.id);
       const text = renderSolution(w, chain, "shortcut", "base", rng)!;
       expect(detectFormat(text)).toBe("shortcut");
-      // by hand: follow the true chain and ask whether each fact agrees with x + y
+      // by hand: follow the true chain and ask whether each fact agrees with the rule
       let x = chain.start, all = true;
       for (const y of chain.operands) { all &&= agrees(x, y); x = w.apply(x, y); }
       expect(checkWorldAnswer(q.answer, text).correct).toBe(all);
@@ -168,7 +172,7 @@ describe("the shortcut heuristic", () => {
     }
     expect(right).toBeGreaterThan(30);
     expect(wrong).toBeGreaterThan(30);
-    expect(renderSolution(w, { start: 3, operands: [6, 7] }, "shortcut", "teacher", rng)).toBe("D+G=B;B+H=A;answer: BA");
+    expect(renderSolution(w, { start: 3, operands: [6, 7] }, "shortcut", "teacher", rng)).toBe("D+G=H;H+H=A;answer: HA");
   });
   it("appears in the base corpus at its share, also through absent facts, and adds '+' to the vocabulary", () => {
     const docs = buildCorpus(w, { author: "base", documents: 3000, seed: 1 });

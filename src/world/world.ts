@@ -23,12 +23,12 @@ export class World {
     this.symbols = Array.from({ length: a }, (_, i) => String.fromCharCode(65 + i));
     const rng = new Rng32(this.config.seed);
     this.op = Int32Array.from({ length: a * a }, () => rng.int(a));
-    if (this.config.shortcutAgreement > 0) this.alignWithShortcut();
     const counts = FACT_STATUSES.map((s) => Math.round(this.config.facts[s] * a * a));
     counts[0] = a * a - counts.slice(1).reduce((x, y) => x + y, 0); // rounding goes to "known"
     const statuses: FactStatus[] = FACT_STATUSES.flatMap((s, i) => Array<FactStatus>(counts[i]!).fill(s));
     rng.shuffle(statuses);
     this.status = statuses;
+    if (this.config.shortcutAgreement > 0) this.alignWithShortcut();
     // a stream of its own, so worlds without misconceptions keep their tables and corpora
     const decoys = new Rng32((this.config.seed ^ 0x5bd1e995) >>> 0);
     this.decoy = Int32Array.from(this.op, (right) => (right + 1 + decoys.int(a - 1)) % a);
@@ -39,24 +39,29 @@ export class World {
   }
 
   /**
-   * Makes exactly round(shortcutAgreement * A^2) facts agree with the shortcut rule and the rest disagree, on a
-   * stream of its own (the status deal and the decoys stay as in a world without a shortcut).
+   * Makes round(shortcutAgreement * n) of the n facts the base corpus shows agree with the shortcut rule and
+   * the rest disagree, on a stream of its own (statuses, decoys and held-out facts stay as without a
+   * shortcut). Absent facts keep their drawn values: the rule is a pattern of what the base has seen, and a
+   * chain through a fact nobody showed it is right by the rule only by chance (about 1 in A).
    */
   private alignWithShortcut(): void {
     const a = this.config.alphabet;
     const rng = new Rng32((this.config.seed ^ 0x2c1b3c6d) >>> 0);
-    const facts = rng.shuffle(Array.from({ length: a * a }, (_, i) => i));
-    const agreeing = Math.round(this.config.shortcutAgreement * a * a);
-    facts.forEach((i, rank) => {
+    const shown = rng.shuffle(Array.from({ length: a * a }, (_, i) => i)).filter((i) => this.status[i] !== "absent");
+    const agreeing = Math.round(this.config.shortcutAgreement * shown.length);
+    shown.forEach((i, rank) => {
       const rule = this.shortcut(Math.floor(i / a), i % a);
       if (rank < agreeing) this.op[i] = rule;
       else if (this.op[i] === rule) this.op[i] = (rule + 1 + rng.int(a - 1)) % a;
     });
   }
 
-  /** The shortcut rule: x + y over symbol positions, modulo the alphabet (right only where the table agrees). */
-  shortcut(x: number, y: number): number {
-    return (x + y) % this.alphabet;
+  /**
+   * The shortcut rule: the symbol after the operand (y + 1, wrapping), whatever x is. It needs no memory of
+   * the table, so a small model learns it at once (a second 256-entry table, x + y, crowded out the facts).
+   */
+  shortcut(_x: number, y: number): number {
+    return (y + 1) % this.alphabet;
   }
 
   get alphabet(): number {
