@@ -36,6 +36,19 @@ describe("findings", () => {
     expect(f["knowledge-raises-capability"]).toMatchObject({ verdict: "cannot be judged", evidence: "the run has no distill-knowledge model" });
   });
 
+  it("does not credit self-distillation when the base's own responses reach RLVR's interval", () => {
+    const rl = study.comparisons.find((c) => c.other === "rlvr")!.significance.accuracy;
+    // base<-base's gain moved to a given value, everything else as measured
+    const judged = (delta: number) => {
+      const comparisons = study.comparisons.map((c) => c.other !== "base<-base" ? c
+        : { ...c, significance: { ...c.significance, accuracy: { ...c.significance.accuracy, delta } } });
+      return byId(judgeFindings({ ...study, comparisons }))["self-distillation"]!.verdict;
+    };
+    expect(judged(rl.ci[0] - 1e-6)).toBe("holds");
+    expect(judged(rl.ci[0])).toBe("does not hold");
+    expect(judged(rl.delta)).toBe("does not hold");
+  });
+
   it("judges every model against the base generically when the names are not the study's", async () => {
     const dir = tmp();
     const run = join(dir, "run");
