@@ -17,6 +17,7 @@ import type { Node, RelOp } from "./ast.js";
 import { isScalar, show } from "./ast.js";
 import type { C, Env, Rational, Reading } from "./evaluate.js";
 import { contains, exact, freeVars, numeric, ratEq, CONSTANTS } from "./evaluate.js";
+import { mulberry32 } from "../core/mulberry32.js";
 
 export type CompareOptions = {
   /** Decimals a float is rounded to before it is compared with an exact value (1/3 = 0.333333). Default 6. */
@@ -713,20 +714,9 @@ function rename(n: Node, from: string[], to: string[]): Node {
   return walk(n);
 }
 
-/** A small deterministic generator (mulberry32), so a verdict never depends on the run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function samplePoints(names: string[]): Env[] {
-  const r = rng(0x5eed + names.length);
+  // seeded, so a verdict never depends on the run
+  const r = mulberry32(0x5eed + names.length);
   const envs: Env[] = [];
   for (let k = 0; k < SAMPLE_POINTS; k++) {
     const env: Env = new Map();

@@ -1,15 +1,11 @@
-/** A small seeded generator (mulberry32) for the world: every question and corpus is reproducible from seeds. */
+import { mulberry32 } from "../core/mulberry32.js";
+
+/** A seeded generator for the world: every question and corpus is reproducible from seeds. */
 export class Rng32 {
-  private a: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.a = (seed >>> 0) ^ 0x9e3779b9;
-  }
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    // the world scrambles its seeds first (world seeds are small integers); kept, so every world stays the same
+    this.next = mulberry32(((seed >>> 0) ^ 0x9e3779b9) >>> 0);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);
