@@ -7,12 +7,13 @@ import { EmbeddedBackend } from "../backends/embedded.js";
 import { TEMPLATES } from "../backends/templates.js";
 import { CharTokenizer, createModel } from "../engine/index.js";
 import { writeReport } from "../report/report.js";
+import type { ResponseClassifier } from "../report/response-classes.js";
 import { analyzeRun } from "../report/analyze-run.js";
 import { buildDistillSet } from "../train/distill-set.js";
 import { GrpoConfigSchema } from "../train/grpo.js";
 import { runGrpo, runSft } from "../train/run.js";
 import { SftConfigSchema } from "../train/sft.js";
-import { buildCorpus, checkWorldAnswer, drawQuestions, World, WorldConfigSchema, worldCharacters } from "../world/index.js";
+import { buildCorpus, checkWorldAnswer, detectFormat, drawQuestions, FORMATS, World, WorldConfigSchema, worldCharacters } from "../world/index.js";
 import { sampleRun } from "./sample-run.js";
 import { defineStageKind, type StageContext, type StageKind, type StageOutput } from "./runner.js";
 
@@ -189,10 +190,18 @@ const reportKind = defineStageKind({
   kind: "report",
   settings: z.object({ base: z.string().default("base"), title: z.string().optional() }).strict(),
   run: async (ctx, s) => {
-    const r = await writeReport(ctx.runDir, { base: s.base, title: s.title });
+    const r = await writeReport(ctx.runDir, { base: s.base, title: s.title, classify: WORLD_FORMATS });
     return { report: r.files.html, summary: r.files.markdown };
   },
 });
+
+/** The world's solution formats as report classes: which method each model answers with (docs/world.md). */
+const WORLD_FORMATS: ResponseClassifier = {
+  title: "Solution formats",
+  classes: [...FORMATS],
+  classify: detectFormat,
+  note: "share of each model's responses in each format of the world, and how many of those are right (docs/world.md: direct and steps use the fact table, check adds a reflection line, shortcut applies a rule that is right only where the table agrees with it)",
+};
 
 /** Periodic training lines, so a long stage shows it is alive without flooding the log. */
 function progressEcho(ctx: StageContext, what: string): (line: string) => void {

@@ -11,3 +11,4 @@ export { renderSvg } from "./render-svg.js";
 export { readTrainLogs, parseTrainLog, findTrainLogs, TRAIN_METRICS } from "./train-log.js";
 export type { TrainLog, TrainStep, TrainMetric } from "./train-log.js";
 export type { ExplorerData, ExplorerOptions } from "./explorer.js";
+export type { ResponseClassifier } from "./response-classes.js";

@@ -17,6 +17,7 @@ import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { renderSvg } from "./render-svg.js";
 import { reportTables, type ReportTables } from "./tables.js";
+import { classTable, tallyClasses, type ResponseClassifier } from "./response-classes.js";
 import { readTrainLogs, type TrainLog } from "./train-log.js";
 
 export type ReportOptions = AnalyzeOptions & {
@@ -27,6 +28,8 @@ export type ReportOptions = AnalyzeOptions & {
   /** page title (default: "rlvd report: <folder name>") */
   title?: string;
   explorer?: ExplorerOptions;
+  /** sort responses into classes (e.g. solution formats) and add a table of each model's classes */
+  classify?: ResponseClassifier;
   /** fixed timestamp for reproducible output (tests) */
   generatedAt?: string;
 };
@@ -58,11 +61,12 @@ export async function reportContent(runDir: string, options: ReportOptions = {})
     const trainLogs = await readTrainLogs(runDir);
     options.onProgress?.("building the question explorer");
     const explorer = await explorerData(store, analysis, models, options.explorer);
+    const classes = options.classify ? classTable(await tallyClasses(store, options.classify), models, options.classify) : null;
     return {
       analysis,
       models,
       findings: judgeFindings(analysis),
-      tables: reportTables(analysis, models, trainLogs),
+      tables: reportTables(analysis, models, trainLogs, classes),
       charts: buildCharts(analysis, trainLogs),
       trainLogs,
       explorer,

@@ -16,14 +16,16 @@ export type ReportTables = {
   entropy: ReportTable | null;
   text: ReportTable | null;
   training: ReportTable | null;
+  /** responses by class (ReportOptions.classify), null without a classifier */
+  classes: ReportTable | null;
 };
 
 /** The tables in reading order, absent ones left out. */
 export function allTables(t: ReportTables): ReportTable[] {
-  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.training].filter((x): x is ReportTable => x !== null);
+  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.classes, t.training].filter((x): x is ReportTable => x !== null);
 }
 
-export function reportTables(analysis: Analysis, models: string[], logs: readonly TrainLog[]): ReportTables {
+export function reportTables(analysis: Analysis, models: string[], logs: readonly TrainLog[], classes: ReportTable | null = null): ReportTables {
   return {
     accuracy: accuracyTable(analysis, models),
     comparison: comparisonTable(analysis),
@@ -32,6 +34,7 @@ export function reportTables(analysis: Analysis, models: string[], logs: readonl
     entropy: entropyTable(analysis, models),
     text: textTable(analysis, models),
     training: trainingTable(logs),
+    classes,
   };
 }
 
