@@ -11,7 +11,7 @@ import type { Analysis } from "../report/analyze-run.js";
 import { aggregateSeeds, sweepRows, type AcrossSeeds } from "../report/across-seeds.js";
 import { writeFullReport, type SweepResult } from "../report/full-report.js";
 import { applyOverrides } from "./overrides.js";
-import { defineStageKind, runStages, type StageKind, type StageOutput } from "./runner.js";
+import { checkStages, defineStageKind, runStages, type StageKind, type StageOutput } from "./runner.js";
 import { parseSpec } from "./spec.js";
 import { STUDY_STAGE_KINDS } from "./study-stages.js";
 
@@ -38,6 +38,15 @@ const studyKind = defineStageKind({
     label: z.string().optional(),
     x: z.number().optional(),
   }).strict(),
+  check: (s, id) => {
+    const where = `stage ${id}`;
+    const nested = parseSpec(applyOverrides(s.spec, { seed: s.seed, set: s.set }, where), where, 1);
+    try {
+      checkStages(nested.stages, new Map(ALL_STAGE_KINDS.map((k) => [k.kind, k])));
+    } catch (e) {
+      throw e instanceof RlvdError ? new RlvdError(e.code, `${where}: ${e.message}`) : e;
+    }
+  },
   run: async (ctx, s) => {
     const where = `stage ${ctx.id}`;
     const nested = parseSpec(applyOverrides(s.spec, { seed: s.seed, set: s.set }, where), where, 1);

@@ -70,4 +70,13 @@ describe("stage runner", () => {
     await expect(runStages([{ id: "x", kind: "add", needs: ["y"], settings: {} }], { runDir: tmp(), kinds })).rejects.toThrow(/stage x: needs "y", which is not declared before it/);
     await expect(runStages([{ id: "x", kind: "make", needs: [], settings: { value: "1" } }], { runDir: tmp(), kinds })).rejects.toThrow(/stage x: settings\.value: /);
   });
+
+  it("checks every stage's settings before the first one runs", async () => {
+    const runs: string[] = [];
+    const dir = tmp();
+    const bad = [...spec().slice(0, 3), { id: "final", kind: "add", needs: ["sum"], settings: { plus: "ten" } }];
+    await expect(runStages(bad, { runDir: dir, kinds: toyKinds(runs) })).rejects.toThrow(/stage final: settings\.plus: /);
+    expect(runs).toEqual([]);
+    expect(existsSync(join(dir, "stages", "a.json"))).toBe(false);
+  });
 });

@@ -29,6 +29,8 @@ export type StageKind<S extends z.ZodType = z.ZodType> = {
   kind: string;
   settings: S;
   run: (ctx: StageContext, settings: z.infer<S>, inputs: Record<string, StageOutput>) => Promise<StageOutput>;
+  /** checks beyond the schema, before any stage of the spec runs (a study checks the spec it nests) */
+  check?: (settings: z.infer<S>, id: string) => void;
 };
 
 type StageRecord = { id: string; kind: string; hash: string; output: StageOutput; seconds: number; finished_at: string; rlvd_version: string };
@@ -52,7 +54,7 @@ export type StageResult = { id: string; cached: boolean; seconds: number; output
 export async function runStages(stages: readonly StageSpec[], options: RunnerOptions): Promise<StageResult[]> {
   const log = options.log ?? (() => {});
   const kinds = new Map(options.kinds.map((k) => [k.kind, k]));
-  validateGraph(stages, kinds);
+  const settings = checkStages(stages, kinds);
   await ensureRunFolder(options.runDir);
   const hashes = new Map<string, string>();
   const outputs = new Map<string, StageOutput>();
@@ -60,13 +62,9 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
   const forced = new Set(options.force ?? []);
   for (const stage of stages) {
     const kind = kinds.get(stage.kind)!;
-    const parsed = kind.settings.safeParse(stage.settings);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new RlvdError("BAD_INPUT", `stage ${stage.id}: settings.${issue.path.join(".")}: ${issue.message}`);
-    }
+    const parsed = settings.get(stage.id);
     const hash = createHash("sha256")
-      .update(JSON.stringify({ kind: stage.kind, settings: parsed.data, needs: stage.needs.map((n) => [n, hashes.get(n)]) }))
+      .update(JSON.stringify({ kind: stage.kind, settings: parsed, needs: stage.needs.map((n) => [n, hashes.get(n)]) }))
       .digest("hex")
       .slice(0, 16);
     hashes.set(stage.id, hash);
@@ -84,7 +82,7 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
     log(`${stage.id}: running ${stage.kind}`);
     const started = Date.now();
     const inputs = Object.fromEntries(stage.needs.map((n) => [n, outputs.get(n)!]));
-    const output = await kind.run({ runDir: options.runDir, stageDir, id: stage.id, hash, forced: forced.has(stage.id), log: (m) => log(`${stage.id}: ${m}`) }, parsed.data, inputs);
+    const output = await kind.run({ runDir: options.runDir, stageDir, id: stage.id, hash, forced: forced.has(stage.id), log: (m) => log(`${stage.id}: ${m}`) }, parsed, inputs);
     const seconds = (Date.now() - started) / 1000;
     writeRecord(recordFile, { id: stage.id, kind: stage.kind, hash, output, seconds, finished_at: new Date().toISOString(), rlvd_version: VERSION });
     await recordInManifest(options.runDir, { command: "stage", stage: stage.id, kind: stage.kind, hash, seconds });
@@ -93,6 +91,26 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
     results.push({ id: stage.id, cached: false, seconds, output });
   }
   return results;
+}
+
+/**
+ * Checks the whole spec before any stage runs — the graph, then every stage's settings — so a mistake in the
+ * last stage fails at once, not after hours of the stages before it. Returns each stage's parsed settings.
+ */
+export function checkStages(stages: readonly StageSpec[], kinds: ReadonlyMap<string, StageKind>): Map<string, unknown> {
+  validateGraph(stages, kinds);
+  const settings = new Map<string, unknown>();
+  for (const stage of stages) {
+    const kind = kinds.get(stage.kind)!;
+    const parsed = kind.settings.safeParse(stage.settings);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new RlvdError("BAD_INPUT", `stage ${stage.id}: settings.${issue.path.join(".")}: ${issue.message}`);
+    }
+    kind.check?.(parsed.data, stage.id);
+    settings.set(stage.id, parsed.data);
+  }
+  return settings;
 }
 
 function validateGraph(stages: readonly StageSpec[], kinds: ReadonlyMap<string, StageKind>): void {
