@@ -42,7 +42,7 @@ const studyKind = defineStageKind({
     const where = `stage ${id}`;
     const nested = parseSpec(applyOverrides(s.spec, { seed: s.seed, set: s.set }, where), where, 1);
     try {
-      checkStages(nested.stages, new Map(ALL_STAGE_KINDS.map((k) => [k.kind, k])));
+      checkStages(nested.stages, ALL_STAGE_KINDS);
     } catch (e) {
       throw e instanceof RlvdError ? new RlvdError(e.code, `${where}: ${e.message}`) : e;
     }

@@ -8,7 +8,6 @@ import { checkStages } from "./runner.js";
 import { loadSpec } from "./spec.js";
 
 const tmp = useTmpDirs();
-const kinds = new Map(ALL_STAGE_KINDS.map((k) => [k.kind, k]));
 
 describe("shipped presets", () => {
   const dir = dirname(presetFile("quick"));
@@ -20,7 +19,7 @@ describe("shipped presets", () => {
   });
 
   it.each(files.map((f) => [f.slice(dir.length + 1), f]))("%s: every stage's settings check out, nested studies included", (_name, file) => {
-    expect(() => checkStages(loadSpec(file).stages, kinds)).not.toThrow();
+    expect(() => checkStages(loadSpec(file).stages, ALL_STAGE_KINDS)).not.toThrow();
   });
 
   it("a study whose nested spec has a bad setting fails when the spec is checked, naming both stages", () => {
@@ -32,6 +31,6 @@ describe("shipped presets", () => {
       "  - { id: fine, kind: study, spec: inner.yaml }",
       "  - { id: broken, kind: study, spec: inner.yaml, set: [{ stage: world, field: world.facts, value: { known: 0.9, shaky: 0.2, weak: 0, absent: 0 } }] }",
     ].join("\n"));
-    expect(() => checkStages(loadSpec(join(d, "outer.yaml")).stages, kinds)).toThrow(/stage broken.*stage world: settings\.world\.facts: fact shares must sum to 1/);
+    expect(() => checkStages(loadSpec(join(d, "outer.yaml")).stages, ALL_STAGE_KINDS)).toThrow(/stage broken.*stage world: settings\.world\.facts: fact shares must sum to 1/);
   });
 });

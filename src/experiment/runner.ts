@@ -54,7 +54,7 @@ export type StageResult = { id: string; cached: boolean; seconds: number; output
 export async function runStages(stages: readonly StageSpec[], options: RunnerOptions): Promise<StageResult[]> {
   const log = options.log ?? (() => {});
   const kinds = new Map(options.kinds.map((k) => [k.kind, k]));
-  const settings = checkStages(stages, kinds);
+  const settings = checkStages(stages, options.kinds);
   await ensureRunFolder(options.runDir);
   const hashes = new Map<string, string>();
   const outputs = new Map<string, StageOutput>();
@@ -97,7 +97,8 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
  * Checks the whole spec before any stage runs — the graph, then every stage's settings — so a mistake in the
  * last stage fails at once, not after hours of the stages before it. Returns each stage's parsed settings.
  */
-export function checkStages(stages: readonly StageSpec[], kinds: ReadonlyMap<string, StageKind>): Map<string, unknown> {
+export function checkStages(stages: readonly StageSpec[], kindList: ReadonlyArray<StageKind>): Map<string, unknown> {
+  const kinds = new Map(kindList.map((k) => [k.kind, k]));
   validateGraph(stages, kinds);
   const settings = new Map<string, unknown>();
   for (const stage of stages) {

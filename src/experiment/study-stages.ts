@@ -196,7 +196,7 @@ const reportKind = defineStageKind({
 });
 
 /** The world's solution formats as report classes: which method each model answers with (docs/world.md). */
-const WORLD_FORMATS: ResponseClassifier = {
+export const WORLD_FORMATS: ResponseClassifier = {
   title: "Solution formats",
   classes: [...FORMATS],
   classify: detectFormat,
