@@ -15,8 +15,8 @@
  */
 import type { Node, RelOp } from "./ast.js";
 import { isScalar, show } from "./ast.js";
-import type { C, Env, Rational, Reading } from "./evaluate.js";
-import { contains, exact, freeVars, numeric, ratEq, CONSTANTS } from "./evaluate.js";
+import type { C, Env, ExactEnv, Magnitude, Rational, Reading } from "./evaluate.js";
+import { contains, exact, freeVars, magnitude, numeric, rat, ratEq, ratMagnitudeLog, unreliable, CONSTANTS } from "./evaluate.js";
 import { mulberry32 } from "../core/mulberry32.js";
 
 export type CompareOptions = {
@@ -320,6 +320,12 @@ function realValue(n: Node, o: CompareOptions): number | null {
   const v = numeric(n, new Map(), "literal");
   checkTime(o);
   if (Number.isNaN(v.re) || Math.abs(v.im) > 1e-12) return null;
+  // A finite non-zero value the double lost (10^{-10^6} read as 0, 2^{100000} as Infinity) has no place
+  // among the critical points: saying nothing beats placing it wrongly.
+  if (unreliable(v)) {
+    const m = magnitude(n, "literal");
+    if (m && m.sign !== 0) return null;
+  }
   return v.re;
 }
 
@@ -675,6 +681,12 @@ function scalarEqualAs(g: Node, p: Node, reading: Reading, o: CompareOptions): b
     }
     const a = numeric(g, new Map(), reading);
     const b = numeric(p, new Map(), reading);
+    // Exactly before numerically: a double that overflowed or underflowed says nothing (2^{100000} and
+    // 2^{100001} are both Infinity, 10^{-10^6} is 0), so such values are compared by sign and log-magnitude.
+    if ((eg === null && unreliable(a)) || (ep === null && unreliable(b))) {
+      const verdict = magnitudeEqual(g, eg, p, ep, reading);
+      if (verdict !== null) return verdict;
+    }
     if (!finite(a) || !finite(b)) {
       return !Number.isNaN(a.re) && a.re === b.re && a.im === b.im && Math.abs(a.re) === Infinity;
     }
@@ -686,7 +698,70 @@ function scalarEqualAs(g: Node, p: Node, reading: Reading, o: CompareOptions): b
   let pred = p;
   if (!o.strict && gv.size === pv.size && gv.size > 0) pred = rename(p, [...pv].sort(), [...gv].sort());
   const names = [...new Set([...gv, ...freeVars(pred)])].sort();
+  // Exact first: at integer points a polynomial or rational function is computed without rounding, so
+  // (x+1)^{15} meets its expansion even near x = -1, where doubles cancel to noise. Decimals keep the
+  // numeric test and its tolerance.
+  if (!hasDecimal(g) && !hasDecimal(pred)) {
+    const verdict = identicalExact(g, pred, names, reading, o);
+    if (verdict !== null) return verdict;
+  }
   return identical(g, pred, names, reading, o);
+}
+
+/**
+ * Compares two constants of which at least one lost its double value, by exact value where known, else by
+ * sign and log-magnitude. Null when neither side has a magnitude (both truly infinite or undefined: the
+ * floating-point rules decide). Equal magnitudes count as equal only without sums (where a small term can
+ * hide under a huge one: 2^{100000} + 1).
+ */
+function magnitudeEqual(g: Node, eg: Rational | null, p: Node, ep: Rational | null, reading: Reading): boolean | null {
+  const mg: Magnitude | null = eg ? ratMagnitudeLog(eg) : magnitude(g, reading);
+  const mp: Magnitude | null = ep ? ratMagnitudeLog(ep) : magnitude(p, reading);
+  if (mg === null && mp === null) return null;
+  if (mg === null || mp === null) return false; // a finite value against an infinite or unknown one
+  if (mg.sign !== mp.sign) return false;
+  if (mg.sign === 0) return true;
+  if (!Number.isFinite(mg.log) || !Number.isFinite(mp.log)) return false; // too large to tell apart
+  if (Math.abs(mg.log - mp.log) > 1e-12 * Math.max(1, Math.abs(mg.log), Math.abs(mp.log))) return false;
+  return !contains(g, (x) => x.k === "add") && !contains(p, (x) => x.k === "add");
+}
+
+const EXACT_POINTS = 6;
+
+/** Distinct integer points per variable (4 positive, 2 negative), seeded: the same for every run. */
+function integerPoints(names: string[]): ExactEnv[] {
+  const r = mulberry32(0x1d3a + names.length);
+  const envs: Map<string, Rational>[] = Array.from({ length: EXACT_POINTS }, () => new Map());
+  for (const name of names) {
+    const used = new Set<number>();
+    for (let k = 0; k < EXACT_POINTS; k++) {
+      let v: number;
+      do v = (k < EXACT_POINTS - 2 ? 1 : -1) * (2 + Math.floor(r() * 27));
+      while (used.has(v));
+      used.add(v);
+      envs[k]!.set(name, rat(BigInt(v))!);
+    }
+  }
+  return envs;
+}
+
+/**
+ * Identity test in exact arithmetic: false at the first point where both sides are defined and differ
+ * (certain), true when they agree at 3 or more points and are never defined on one side only; null when
+ * exact evaluation cannot decide (an irrational value, a function without an exact value, too big).
+ */
+function identicalExact(g: Node, p: Node, names: string[], reading: Reading, o: CompareOptions): boolean | null {
+  let agree = 0;
+  for (const env of integerPoints(names)) {
+    checkTime(o);
+    const a = exact(g, reading, env);
+    const b = exact(p, reading, env);
+    if (a === null && b === null) continue;
+    if (a === null || b === null) return null;
+    if (!ratEq(a, b)) return false;
+    agree++;
+  }
+  return agree >= 3 ? true : null;
 }
 
 function rename(n: Node, from: string[], to: string[]): Node {

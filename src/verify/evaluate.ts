@@ -1,14 +1,21 @@
 /**
- * Evaluation of answer trees, used by compare.ts: exact rationals (bigint) where the value is rational, and
- * complex floating point everywhere else (variables bound to sample points). Both are bounded: exact
- * results over MAX_BITS bits, exponents over MAX_EXP and factorials over MAX_FACT give up (null / Infinity)
- * instead of allocating, so 10^{10^{10^{10}}} or 100000! cost microseconds.
+ * Evaluation of answer trees, used by compare.ts: exact rationals (bigint) where the value is rational (also
+ * with variables bound to integer sample points), complex floating point everywhere else, and, for values
+ * floating point cannot hold (2^{5000}, 10^{-10^6}), the sign and natural log of the magnitude. All are
+ * bounded: an exact result whose size is known in advance to pass MAX_BITS bits (a power, a factorial) is
+ * never computed, and a fraction whose numerator and denominator both pass MAX_RATIONAL_BITS gives up too (the
+ * gcd that reduces it costs time quadratic in its size), so 10^{10^{10^{10}}} or 100000! cost microseconds.
  */
 import type { Node } from "./ast.js";
 
-export const MAX_BITS = 16_384;
-export const MAX_EXP = 4096;
+/** Largest exact integer kept: 65,536 bits (about 19,700 digits; 3001! has 30,342 bits, 2^{5001} 5,002). */
+export const MAX_BITS = 65_536;
+/** A fraction whose numerator and denominator both pass this many bits is not reduced (nor kept exact). */
+export const MAX_RATIONAL_BITS = 4096;
+/** binom(n, k) is exact up to n = MAX_FACT. */
 export const MAX_FACT = 2000;
+/** Decimal literals are exact up to this many digits (MAX_BITS bits). */
+const MAX_DIGITS = 19_700;
 
 /** How percent and degree marks read: "literal" drops them (25% -> 25), "scaled" applies them (0.25, pi/180). */
 export type Reading = "literal" | "scaled";
@@ -24,8 +31,12 @@ function gcd(a: bigint, b: bigint): bigint {
   return a;
 }
 
-function bits(x: bigint): number {
-  return (x < 0n ? -x : x).toString(16).length * 4;
+/** The exact bit length of |x| (0 for 0). */
+export function bits(x: bigint): number {
+  if (x < 0n) x = -x;
+  if (x < 0x20000000000000n) return x === 0n ? 0 : Math.floor(Math.log2(Number(x))) + 1;
+  const h = x.toString(16);
+  return (h.length - 1) * 4 + (32 - Math.clz32(parseInt(h[0]!, 16)));
 }
 
 export function rat(n: bigint, d: bigint = 1n): Rational | null {
@@ -34,7 +45,8 @@ export function rat(n: bigint, d: bigint = 1n): Rational | null {
     n = -n;
     d = -d;
   }
-  const g = gcd(n, d);
+  if (d !== 1n && n !== 0n && bits(d) > MAX_RATIONAL_BITS && bits(n) > MAX_RATIONAL_BITS) return null;
+  const g = d === 1n ? 1n : gcd(n, d);
   if (g > 1n) {
     n /= g;
     d /= g;
@@ -58,7 +70,7 @@ export function ratToNumber(r: Rational): number {
 /** Parses a decimal literal ("12", "0.25", ".5") exactly. */
 export function decimalToRat(v: string): Rational | null {
   const [ip, fp = ""] = v.split(".") as [string, string?];
-  if (ip.length + fp.length > 2000) return null;
+  if (ip.length + fp.length > MAX_DIGITS) return null;
   return rat(BigInt((ip || "0") + fp), 10n ** BigInt(fp.length));
 }
 
@@ -101,13 +113,11 @@ function exactRoot(r: Rational, k: number): Rational | null {
 function ratPow(b: Rational, e: Rational): Rational | null {
   if (e.d === 1n) {
     const k = e.n;
-    if (k > BigInt(MAX_EXP) || k < -BigInt(MAX_EXP)) {
-      if (b.d === 1n && (b.n === 1n || b.n === 0n)) return b.n === 0n && k < 0n ? null : b;
-      if (b.d === 1n && b.n === -1n) return rat(k % 2n === 0n ? 1n : -1n);
-      return null;
-    }
-    // guard the size of the result before computing it
-    if (Math.max(bits(b.n), bits(b.d)) * Math.abs(Number(k)) > MAX_BITS) return null;
+    if (b.d === 1n && (b.n === 1n || b.n === 0n)) return b.n === 0n && k < 0n ? null : k === 0n ? rat(1n) : b;
+    if (b.d === 1n && b.n === -1n) return rat(k % 2n === 0n ? 1n : -1n);
+    // guard the size of the result before computing it: |b|^k has about k * log2|b| bits
+    const size = Math.abs(Number(k)) * Math.max(Math.log2(ratMagnitude(b.n)), Math.log2(ratMagnitude(b.d)));
+    if (!(size <= MAX_BITS)) return null;
     if (k >= 0n) return rat(b.n ** k, b.d ** k);
     if (b.n === 0n) return null;
     return rat(b.d ** -k, b.n ** -k);
@@ -119,15 +129,43 @@ function ratPow(b: Rational, e: Rational): Rational | null {
   return null;
 }
 
-function factorialBig(n: number): bigint {
-  let f = 1n;
-  for (let k = 2; k <= n; k++) f *= BigInt(k);
-  return f;
+/** |x| as a float, capped: only for size estimates (log2 of it), never for values. */
+function ratMagnitude(x: bigint): number {
+  const b = bits(x);
+  return b <= 1000 ? Math.max(1, Math.abs(Number(x))) : 2 ** Math.min(b, 1023);
 }
 
-/** The exact rational value of a tree without variables, or null (irrational, symbolic, too big). */
-export function exact(node: Node, reading: Reading): Rational | null {
+/** The product lo * (lo+1) * ... * hi, split in halves so the big multiplications are few and balanced. */
+function rangeProduct(lo: number, hi: number): bigint {
+  if (hi < lo) return 1n;
+  if (hi - lo < 16) {
+    let p = BigInt(lo);
+    for (let k = lo + 1; k <= hi; k++) p *= BigInt(k);
+    return p;
+  }
+  const mid = (lo + hi) >>> 1;
+  return rangeProduct(lo, mid) * rangeProduct(mid + 1, hi);
+}
+
+/** n! exactly, or null when it would pass MAX_BITS bits (known before computing it, from log Γ). */
+function factorialBig(n: number): bigint | null {
+  if (n < 2) return 1n;
+  if (gammaLn(n + 1) / Math.LN2 > MAX_BITS) return null;
+  return rangeProduct(2, n);
+}
+
+/** Variables bound to exact values (identity testing at integer points). */
+export type ExactEnv = ReadonlyMap<string, Rational>;
+const NO_VARS: ExactEnv = new Map();
+
+/**
+ * The exact rational value of a tree, its variables bound by `env`, or null (irrational, symbolic, unbound,
+ * undefined, too big).
+ */
+export function exact(node: Node, reading: Reading, env: ExactEnv = NO_VARS): Rational | null {
   switch (node.k) {
+    case "sym":
+      return env.get(node.name) ?? null;
     case "num":
       return decimalToRat(node.v);
     case "base": {
@@ -138,7 +176,7 @@ export function exact(node: Node, reading: Reading): Rational | null {
     case "add": {
       let acc: Rational | null = { n: 0n, d: 1n };
       for (const a of node.args) {
-        const v = exact(a, reading);
+        const v = exact(a, reading, env);
         if (!v || !acc) return null;
         acc = rat(acc.n * v.d + v.n * acc.d, acc.d * v.d);
       }
@@ -147,35 +185,35 @@ export function exact(node: Node, reading: Reading): Rational | null {
     case "mul": {
       let acc: Rational | null = { n: 1n, d: 1n };
       for (const a of node.args) {
-        const v = exact(a, reading);
+        const v = exact(a, reading, env);
         if (!v || !acc) return null;
         acc = rat(acc.n * v.n, acc.d * v.d);
       }
       return acc;
     }
     case "neg": {
-      const v = exact(node.a, reading);
+      const v = exact(node.a, reading, env);
       return v && { n: -v.n, d: v.d };
     }
     case "div": {
-      const a = exact(node.a, reading);
-      const b = exact(node.b, reading);
+      const a = exact(node.a, reading, env);
+      const b = exact(node.b, reading, env);
       return a && b && b.n !== 0n ? rat(a.n * b.d, a.d * b.n) : null;
     }
     case "pow": {
-      const e = exact(node.b, reading);
+      const e = exact(node.b, reading, env);
       if (!e) return null;
-      const b = exact(node.a, reading);
+      const b = exact(node.a, reading, env);
       return b ? ratPow(b, e) : null;
     }
     case "pct": {
-      const v = exact(node.a, reading);
+      const v = exact(node.a, reading, env);
       return v && (reading === "scaled" ? rat(v.n, v.d * 100n) : v);
     }
     case "deg":
-      return reading === "literal" ? exact(node.a, reading) : null;
+      return reading === "literal" ? exact(node.a, reading, env) : null;
     case "fn": {
-      const args = node.args.map((a) => exact(a, reading));
+      const args = node.args.map((a) => exact(a, reading, env));
       if (args.some((a) => a === null)) return null;
       const [a, b] = args as Rational[];
       switch (node.name) {
@@ -185,8 +223,11 @@ export function exact(node: Node, reading: Reading): Rational | null {
           return a && b && b.d === 1n && (b.n === 2n || b.n === 3n) ? exactRoot(a, Number(b.n)) : null;
         case "abs":
           return a ? { n: a.n < 0n ? -a.n : a.n, d: a.d } : null;
-        case "factorial":
-          return a && a.d === 1n && a.n >= 0n && a.n <= BigInt(MAX_FACT) ? rat(factorialBig(Number(a.n))) : null;
+        case "factorial": {
+          if (!a || a.d !== 1n || a.n < 0n || a.n > 1_000_000n) return null;
+          const f = factorialBig(Number(a.n));
+          return f === null ? null : rat(f);
+        }
         case "binom": {
           if (!a || !b || a.d !== 1n || b.d !== 1n || a.n < 0n || b.n < 0n || a.n > BigInt(MAX_FACT)) return null;
           if (b.n > a.n) return rat(0n);
@@ -495,5 +536,160 @@ export function contains(node: Node, pred: (n: Node) => boolean): boolean {
       return node.rows.some((r) => r.some((a) => contains(a, pred)));
     default:
       return false;
+  }
+}
+
+// ---------------------------------------------------------------- magnitudes beyond floating point
+
+/**
+ * A real value as its sign and the natural log of its magnitude: for values a double cannot hold, so that
+ * 2^{100000} and 2^{100001} (both Infinity as doubles) or 10^{-10^6} and 0 (both 0) stay apart. `log` is
+ * ±Infinity for a finite value too large even for that (10^{10^{10^{10}}}); sign 0 is the value 0.
+ */
+export type Magnitude = { sign: -1 | 0 | 1; log: number };
+
+const ZERO_MAG: Magnitude = { sign: 0, log: -Infinity };
+
+/** The magnitude of an exact rational. */
+export function ratMagnitudeLog(r: Rational): Magnitude {
+  if (r.n === 0n) return ZERO_MAG;
+  const logAbs = (x: bigint): number => {
+    const b = bits(x);
+    if (b <= 1000) return Math.log(Math.abs(Number(x)));
+    const shift = BigInt(b - 64);
+    return Math.log(Number((x < 0n ? -x : x) >> shift)) + Number(shift) * Math.LN2;
+  };
+  return { sign: r.n < 0n ? -1 : 1, log: logAbs(r.n) - logAbs(r.d) };
+}
+
+/** The magnitude of a decimal literal of any length: its digit count and leading digits. */
+function decimalMagnitude(v: string): Magnitude {
+  const [ip = "", fp = ""] = v.split(".");
+  const int = ip.replace(/^0+/, "");
+  const digits = (int + fp).replace(/^0+/, "");
+  if (digits === "") return ZERO_MAG;
+  // v = 0.d1d2d3... x 10^e
+  const e = int.length > 0 ? int.length : -(fp.length - fp.replace(/^0+/, "").length);
+  return { sign: 1, log: (e + Math.log10(Number("0." + digits.slice(0, 17)))) * Math.LN10 };
+}
+
+function fromFloat(v: C): Magnitude | null {
+  if (Number.isNaN(v.re) || Math.abs(v.im) > 1e-12 * Math.max(1, Math.abs(v.re))) return null;
+  if (!Number.isFinite(v.re)) return null;
+  if (v.re === 0) return ZERO_MAG;
+  return { sign: v.re < 0 ? -1 : 1, log: Math.log(Math.abs(v.re)) };
+}
+
+/** A double that says nothing reliable about the value: overflowed, underflowed or zero. */
+export function unreliable(v: C): boolean {
+  const m = Math.max(Math.abs(v.re), Math.abs(v.im));
+  return !Number.isFinite(m) || m < 1e-290;
+}
+
+/**
+ * The sign and log-magnitude of a constant tree, or null when unknown (symbolic, complex, undefined, infinite:
+ * `\infty` is null, never a magnitude). Products, quotients, powers, roots, factorials and sums of one sign
+ * are followed past the range of doubles; anything else must have a finite double value.
+ */
+export function magnitude(node: Node, reading: Reading): Magnitude | null {
+  const v = numeric(node, new Map(), reading);
+  if (!unreliable(v)) return fromFloat(v);
+  switch (node.k) {
+    case "num":
+      return decimalMagnitude(node.v);
+    case "base": {
+      const r = exact(node, reading);
+      return r && ratMagnitudeLog(r);
+    }
+    case "neg": {
+      const m = magnitude(node.a, reading);
+      return m && { sign: (-m.sign || 0) as Magnitude["sign"], log: m.log };
+    }
+    case "mul":
+    case "div": {
+      const parts = node.k === "mul" ? node.args : [node.a, node.b];
+      let sign = 1;
+      let log = 0;
+      for (let k = 0; k < parts.length; k++) {
+        const m = magnitude(parts[k]!, reading);
+        if (!m) return null;
+        if (m.sign === 0) {
+          if (node.k === "div" && k === 1) return null;
+          return ZERO_MAG;
+        }
+        sign *= m.sign;
+        log += node.k === "div" && k === 1 ? -m.log : m.log;
+      }
+      return Number.isNaN(log) ? null : { sign: sign as 1 | -1, log };
+    }
+    case "add": {
+      // terms of one sign: log-sum-exp; mixed signs cancel unpredictably, so only a finite double will do
+      const ms: Magnitude[] = [];
+      for (const a of node.args) {
+        const m = magnitude(a, reading);
+        if (!m) return null;
+        if (m.sign !== 0) ms.push(m);
+      }
+      if (ms.length === 0) return ZERO_MAG;
+      if (!ms.every((m) => m.sign === ms[0]!.sign)) return null;
+      const top = Math.max(...ms.map((m) => m.log));
+      if (!Number.isFinite(top)) return top === Infinity ? { sign: ms[0]!.sign, log: Infinity } : null;
+      return { sign: ms[0]!.sign, log: top + Math.log(ms.reduce((s, m) => s + Math.exp(m.log - top), 0)) };
+    }
+    case "pow": {
+      const base = magnitude(node.a, reading);
+      if (!base) return null;
+      const ev = numeric(node.b, new Map(), reading);
+      let e: number;
+      if (!unreliable(ev) || ev.re === 0) {
+        if (Number.isNaN(ev.re) || Math.abs(ev.im) > 1e-12) return null;
+        e = ev.re;
+      } else {
+        // an exponent beyond doubles itself (10^{10^{10^{10}}}): the value is astronomically large or small
+        const em = magnitude(node.b, reading);
+        if (!em || em.sign === 0) return null;
+        e = em.sign * (em.log > 700 ? Infinity : Math.exp(em.log));
+      }
+      if (base.sign === 0) return e > 0 ? ZERO_MAG : null;
+      let sign: 1 | -1 = 1;
+      if (base.sign < 0) {
+        const k = exact(node.b, reading);
+        if (!k || k.d !== 1n) return null;
+        sign = k.n % 2n === 0n ? 1 : -1;
+      }
+      if (base.log === 0) return { sign, log: 0 };
+      const log = e * base.log;
+      return Number.isNaN(log) ? null : { sign, log };
+    }
+    case "fn": {
+      if (node.args.length !== 1 && node.name !== "root") return null;
+      const m = magnitude(node.args[0]!, reading);
+      if (!m) return null;
+      switch (node.name) {
+        case "sqrt":
+          return m.sign < 0 ? null : { sign: m.sign, log: m.log / 2 };
+        case "root": {
+          const k = exact(node.args[1]!, reading);
+          if (!k || k.d !== 1n || k.n < 2n || (m.sign < 0 && k.n % 2n === 0n)) return null;
+          return { sign: m.sign, log: m.log / Number(k.n) };
+        }
+        case "abs":
+          return { sign: m.sign === 0 ? 0 : 1, log: m.log };
+        case "factorial": {
+          if (m.sign < 0) return null;
+          if (m.sign === 0) return { sign: 1, log: 0 };
+          const x = Math.exp(m.log);
+          return { sign: 1, log: Number.isFinite(x) ? gammaLn(x + 1) : Infinity };
+        }
+        default:
+          return null;
+      }
+    }
+    case "pct": {
+      const m = magnitude(node.a, reading);
+      return m && (reading === "scaled" && m.sign !== 0 ? { sign: m.sign, log: m.log - Math.log(100) } : m);
+    }
+    default:
+      return null;
   }
 }
