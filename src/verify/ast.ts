@@ -27,6 +27,9 @@ export type Node =
   | { k: "union"; parts: Node[] }
   | { k: "setminus"; a: Node; b: Node } // a \setminus b
   | { k: "matrix"; rows: Node[][] }
+  // a clock time: seconds after midnight (24-hour when meridiem), 9:15, 7:05 p.m.; `ratio` is the other reading
+  // of a bare h:mm (11:21 may be a ratio), used against an answer that is no time
+  | { k: "time"; sec: number; meridiem: boolean; ratio?: Node }
   | { k: "text"; s: string };
 
 export const num = (v: string): Node => ({ k: "num", v });
@@ -93,6 +96,11 @@ export function show(n: Node): string {
       return `${show(n.a)}\\${show(n.b)}`;
     case "matrix":
       return `[${n.rows.map((r) => r.map(show).join(",")).join(";")}]`;
+    case "time": {
+      const h = Math.floor(n.sec / 3600);
+      const two = (x: number) => String(x).padStart(2, "0");
+      return `${two(h)}:${two(Math.floor(n.sec / 60) % 60)}:${two(n.sec % 60)}${n.meridiem ? "" : "?"}`;
+    }
     case "text":
       return `"${n.s}"`;
   }

@@ -195,13 +195,15 @@ function isEquation(n: Node): n is Extract<Node, { k: "rel" }> {
   return n.k === "rel" && n.ops.every((op) => op === "=");
 }
 
-/** Made of symbols only (x, f(x) as f*x, |AB|, x_1, A:B, (p,q)): the left side of an assignment. */
+/**
+ * Made of symbols only (x, f(x) as f*x, |AB|, x_1, A:B, (p,q)): the left side of an assignment. A sum is not
+ * one: `x + y = 0` is an equation (a line), never the value 0.
+ */
 function onlySymbols(n: Node): boolean {
   switch (n.k) {
     case "sym":
       return !CONSTANTS.has(n.name) || n.name === "e";
     case "mul":
-    case "add":
       return n.args.every(onlySymbols);
     case "div":
       return onlySymbols(n.a) && onlySymbols(n.b);
@@ -240,6 +242,8 @@ function relEqual(g: Extract<Node, { k: "rel" }>, p: Extract<Node, { k: "rel" }>
       if (pop !== gop) return false;
       if (eq(gl, pl, o, depth) && eq(gr, pr, o, depth)) return true;
       if (eq(gl, pr, o, depth) && eq(gr, pl, o, depth)) return true;
+      // One function named two ways: g(t) = t^2 - 1 is y = t^2 - 1 (and f(x) = ... is g(x) = ...).
+      if (gop === "=" && sameFunctionNamedTwice(gl, gr, pl, pr)) return eq(gr, pr, o, depth);
       if ([gl, gr, pl, pr].every(isScalar)) return proportional(diff(gl, gr), diff(pl, pr), "any", o);
       return false;
     }
@@ -265,6 +269,31 @@ function relEqual(g: Extract<Node, { k: "rel" }>, p: Extract<Node, { k: "rel" }>
   }
   if (!g.ops.every((x, k) => x === pOps[k])) return false;
   return g.items.every((x, k) => eq(x, pItems[k]!, o, depth));
+}
+
+/** The head of a function definition: `y` (no arguments) or `g(t)`, `f(x,y)` (read as g*t, f*(x,y)); else null. */
+function definitionHead(n: Node): { name: string; args: string[] } | null {
+  if (n.k === "sym" && !CONSTANTS.has(n.name)) return { name: n.name, args: [] };
+  if (n.k !== "mul" || n.args.length !== 2 || n.args[0]!.k !== "sym" || CONSTANTS.has(n.args[0]!.name)) return null;
+  const a = n.args[1]!;
+  const items = a.k === "sym" ? [a] : a.k === "tuple" && a.open === "(" ? a.items : [];
+  if (items.length === 0 || !items.every((x) => x.k === "sym" && !CONSTANTS.has(x.name))) return null;
+  return { name: n.args[0]!.name, args: items.map((x) => (x as { name: string }).name) };
+}
+
+/**
+ * Two definitions of a function of the same arguments under different names (g(t) = ... vs y = ...):
+ * at least one side is written f(args), its right side uses only those arguments, and written arguments agree.
+ */
+function sameFunctionNamedTwice(gl: Node, gr: Node, pl: Node, pr: Node): boolean {
+  const hg = definitionHead(gl);
+  const hp = definitionHead(pl);
+  if (!hg || !hp || (hg.args.length === 0 && hp.args.length === 0)) return false;
+  const usesOnly = (h: { args: string[] }, rhs: Node) => h.args.length === 0 || [...freeVars(rhs)].every((v) => h.args.includes(v));
+  if (!usesOnly(hg, gr) || !usesOnly(hp, pr)) return false;
+  if (hg.args.length > 0 && hp.args.length > 0 && hg.args.join(",") !== hp.args.join(",")) return false;
+  const vars = new Set([...freeVars(gr), ...freeVars(pr)]);
+  return vars.size > 0 && !vars.has(hg.name) && !vars.has(hp.name);
 }
 
 function diff(a: Node, b: Node): Node {
@@ -486,6 +515,12 @@ function eq(g: Node, p: Node, o: CompareOptions, depth: number): boolean {
   if (p.k === "list" && g.k !== "list" && g.k !== "set" && p.items.length > 1 && p.items.every((x) => eq(p.items[0]!, x, o, depth + 1))) {
     return eq(g, p.items[0]!, o, depth + 1);
   }
+  if (g.k === "time" && p.k === "time") return timeEqual(g, p);
+  if (g.k === "time" || p.k === "time") {
+    // a bare h:mm against something that is no time: the ratio reading (V_1:V_2 = 11:21)
+    if (g.k === "time") return g.ratio !== undefined && eq(g.ratio, p, o, depth + 1);
+    return p.k === "time" && p.ratio !== undefined && eq(g, p.ratio, o, depth + 1);
+  }
   if (g.k === "text" || p.k === "text") return textEqual(g, p);
   if (isScalar(g) && isScalar(p)) return scalarEqual(g, p, o);
   return structEqual(g, p, o, depth + 1);
@@ -508,6 +543,22 @@ function inequalities(n: Node): { rels: Rel[]; join: "or" | "and" } | null {
   if (!rels) return null;
   if (rels.every((r) => r.ops.every((op) => op === "!="))) return { rels, join: "and" };
   return rels.some((r) => r.ops.includes("!=")) ? null : { rels, join: "or" };
+}
+
+type Time = Extract<Node, { k: "time" }>;
+const HALF_DAY = 12 * 3600;
+
+/**
+ * Clock times: the same instant (9:15 = 9:15:00; 7:05 p.m. = 19:05). A time written without a meridiem is a
+ * 24-hour time, except that against a 12-hour time (one with a.m./p.m.) an hour 1-12 takes the other's
+ * half of the day (gold 7:05 p.m., answer 7:05).
+ */
+function timeEqual(g: Time, p: Time): boolean {
+  if (g.meridiem === p.meridiem) return g.sec === p.sec;
+  const bare = g.meridiem ? p : g;
+  const hour = Math.floor(bare.sec / 3600);
+  if (hour === 0 || hour > 12) return g.sec === p.sec;
+  return g.sec % HALF_DAY === p.sec % HALF_DAY;
 }
 
 /** Text compared without case, spaces, punctuation or a leading article ("an ellipse" is "Ellipse"). */

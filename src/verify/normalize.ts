@@ -130,7 +130,10 @@ export function normalizeLatex(input: string): string {
   s = ungroup(s);
 
   for (const [re, to] of UNICODE) s = s.replace(re, to);
-  // Doubly escaped commands (\\frac from a JSON or Python string): a row break is never followed by a letter.
+  // Doubly escaped strings (a JSON or Python dump written out twice: \\frac{1}{2}, \\{1,2\\}): when every
+  // run of backslashes has even length and one escapes a letter or brace, the whole answer is halved.
+  if (s.includes("\\\\") && /\\\\[a-zA-Z{}%$]/.test(s) && (s.match(/\\+/g) ?? []).every((run) => run.length % 2 === 0)) s = s.replace(/\\\\/g, "\\");
+  // ... and, mixed with single ones, a doubled command: a row break is never followed by a letter.
   s = s.replace(/(?<!\\)\\\\(?=[a-zA-Z])/g, "\\");
 
   // Repeating decimals: 1.\overline{6} (or 1.\bar{6}) = 5/3 (exact, as a fraction).
@@ -140,8 +143,14 @@ export function normalizeLatex(input: string): string {
     return `\\frac{${whole}}{${den}}`;
   });
 
-  // Thousands-separator spellings first (before \! becomes a space): 1{,}000 and 10,\!000.
-  s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, "$1").replace(/(\d),\\!\s*(?=\d{3})/g, "$1,");
+  // Thousands-separator spellings first (before \! becomes a space): 1{,}000 and 10,\!000 (also in the
+  // Indian grouping, 12,\!34,\!567: a comma with \! after it only ever separates digits).
+  s = s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, "$1").replace(/(\d),\\!\s*(?=\d{3}(?!\d))/g, "$1,");
+  if (s.includes(",\\!")) s = s.replace(/(?<![\d,])(\d{1,2})((?:,\\!\s*\d{2})+),(\d{3})(?![\d,])/g, (_m, a: string, b: string, c: string) => a + b.replace(/,\\!\s*/g, "") + c);
+
+  // Words in \text{} right after a number are a unit or a noun, not part of the value: 42\text{ apples},
+  // \frac12\text{ cup}. (Not a.m./p.m. after a time, which is meaning; a lone letter may be a constant.)
+  if (s.includes("\\")) s = s.replace(/(?<=[\d}]|\\pi)\s*\\(?:text|textrm|textnormal|textit|textbf|textup|textsf|mbox|hbox)\s*\{\s*([A-Za-z][A-Za-z'.\- ]*[A-Za-z.]|[A-Za-z]{2,})\s*\}\s*$/, (m, words: string) => /^\s*[ap]\.?\s*m\.?\s*$/i.test(words) || !/[A-Za-z]{2}/.test(words) ? m : "");
   // ... and a separated number filling a fraction's or root's argument: \frac{20,000}{\pi}.
   if (s.includes(",")) s = s.replace(/(\\(?:[dtc]?frac|sqrt)\s*\{|\}\s*\{)\s*([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)\s*\}/g, (_m, open: string, n: string) => `${open}${n.replace(/,/g, "")}}`);
   // A row break's extra spacing: \\[2mm].
@@ -181,9 +190,12 @@ export function normalizeLatex(input: string): string {
   // Connectives between list items.
   s = s.replace(/\s*,?\s*\b(?:and|or)\b\s*/g, ",").replace(/^,+|,+$/g, "");
 
-  // Thousands separators: 7,425,000 and (a whole answer) 1 000.
-  // (not inside a bracket pair or a list: (12,102) is a pair, 1,234 alone is a number)
+  // Thousands separators: 7,425,000, the Indian 12,34,567 (lakh and crore groups of two, then three) and (a
+  // whole answer) 1 000. (not inside a bracket pair or a list: (12,102) is a pair, 1,234 alone is a number)
   s = s.replace(/(?<![\d.,([{]\s*)[1-9]\d{0,2}(?:,\d{3})+(?![\d,]|\s*[)\]}])/g, (m) => m.replace(/,/g, ""));
+  if (s.includes(",")) s = s.replace(/(?<![\d.,([{]\s*)[1-9]\d?(?:,\d{2})+,\d{3}(?![\d,]|\s*[)\]}])/g, (m) => m.replace(/,/g, ""));
+  // A mixed number: a whole number, a space, a proper fraction (2 3/4 is 2.75; 2 5/4 is no such thing).
+  if (s.includes("/")) s = s.replace(/(?<![\d.^_{\\])(\d+) +(\d+)\s*\/\s*(\d+)(?![\d.^])/g, (m, w: string, a: string, b: string) => (Number(a) < Number(b) && Number(a) > 0 ? `${w}\\frac{${a}}{${b}}` : m));
   if (/^\s*-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?\s*$/.test(s)) s = s.replace(/ /g, "");
 
   // A leading "the answer is" inside a box; a leading "\approx" (\boxed{\approx 5}).

@@ -142,11 +142,31 @@ function sciToDecimal(mant: string, exp: number): string {
   return (digits.slice(0, point).replace(/^0+(?=\d)/, "") || "0") + "." + digits.slice(point);
 }
 
+/**
+ * A clock time: 9:15, 9:15:00, 4:30 p.m., 11:05am, 7:05 pm. With a meridiem it is stored as 24-hour time
+ * (12 a.m. is 0:00, 12 p.m. is noon); without one, as written. Null when the answer is not one (3:75 is a ratio).
+ */
+function clockTime(s: string): Node | null {
+  const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:([ap])\.?\s*m\.?)?$/i.exec(s.trim());
+  if (!m) return null;
+  let h = Number(m[1]);
+  const min = Number(m[2]);
+  const sec = m[3] === undefined ? 0 : Number(m[3]);
+  if (min > 59 || sec > 59 || h > 24) return null;
+  const mer = m[4]?.toLowerCase();
+  if (mer) {
+    if (h < 1 || h > 12) return null;
+    h = (h % 12) + (mer === "p" ? 12 : 0);
+  }
+  const node: Node = { k: "time", sec: ((h % 24) * 60 + min) * 60 + sec, meridiem: mer !== undefined };
+  if (!mer && m[3] === undefined) node.ratio = { k: "div", a: num(m[1]!), b: num(m[2]!) };
+  return node;
+}
+
 /** Parses one normalised answer. Throws ParseError when it is not a math answer this parser reads. */
 export function parseLatex(s: string): Node {
-  // A clock time: 4:30, 4:30 p.m., 11:05am -> text "4:30 pm"
-  const time = /^(\d{1,2}):(\d{2})\s*(?:([ap])\.?\s*m\.?)?$/i.exec(s.trim());
-  if (time) return { k: "text", s: `${Number(time[1])}:${time[2]}${time[3] ? ` ${time[3].toLowerCase()}m` : ""}` };
+  const time = clockTime(s);
+  if (time) return time;
   const toks = tokenize(s);
   if (toks.length === 1) throw new ParseError("empty answer");
   // A whole answer made of words (and no numbers or commands) is text: "Evelyn", "odd", "no solution".
@@ -561,9 +581,15 @@ class Parser {
           this.next();
           return sym(t.v === "pi" ? "pi" : "infty");
         }
-        // Juxtaposed letters: a product of single-letter symbols.
-        this.next();
-        return { k: "mul", args: [...t.v].map((c) => sym(c)) };
+        // Juxtaposed letters: a product of single-letter symbols. A script or mark after them belongs to the
+        // last letter alone (3ab^2 is 3a(b^2)), so that letter is left as a token of its own.
+        const after = this.peek(1);
+        if (after.t === "op" && "^_'!".includes(after.v)) {
+          this.splitToken(t.v.slice(0, -1), { t: "id", v: t.v.slice(-1) });
+          this.toks[this.i] = { t: t.v.length === 2 ? "id" : "word", v: t.v.slice(0, -1) };
+        }
+        const w = this.next().v;
+        return w.length === 1 ? sym(w) : { k: "mul", args: [...w].map((c) => sym(c)) };
       }
       case "env":
         return this.environment();
