@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { answerEntropy, groupAnswers, majAtK, majAtKs, majorityCorrect } from "./answers.js";
+import { answerEntropy, groupAnswers, majAtK, majAtKs, majorityCorrect, mathEquivalence } from "./answers.js";
+import { AnswerStatsAccumulator } from "./sample-stats.js";
 import { keywordCounter, STUDY_KEYWORDS } from "./text-stats.js";
 
 describe("answer groups and majority vote", () => {
@@ -83,5 +84,43 @@ describe("maj@k for several k at once", () => {
     expect(estimates[0]).toBeCloseTo(exact(1), 12); // exact path
     expect(estimates[4]).toBe(1); // all samples: exact vote
     for (const [i, k] of [[1, 2], [2, 3], [3, 4]] as const) expect(estimates[i]).toBeCloseTo(exact(k), 2);
+  });
+});
+
+describe("grouping answers by the verifier's equivalence", () => {
+  // 1/2, 0.5 and \frac12 are one number; 2/4 too; 1/3 is another.
+  const answers = ["1/2", "0.5", "\\frac12", "\\frac{2}{4}", "\\frac13", "0.5"];
+  const verdicts = [true, true, true, true, false, true];
+
+  it("puts 1/2, 0.5 and \\frac12 in one class", () => {
+    const g = groupAnswers(answers, verdicts, mathEquivalence);
+    expect(g.size).toEqual([5, 1]);
+    expect(Array.from(g.group)).toEqual([0, 0, 0, 0, 1, 0]);
+    expect(groupAnswers(answers, verdicts).size).toEqual([1, 2, 1, 1, 1]); // by strings: five classes, "0.5" twice
+  });
+
+  it("keeps different answers apart and unparsed text by its spelling", () => {
+    const g = groupAnswers(["2^{5000}", "2^{5001}", "x+1", "1+x", "Evelyn", "evelyn"], [false, false, true, true, false, false], mathEquivalence);
+    expect(Array.from(g.group)).toEqual([0, 1, 2, 2, 3, 3]);
+  });
+
+  it("reports the grouping it used, and entropy follows it", () => {
+    const run = (grouping: "math" | "exact") => {
+      const acc = new AnswerStatsAccumulator([1, 6], [], () => -1, grouping);
+      acc.add({ question_id: "q", answers, verdicts });
+      return acc.result();
+    };
+    const math = run("math");
+    const exact = run("exact");
+    expect(math.answer_grouping).toBe("math");
+    expect(exact.answer_grouping).toBe("exact");
+    // math: classes of 5 and 1 of 6 samples; exact: "0.5" twice and four singletons
+    expect(math.answer_entropy).toBeCloseTo(-((5 / 6) * Math.log(5 / 6) + (1 / 6) * Math.log(1 / 6)), 12);
+    expect(exact.answer_entropy).toBeCloseTo(-((2 / 6) * Math.log(2 / 6) + 4 * (1 / 6) * Math.log(1 / 6)), 12);
+    expect(math.maj_at_k["6"]).toBe(1); // the 1/2 class wins
+    const custom = new AnswerStatsAccumulator([1], [], () => -1, (a, b) => a.length === b.length);
+    custom.add({ question_id: "q", answers: ["1", "2"], verdicts: [true, false] });
+    expect(custom.result().answer_grouping).toBe("custom");
+    expect(custom.result().answer_entropy).toBe(0);
   });
 });

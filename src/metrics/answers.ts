@@ -1,10 +1,29 @@
+import { answersEquivalent } from "../verify/verify.js";
 import { randomInt, seededRng } from "./rng.js";
 
 /** Decides whether two extracted final answers are the same answer. The verifier supplies a mathematical one. */
 export type AnswerEquivalence = (a: string, b: string) => boolean;
 
-/** Plain string identity after trimming: the default until a verifier is plugged in. */
+/** Plain string identity after trimming. */
 export const sameString: AnswerEquivalence = (a, b) => a.trim() === b.trim();
+
+/**
+ * How answers are grouped into classes for maj@k and answer entropy:
+ * - "math": by the verifier's equivalence, so `1/2`, `0.5` and `\frac12` are one answer (math datasets);
+ * - "exact": by identical strings (the embedded world, whose answers are symbol strings graded by exact match).
+ * Results name the grouping used ("custom" for an equivalence passed in as a function).
+ */
+export type AnswerGrouping = "math" | "exact";
+
+/** Per-pair time limit of the math grouping: a pathological answer costs at most this, then counts as different. */
+const MATH_GROUPING_TIMEOUT_MS = 200;
+
+/** The verifier's equivalence on two extracted answers (`a` plays the gold). */
+export const mathEquivalence: AnswerEquivalence = (a, b) => answersEquivalent(a, b, { timeoutMs: MATH_GROUPING_TIMEOUT_MS });
+
+export function groupingEquivalence(grouping: AnswerGrouping): AnswerEquivalence {
+  return grouping === "math" ? mathEquivalence : sameString;
+}
 
 /** One question's samples grouped into answer classes. `group[i]` is -1 when sample i has no answer. */
 export type AnswerGroups = {

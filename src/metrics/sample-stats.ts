@@ -1,4 +1,4 @@
-import { answerEntropy, groupAnswers, majAtKs, sameString, type AnswerEquivalence } from "./answers.js";
+import { answerEntropy, groupAnswers, groupingEquivalence, majAtKs, type AnswerEquivalence, type AnswerGrouping } from "./answers.js";
 import type { Bin } from "./bins.js";
 import { keywordCounter, STUDY_KEYWORDS, Tally } from "./text-stats.js";
 
@@ -10,6 +10,8 @@ export type QuestionSamples = {
 };
 
 export type AnswerStats = {
+  /** how answers were grouped into classes for maj@k and entropy (answers.ts: AnswerGrouping) */
+  answer_grouping: AnswerGrouping | "custom";
   maj_at_k: Record<string, number>;
   answer_entropy: number;
   /** mean answer entropy over the questions of each base bin */
@@ -24,14 +26,19 @@ export class AnswerStatsAccumulator {
   private readonly maj = new Map<number, Tally>();
   private readonly entropy = new Tally();
   private readonly entropyByBin: Tally[];
+  private readonly equivalent: AnswerEquivalence;
+  private readonly grouping: AnswerGrouping | "custom";
 
+  /** `grouping`: a named grouping, or an equivalence function of one's own (reported as "custom"). */
   constructor(
     private readonly ks: readonly number[],
     private readonly bins: readonly Bin[],
     private readonly binOf: (questionId: string) => number,
-    private readonly equivalent: AnswerEquivalence = sameString,
+    grouping: AnswerGrouping | AnswerEquivalence = "exact",
     private readonly seed = 0,
   ) {
+    this.grouping = typeof grouping === "function" ? "custom" : grouping;
+    this.equivalent = typeof grouping === "function" ? grouping : groupingEquivalence(grouping);
     for (const k of ks) this.maj.set(k, new Tally());
     this.entropyByBin = bins.map(() => new Tally());
   }
@@ -51,6 +58,7 @@ export class AnswerStatsAccumulator {
     const maj_at_k: Record<string, number> = {};
     for (const [k, t] of this.maj) if (t.mean !== null) maj_at_k[String(k)] = t.mean;
     return {
+      answer_grouping: this.grouping,
       maj_at_k,
       answer_entropy: this.entropy.mean ?? 0,
       answer_entropy_bins: this.bins.map((bin, b) => ({ label: bin.label, questions: this.entropyByBin[b]!.n, entropy: this.entropyByBin[b]!.mean })),

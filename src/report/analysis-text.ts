@@ -35,7 +35,7 @@ function formatModel(name: string, m: ModelAnalysis, ks?: number[]): string {
   const rows = [["pass@k", ...shownKs.map((k) => fmt(m.pass_at_k[String(k)]))]];
   if (m.maj_at_k) rows.push(["maj@k", ...shownKs.map((k) => fmt(m.maj_at_k![String(k)]))]);
   out += textTable(header, rows);
-  if (m.answer_entropy !== undefined) out += `  answer entropy ${fmt(m.answer_entropy)} nats\n`;
+  if (m.answer_entropy !== undefined) out += `  answer entropy ${fmt(m.answer_entropy)} nats${m.answer_grouping ? ` (answers grouped: ${m.answer_grouping})` : ""}\n`;
   out += textTable(["bin", ...m.bins.map((b) => b.label)], [
     ["questions", ...m.bins.map((b) => String(b.questions))],
     ["accuracy", ...m.bins.map((b) => fmt(b.accuracy))],

@@ -1,8 +1,8 @@
 import { RlvdError } from "../core/errors.js";
 import {
   AnswerStatsAccumulator, binIndex, keywordPattern, textStats, binsFromUpperEdges, coarseBins, compareModels, powersOfTwoUpTo,
-  sameString, studyBins, summarizeModel,
-  type AnswerEquivalence, type AnswerStats, type BinScheme, type Comparison, type KeywordStats, type LengthStats, type ModelSummary,
+  studyBins, summarizeModel,
+  type AnswerEquivalence, type AnswerGrouping, type AnswerStats, type BinScheme, type Comparison, type KeywordStats, type LengthStats, type ModelSummary,
   type QuestionResult,
 } from "../metrics/index.js";
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
@@ -18,7 +18,13 @@ export type AnalyzeOptions = {
   /** custom inclusive upper bin edges; the last edge is the sample count they refer to */
   binEdges?: number[];
   keywords?: readonly string[];
-  /** how two extracted answers are judged the same for maj@k and entropy (default: identical strings) */
+  /**
+   * how answers are grouped for maj@k and entropy: "math" (the verifier's equivalence) or "exact" (identical
+   * strings). Default per model: "exact" for a model sampled from an embedded checkpoint (the world, graded by
+   * exact match), "math" otherwise.
+   */
+  grouping?: AnswerGrouping;
+  /** an equivalence of one's own instead (results say "custom"); overrides `grouping` */
   equivalent?: AnswerEquivalence;
   seed?: number;
   confidence?: number;
@@ -41,7 +47,7 @@ export async function analyzeRun(runDir: string, options: AnalyzeOptions = {}): 
 }
 
 export async function analyzeStore(store: SampleStore, options: AnalyzeOptions = {}): Promise<Analysis> {
-  const { seed = 0, confidence = 0.95, equivalent = sameString, onProgress = () => {} } = options;
+  const { seed = 0, confidence = 0.95, onProgress = () => {} } = options;
   const warnings: string[] = [];
   const byModel = new Map<string, QuestionResult[]>();
   for (const r of await questionResults(store)) {
@@ -89,9 +95,11 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
     }
   }
 
+  const specs = new Map((await store.all<{ name: string; spec: string | null }>("SELECT name, spec FROM models")).map((m) => [m.name, m.spec]));
   for (const [name, results] of byModel) {
     const c = contents.get(name);
     if (!c || (c.answers === 0 && c.texts === 0)) continue;
+    const equivalent = options.equivalent ?? options.grouping ?? (specs.get(name)?.startsWith("embedded:") ? "exact" : "math");
     onProgress(`answer and text statistics for ${name}`);
     Object.assign(models[name]!, await sampleStatistics(store, name, c, base ?? results, baseScheme ?? schemeFor(models[name]!.samples_per_question), {
       equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN: models[name]!.samples_per_question,
@@ -107,7 +115,7 @@ async function sampleStatistics(
   contents: ModelContents,
   binning: readonly QuestionResult[],
   scheme: BinScheme,
-  options: { equivalent: AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number },
+  options: { equivalent: AnswerGrouping | AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number },
 ): Promise<Partial<ModelAnalysis>> {
   const out: Partial<ModelAnalysis> = {};
   if (contents.answers > 0) {

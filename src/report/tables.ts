@@ -127,7 +127,23 @@ export function entropyTable(analysis: Analysis, models: string[]): ReportTable 
     title: "Answer entropy (nats) per base bin",
     header: ["model", ...labels, "all"],
     rows: withEntropy.map((m) => [m, ...analysis.models[m]!.answer_entropy_bins!.map((b) => fmt(b.entropy)), fmt(analysis.models[m]!.answer_entropy)]),
+    note: groupingNote(withEntropy.map((m) => analysis.models[m]!.answer_grouping)),
   };
+}
+
+const GROUPING_TEXT: Record<string, string> = {
+  math: "by the verifier's equivalence (1/2, 0.5 and \frac12 are one answer)",
+  exact: "by identical strings",
+  custom: "by a custom equivalence",
+};
+
+/** Says how answers were grouped into classes for maj@k and entropy (one grouping, or which model used which). */
+export function groupingNote(groupings: readonly (string | undefined)[]): string {
+  const known = groupings.filter((g): g is string => g !== undefined);
+  const kinds = [...new Set(known)];
+  if (kinds.length === 0) return "";
+  if (kinds.length === 1) return `maj@k and answer entropy group answers ${GROUPING_TEXT[kinds[0]!] ?? kinds[0]}.`;
+  return `maj@k and answer entropy group answers per model: ${kinds.map((k) => `${GROUPING_TEXT[k] ?? k} (${known.filter((g) => g === k).length} models)`).join("; ")}.`;
 }
 
 export function textTable(analysis: Analysis, models: string[]): ReportTable | null {

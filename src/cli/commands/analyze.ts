@@ -1,6 +1,5 @@
 import { writeFile } from "node:fs/promises";
 import { Option } from "commander";
-import { answersEquivalent } from "../../verify/verify.js";
 import { analyzeRun } from "../../report/analyze-run.js";
 import { formatAnalysis } from "../../report/analysis-text.js";
 import { intList } from "../options.js";
@@ -16,13 +15,13 @@ export const analyzeCommand: CommandModule = {
       .option("--k <list>", "k values to show and test, e.g. 1,4,16,256 (default: powers of two)", intList)
       .option("--bins <edges>", "custom inclusive upper bin edges, e.g. 0,8,64,192,256 (the last is n)", intList)
       .option("--seed <n>", "seed for bootstrap and permutation tests", (v) => Number(v), 0)
-      .addOption(new Option("--equivalence <kind>", "how answers are grouped for maj@k and entropy: identical strings, or the math verifier's equivalence").choices(["string", "math"]).default("string"))
+      .addOption(new Option("--equivalence <kind>", "how answers are grouped for maj@k and entropy: math (the verifier's equivalence), exact (identical strings; also: string), auto (exact for embedded-checkpoint models, math otherwise)").choices(["auto", "math", "exact", "string"]).default("auto"))
       .option("--out <file>", "also write the JSON to this file (e.g. DIR/metrics.json)")
       .option("--json", "print the JSON (see docs) instead of tables")
       .action(async (dir: string, opts: { base?: string; k?: number[]; bins?: number[]; seed: number; out?: string; json?: boolean; equivalence: string }) => {
         const analysis = await analyzeRun(dir, {
           base: opts.base, ks: opts.k, binEdges: opts.bins, seed: opts.seed,
-          equivalent: opts.equivalence === "math" ? (a, b) => answersEquivalent(a, b, { predIsAnswer: true, timeoutMs: 200 }) : undefined,
+          grouping: opts.equivalence === "auto" ? undefined : opts.equivalence === "math" ? "math" : "exact",
           onProgress: opts.json ? undefined : (m) => io.isTTY && io.err(`\r\x1b[K${m}...`),
         });
         if (!opts.json && io.isTTY) io.err("\r\x1b[K");
