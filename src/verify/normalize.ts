@@ -113,6 +113,22 @@ const UNITS = new Set(
 );
 
 /**
+ * Drops trailing spaces, row breaks (\\\\) and punctuation. A loop from the end, not a regex anchored at `$`:
+ * that one retries from every position of a long run of backslashes, quadratic time.
+ */
+function trimTrailing(s: string): string {
+  let end = s.length;
+  for (;;) {
+    const c = s[end - 1];
+    if (c === undefined) break;
+    if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "." || c === "," || c === ";" || c === ":") end--;
+    else if (c === "\\" && s[end - 2] === "\\") end -= 2;
+    else break;
+  }
+  return s.slice(0, end);
+}
+
+/**
  * Normalises one extracted answer. Idempotent: normalizeLatex(normalizeLatex(x)) === normalizeLatex(x).
  * Exported so tests and the metrics layer can show what an answer looked like after cleaning.
  */
@@ -205,7 +221,7 @@ export function normalizeLatex(input: string): string {
   s = s.replace(/^\s*[a-zA-Z](?:_\{?[\w]+\}?)?\s*\\in\s*/, "");
 
   s = s.replace(/\s+/g, " ").trim();
-  s = s.replace(/(?:\s|\\\\|[.,;:])+$/g, "").replace(/^(?:[,;:\s]|\.(?!\d))+/, "");
+  s = trimTrailing(s).replace(/^(?:[,;:\s]|\.(?!\d))+/, "");
   // A multiple-choice answer written with its option text or value: "(C) Plane", "(C) \frac12" are C.
   s = s.replace(/^\(([A-Ea-e])\)\s+[A-Za-z][\w\s.,'-]*$/, "$1").replace(/^\(([A-E])\)\s+\S.*$/, "$1");
 
