@@ -16,7 +16,7 @@
 import type { Node, RelOp } from "./ast.js";
 import { isScalar, show } from "./ast.js";
 import type { C, Env, ExactEnv, Magnitude, Rational, Reading } from "./evaluate.js";
-import { contains, exact, freeVars, magnitude, numeric, rat, ratEq, ratMagnitudeLog, unreliable, CONSTANTS } from "./evaluate.js";
+import { contains, exact, freeVars, magnitude, numeric, precise, PRECISE_DIGITS, rat, ratEq, ratMagnitudeLog, unreliable, CONSTANTS } from "./evaluate.js";
 import { mulberry32 } from "../core/mulberry32.js";
 
 export type CompareOptions = {
@@ -730,6 +730,13 @@ function scalarEqualAs(g: Node, p: Node, reading: Reading, o: CompareOptions): b
       if (hasDecimal(g) || hasDecimal(p)) return roundRat(eg, o.floatRounding) === roundRat(ep, o.floatRounding);
       return false;
     }
+    // Irrational constants in 80 digits before doubles: \sqrt2 is not 665857/470832 (1.6e-12 apart), while
+    // \sqrt2 \cdot \sqrt2 is 2. (A decimal keeps its rounding rules below.)
+    if (!hasDecimal(g) && !hasDecimal(p)) {
+      const x = precise(g, reading);
+      const y = precise(p, reading);
+      if (x !== null && y !== null) return preciseClose(x, y);
+    }
     const a = numeric(g, new Map(), reading);
     const b = numeric(p, new Map(), reading);
     // Exactly before numerically: a double that overflowed or underflowed says nothing (2^{100000} and
@@ -775,6 +782,13 @@ function magnitudeEqual(g: Node, eg: Rational | null, p: Node, ep: Rational | nu
   if (!Number.isFinite(mg.log) || !Number.isFinite(mp.log)) return false; // too large to tell apart
   if (Math.abs(mg.log - mp.log) > 1e-12 * Math.max(1, Math.abs(mg.log), Math.abs(mp.log))) return false;
   return !contains(g, (x) => x.k === "add") && !contains(p, (x) => x.k === "add");
+}
+
+/** Two 80-digit values agree to 50 significant digits (the rest is room for rounding in the steps). */
+function preciseClose(a: bigint, b: bigint): boolean {
+  const abs = (x: bigint) => (x < 0n ? -x : x);
+  const scale = [10n ** BigInt(PRECISE_DIGITS), abs(a), abs(b)].reduce((m, x) => (x > m ? x : m));
+  return abs(a - b) * 10n ** 50n <= scale;
 }
 
 const EXACT_POINTS = 6;

@@ -693,3 +693,169 @@ export function magnitude(node: Node, reading: Reading): Magnitude | null {
       return null;
   }
 }
+
+// ---------------------------------------------------------------- high precision (80 digits)
+
+/**
+ * Fixed-point values with 80 decimal digits after the point (bigint / 10^80), for constants that are not
+ * rational but are built from rationals by + - * /, integer powers, square and k-th roots, π and e. Doubles
+ * agree to ~16 digits, so \sqrt2 and the fraction 665857/470832 (1.6e-12 apart) look equal to them; at 80
+ * digits they are far apart, while \sqrt2 \cdot \sqrt2 and 2 still agree to ~78. Null for anything else
+ * (trigonometry, logs, variables) and for magnitudes past 10^40, where floating point decides as before.
+ */
+export const PRECISE_DIGITS = 80;
+const SCALE = 10n ** BigInt(PRECISE_DIGITS);
+const MAX_PRECISE = 10n ** 40n * SCALE;
+
+function fixedDiv(a: bigint, b: bigint): bigint {
+  return (a * SCALE) / b;
+}
+function fixedMul(a: bigint, b: bigint): bigint {
+  return (a * b) / SCALE;
+}
+
+// Computed once, with guard digits: π by Machin's formula, e by its series.
+const GUARD = 10n ** 10n;
+const PI_FIXED = (() => {
+  const hi = (x: bigint) => {
+    const s = SCALE * GUARD;
+    const x2 = x * x;
+    let term = s / x;
+    let sum = term;
+    for (let k = 1n; term !== 0n; k++) {
+      term /= x2;
+      sum += (k % 2n === 1n ? -term : term) / (2n * k + 1n);
+    }
+    return sum;
+  };
+  return (16n * hi(5n) - 4n * hi(239n)) / GUARD;
+})();
+const E_FIXED = (() => {
+  const s = SCALE * GUARD;
+  let term = s;
+  let sum = s;
+  for (let k = 1n; term !== 0n; k++) {
+    term /= k;
+    sum += term;
+  }
+  return sum / GUARD;
+})();
+
+/** floor(x^(1/k)) for x >= 0, by Newton's method on integers. */
+function iroot(x: bigint, k: bigint): bigint {
+  if (x < 2n) return x;
+  let r = 1n << BigInt(Math.ceil(bits(x) / Number(k)) + 1);
+  for (;;) {
+    const next = ((k - 1n) * r + x / r ** (k - 1n)) / k;
+    if (next >= r) return r;
+    r = next;
+  }
+}
+
+function fixedPow(b: bigint, n: bigint): bigint | null {
+  if (n < 0n) {
+    if (b === 0n) return null;
+    const p = fixedPow(b, -n);
+    return p === null || p === 0n ? null : fixedDiv(SCALE, p);
+  }
+  let result = SCALE;
+  let base = b;
+  for (let k = n; k > 0n; k >>= 1n) {
+    if (k & 1n) result = fixedMul(result, base);
+    if (result > MAX_PRECISE || result < -MAX_PRECISE) return null;
+    if (k > 1n) {
+      base = fixedMul(base, base);
+      if (base > MAX_PRECISE || base < -MAX_PRECISE) return null;
+    }
+  }
+  return result;
+}
+
+function fixedRoot(a: bigint, k: bigint): bigint | null {
+  if (k < 2n || k > 64n) return null;
+  const neg = a < 0n;
+  if (neg && k % 2n === 0n) return null;
+  const r = iroot((neg ? -a : a) * SCALE ** (k - 1n), k);
+  return neg ? -r : r;
+}
+
+/** The value of a constant tree times 10^80, rounded, or null (see above). */
+export function precise(node: Node, reading: Reading): bigint | null {
+  const v = preciseRaw(node, reading);
+  return v !== null && v <= MAX_PRECISE && v >= -MAX_PRECISE ? v : null;
+}
+
+function preciseRaw(node: Node, reading: Reading): bigint | null {
+  switch (node.k) {
+    case "num":
+    case "base": {
+      const r = exact(node, reading);
+      return r && bits(r.n) - bits(r.d) < 140 ? fixedDiv(r.n, r.d) : null;
+    }
+    case "sym":
+      return node.name === "pi" ? PI_FIXED : node.name === "e" ? E_FIXED : null;
+    case "neg": {
+      const a = precise(node.a, reading);
+      return a === null ? null : -a;
+    }
+    case "add": {
+      let sum = 0n;
+      for (const a of node.args) {
+        const v = precise(a, reading);
+        if (v === null) return null;
+        sum += v;
+      }
+      return sum;
+    }
+    case "mul": {
+      let acc = SCALE;
+      for (const a of node.args) {
+        const v = precise(a, reading);
+        if (v === null) return null;
+        acc = fixedMul(acc, v);
+        if (acc > MAX_PRECISE || acc < -MAX_PRECISE) return null;
+      }
+      return acc;
+    }
+    case "div": {
+      const a = precise(node.a, reading);
+      const b = precise(node.b, reading);
+      if (a === null || b === null || b === 0n) return null;
+      // a divisor this small has lost its relative precision
+      if ((b < 0n ? -b : b) < SCALE / 10n ** 30n) return null;
+      return fixedDiv(a, b);
+    }
+    case "pow": {
+      const e = exact(node.b, reading);
+      if (!e || e.n > 10_000n || e.n < -10_000n || e.d > 64n) return null;
+      const b = precise(node.a, reading);
+      if (b === null) return null;
+      const root = e.d === 1n ? b : fixedRoot(b, e.d);
+      return root === null ? null : fixedPow(root, e.n);
+    }
+    case "fn": {
+      if (node.name === "sqrt" || node.name === "abs") {
+        const a = precise(node.args[0]!, reading);
+        if (a === null) return null;
+        return node.name === "abs" ? (a < 0n ? -a : a) : a < 0n ? null : fixedRoot(a, 2n);
+      }
+      if (node.name === "root") {
+        const k = exact(node.args[1]!, reading);
+        const a = precise(node.args[0]!, reading);
+        return k && k.d === 1n && a !== null ? fixedRoot(a, k.n) : null;
+      }
+      const r = exact(node, reading);
+      return r && bits(r.n) - bits(r.d) < 140 ? fixedDiv(r.n, r.d) : null;
+    }
+    case "pct": {
+      const a = precise(node.a, reading);
+      return a === null ? null : reading === "scaled" ? a / 100n : a;
+    }
+    case "deg": {
+      const a = precise(node.a, reading);
+      return a === null ? null : reading === "scaled" ? fixedMul(a, PI_FIXED) / 180n : a;
+    }
+    default:
+      return null;
+  }
+}

@@ -135,6 +135,21 @@ describe("exact before numeric: no float false positives", () => {
   ]);
 });
 
+describe("exact before numeric: irrational constants in 80 digits", () => {
+  table([
+    ["\\sqrt{2}", "\\frac{665857}{470832}", false], // a convergent of sqrt 2, 1.6e-12 off: doubles cannot tell
+    ["\\sqrt{2}", "\\sqrt{2} + 10^{-20}", false],
+    ["\\pi", "\\pi + 10^{-15}", false],
+    ["\\pi", "\\frac{355}{113}", false],
+    ["2", "\\sqrt{2} \\cdot \\sqrt{2}", true],
+    ["(\\sqrt{2} + \\sqrt{3})^2", "5 + 2\\sqrt{6}", true],
+    ["\\frac{1 + \\sqrt{5}}{2}", "\\frac{2}{\\sqrt{5} - 1}", true], // the golden ratio twice
+    ["\\sqrt[3]{2}", "2^{1/3}", true],
+    ["\\frac{\\pi}{3}", "60^\\circ", true],
+    ["\\sqrt{2}", "1.4142135623730951", true], // a decimal keeps its rule: a full double is accepted
+  ]);
+});
+
 describe("exact before numeric: numbers doubles overflow", () => {
   table([
     ["2^{5000}", "2^{5001}", false],
