@@ -759,7 +759,7 @@ function scalarEqualAs(g: Node, p: Node, reading: Reading, o: CompareOptions): b
   // Exact first: at integer points a polynomial or rational function is computed without rounding, so
   // (x+1)^{15} meets its expansion even near x = -1, where doubles cancel to noise. Decimals keep the
   // numeric test and its tolerance.
-  if (!hasDecimal(g) && !hasDecimal(pred)) {
+  if (!hasDecimal(g) && !hasDecimal(pred) && !integerValued(g) && !integerValued(pred)) {
     const verdict = identicalExact(g, pred, names, reading, o);
     if (verdict !== null) return verdict;
   }
@@ -789,6 +789,11 @@ function preciseClose(a: bigint, b: bigint): boolean {
   const abs = (x: bigint) => (x < 0n ? -x : x);
   const scale = [10n ** BigInt(PRECISE_DIGITS), abs(a), abs(b)].reduce((m, x) => (x > m ? x : m));
   return abs(a - b) * 10n ** 50n <= scale;
+}
+
+/** Contains a function that integer points cannot test: \lfloor x \rfloor is x at every integer. */
+function integerValued(n: Node): boolean {
+  return contains(n, (x) => x.k === "fn" && (x.name === "floor" || x.name === "ceil" || x.name === "gcd" || x.name === "lcm"));
 }
 
 const EXACT_POINTS = 6;

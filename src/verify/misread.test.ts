@@ -54,6 +54,7 @@ describe("words in \\text{} beside a number", () => {
     ["17", "17 \\text{ red marbles}", true],
     ["2\\pi", "2\\pi\\text{ radians}", true],
     ["12", "12\\text{ and }13", false],
+    ["0.25", "25\\text{ percent}", true], // a word with meaning stays: 25 percent
   ]);
 });
 
@@ -80,11 +81,11 @@ describe("Indian digit grouping", () => {
   table([
     ["1234567", "12,\\!34,\\!567", true], // 12 lakh 34 thousand 567
     ["12,\\!34,\\!567", "1234567", true],
-    ["12,34,567", "1234567", true],
-    ["1,00,000", "100000", true], // one lakh
-    ["1,23,45,678", "12345678", true], // 1 crore 23 lakh ...
+    ["1,\\!00,\\!000", "100000", true], // one lakh
+    ["1{,}23{,}45{,}678", "12345678", true], // 1 crore 23 lakh ...
     ["12,\\!34,\\!567", "1234568", false],
-    ["1,234,567", "12,34,567", true], // the same number grouped two ways
+    ["1,234,567", "12,\\!34,\\!567", true], // the same number grouped two ways
+    ["\\{10, 20, 30, 400\\}", "10,20,30,400", true], // plain commas: four numbers, not 102030400
   ]);
 });
 
@@ -182,5 +183,6 @@ describe("exact identity testing", () => {
     ["\\frac{x^2 - 1}{x - 1}", "x + 1", true], // equal wherever both are defined
     ["\\sqrt{x^2}", "x", false], // |x|, not x, for x < 0
     ["\\sqrt{x^2}", "|x|", true],
+    ["\\lfloor x \\rfloor", "x", false], // equal at every integer, not as functions
   ]);
 });

@@ -95,6 +95,9 @@ const UNICODE: [RegExp, string][] = [
   [/ℝ/g, "\\mathbb{R}"],
 ];
 
+/** Words after a number that carry meaning the later rules read: a meridiem, percent, degrees, a scale. */
+const KEEP_WORDS = /^\s*[ap]\.?\s*m\.?\s*$|percent|pct|degree|\bdeg\b|hundred|thousand|million|billion|trillion|dozen|score/i;
+
 /** Unit words dropped after a numeric answer ("125 miles", "15 cm^2"). Any other trailing word is kept. */
 const UNITS = new Set(
   (
@@ -166,7 +169,7 @@ export function normalizeLatex(input: string): string {
 
   // Words in \text{} right after a number are a unit or a noun, not part of the value: 42\text{ apples},
   // \frac12\text{ cup}. (Not a.m./p.m. after a time, which is meaning; a lone letter may be a constant.)
-  if (s.includes("\\")) s = s.replace(/(?<=[\d}]|\\pi)\s*\\(?:text|textrm|textnormal|textit|textbf|textup|textsf|mbox|hbox)\s*\{\s*([A-Za-z][A-Za-z'.\- ]*[A-Za-z.]|[A-Za-z]{2,})\s*\}\s*$/, (m, words: string) => /^\s*[ap]\.?\s*m\.?\s*$/i.test(words) || !/[A-Za-z]{2}/.test(words) ? m : "");
+  if (s.includes("\\")) s = s.replace(/(?<=[\d}]|\\pi)\s*\\(?:text|textrm|textnormal|textit|textbf|textup|textsf|mbox|hbox)\s*\{\s*([A-Za-z][A-Za-z'.\- ]*[A-Za-z.]|[A-Za-z]{2,})\s*\}\s*$/, (m, words: string) => KEEP_WORDS.test(words) || !/[A-Za-z]{2}/.test(words) ? m : "");
   // ... and a separated number filling a fraction's or root's argument: \frac{20,000}{\pi}.
   if (s.includes(",")) s = s.replace(/(\\(?:[dtc]?frac|sqrt)\s*\{|\}\s*\{)\s*([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)\s*\}/g, (_m, open: string, n: string) => `${open}${n.replace(/,/g, "")}}`);
   // A row break's extra spacing: \\[2mm].
@@ -206,10 +209,10 @@ export function normalizeLatex(input: string): string {
   // Connectives between list items.
   s = s.replace(/\s*,?\s*\b(?:and|or)\b\s*/g, ",").replace(/^,+|,+$/g, "");
 
-  // Thousands separators: 7,425,000, the Indian 12,34,567 (lakh and crore groups of two, then three) and (a
-  // whole answer) 1 000. (not inside a bracket pair or a list: (12,102) is a pair, 1,234 alone is a number)
+  // Thousands separators: 7,425,000 and (a whole answer) 1 000. (not inside a bracket pair or a list: (12,102)
+  // is a pair, 1,234 alone is a number). The Indian grouping is read only when spelled as one (12,\!34,\!567 or
+  // 12{,}34{,}567, above): with plain commas 10,20,30,400 is more likely four numbers.
   s = s.replace(/(?<![\d.,([{]\s*)[1-9]\d{0,2}(?:,\d{3})+(?![\d,]|\s*[)\]}])/g, (m) => m.replace(/,/g, ""));
-  if (s.includes(",")) s = s.replace(/(?<![\d.,([{]\s*)[1-9]\d?(?:,\d{2})+,\d{3}(?![\d,]|\s*[)\]}])/g, (m) => m.replace(/,/g, ""));
   // A mixed number: a whole number, a space, a proper fraction (2 3/4 is 2.75; 2 5/4 is no such thing).
   if (s.includes("/")) s = s.replace(/(?<![\d.^_{\\])(\d+) +(\d+)\s*\/\s*(\d+)(?![\d.^])/g, (m, w: string, a: string, b: string) => (Number(a) < Number(b) && Number(a) > 0 ? `${w}\\frac{${a}}{${b}}` : m));
   if (/^\s*-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?\s*$/.test(s)) s = s.replace(/ /g, "");
