@@ -171,6 +171,16 @@ describe("exact before numeric: numbers doubles overflow", () => {
   ]);
 });
 
+describe("long numbers are one number", () => {
+  const digits = "1234567890".repeat(60); // 600 digits
+  table([
+    [digits, digits, true],
+    [digits, `${digits.slice(0, 599)}1`, false],
+    [digits, `${digits.slice(0, 400)} \\cdot ${digits.slice(400)}`, false], // not a product of 400-digit chunks
+    [`${digits}.5`, `${digits}.50`, true],
+  ]);
+});
+
 describe("exact identity testing", () => {
   table([
     ["(x+1)^{15}", expansion(15), true],

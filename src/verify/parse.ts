@@ -46,6 +46,8 @@ const NON_OPERAND_CMDS = new Set([
   ...Object.keys(REL_CMDS),
 ]);
 
+const NUMBER = /(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+(?![a-zA-Z]))?/y;
+
 /** Splits normalised LaTeX into tokens. */
 export function tokenize(s: string): Tok[] {
   const toks: Tok[] = [];
@@ -59,7 +61,9 @@ export function tokenize(s: string): Tok[] {
       continue;
     }
     if (c >= "0" && c <= "9" || (c === "." && /[0-9]/.test(s[i + 1] ?? ""))) {
-      const m = /^(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+(?![a-zA-Z]))?/.exec(s.slice(i, i + 400))!;
+      // the whole digit run (sticky, no slice): a long number is one number, not a product of chunks
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(s)!;
       let v = m[0];
       if (/[eE]/.test(v)) {
         // scientific notation: keep as an exact decimal string
