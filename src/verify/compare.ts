@@ -784,10 +784,13 @@ function magnitudeEqual(g: Node, eg: Rational | null, p: Node, ep: Rational | nu
   return !contains(g, (x) => x.k === "add") && !contains(p, (x) => x.k === "add");
 }
 
-/** Two 80-digit values agree to 50 significant digits (the rest is room for rounding in the steps). */
+/**
+ * Two 80-digit values agree to 50 significant digits, or, near 0, to 10^-60 (the rest is room for rounding in
+ * the steps: \sqrt2 \cdot \sqrt2 - 2 comes out near 10^-79).
+ */
 function preciseClose(a: bigint, b: bigint): boolean {
   const abs = (x: bigint) => (x < 0n ? -x : x);
-  const scale = [10n ** BigInt(PRECISE_DIGITS), abs(a), abs(b)].reduce((m, x) => (x > m ? x : m));
+  const scale = [10n ** BigInt(PRECISE_DIGITS - 10), abs(a), abs(b)].reduce((m, x) => (x > m ? x : m));
   return abs(a - b) * 10n ** 50n <= scale;
 }
 

@@ -698,7 +698,7 @@ export function magnitude(node: Node, reading: Reading): Magnitude | null {
 
 /**
  * Fixed-point values with 80 decimal digits after the point (bigint / 10^80), for constants that are not
- * rational but are built from rationals by + - * /, integer powers, square and k-th roots, π and e. Doubles
+ * rational but are built from rationals by + - * /, integer powers, square and k-th roots, π, e and e^x. Doubles
  * agree to ~16 digits, so \sqrt2 and the fraction 665857/470832 (1.6e-12 apart) look equal to them; at 80
  * digits they are far apart, while \sqrt2 \cdot \sqrt2 and 2 still agree to ~78. Null for anything else
  * (trigonometry, logs, variables) and for magnitudes past 10^40, where floating point decides as before.
@@ -779,6 +779,26 @@ function fixedRoot(a: bigint, k: bigint): bigint | null {
   return neg ? -r : r;
 }
 
+/** e^x for a fixed-point x: e^n by powers of e (n the integer part), e^f by its series (|f| < 1). */
+function fixedExp(x: bigint): bigint | null {
+  if (x > 93n * SCALE) return null; // e^93 > 10^40
+  if (x < -130n * SCALE) return null; // e^-130 < 10^-56: too close to the resolution to tell from 0
+  let n = x / SCALE;
+  let f = x - n * SCALE;
+  if (f < 0n) {
+    f += SCALE;
+    n -= 1n;
+  }
+  let term = SCALE;
+  let sum = SCALE;
+  for (let k = 1n; term !== 0n; k++) {
+    term = fixedMul(term, f) / k;
+    sum += term;
+  }
+  const en = fixedPow(E_FIXED, n);
+  return en === null ? null : fixedMul(en, sum);
+}
+
 /** The value of a constant tree times 10^80, rounded, or null (see above). */
 export function precise(node: Node, reading: Reading): bigint | null {
   const v = preciseRaw(node, reading);
@@ -826,6 +846,11 @@ function preciseRaw(node: Node, reading: Reading): bigint | null {
       return fixedDiv(a, b);
     }
     case "pow": {
+      if (node.a.k === "sym" && node.a.name === "e") {
+        // e^x for any exponent it can evaluate (e^{\pi\sqrt{163}} is no integer, though doubles say so)
+        const x = precise(node.b, reading);
+        return x === null ? null : fixedExp(x);
+      }
       const e = exact(node.b, reading);
       if (!e || e.n > 10_000n || e.n < -10_000n || e.d > 64n) return null;
       const b = precise(node.a, reading);
@@ -838,6 +863,10 @@ function preciseRaw(node: Node, reading: Reading): bigint | null {
         const a = precise(node.args[0]!, reading);
         if (a === null) return null;
         return node.name === "abs" ? (a < 0n ? -a : a) : a < 0n ? null : fixedRoot(a, 2n);
+      }
+      if (node.name === "exp" && node.args.length === 1) {
+        const x = precise(node.args[0]!, reading);
+        return x === null ? null : fixedExp(x);
       }
       if (node.name === "root") {
         const k = exact(node.args[1]!, reading);

@@ -148,6 +148,11 @@ describe("exact before numeric: irrational constants in 80 digits", () => {
     ["\\sqrt[3]{2}", "2^{1/3}", true],
     ["\\frac{\\pi}{3}", "60^\\circ", true],
     ["\\sqrt{2}", "1.4142135623730951", true], // a decimal keeps its rule: a full double is accepted
+    ["e^{\\pi\\sqrt{163}}", "262537412640768744", false], // Ramanujan's constant is 7.5e-13 short of it
+    ["e^{1/2}", "\\sqrt{e}", true],
+    ["\\exp(3)", "e \\cdot e^2", true],
+    ["0", "\\pi \\cdot 10^{-20}", false],
+    ["0", "\\sqrt{2} \\cdot \\sqrt{2} - 2", true],
   ]);
 });
 
