@@ -19,8 +19,10 @@ export const analyzeCommand: CommandModule = {
       .addOption(new Option("--equivalence <kind>", "how answers are grouped for maj@k and entropy: identical strings, or the math verifier's equivalence").choices(["string", "math"]).default("string"))
       .option("--out <file>", "also write the JSON to this file (e.g. DIR/metrics.json)")
       .option("--json", "print the JSON (see docs) instead of tables")
-      .action(async (dir: string, opts: { base?: string; k?: number[]; bins?: number[]; seed: number; out?: string; json?: boolean; equivalence: string }) => {
+      .option("--allow-mixed-grading", "compare models whose verdicts were made under different grading conventions (--extract, --no-strict)")
+      .action(async (dir: string, opts: { base?: string; k?: number[]; bins?: number[]; seed: number; out?: string; json?: boolean; equivalence: string; allowMixedGrading?: boolean }) => {
         const analysis = await analyzeRun(dir, {
+          mixedGrading: opts.allowMixedGrading ? "warn" : "refuse",
           base: opts.base, ks: opts.k, binEdges: opts.bins, seed: opts.seed,
           equivalent: opts.equivalence === "math" ? (a, b) => answersEquivalent(a, b, { predIsAnswer: true, timeoutMs: 200 }) : undefined,
           onProgress: opts.json ? undefined : (m) => io.isTTY && io.err(`\r\x1b[K${m}...`),
