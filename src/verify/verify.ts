@@ -104,7 +104,7 @@ function chooseAnswer(cands: Candidate[], boxIsFinal = false): Side {
       if (boxIsFinal && c.source === "boxed") {
         // boxes side by side that do not parse as one list: the last box alone, or nothing
         if (c.lastBox !== undefined) {
-          const last = chooseAnswer([{ ...c, text: c.lastBox, lastBox: undefined } as Candidate]);
+          const last = chooseAnswer([{ text: c.lastBox, source: "boxed", priority: c.priority, start: c.start, end: c.end }]);
           if (last.node) return last;
         }
         break;
