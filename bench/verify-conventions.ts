@@ -2,7 +2,9 @@
  * Grading conventions against the study's labels: for each `--extract` convention, how often rlvd's verdict on
  * the 500 real Qwen2.5-3B MATH-500 responses agrees with math-verify's last-boxed label (the study's own
  * grading) and with math-verify's whole-response verdict. With --verbose, lists every disagreement of the
- * `boxed` convention with the last-boxed label (docs/verifier.md discusses each).
+ * `boxed` convention with the last-boxed label (docs/verifier.md discusses each). Then the bare answers of an
+ * eval output: Qwen2.5-Math's `pred[]` (answers its own extractor took out) graded as free text, against its
+ * grader's `score[]`.
  * Reads ../shared (by path) and prints figures; never asserts. Run: npx tsx bench/verify-conventions.ts [--verbose]
  */
 import { readFileSync, existsSync } from "node:fs";
@@ -46,4 +48,25 @@ if (!existsSync(path)) {
     console.log(`${extract.padEnd(12)} ${pct(boxedAgree, rows.length).padEnd(21)} ${pct(wholeAgree, rows.length).padEnd(20)} ${correct}`);
     if (verbose && extract === "boxed") for (const d of diffs) console.log(d);
   }
+}
+
+type Qwen = { idx: number; gt: string; pred: string[]; score: boolean[] };
+const qwenPath = `${SHARED}/responses/qwen-math-eval-example-math-cot-100.jsonl`;
+if (existsSync(qwenPath)) {
+  const qwen = readFileSync(qwenPath, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Qwen);
+  let agree = 0;
+  let total = 0;
+  let noAnswer = 0;
+  const diffs: string[] = [];
+  for (const q of qwen) {
+    q.pred.forEach((pred, j) => {
+      total++;
+      const v = verify(q.gt, pred);
+      if (v.status === "no_answer") noAnswer++;
+      if (v.correct === q.score[j]) agree++;
+      else diffs.push(`  idx ${q.idx}#${j}: score ${q.score[j]} rlvd ${v.correct} [${v.status}] gt ${short(q.gt, 40)} pred ${short(pred, 60)}`);
+    });
+  }
+  console.log(`bare answers: Qwen pred[] graded as free text vs its score[]: ${pct(agree, total)}, ${noAnswer} read as no answer`);
+  if (verbose) for (const d of diffs) console.log(d);
 }
