@@ -55,13 +55,14 @@ export function extractConvention(value: string): ExtractConvention {
 }
 
 /**
- * The grading flags of every command that makes verdicts: `--extract CONVENTION` and `--no-strict`
- * (math-verify's `strict=False`: variables matched by position, so `x + 1` = `y + 1`).
+ * The grading flags of every command that makes verdicts: `--extract CONVENTION` and `--strict` (default) /
+ * `--no-strict` (math-verify's `strict=False`: variables matched by position, so `x + 1` = `y + 1`).
  */
 export function addGradingOptions(cmd: Command): Command {
   const names = EXTRACT_NAMES.map((n) => `${n}: ${EXTRACT_CONVENTIONS[n]}`).join("; ");
   return cmd
     .addOption(new Option("--extract <convention>", `where the graded answer may sit (${names})`).argParser(extractConvention).default("any"))
+    .option("--strict", "math-verify's strict=True (default): variable names must match")
     .option("--no-strict", "math-verify's strict=False: variables are matched by position (x + 1 = y + 1)");
 }
 

@@ -115,5 +115,6 @@ describe("grading flags", () => {
     expect((await runCli("verify", "--gold", "5", "--pred", "<answer>5</answer>", "--extract", "answer-tag")).out).toMatch(/^correct/);
     expect((await runCli("verify", "--gold", "x+1", "--pred", "$y+1$")).out).toMatch(/^incorrect/);
     expect((await runCli("verify", "--gold", "x+1", "--pred", "$y+1$", "--no-strict")).out).toMatch(/^correct/);
+    expect((await runCli("verify", "--gold", "x+1", "--pred", "$y+1$", "--strict")).out).toMatch(/^incorrect/);
   });
 });
