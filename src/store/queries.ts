@@ -33,7 +33,8 @@ export async function modelContents(store: SampleStore): Promise<ModelContents[]
 
 /**
  * The gradings each model's verdicts were made under, with how many verdicts each: an rlvd convention label
- * (a store from before conventions has none: "any"), or "imported" for verdicts that came with an import
+ * (a store from before conventions has none: "any"), "world" for the synthetic world's own checker (embedded
+ * study stages), or "imported" for verdicts that came with an import
  * (samples graded elsewhere, and per-question counts). Models without verdicts are absent.
  */
 export async function modelGradings(store: SampleStore): Promise<{ model: string; grading: string; n: number }[]> {
