@@ -1,5 +1,6 @@
 // The grading convention end to end: flags on each verdict-making command, the store's grading column (old
 // stores included), import --regrade, and analyze's refusal to compare models graded differently.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importSamplesFile } from "../store/import-samples.js";
@@ -52,6 +53,13 @@ describe("grading conventions in the store", () => {
     expect(allowed.out).toMatch(/warning: models graded under different conventions/);
     const json = JSON.parse((await runCli("analyze", run, "--base", "base", "--allow-mixed-grading", "--json")).out);
     expect(json.grading).toEqual({ base: ["any"], rl: ["boxed"] });
+
+    // the report says which convention graded each model, and warns
+    expect((await runCli("report", run, "--base", "base")).code).toBe(0);
+    const md = readFileSync(join(run, "summary.md"), "utf8");
+    expect(md).toMatch(/^Grading .*: base any, rl boxed\.$/m);
+    expect(md).toMatch(/^- models graded under different conventions/m);
+    expect(readFileSync(join(run, "report.html"), "utf8")).toContain("grading: base any, rl boxed");
   }, 120_000);
 
   it("reads a store written before conventions: no column, and its verdicts count as any", async () => {
