@@ -43,7 +43,10 @@ describe("extraction conventions", () => {
   it("final: answer anchors and the box, never a stray number", () => {
     check([["5", NO_BOX, false], ["5", BOX, true], ["5", TAG, true], ["5", ANCHOR, true], ["4", ANCHOR, false], ["5", HASHES, true],
       ["5", "The final answer is $5$. I hope it is correct.", true], ["5", "Answer: 5", true], ["5", "we get 5 in the end", false],
-      ["5", "5", true]], "final");
+      ["5", "5", true], ["42", "work\n#### 42", true],
+      // a markdown heading is not GSM8K's "####" anchor
+      ["2", "#### Step 2: add\nSo we get $5$", false], ["5", "#### Step 2: add\nSo we get $5$", false]], "final");
+    check([["5", "#### Step 2: add\nSo we get $5$", true], ["2", "#### Step 2: add\nSo we get $5$", false]]);
   });
   it("strict (math-verify's option): variables matched by position only when off; x = 5 matches 5 either way", () => {
     check([["x + 1", "$y + 1$", false], ["5", "$x = 5$", true], ["x = 5", "$5$", true]], "any", true);

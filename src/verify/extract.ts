@@ -358,17 +358,18 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
   }
   // An anchor word ending at `pos`: the whole rest of the line when it is only an answer, else the first
   // math or number within 50 characters.
-  const anchored = (pos: number, colon: boolean) => {
+  const anchored = (pos: number, colon: boolean, lineOnly = false) => {
     const link = ANCHOR_LINK.exec(s.slice(pos, pos + 12));
     const line = restOfLineAnswer(s, pos + (link ? link[0].length : 0));
     if (line) add(line, "answer", colon ? 99 : 199);
+    if (lineOnly) return;
     const a = atomAfter(pos, 50);
     if (a) add(a, "answer", colon ? 100 : 200);
   };
   for (const am of s.matchAll(/answer(:?)/gi)) anchored(am.index + am[0].length, am[1] !== "");
   for (const a of foreignAnchors(s)) anchored(a.end, a.colon);
-  // GSM8K's "#### 42"
-  for (const hm of s.matchAll(/####\s*/g)) anchored(hm.index + hm[0].length, true);
+  // GSM8K's "#### 42": only a whole answer after it (a markdown heading "#### Step 2: ..." gives none)
+  for (const hm of s.matchAll(/####[ \t]*/g)) anchored(hm.index + hm[0].length, true, true);
   // "the answer is Evelyn.", "Answer: (B)", "the correct option is \textbf{(C)}."
   for (const tm of s.matchAll(/(?:answer(?: is:?|:)|(?:option|choice) is:?)\s*(\\text(?:bf|rm)?\{\s*)?([^\n.$\\]{1,60})(?:[.\n]|$)/gi)) {
     let text = tm[2]!.trim();
