@@ -24,7 +24,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isRlvdError(e)) {
       io.err(`rlvd: ${e.message}\n`);
-      return 1;
+      return e.code === "USAGE" ? 2 : 1;
     }
     io.err(`rlvd: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;

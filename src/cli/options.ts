@@ -1,5 +1,6 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { RlvdError } from "../core/errors.js";
+import { EXTRACT_CONVENTIONS, EXTRACT_NAMES, parseExtractConvention, type ExtractConvention, type Grading } from "../verify/conventions.js";
 
 /** Commander argument parsers: each turns a string into a typed value or rejects it with a message. */
 export function positiveInt(value: string): number {
@@ -42,4 +43,30 @@ export function parseIntArg(name: string, min: number) {
 /** The options among `keys` that the user set, to spread over a preset's defaults. */
 export function definedOptions(opts: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+}
+
+/** --extract's parser: a convention name from verify/conventions.ts, else a one-line usage error (exit 2). */
+export function extractConvention(value: string): ExtractConvention {
+  try {
+    return parseExtractConvention(value);
+  } catch {
+    throw new InvalidArgumentError(`expected one of ${EXTRACT_NAMES.join(", ")} (got "${value}")`);
+  }
+}
+
+/**
+ * The grading flags of every command that makes verdicts: `--extract CONVENTION` and `--strict` (default) /
+ * `--no-strict` (math-verify's `strict=False`: variables matched by position, so `x + 1` = `y + 1`).
+ */
+export function addGradingOptions(cmd: Command): Command {
+  const names = EXTRACT_NAMES.map((n) => `${n}: ${EXTRACT_CONVENTIONS[n]}`).join("; ");
+  return cmd
+    .addOption(new Option("--extract <convention>", `where the graded answer may sit (${names})`).argParser(extractConvention).default("any"))
+    .option("--strict", "math-verify's strict=True (default): variable names must match")
+    .option("--no-strict", "math-verify's strict=False: variables are matched by position (x + 1 = y + 1)");
+}
+
+/** The grading the flags of addGradingOptions ask for. */
+export function gradingFrom(opts: { extract?: ExtractConvention; strict?: boolean }): Grading {
+  return { extract: opts.extract ?? "any", strict: opts.strict !== false };
 }

@@ -6,6 +6,7 @@
 export type RlvdErrorCode =
   | "BAD_INPUT" // malformed or inconsistent data in a file the user gave us
   | "BAD_ARGUMENT" // a flag or option value that cannot be used
+  | "USAGE" // a command used in a way it refuses (exit 2, like a bad flag)
   | "NOT_FOUND" // a file, run folder, model or question that does not exist
   | "CONFLICT" // data that disagrees with what the store already holds
   | "BACKEND" // an inference server or engine failure

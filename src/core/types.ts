@@ -20,6 +20,8 @@ export type Sample = {
   extracted?: string | null;
   correct: boolean | null;
   verify_status?: VerifyStatus | null;
+  /** the grading convention of an rlvd verdict (verify/conventions.ts gradingLabel); null: "any", or not rlvd's */
+  grading?: string | null;
   seed?: number | null;
   latency_ms?: number | null;
 };

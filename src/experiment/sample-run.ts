@@ -8,7 +8,8 @@ import { upsertQuestions } from "../store/questions.js";
 import { writeSamples } from "../store/samples.js";
 import { withStore, type SampleStore } from "../store/store.js";
 
-export type GradeResult = { correct: boolean; extracted: string | null; status: VerifyStatus };
+/** `grading`: the convention the verdict was made under (verify/conventions.ts gradingLabel), stored with it. */
+export type GradeResult = { correct: boolean; extracted: string | null; status: VerifyStatus; grading?: string };
 /** Grades responses against gold answers, in order (a batch, so a worker pool can spread it over cores). */
 export type Grader = (items: Array<{ gold: string; response: string }>) => Promise<GradeResult[]>;
 
@@ -102,6 +103,7 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
             model, question_id: item.question.id, sample_index: item.indices[j]!, text: c.text, finish_reason: c.finish_reason,
             n_tokens: c.n_tokens, seed, latency_ms: latency,
             extracted: grades?.[j]?.extracted ?? null, correct: grades ? grades[j]!.correct : null, verify_status: grades ? grades[j]!.status : "unverified",
+            grading: grades?.[j]?.grading ?? null,
           }));
           writer.add(samples);
           arrived += samples.length;

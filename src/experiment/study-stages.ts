@@ -135,7 +135,8 @@ const sampleKind = defineStageKind({
       params: s.sampling, nPerRequest: s.k, concurrency: 64, seed: s.seed,
       grader: async (items) => items.map(({ gold, response }) => {
         const r = checkWorldAnswer(gold, response);
-        return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" : "ok" };
+        // the world's own checker, not the math verifier: its verdicts are labelled so in the store and report
+        return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" : "ok", grading: "world" };
       }),
     });
     backend.model.dispose();

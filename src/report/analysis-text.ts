@@ -5,7 +5,7 @@ import { fmt, pValue, signed, textTable } from "./text-table.js";
 /** The human-readable form of an analysis, as `rlvd analyze` prints it. */
 export function formatAnalysis(analysis: Analysis, options: { ks?: number[] } = {}): string {
   let out = "";
-  for (const [name, m] of Object.entries(analysis.models)) out += formatModel(name, m, options.ks) + "\n";
+  for (const [name, m] of Object.entries(analysis.models)) out += formatModel(name, m, options.ks, analysis.grading?.[name]) + "\n";
   for (const c of analysis.comparisons) {
     const acc = c.significance.accuracy;
     out += `${c.other} vs ${c.base} (${c.questions} shared questions, bins of ${c.base})\n`;
@@ -25,9 +25,9 @@ export function formatAnalysis(analysis: Analysis, options: { ks?: number[] } = 
   return out;
 }
 
-function formatModel(name: string, m: ModelAnalysis, ks?: number[]): string {
+function formatModel(name: string, m: ModelAnalysis, ks?: number[], grading?: string[]): string {
   const n = m.samples_per_question;
-  let out = `${name}: ${m.questions} questions, ${n} samples each (${m.samples_total} in all)\n`;
+  let out = `${name}: ${m.questions} questions, ${n} samples each (${m.samples_total} in all)${grading?.length ? `, graded: ${grading.join(" + ")}` : ""}\n`;
   out += `  accuracy ${fmt(m.accuracy, 4)} [${fmt(m.accuracy_ci[0], 4)}, ${fmt(m.accuracy_ci[1], 4)}]   `;
   out += `unsolved ${m.unsolved} (each with p < ${fmt(m.epsilon, 4)} at 95%)\n`;
   const shownKs = (ks ?? powersOfTwoUpTo(n)).filter((k) => k >= 1 && k <= n);

@@ -6,7 +6,7 @@ import {
   type QuestionResult,
 } from "../metrics/index.js";
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
-import { answersByQuestion, modelContents, questionResults, type ModelContents } from "../store/queries.js";
+import { answersByQuestion, modelContents, modelGradings, questionResults, type ModelContents } from "../store/queries.js";
 import { textAggregates } from "../store/text-aggregates.js";
 import { withStore, type SampleStore } from "../store/store.js";
 
@@ -30,6 +30,11 @@ export type AnalyzeOptions = {
   confidence?: number;
   /** called with a short description as each stage starts */
   onProgress?: (message: string) => void;
+  /**
+   * Models graded under different conventions (verify/conventions.ts) are not comparable: "warn" (default)
+   * says so among the warnings, "refuse" stops with a usage error before anything is computed.
+   */
+  mixedGrading?: "warn" | "refuse";
 };
 
 export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & { length?: LengthStats; keywords?: KeywordStats };
@@ -37,6 +42,9 @@ export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & { length?: Len
 export type Analysis = {
   base: string | null;
   models: Record<string, ModelAnalysis>;
+  /** per model, the gradings of its verdicts (a convention label, or "imported"), most verdicts first;
+   * absent from analyses not read from a store */
+  grading?: Record<string, string[]>;
   comparisons: Comparison[];
   warnings: string[];
 };
@@ -60,6 +68,12 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
     if (c.ungraded > 0) warnings.push(`model ${c.model}: ${c.ungraded} of ${c.samples} samples are not graded yet and are left out`);
   }
   if (byModel.size === 0) throw new RlvdError("NOT_FOUND", `${store.dir}: the store holds no graded samples or counts to analyze`);
+  const grading = await gradingsByModel(store);
+  const mixed = mixedGrading(grading);
+  if (mixed !== null) {
+    if (options.mixedGrading === "refuse") throw new RlvdError("USAGE", `${store.dir}: ${mixed}; grade them alike (rlvd grade/import --regrade --extract ...) or pass --allow-mixed-grading`);
+    warnings.push(mixed);
+  }
 
   const baseName = options.base ?? (byModel.has("base") ? "base" : null);
   if (baseName !== null && !byModel.has(baseName)) {
@@ -105,7 +119,25 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
       equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN: models[name]!.samples_per_question,
     }));
   }
-  return { base: baseName, models, comparisons, warnings };
+  return { base: baseName, models, grading, comparisons, warnings };
+}
+
+async function gradingsByModel(store: SampleStore): Promise<Record<string, string[]>> {
+  const rows = (await modelGradings(store)).sort((a, b) => a.model.localeCompare(b.model) || b.n - a.n || a.grading.localeCompare(b.grading));
+  const out: Record<string, string[]> = {};
+  for (const r of rows) (out[r.model] ??= []).push(r.grading);
+  return out;
+}
+
+/**
+ * A one-line description of mixed grading, or null: the rlvd conventions that graded the models' verdicts
+ * differ (between models or within one). Imported verdicts carry no rlvd convention and are not counted.
+ */
+export function mixedGrading(grading: Record<string, string[]>): string | null {
+  const used = new Set(Object.values(grading).flat().filter((g) => g !== "imported"));
+  if (used.size <= 1) return null;
+  const who = Object.entries(grading).map(([m, gs]) => `${m} (${gs.join(" + ")})`).join(", ");
+  return `models graded under different conventions are not comparable: ${who}`;
 }
 
 /** maj@k, answer entropy (streamed one question at a time), length and keywords (summed in SQL) for one model. */

@@ -5,6 +5,7 @@ import { EXPLORER_SCRIPT } from "./explorer-script.js";
 import type { ExplorerData } from "./explorer.js";
 import type { Finding } from "./findings.js";
 import { allTables, type ReportTable, type ReportTables } from "./tables.js";
+import { gradingLine } from "./markdown.js";
 
 export type PageParts = {
   title: string;
@@ -133,7 +134,7 @@ export function renderHtml(p: PageParts): string {
 <style>${REPORT_CSS}</style></head>
 <body>
 <header><h1>${escapeHtml(p.title)}</h1>
-<div class="muted">run <code>${escapeHtml(p.runDir)}</code> · ${p.models.length} models: ${p.models.map(escapeHtml).join(", ")} · base: ${a.base === null ? "none (pass --base MODEL for comparisons)" : escapeHtml(a.base)} · generated ${escapeHtml(p.generatedAt)} by rlvd ${escapeHtml(p.version)}</div>
+<div class="muted">run <code>${escapeHtml(p.runDir)}</code> · ${p.models.length} models: ${p.models.map(escapeHtml).join(", ")} · base: ${a.base === null ? "none (pass --base MODEL for comparisons)" : escapeHtml(a.base)} · grading: ${escapeHtml(gradingLine(a))} · generated ${escapeHtml(p.generatedAt)} by rlvd ${escapeHtml(p.version)}</div>
 <nav>${sections.map(([id, title]) => `<a href="#s-${id}">${escapeHtml(title)}</a>`).join("")}</nav>
 ${warnings}</header>
 <main>

@@ -17,6 +17,7 @@ export function markdownTable(t: ReportTable): string {
 export function renderMarkdown(p: { title: string; runDir: string; analysis: Analysis; models: string[]; findings: Finding[]; tables: ReportTables }): string {
   const out: string[] = [`# ${p.title}`, ""];
   out.push(`Run \`${p.runDir}\`; models: ${p.models.join(", ")}; base: ${p.analysis.base ?? "none"}.`, "");
+  out.push(`Grading (rlvd verify --extract; "imported": verdicts that came with the data): ${gradingLine(p.analysis)}.`, "");
   out.push("## Findings", "");
   for (const f of p.findings) out.push(`- **${f.verdict}**: ${f.claim}. ${f.evidence}. _Rule: ${f.rule}._`);
   out.push("", "## Tables", "");
@@ -27,4 +28,10 @@ export function renderMarkdown(p: { title: string; runDir: string; analysis: Ana
     out.push("");
   }
   return out.join("\n");
+}
+
+/** Which convention graded each model, e.g. "base any, rl boxed". */
+export function gradingLine(a: Analysis): string {
+  const parts = Object.entries(a.grading ?? {}).map(([m, gs]) => `${m} ${gs.join(" + ")}`);
+  return parts.length > 0 ? parts.join(", ") : "none";
 }

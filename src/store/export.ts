@@ -17,7 +17,7 @@ export async function exportSamples(runDir: string, out: string, format: SampleE
       const known = await store.all<{ n: number }>("SELECT count(*)::INTEGER AS n FROM models WHERE name = ?", [options.model]);
       if (known[0]!.n === 0) throw new RlvdError("NOT_FOUND", `${runDir}: no model named ${options.model}`);
     }
-    const select = `SELECT s.model, s.question_id, s.sample_index, q.answer AS gold, s.text, s.extracted, s.correct, s.verify_status,
+    const select = `SELECT s.model, s.question_id, s.sample_index, q.answer AS gold, s.text, s.extracted, s.correct, s.verify_status, s.grading,
                            s.finish_reason, s.n_tokens, s.seed, s.latency_ms
                       FROM samples s LEFT JOIN questions q ON q.id = s.question_id ${where}
                      ORDER BY s.model, s.question_id, s.sample_index`;

@@ -86,7 +86,7 @@ export async function importSamplesFile(runDir: string, file: string, options: I
         store,
         `SELECT coalesce(model, ?) AS model, question AS question_id, sample_index, response AS text, finish_reason, n_tokens, extracted,
                 CAST(correct AS BOOLEAN) AS correct, CASE WHEN correct IS NULL THEN 'unverified' ELSE 'imported' END AS verify_status,
-                NULL::BIGINT AS seed, NULL::DOUBLE AS latency_ms, ordinality::INTEGER AS line
+                NULL::BIGINT AS seed, NULL::DOUBLE AS latency_ms, NULL::VARCHAR AS grading, ordinality::INTEGER AS line
            FROM read_json(?, format = 'newline_delimited', columns = {model: 'VARCHAR', question: 'VARCHAR', sample_index: 'INTEGER',
                 response: 'VARCHAR', correct: 'VARCHAR', extracted: 'VARCHAR', n_tokens: 'INTEGER', finish_reason: 'VARCHAR'}) WITH ORDINALITY`,
         [options.model ?? "", file],

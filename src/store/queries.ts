@@ -31,6 +31,22 @@ export async function modelContents(store: SampleStore): Promise<ModelContents[]
   );
 }
 
+/**
+ * The gradings each model's verdicts were made under, with how many verdicts each: an rlvd convention label
+ * (a store from before conventions has none: "any"), "world" for the synthetic world's own checker (embedded
+ * study stages), or "imported" for verdicts that came with an import
+ * (samples graded elsewhere, and per-question counts). Models without verdicts are absent.
+ */
+export async function modelGradings(store: SampleStore): Promise<{ model: string; grading: string; n: number }[]> {
+  return store.all(
+    `SELECT model, grading, sum(n)::INTEGER AS n FROM (
+       SELECT model, CASE WHEN verify_status = 'imported' THEN 'imported' ELSE coalesce(grading, 'any') END AS grading, count(*) AS n
+         FROM samples WHERE correct IS NOT NULL GROUP BY ALL
+       UNION ALL SELECT model, 'imported' AS grading, sum(n) AS n FROM counts GROUP BY model)
+     GROUP BY ALL ORDER BY model, grading`,
+  );
+}
+
 /** One question's graded samples of one model: extracted answers and verdicts, in sample order. */
 export type QuestionAnswers = { question_id: string; extracted: (string | null)[]; correct: boolean[] };
 

@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS samples (
   correct BOOLEAN,                 -- NULL until graded
   verify_status VARCHAR,
   seed BIGINT,
-  latency_ms DOUBLE
+  latency_ms DOUBLE,
+  grading VARCHAR                  -- the convention the verdict was made under (verify/conventions.ts); NULL: "any"
 );
 CREATE TABLE IF NOT EXISTS counts (model VARCHAR NOT NULL, question_id VARCHAR NOT NULL, n INTEGER NOT NULL, correct INTEGER NOT NULL);
 `;
@@ -28,4 +29,11 @@ CREATE TABLE IF NOT EXISTS counts (model VARCHAR NOT NULL, question_id VARCHAR N
 /** Sample columns in table order, with the staging types used by bulk writes. */
 export const SAMPLE_COLUMNS = [
   "model", "question_id", "sample_index", "text", "finish_reason", "n_tokens", "extracted", "correct", "verify_status", "seed", "latency_ms",
+  "grading",
 ] as const;
+
+/**
+ * Columns added after a store's first release, added to older stores when they are opened (the schema version
+ * stays: an old store reads the same, the new column NULL, which each column's reader gives a meaning).
+ */
+export const ADDED_COLUMNS_SQL = `ALTER TABLE samples ADD COLUMN IF NOT EXISTS grading VARCHAR;`;

@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { ensureRunFolder, requireRunFolder, runPath } from "../core/run-folder.js";
 import { RlvdError } from "../core/errors.js";
-import { SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
+import { ADDED_COLUMNS_SQL, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
 
 /**
  * The sample store of one run folder: a DuckDB file holding questions, models, samples and per-question counts.
@@ -41,6 +41,7 @@ export class SampleStore {
     else if (rows[0]!.value !== SCHEMA_VERSION) {
       throw new RlvdError("BAD_INPUT", `${runPath(this.dir, "db")}: store schema version ${rows[0]!.value}, this rlvd reads ${SCHEMA_VERSION}`);
     }
+    await this.db.run(ADDED_COLUMNS_SQL);
   }
 
   private depth = 0;

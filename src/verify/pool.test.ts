@@ -36,6 +36,13 @@ describe("verifyBatch", () => {
     }
   });
 
+  it("grades in its workers under the convention it was given (the reward server's and rlvd grade's pool)", async () => {
+    const items = [{ gold: "5", pred: "so it is 5" }, { gold: "5", pred: "\\boxed{5}" }, { gold: "x+1", pred: "$y+1$" }];
+    expect((await verifyBatch(items, { workers: 1 })).map((r) => r.correct)).toEqual([true, true, false]);
+    expect((await verifyBatch(items, { workers: 1, extract: "boxed" })).map((r) => r.correct)).toEqual([false, true, false]);
+    expect((await verifyBatch(items, { workers: 1, strict: false })).map((r) => r.correct)).toEqual([true, true, true]);
+  });
+
   it("handles an empty batch and never rejects after close", async () => {
     expect(await verifyBatch([])).toEqual([]);
     const pool = new VerifierPool({ workers: 1 });

@@ -16,6 +16,7 @@ import { extractCandidates, goldCandidates } from "./extract.js";
 import { normalizeLatex } from "./normalize.js";
 import { parseLatex } from "./parse.js";
 import { equivalent, expandPm, TimeoutSignal } from "./compare.js";
+import type { ExtractConvention } from "./conventions.js";
 
 /** The verdict statuses (a subset of the store's VerifyStatus). */
 export type VerdictStatus = "ok" | "no_answer" | "parse_error" | "timeout";
@@ -34,6 +35,8 @@ export type VerifyOptions = {
   predIsAnswer?: boolean;
   /** What extraction looks for: LaTeX, plain numbers, or both (default both; math-verify's match types). */
   matchTypes?: readonly ("latex" | "expr")[];
+  /** Where in the response the answer may sit (conventions.ts): "any" (default), "boxed", "answer-tag", "final". */
+  extract?: ExtractConvention;
 };
 
 export type SideResult = {
@@ -63,6 +66,7 @@ export const DEFAULT_VERIFY_OPTIONS = {
   allowSetRelationComp: true,
   predIsAnswer: false,
   matchTypes: ["latex", "expr"],
+  extract: "any",
 } satisfies Required<VerifyOptions>;
 
 type Side = { extracted: string | null; normalized: string | null; node: Node | null; error?: string; lastBox?: string };
@@ -78,8 +82,12 @@ function parseWithFallback(normalized: string): Node {
   }
 }
 
-/** Parses candidates in order and keeps the first that parses; with none parsing, keeps the first as text. */
-function chooseAnswer(cands: Candidate[]): Side {
+/**
+ * Parses candidates in order and keeps the first that parses; with none parsing, keeps the first as text.
+ * With `boxIsFinal` (the response side), a box that does not parse ends the search: the box is the answer the
+ * response gives, and no weaker candidate (a number elsewhere, an earlier math region) stands in for it.
+ */
+function chooseAnswer(cands: Candidate[], boxIsFinal = false): Side {
   let first: Side | null = null;
   let error: string | undefined;
   for (const c of cands.slice(0, 40)) {
@@ -93,6 +101,14 @@ function chooseAnswer(cands: Candidate[]): Side {
     } catch (e) {
       error ??= e instanceof Error ? e.message : String(e);
       first ??= { extracted: c.text, normalized, node: null };
+      if (boxIsFinal && c.source === "boxed") {
+        // boxes side by side that do not parse as one list: the last box alone, or nothing
+        if (c.lastBox !== undefined) {
+          const last = chooseAnswer([{ text: c.lastBox, source: "boxed", priority: c.priority, start: c.start, end: c.end }]);
+          if (last.node) return last;
+        }
+        break;
+      }
     }
   }
   return first ? { ...first, error } : { extracted: null, normalized: null, node: null };
@@ -124,7 +140,7 @@ export function verify(gold: string, response: string, options: VerifyOptions = 
     const x = { matchTypes: o.matchTypes };
     g = chooseAnswer(goldCandidates(String(gold ?? ""), x));
     const text = String(response ?? "");
-    p = chooseAnswer(o.predIsAnswer ? goldCandidates(text, x) : extractCandidates(text, x));
+    p = o.predIsAnswer ? chooseAnswer(goldCandidates(text, x)) : chooseAnswer(extractCandidates(text, { ...x, extract: o.extract }), true);
     if (p.extracted === null) return result(false, "no_answer", "no answer found in the response");
     // Several boxes read as a list: the last box wins unless the gold is itself a list or set (or a \pm: two values).
     const gNode = g.node && expandPm(g.node);
@@ -150,9 +166,9 @@ export function verify(gold: string, response: string, options: VerifyOptions = 
 }
 
 /** The final answer a response gives, as written (delimiters removed), or null when it gives none. */
-export function extractAnswer(response: string): string | null {
+export function extractAnswer(response: string, options: { extract?: ExtractConvention } = {}): string | null {
   try {
-    return chooseAnswer(extractCandidates(String(response ?? ""))).extracted;
+    return chooseAnswer(extractCandidates(String(response ?? ""), options), true).extracted;
   } catch {
     return null;
   }

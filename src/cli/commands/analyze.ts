@@ -18,8 +18,10 @@ export const analyzeCommand: CommandModule = {
       .addOption(new Option("--equivalence <kind>", "how answers are grouped for maj@k and entropy: math (the verifier's equivalence), exact (identical strings; also: string), auto (exact for embedded-checkpoint models, math otherwise)").choices(["auto", "math", "exact", "string"]).default("auto"))
       .option("--out <file>", "also write the JSON to this file (e.g. DIR/metrics.json)")
       .option("--json", "print the JSON (see docs) instead of tables")
-      .action(async (dir: string, opts: { base?: string; k?: number[]; bins?: number[]; seed: number; out?: string; json?: boolean; equivalence: string }) => {
+      .option("--allow-mixed-grading", "compare models whose verdicts were made under different grading conventions (--extract, --no-strict)")
+      .action(async (dir: string, opts: { base?: string; k?: number[]; bins?: number[]; seed: number; out?: string; json?: boolean; equivalence: string; allowMixedGrading?: boolean }) => {
         const analysis = await analyzeRun(dir, {
+          mixedGrading: opts.allowMixedGrading ? "warn" : "refuse",
           base: opts.base, ks: opts.k, binEdges: opts.bins, seed: opts.seed,
           grouping: opts.equivalence === "auto" ? undefined : opts.equivalence === "math" ? "math" : "exact",
           onProgress: opts.json ? undefined : (m) => io.isTTY && io.err(`\r\x1b[K${m}...`),

@@ -5,7 +5,7 @@ import { InvalidArgumentError, Option } from "commander";
 import { mathGrader } from "../../experiment/graders.js";
 import { sampleRun } from "../../experiment/sample-run.js";
 import { loadDataset } from "../../store/dataset.js";
-import { nonNegativeInt, positiveInt } from "../options.js";
+import { addGradingOptions, gradingFrom, nonNegativeInt, positiveInt } from "../options.js";
 import type { CommandModule } from "./index.js";
 
 function probability(name: string, lo: number, hi: number) {
@@ -18,7 +18,7 @@ function probability(name: string, lo: number, hi: number) {
 
 export const sampleCommand: CommandModule = {
   register(program, io) {
-    program
+    const cmd = program
       .command("sample")
       .description("sample k responses per question into the run's store (resumable: rerun to continue)")
       .requiredOption("--model <spec>", "embedded:CHECKPOINT_DIR or openai:MODEL@URL[,URL...]")
@@ -44,13 +44,14 @@ export const sampleCommand: CommandModule = {
       .option("--max-attempts <n>", "tries per request before giving up (with backoff and failover)", positiveInt, 6)
       .addOption(new Option("--grade <verifier>", "verify samples as they land (none: later, with rlvd grade)").choices(["math", "none"]).default("math"))
       .option("--flush-ms <ms>", "commit arrived samples at least this often", positiveInt, 1000)
-      .option("--json", "print the result as JSON")
+      .option("--json", "print the result as JSON");
+    addGradingOptions(cmd)
       .action(async (opts) => {
         const spec = parseModelSpec(opts.model);
         const template = resolveTemplate(opts.template);
         const questions = await loadDataset(opts.dataset, { questionField: opts.questionField, answerField: opts.answerField, idField: opts.idField, limit: opts.limit });
         const backend = await createBackend(spec, { apiKeyEnv: opts.apiKeyEnv, timeoutMs: opts.timeout * 1000, maxAttempts: opts.maxAttempts });
-        const grader = opts.grade === "math" ? mathGrader() : null;
+        const grader = opts.grade === "math" ? mathGrader(gradingFrom(opts)) : null;
         try {
           const result = await sampleRun({
             runDir: opts.run, backend, model: opts.name ?? defaultModelName(spec), spec: opts.model, questions, k: opts.k, template,

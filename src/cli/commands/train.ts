@@ -8,7 +8,8 @@ import { runGrpo, runSft } from "../../train/run.js";
 import { SMOKE_WORLD, smokeBase, smokeQuestions, smokeVerifier } from "../../train/smoke.js";
 import type { SftExample } from "../../train/sft.js";
 import { buildCorpus, checkWorldAnswer } from "../../world/index.js";
-import { definedOptions, finiteNumber, nonNegativeInt, positiveInt } from "../options.js";
+import { addGradingOptions, definedOptions, finiteNumber, gradingFrom, nonNegativeInt, positiveInt } from "../options.js";
+import { verify as verifyAnswer } from "../../verify/verify.js";
 import type { CommandModule } from "./index.js";
 
 async function readSftData(file: string): Promise<SftExample[]> {
@@ -35,13 +36,13 @@ export const trainCommand: CommandModule = {
     const train = program.command("train").description("train embedded models: GRPO (RLVR) or SFT (distillation)");
     const echo = (l: string) => io.err(l + "\n");
 
-    train
+    const grpo = train
       .command("grpo")
       .description("RLVR with GRPO: sample G completions per question, reward verified answers, group-normalised policy gradient")
       .option("--checkpoint <dir>", "starting checkpoint (with --preset smoke: optional)")
       .option("--data <file>", "questions with gold answers (JSONL, JSON or Parquet)")
       .requiredOption("--out <dir>", "output checkpoint folder (train-log.jsonl goes here too)")
-      .addOption(new Option("--reward <kind>", "verifier: the synthetic world's answer checker").choices(["world"]).default("world"))
+      .addOption(new Option("--reward <kind>", "verifier: the synthetic world's answer checker, or the math verifier (with --extract, --no-strict)").choices(["world", "math"]).default("world"))
       .addOption(new Option("--preset <name>", "smoke: a tiny built-in task that trains in under a minute").choices(["smoke"]))
       .option("--steps <n>", "optimizer steps", positiveInt)
       .option("--questions <n>", "questions per step", positiveInt)
@@ -54,13 +55,18 @@ export const trainCommand: CommandModule = {
       .option("--updates <n>", "policy updates per rollout batch", positiveInt)
       .addOption(new Option("--aggregation <kind>", "loss aggregation").choices(["grpo", "dr_grpo", "dapo"]))
       .option("--checkpoint-every <n>", "save OUT/step-N every n steps", positiveInt)
-      .option("--seed <n>", "seed", nonNegativeInt)
+      .option("--seed <n>", "seed", nonNegativeInt);
+    addGradingOptions(grpo)
       .action(async (opts) => {
         const smoke = opts.preset === "smoke";
         if (!smoke && !opts.checkpoint) throw new RlvdError("BAD_ARGUMENT", "train grpo needs --checkpoint DIR (or --preset smoke)");
         if (!smoke && !opts.data) throw new RlvdError("BAD_ARGUMENT", "train grpo needs --data FILE (or --preset smoke)");
         const questions = opts.data ? await loadDataset(opts.data) : smokeQuestions(200, 3);
-        const verify = smoke && !opts.data ? smokeVerifier : (q: { answer: string }, text: string) => checkWorldAnswer(q.answer, text).correct;
+        const grading = gradingFrom(opts);
+        // the math verifier in-process (its cooperative time limit): rollouts are short and graded between steps
+        const verify = smoke && !opts.data ? smokeVerifier
+          : opts.reward === "math" ? (q: { answer: string }, text: string) => verifyAnswer(q.answer, text, { ...grading, timeoutMs: 500 }).correct
+          : (q: { answer: string }, text: string) => checkWorldAnswer(q.answer, text).correct;
         const defaults = smoke ? { steps: 80, questions: 32, group: 8, maxTokens: 24, lr: 3e-4, warmup: 5 } : {};
         const config = { ...defaults, ...definedOptions(opts, ["steps", "questions", "group", "lr", "warmup", "maxTokens", "temperature", "beta", "updates", "aggregation", "seed"]) };
         const from = smoke ? await smokeStart(opts.checkpoint, opts.out, echo) : opts.checkpoint;

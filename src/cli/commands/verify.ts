@@ -6,8 +6,10 @@ import { InputError, RlvdError } from "../../core/errors.js";
 import { readJsonl } from "../../core/jsonl.js";
 import { verify, type VerifyResult } from "../../verify/verify.js";
 import { verifyBatch, type VerifyItem } from "../../verify/pool.js";
+import type { ExtractConvention } from "../../verify/conventions.js";
+import { addGradingOptions, gradingFrom } from "../options.js";
 
-type VerifyFlags = { gold?: string; pred?: string; file?: string; out?: string; json?: boolean; timeout: string; workers?: string };
+type VerifyFlags = { gold?: string; pred?: string; file?: string; out?: string; json?: boolean; timeout: string; workers?: string; extract: ExtractConvention; strict: boolean };
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -37,10 +39,11 @@ async function readCases(file: string): Promise<VerifyItem[]> {
 async function run(flags: VerifyFlags, io: CliIO): Promise<void> {
   const timeoutMs = positiveInt("timeout", flags.timeout) ?? 2000;
   const workers = positiveInt("workers", flags.workers);
+  const grading = gradingFrom(flags);
   if (flags.file !== undefined) {
     if (flags.gold !== undefined || flags.pred !== undefined) throw new RlvdError("BAD_ARGUMENT", "use either --file or --gold/--pred, not both");
     const items = await readCases(flags.file);
-    const results = await verifyBatch(items, { timeoutMs, ...(workers ? { workers } : {}) });
+    const results = await verifyBatch(items, { timeoutMs, ...grading, ...(workers ? { workers } : {}) });
     const text = results.map((r) => JSON.stringify(r) + "\n").join("");
     if (flags.out !== undefined) {
       const out = createWriteStream(flags.out);
@@ -55,13 +58,13 @@ async function run(flags: VerifyFlags, io: CliIO): Promise<void> {
     return;
   }
   if (flags.gold === undefined || flags.pred === undefined) throw new RlvdError("BAD_ARGUMENT", "give --gold and --pred, or --file CASES.jsonl");
-  const r = verify(flags.gold, flags.pred, { timeoutMs });
+  const r = verify(flags.gold, flags.pred, { timeoutMs, ...grading });
   io.out(flags.json ? JSON.stringify(r, null, 2) + "\n" : line(r));
 }
 
 export const verifyCommand: CommandModule = {
   register(program: Command, io: CliIO) {
-    program
+    const cmd = program
       .command("verify")
       .description("is a response's final answer equal to the gold answer? (one pair, or a JSONL file of {gold, pred})")
       .option("--gold <answer>", "the ground-truth answer (LaTeX, with or without $)")
@@ -70,7 +73,7 @@ export const verifyCommand: CommandModule = {
       .option("--out <file>", "with --file: write the results here instead of stdout")
       .option("--json", "with --gold/--pred: print the full JSON result instead of one readable line")
       .option("--timeout <ms>", "time limit per verification", "2000")
-      .option("--workers <n>", "with --file: worker threads (default: all cores)")
-      .action(async (flags: VerifyFlags) => run(flags, io));
+      .option("--workers <n>", "with --file: worker threads (default: all cores)");
+    addGradingOptions(cmd).action(async (flags: VerifyFlags) => run(flags, io));
   },
 };
