@@ -60,16 +60,24 @@ export function findResponse(query: string, prompt: string | undefined): Respons
  * `s` just past the character it came from: spacing and compatibility forms are what decoding tends to change.
  */
 function fold(s: string): { text: string; end: number[] } {
-  let text = "";
+  const parts: string[] = [];
   const end: number[] = [];
-  let i = 0;
-  for (const ch of s) {
+  for (let i = 0; i < s.length; ) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      i++;
+      if (c === 32 || (c >= 9 && c <= 13)) continue; // ASCII whitespace
+      parts.push(s[i - 1]!);
+      end.push(i);
+      continue;
+    }
+    const ch = String.fromCodePoint(s.codePointAt(i)!);
     i += ch.length;
-    const f = ch.charCodeAt(0) < 0x80 ? (/\s/.test(ch) ? "" : ch) : ch.normalize("NFKC").replace(/\s+/gu, "");
-    text += f;
+    const f = ch.normalize("NFKC").replace(/\s+/gu, "");
+    parts.push(f);
     for (let k = 0; k < f.length; k++) end.push(i);
   }
-  return { text, end };
+  return { text: parts.join(""), end };
 }
 
 /** The longest suffix of `p` that occurs in `q`, and where it first occurs (binary search: occurring is monotone). */
