@@ -9,6 +9,8 @@ One request per batch (verl's `batch` reward manager):
     custom_reward_function.name=compute_score_batch reward_model.reward_manager=batch
     (verl >= 0.7 runs the reward loop by default, which has no batch manager: add reward_model.use_reward_loop=False)
 
+verl 0.3 (a number per response, no dict): custom_reward_function.name=compute_score_float
+
 Each result is {"score": the server's reward (+1/-1 by default), "acc": 1.0 or 0.0}: verl uses "score" as the
 reward and reports "acc" under val-core, so validation shows accuracy rather than the mean of +1/-1.
 """
@@ -27,6 +29,11 @@ def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kw
     """One response. verl passes the four named fields, and newer versions more by keyword
     (reward_router_address, reward_model_tokenizer, custom_reward_function.reward_kwargs): ignored here."""
     return _results(*get_reward([solution_str], [ground_truth]))[0]
+
+
+def compute_score_float(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
+    """The reward alone, for verl 0.3, whose reward manager takes a number, not a dict (no "acc" then)."""
+    return compute_score(data_source, solution_str, ground_truth, extra_info)["score"]
 
 
 def compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos=None, **kwargs):

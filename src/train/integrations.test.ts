@@ -47,7 +47,8 @@ one = v.compute_score(data_source="openai/gsm8k", solution_str="so the answer is
 wrong = v.compute_score("openai/gsm8k", "\\\\boxed{71}", "72", extra)
 batch = v.compute_score_batch(data_sources=["a", "a", "b"], solution_strs=["\\\\boxed{\\\\frac12}", "\\\\boxed{3}", "x = 0.5"],
                               ground_truths=["0.5", 4, ["1/2", "0.5"]], extra_infos=[extra, extra, extra])
-print(json.dumps({"one": one, "wrong": wrong, "batch": batch, "empty": v.compute_score_batch([], [], [], [])}))
+print(json.dumps({"one": one, "wrong": wrong, "batch": batch, "empty": v.compute_score_batch([], [], [], []),
+                  "float": v.compute_score_float(data_source="d", solution_str="\\\\boxed{2}", ground_truth=2, extra_info=None)}))
 `);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toEqual({
@@ -55,6 +56,7 @@ print(json.dumps({"one": one, "wrong": wrong, "batch": batch, "empty": v.compute
       wrong: { score: -1, acc: 0 },
       batch: [{ score: 1, acc: 1 }, { score: -1, acc: 0 }, { score: 1, acc: 1 }],
       empty: [],
+      float: 1,
     });
   });
 
