@@ -8,27 +8,54 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../test-helpers/cli.js";
+import { openrlhfVariants } from "./openrlhf-fixtures.js";
 
 const python = spawnSync("python3", ["--version"]).status === 0 ? "python3" : undefined;
 if (!python) console.warn("integrations.test.ts: python3 not found, skipping the verl/TRL integration tests (CI has python3)");
 const root = join(import.meta.dirname, "../..");
 
-let server: ChildProcess;
-let url: string;
-beforeAll(async () => {
-  if (!python) return;
-  server = spawn(process.execPath, ["--import", "tsx", join(root, "src/test-helpers/cli-entry.ts"), "reward-server", "--port", "0", "--workers", "1", "--api-key", "py-key"], { stdio: ["ignore", "pipe", "inherit"] });
-  url = await new Promise<string>((resolve, reject) => {
+/** `rlvd reward-server ARGS` as a child process; resolves once it prints its address. */
+async function startServer(...args: string[]): Promise<{ child: ChildProcess; url: string; err: () => string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/test-helpers/cli-entry.ts"), "reward-server", "--port", "0", "--workers", "1", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => void (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
     let out = "";
-    server.stdout!.on("data", (d: Buffer) => {
+    child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /reward server at (http:\/\/\S+) /.exec(out);
       if (m) resolve(m[1]!);
     });
-    server.once("exit", (code) => reject(new Error(`reward-server exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`reward-server exited with ${code}: ${err}`)));
   });
+  return { child, url, err: () => err };
+}
+
+let server: ChildProcess;
+let url: string;
+beforeAll(async () => {
+  ({ child: server, url } = await startServer("--api-key", "py-key", "--reward-values", "1,-1"));
 }, 60_000);
 afterAll(() => server?.kill("SIGTERM"));
+
+describe("rlvd reward-server, the command", () => {
+  it("replays every OpenRLHF payload variant to the right reward", async () => {
+    for (const { name, payload, correct } of openrlhfVariants()) {
+      const r = await fetch(url + "/get_reward", { method: "POST", body: JSON.stringify(payload), headers: { authorization: "Bearer py-key" } });
+      expect([name, r.status, ((await r.json()) as { rewards: number[] }).rewards]).toEqual([name, 200, correct.map((c) => (c ? 1 : -1))]);
+    }
+  });
+
+  it("warns when it listens beyond this machine without a key, and refuses bad --reward-values (exit 2)", async () => {
+    const open = await startServer("--host", "0.0.0.0");
+    await new Promise((r) => setTimeout(r, 100));
+    open.child.kill("SIGTERM");
+    expect(open.err()).toMatch(/^warning: reward-server listens on 0\.0\.0\.0 without an API key/);
+    const bad = await runCli("reward-server", "--reward-values", "1");
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/expected CORRECT,WRONG \(two numbers, e\.g\. 1,-1\), got "1"/)]);
+  }, 60_000);
+});
 
 function runPython(script: string, env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
   const r = spawnSync(python!, ["-c", script], { cwd: root, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", RLVD_REWARD_URL: url, RLVD_API_KEY: "py-key", ...env }, encoding: "utf8", timeout: 60_000 });

@@ -35,6 +35,7 @@ export function openrlhfVariants(): Array<{ name: string; payload: Payload; corr
   const q = "What is 1/2 + 1/4?";
   const right = "1/2 + 1/4 = 2/4 + 1/4 = 3/4.\n\nSo the answer is \\boxed{\\frac{3}{4}}.";
   const wrong = "1/2 + 1/4 = 2/6 = 1/3, so \\boxed{\\frac{1}{3}}.";
+  const zh = chatml("计算：" + q);
   const long = chatml("Consider the following long context. " + "Lorem ipsum dolor sit amet. ".repeat(40) + q);
   return [
     { name: "exact prefix (ChatML)", payload: one(chatml(q) + right + "<|im_end|>", chatml(q), "\\frac34"), correct: [1] },
@@ -53,6 +54,13 @@ export function openrlhfVariants(): Array<{ name: string; payload: Payload; corr
     { name: "prompt with its own \\boxed{} examples, no answer in the response", payload: one(cleanUpSpaces(fewShot("What is 9 - 2 ?")) + " I am not sure.", fewShot("What is 9 - 2 ?"), "7"), correct: [0] },
     { name: "left-truncated prompt", payload: one(long.slice(450) + right + "<|im_end|>", long, "3/4"), correct: [1] },
     { name: "left-truncated prompt, wrong answer", payload: one(long.slice(451) + wrong + "<|im_end|>", long, "3/4"), correct: [0] },
+    {
+      // byte-level BPE ids cut inside a multi-byte character decode to U+FFFD before the surviving text
+      name: "left-truncated inside a character",
+      payload: one("\uFFFD" + zh.slice(zh.indexOf("算") + 1) + right, zh, "3/4"),
+      correct: [1],
+    },
+    { name: "GSM8K solution as the label", payload: one(chatml("How many clips?") + "48 + 24 = 72, so \\boxed{72}<|im_end|>", chatml("How many clips?"), "Natalia sold 48/2 = 24 clips in May.\n#### 72"), correct: [1] },
     { name: "numeric label", payload: one(chatml(q) + right, chatml(q), 0.75), correct: [1] },
     { name: "integer label (GSM8K)", payload: one(chatml("How many?") + "So \\boxed{72}<|im_end|>", chatml("How many?"), 72), correct: [1] },
     { name: "list label (alternatives)", payload: one(chatml(q) + right, chatml(q), ["0.7", "3/4"]), correct: [1] },

@@ -77,6 +77,9 @@ describe("reward server, OpenRLHF payloads", () => {
     const small = await start({ maxBatch: 2 });
     const big = await post(small, "/get_reward", { query: ["a", "b", "c"], labels: ["1", "2", "3"] });
     expect([big.status, big.json.error]).toEqual([400, expect.stringMatching(/limit of 2/)]);
+    const tiny = await start({ maxBodyBytes: 100 });
+    const huge = await post(tiny, "/get_reward", { query: ["x".repeat(200)], labels: ["1"] });
+    expect([huge.status, huge.json.error]).toEqual([413, "request body too large"]);
   });
 
   it("asks for the API key as vLLM does: Authorization: Bearer KEY, 401 otherwise, /health open", async () => {
@@ -132,6 +135,8 @@ describe("labels", () => {
     expect(labelAnswers(0.5)).toEqual(["0.5"]);
     expect(labelAnswers(72)).toEqual(["72"]);
     expect(labelAnswers(["3", 3.5])).toEqual(["3", "3.5"]);
+    expect(labelAnswers("Natalia sold 48/2 = 24 clips in May.\n#### 72")).toEqual(["72"]);
+    expect(labelAnswers("#### ")).toMatch(/not an answer/);
     expect(labelAnswers("  ")).toMatch(/empty label/);
     expect(labelAnswers(Number.NaN)).toMatch(/not an answer/);
   });

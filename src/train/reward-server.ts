@@ -88,14 +88,17 @@ async function grade(pool: VerifierPool, golds: readonly string[], response: str
 }
 
 /**
- * A label as the gold answers it accepts: a string or number as itself, a list as alternatives (any may
- * match). Returns why it cannot be used instead: empty, null, an object, a nested list.
+ * A label as the gold answers it accepts: a string or number as itself (a GSM8K solution as its answer after
+ * "####"), a list as alternatives (any may match). Returns why it cannot be used instead: empty, null, an object, a nested list.
  */
 export function labelAnswers(label: unknown): string[] | string {
   const one = (x: unknown): string | undefined => {
     if (typeof x === "number") return Number.isFinite(x) ? String(x) : undefined;
     if (typeof x === "bigint") return String(x);
-    if (typeof x === "string") return x.trim() === "" ? undefined : x;
+    if (typeof x !== "string" || x.trim() === "") return undefined;
+    // a GSM8K-style solution ("... #### 72") as the label: its final answer, as `rlvd sample --dataset` reads it
+    const gsm = x.lastIndexOf("####");
+    return gsm < 0 ? x : x.slice(gsm + 4).trim() || undefined;
     return undefined;
   };
   if (label === "" || label === null || label === undefined || (typeof label === "string" && label.trim() === "")) {
