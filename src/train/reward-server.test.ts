@@ -59,6 +59,19 @@ describe("reward server, OpenRLHF payloads", () => {
     expect(r.json.error).toMatch(/^query\[1\]: cannot find where the response starts/);
   });
 
+  it("gives OpenRLHF's dynamic filtering scores it can use: a half-solved group is kept, as +1/-1 rewards would not be", async () => {
+    // openrlhf/trainer/ppo_utils/samples_generator.py (v0.11.0): one request per sample, e.scores[0] per sample,
+    // the group kept when min_r < mean < max_r with --algo.dynamic_filtering_range 0 1 by default
+    const p = chatml("2+2?");
+    const group = await Promise.all(["\\boxed{4}", "\\boxed{5}", "4, so \\boxed{4}", "no idea"].map((resp) => post(url, "/get_reward", { query: [p + resp + "<|im_end|>"], prompts: [p], labels: ["4"] })));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const keep = (xs: number[]) => 0 < mean(xs) && mean(xs) < 1;
+    expect(keep(group.map((g) => g.json.scores[0]))).toBe(true);
+    expect(keep(group.map((g) => g.json.rewards[0]))).toBe(false);
+    const solved = await Promise.all([0, 1].map(() => post(url, "/get_reward", { query: [p + "\\boxed{4}"], prompts: [p], labels: [4] })));
+    expect(keep(solved.map((g) => g.json.scores[0]))).toBe(false);
+  });
+
   it("keeps scores in [0, 1] whatever --reward-values says", async () => {
     const base = await start({ rewards: { correct: 1, wrong: 0 } });
     const p = chatml("2+2?");

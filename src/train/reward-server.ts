@@ -7,7 +7,8 @@ import { findResponse } from "./response-span.js";
 
 // OpenRLHF's remote reward protocol: POST {query, prompts, labels}, answered with {rewards, scores, extra_logs}
 // (openrlhf/utils/agent.py, SingleTurnAgentExecutor._fetch_rewards_via_http, v0.11.0: one query per request;
-// openrlhf/utils/remote_rm_utils.py, v0.8.0: a batch). `labels` are the dataset's --label_key values as they
+// openrlhf/utils/remote_rm_utils.py, v0.8.0: a batch); the answer has the shape of OpenRLHF's own reward server,
+// one list entry per query (openrlhf/cli/serve_rm.py, v0.11.0). `labels` are the dataset's --label_key values as they
 // are in the JSON, so any JSON type; with no --label_key OpenRLHF sends "" (openrlhf/datasets/prompts_dataset.py).
 const GetReward = z.object({
   query: z.array(z.string()).min(1),
