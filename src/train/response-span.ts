@@ -109,15 +109,17 @@ function lastMarker(s: string): number | undefined {
  */
 function markerAfterPrompt(query: string, prompt: string): number | undefined {
   const inPrompt = lastMarker(prompt);
-  if (inPrompt === undefined) return lastMarker(query);
+  if (inPrompt === undefined) {
+    const m = lastMarker(query);
+    return m === undefined ? undefined : skipSpace(query, m);
+  }
   const marker = ASSISTANT_MARKERS.find((m) => prompt.lastIndexOf(m) + m.length === inPrompt)!;
   const count = (s: string) => s.split(marker).length - 1;
   const j = Math.min(count(prompt), count(query));
   if (j === 0) return undefined;
   let at = -1;
   for (let k = 0; k < j; k++) at = query.indexOf(marker, at + 1);
-  let start = at + marker.length;
-  start = skipSpace(query, start);
+  let start = skipSpace(query, at + marker.length);
   const after = prompt.slice(inPrompt).trim();
   if (after && query.startsWith(after, start)) start = skipSpace(query, start + after.length);
   return start;

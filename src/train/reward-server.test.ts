@@ -137,6 +137,10 @@ describe("finding the response", () => {
     expect(findResponse(turns.replace("a<|im_end|>", "<|image|>a<|im_end|>") + "two", turns.replace("a<|im_end|>", "<image>a<|im_end|>"))).toEqual({ response: "two", how: "marker" });
   });
 
+  it("after the query's last marker when the prompt given is the bare question, outside any template", () => {
+    expect(findResponse(chatml("What is 2+2?") + "\\boxed{4}", "What is 2+2 ?!")).toEqual({ response: "\\boxed{4}", how: "marker" });
+  });
+
   it("folds whitespace and Unicode compatibility forms, as decoding changes them", () => {
     expect(findResponse("Ｑ：what is ２ ?A: 2", "Q: what is 2 ? A:")).toEqual({ response: "2", how: "contained" });
   });
