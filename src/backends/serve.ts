@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
+import { requireApiKey } from "../core/auth.js";
 import { HttpError, readJsonBody, sendJson } from "../core/http.js";
 import type { Backend, Completion, Prompt, SamplingParams } from "./types.js";
 
@@ -29,7 +30,7 @@ const ChatRequest = z.object({
  * /v1/completions and /v1/chat/completions with n, seed, logprobs and streaming (server-sent events). The engine
  * decodes a request's completions together, so a stream delivers each choice's tokens once it is decoded.
  */
-export function createOpenAIServer(backend: Backend, options: { modelName: string }): Server {
+export function createOpenAIServer(backend: Backend, options: { modelName: string; apiKey?: string }): Server {
   const created = Math.floor(Date.now() / 1000);
   return createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -41,6 +42,7 @@ export function createOpenAIServer(backend: Backend, options: { modelName: strin
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
+    if (path !== "/health" && path !== "") requireApiKey(req, options.apiKey); // vLLM's --api-key check
     if (req.method === "GET" && (path === "/v1/models" || path === "/models")) {
       return sendJson(res, 200, { object: "list", data: [{ id: options.modelName, object: "model", created, owned_by: "rlvd" }] });
     }

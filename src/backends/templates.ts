@@ -7,7 +7,7 @@ export type Template = { name: string; render: (question: string) => Prompt };
 
 const BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}.";
 
-/** The study's three templates (PAPER.md, "Evaluation sampling"). */
+/** The study's three templates (PAPER.md, "Evaluation sampling"), and `chat` for prompts that carry their own instruction. */
 export const TEMPLATES: Record<string, Template> = {
   /** the question alone, as raw text (base models, completion endpoints) */
   question: { name: "question", render: (q) => ({ kind: "text", text: q }) },
@@ -25,6 +25,8 @@ export const TEMPLATES: Record<string, Template> = {
         `User: ${q}\nAssistant: <think>`,
     }),
   },
+  /** the question alone as one user turn: data whose prompts already carry their instruction (verl's Parquet) */
+  chat: { name: "chat", render: (q) => ({ kind: "chat", messages: [{ role: "user", content: q }] }) },
 };
 
 /**

@@ -1,5 +1,6 @@
 // Checkpoints in the Hugging Face Llama layout: config.json (LlamaForCausalLM), model.safetensors (float32,
-// HF tensor names), tokenizer.json (character level) and generation_config.json. A checkpoint loads in
+// HF tensor names), tokenizer.json (character level) with tokenizer_config.json and special_tokens_map.json,
+// and generation_config.json. A checkpoint loads in
 // `transformers`; torch_reference.py logits reads it too. Every malformed file gets a one-line InputError
 // naming the file.
 import { existsSync } from "node:fs";
@@ -15,6 +16,8 @@ export const CHECKPOINT_FILES = {
   config: "config.json",
   weights: "model.safetensors",
   tokenizer: "tokenizer.json",
+  tokenizerConfig: "tokenizer_config.json",
+  specialTokens: "special_tokens_map.json",
   generation: "generation_config.json",
 } as const;
 
@@ -75,6 +78,33 @@ export function hfConfig(m: Model): Record<string, unknown> {
   };
 }
 
+/**
+ * tokenizer_config.json and special_tokens_map.json: rlvd's own special tokens by name. Without them
+ * AutoTokenizer picks the class config.json's model_type implies, LlamaTokenizerFast, whose defaults are
+ * bos "<s>", eos "</s>" and add_bos_token=True (transformers, models/llama/tokenization_llama_fast.py, 4.x):
+ * tokens this vocabulary lacks, which transformers then adds as new ids past vocab_size. The plain fast class
+ * keeps tokenizer.json as it is, post-processor included (which adds <bos> as rlvd does).
+ */
+export function hfTokenizerFiles(t: CharTokenizer, context: number): { config: Record<string, unknown>; specialTokens: Record<string, string> } {
+  const specialTokens = { bos_token: SPECIAL_TOKENS.bos, eos_token: SPECIAL_TOKENS.eos, pad_token: SPECIAL_TOKENS.pad, unk_token: SPECIAL_TOKENS.unk };
+  const addedTokensDecoder: Record<string, unknown> = {};
+  for (const role of ["pad", "bos", "eos", "unk"] as const) {
+    addedTokensDecoder[String(t[role])] = { content: SPECIAL_TOKENS[role], lstrip: false, normalized: false, rstrip: false, single_word: false, special: true };
+  }
+  return {
+    config: {
+      tokenizer_class: "PreTrainedTokenizerFast",
+      ...specialTokens,
+      add_bos_token: true,
+      add_eos_token: false,
+      added_tokens_decoder: addedTokensDecoder,
+      clean_up_tokenization_spaces: false,
+      model_max_length: context,
+    },
+    specialTokens,
+  };
+}
+
 /** Writes the checkpoint into `dir` (created if missing; each file written to a temp name, then renamed). */
 export async function saveCheckpoint(model: Model, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -86,7 +116,12 @@ export async function saveCheckpoint(model: Model, dir: string): Promise<void> {
   await put(CHECKPOINT_FILES.weights, encodeSafetensors(model));
   await put(CHECKPOINT_FILES.config, JSON.stringify(hfConfig(model), null, 2) + "\n");
   const t = model.tokenizer;
-  if (t) await put(CHECKPOINT_FILES.tokenizer, JSON.stringify(t.toJSON(), null, 2) + "\n");
+  if (t) {
+    const files = hfTokenizerFiles(t, model.config.context);
+    await put(CHECKPOINT_FILES.tokenizer, JSON.stringify(t.toJSON(), null, 2) + "\n");
+    await put(CHECKPOINT_FILES.tokenizerConfig, JSON.stringify(files.config, null, 2) + "\n");
+    await put(CHECKPOINT_FILES.specialTokens, JSON.stringify(files.specialTokens, null, 2) + "\n");
+  }
   await put(CHECKPOINT_FILES.generation, JSON.stringify({
     ...(t ? { bos_token_id: t.bos, eos_token_id: t.eos, pad_token_id: t.pad } : {}),
     do_sample: true,

@@ -86,7 +86,13 @@ export class CharTokenizer {
       })),
       normalizer: null,
       pre_tokenizer: { type: "Split", pattern: { Regex: "[\\s\\S]" }, behavior: "Isolated", invert: false },
-      post_processor: null,
+      // <bos> before every sequence, as rlvd's own encode({bos: true}) does when it samples and trains
+      post_processor: {
+        type: "TemplateProcessing",
+        single: [{ SpecialToken: { id: SPECIAL_TOKENS.bos, type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }],
+        pair: [{ SpecialToken: { id: SPECIAL_TOKENS.bos, type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: SPECIAL_TOKENS.bos, type_id: 1 } }, { Sequence: { id: "B", type_id: 1 } }],
+        special_tokens: { [SPECIAL_TOKENS.bos]: { id: SPECIAL_TOKENS.bos, ids: [this.bos], tokens: [SPECIAL_TOKENS.bos] } },
+      },
       decoder: { type: "Fuse" },
       model: { type: "WordLevel", vocab, unk_token: SPECIAL_TOKENS.unk },
     };

@@ -46,3 +46,38 @@ describe("loadDataset", () => {
     await expect(loadDataset(join(dir, "none.jsonl"))).rejects.toThrow(/none\.jsonl: no such file/);
   });
 });
+
+describe("loadDataset, verl Parquet", () => {
+  // the row layout of verl's examples/data_preprocess/gsm8k.py (verl 0.7): data_source, a chat-list prompt,
+  // ability, reward_model {style, ground_truth}, extra_info {split, index, answer, question}, written by pandas/pyarrow
+  async function verlParquet(file: string, rows: string): Promise<void> {
+    const db = await (await DuckDBInstance.create(":memory:")).connect();
+    await db.run(`COPY (SELECT * FROM (VALUES ${rows}) t(data_source, prompt, ability, reward_model, extra_info)) TO '${file}' (FORMAT parquet)`);
+    db.closeSync();
+  }
+  const row = (i: number, content: string, truth: string, roles = "[{'role': 'user', 'content': " + content + "}]") =>
+    `('openai/gsm8k', ${roles}, 'math', {'style': 'rule', 'ground_truth': ${truth}}, {'split': 'test', 'index': ${i}::BIGINT, 'answer': 'x #### 1', 'question': 'q'})`;
+
+  it("reads the chat-list prompt, reward_model.ground_truth and extra_info.index", async () => {
+    const pq = join(tmp(), "test.parquet");
+    const instruction = ` Let''s think step by step and output the final answer after "####".`;
+    await verlParquet(pq, [row(0, `'Natalia sold 48 clips.${instruction}'`, "'72'"), row(1, `'Weng earns $12.${instruction}'`, "'10'")].join(", "));
+    expect(await loadDataset(pq)).toEqual([
+      { id: "0", prompt: `Natalia sold 48 clips. Let's think step by step and output the final answer after "####".`, answer: "72", meta: { source: "test.parquet", data_source: "openai/gsm8k", ability: "math", split: "test" } },
+      { id: "1", prompt: `Weng earns $12. Let's think step by step and output the final answer after "####".`, answer: "10", meta: { source: "test.parquet", data_source: "openai/gsm8k", ability: "math", split: "test" } },
+    ]);
+  });
+
+  it("names the row and field of what it cannot use", async () => {
+    const dir = tmp();
+    const multi = join(dir, "multi.parquet");
+    await verlParquet(multi, row(0, "", "'1'", "[{'role': 'system', 'content': 'be brief'}, {'role': 'user', 'content': 'q'}]"));
+    await expect(loadDataset(multi)).rejects.toThrow(/multi\.parquet:1: prompt: expected one user message with text, got \[system, user\]/);
+    const empty = join(dir, "empty.parquet");
+    await verlParquet(empty, row(0, "'q'", "''"));
+    await expect(loadDataset(empty)).rejects.toThrow(/empty\.parquet:1: reward_model\.ground_truth: expected a non-empty string or number/);
+    const dup = join(dir, "dup.parquet");
+    await verlParquet(dup, [row(4, "'a'", "'1'"), row(4, "'b'", "'2'")].join(", "));
+    await expect(loadDataset(dup)).rejects.toThrow(/dup\.parquet:2: duplicate question id 4/);
+  });
+});

@@ -4,7 +4,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import { TEMPLATES } from "../backends/templates.js";
 import { useTmpDirs } from "../test-helpers/tmp.js";
-import { exportTrl, exportVerl } from "./exports.js";
+import { loadDataset } from "../store/dataset.js";
+import { exportTrl, exportVerl, VERL_RAW_OVERRIDE } from "./exports.js";
 
 const tmp = useTmpDirs();
 const questions = [
@@ -15,7 +16,7 @@ const questions = [
 describe("trainer exports", () => {
   it("write verl parquet that DuckDB reads back with every field", async () => {
     const out = join(tmp(), "train.parquet");
-    expect(await exportVerl(questions, out, { template: TEMPLATES.boxed!, dataSource: "math500" })).toBe(2);
+    expect(await exportVerl(questions, out, { template: TEMPLATES.boxed!, dataSource: "math500" })).toMatchObject({ rows: 2, format: "chat" });
     const db = await (await DuckDBInstance.create(":memory:")).connect();
     const rows = (await db.runAndReadAll(`SELECT * FROM '${out}' ORDER BY extra_info.index`)).getRowObjectsJson();
     expect(rows[1]).toEqual({
@@ -23,17 +24,46 @@ describe("trainer exports", () => {
       prompt: [{ role: "user", content: "Simplify $\\frac{2}{4}$.\nPlease reason step by step, and put your final answer within \\boxed{}." }],
       ability: "math",
       reward_model: { style: "rule", ground_truth: "\\frac{1}{2}" },
-      extra_info: { split: "train", index: "1", question_id: "test/b/2.json" },
+      extra_info: { split: "train", index: "1", question_id: "test/b/2.json", prompt_format: "chat" },
     });
+  });
+
+  it("say when a text template's prompt becomes a user turn that verl templates again, and offer raw prompts", async () => {
+    const dir = tmp();
+    const wrapped = await exportVerl(questions, join(dir, "w.parquet"), { template: TEMPLATES.r1! });
+    expect(wrapped.format).toBe("text-as-user-turn");
+    expect(wrapped.note).toMatch(/template r1 is a text template: each prompt is one user message, and verl will wrap it in the model's chat template .*--raw-prompts/);
+    const raw = await exportVerl(questions, join(dir, "r.parquet"), { template: TEMPLATES.r1!, rawPrompts: true });
+    expect(raw).toMatchObject({ format: "raw", note: expect.stringContaining(VERL_RAW_OVERRIDE) });
+    const db = await (await DuckDBInstance.create(":memory:")).connect();
+    const [row] = (await db.runAndReadAll(`SELECT prompt, extra_info.prompt_format AS f FROM '${join(dir, "r.parquet")}' LIMIT 1`)).getRowObjectsJson();
+    const r1Text = (TEMPLATES.r1!.render("What is $1+1$?") as { text: string }).text;
+    expect(row).toEqual({ prompt: [{ role: "user", content: r1Text }], f: "raw" });
+    // the pass-through template verl is told to use renders the one message's content unchanged
+    expect(VERL_RAW_OVERRIDE).toBe(`+actor_rollout_ref.model.custom_chat_template="{{ messages[0]['content'] }}"`);
+    await expect(exportVerl(questions, join(dir, "x.parquet"), { template: TEMPLATES.boxed!, rawPrompts: true })).rejects.toThrow(/--raw-prompts needs a text template; boxed is a chat template/);
+  });
+
+  it("round-trip: rlvd reads its own verl export back as the same questions", async () => {
+    const out = join(tmp(), "rt.parquet");
+    await exportVerl(questions, out, { template: TEMPLATES.chat! });
+    const back = await loadDataset(out);
+    expect(back.map((q) => [q.id, q.prompt, q.answer])).toEqual(questions.map((q) => [q.id, q.prompt, q.answer]));
   });
 
   it("write TRL GRPO and SFT JSONL", async () => {
     const dir = tmp();
-    await exportTrl(questions.map((q) => ({ question_id: q.id, prompt: q.prompt, answer: q.answer })), join(dir, "grpo.jsonl"), { template: TEMPLATES.question!, kind: "grpo" });
-    const grpo = readFileSync(join(dir, "grpo.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(grpo[0]).toEqual({ prompt: [{ role: "user", content: "What is $1+1$?" }], ground_truth: "2", question_id: "test/a/1.json" });
-    await exportTrl([{ question_id: "q", prompt: "p", completion: "c" }], join(dir, "sft.jsonl"), { template: TEMPLATES.question!, kind: "sft" });
-    expect(JSON.parse(readFileSync(join(dir, "sft.jsonl"), "utf8"))).toEqual({ prompt: [{ role: "user", content: "p" }], completion: [{ role: "assistant", content: "c" }], question_id: "q" });
+    const items = questions.map((q) => ({ question_id: q.id, prompt: q.prompt, answer: q.answer }));
+    const read = (f: string) => readFileSync(join(dir, f), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    // TRL's conversational form for a chat template, its standard (plain string, untemplated) form for a text one
+    expect(await exportTrl(items, join(dir, "grpo.jsonl"), { template: TEMPLATES.chat!, kind: "grpo" })).toMatchObject({ rows: 2, format: "chat" });
+    expect(read("grpo.jsonl")[0]).toEqual({ prompt: [{ role: "user", content: "What is $1+1$?" }], ground_truth: "2", question_id: "test/a/1.json" });
+    expect(await exportTrl(items, join(dir, "grpo-text.jsonl"), { template: TEMPLATES.question!, kind: "grpo" })).toMatchObject({ format: "raw", note: expect.stringMatching(/as they are/) });
+    expect(read("grpo-text.jsonl")[0]).toEqual({ prompt: "What is $1+1$?", ground_truth: "2", question_id: "test/a/1.json" });
+    await exportTrl([{ question_id: "q", prompt: "p", completion: "c" }], join(dir, "sft.jsonl"), { template: TEMPLATES.chat!, kind: "sft" });
+    expect(read("sft.jsonl")[0]).toEqual({ prompt: [{ role: "user", content: "p" }], completion: [{ role: "assistant", content: "c" }], question_id: "q" });
+    await exportTrl([{ question_id: "q", prompt: "p", completion: "c" }], join(dir, "sft-text.jsonl"), { template: TEMPLATES.question!, kind: "sft" });
+    expect(read("sft-text.jsonl")[0]).toEqual({ prompt: "p", completion: "c", question_id: "q" });
     await expect(exportTrl([{ question_id: "q", prompt: "p" }], join(dir, "x.jsonl"), { template: TEMPLATES.question!, kind: "sft" })).rejects.toThrow(/needs completions/);
   });
 });

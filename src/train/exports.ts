@@ -13,42 +13,74 @@ export type TrainerExportOptions = {
   dataSource?: string;
   split?: string;
   ability?: string;
+  /** a text template's prompt as-is, for a verl run told to pass it through (see `PromptFormat`) */
+  rawPrompts?: boolean;
 };
 
 /**
- * A verl RL dataset: one Parquet row per question with verl's fields: `data_source`, `prompt` (chat messages),
- * `ability`, `reward_model` {style: "rule", ground_truth} and `extra_info` {split, index, question_id}.
+ * How the prompts reach the model. `chat`: the template's chat messages, which the trainer renders with the
+ * model's chat template. `text-as-user-turn`: a text template's prompt stored as one user message, so the
+ * trainer wraps it in the model's chat template (verl always does: verl/utils/dataset/rl_dataset.py applies
+ * apply_chat_template to `prompt`). `raw`: the text reaches the model as it is (TRL's standard, non-chat
+ * format; for verl, with a pass-through chat template, `VERL_RAW_OVERRIDE`).
  */
-export async function exportVerl(questions: readonly Question[], out: string, options: TrainerExportOptions): Promise<number> {
+export type PromptFormat = "chat" | "text-as-user-turn" | "raw";
+
+/** The verl override (verl >= 0.5: actor_rollout_ref.model.custom_chat_template) that sends the one message's text as it is. */
+export const VERL_RAW_OVERRIDE = `+actor_rollout_ref.model.custom_chat_template="{{ messages[0]['content'] }}"`;
+
+export type ExportResult = { rows: number; format: PromptFormat; note: string };
+
+/**
+ * A verl RL dataset: one Parquet row per question with verl's fields: `data_source`, `prompt` (chat messages),
+ * `ability`, `reward_model` {style: "rule", ground_truth} and `extra_info` {split, index, question_id,
+ * prompt_format}. verl has no text-prompt column, so a text template's prompt is one user message either way;
+ * the result says which format it is and what verl must be told.
+ */
+export async function exportVerl(questions: readonly Question[], out: string, options: TrainerExportOptions): Promise<ExportResult> {
+  const chat = isChat(options.template);
+  if (options.rawPrompts && chat) throw new RlvdError("BAD_ARGUMENT", `--raw-prompts needs a text template; ${options.template.name} is a chat template`);
+  const format: PromptFormat = chat ? "chat" : options.rawPrompts ? "raw" : "text-as-user-turn";
   const rows = questions.map((q, index) => ({
     data_source: options.dataSource ?? "rlvd",
     prompt: asMessages(options.template, q.prompt),
     ability: options.ability ?? "math",
     reward_model: { style: "rule", ground_truth: q.answer },
-    extra_info: { split: options.split ?? "train", index, question_id: q.id },
+    extra_info: { split: options.split ?? "train", index, question_id: q.id, prompt_format: format },
   }));
   const columns =
     "{data_source: 'VARCHAR', prompt: 'STRUCT(role VARCHAR, content VARCHAR)[]', ability: 'VARCHAR', " +
-    "reward_model: 'STRUCT(style VARCHAR, ground_truth VARCHAR)', extra_info: 'STRUCT(split VARCHAR, index BIGINT, question_id VARCHAR)'}";
+    "reward_model: 'STRUCT(style VARCHAR, ground_truth VARCHAR)', extra_info: 'STRUCT(split VARCHAR, index BIGINT, question_id VARCHAR, prompt_format VARCHAR)'}";
   await writeParquetFromRows(rows, columns, out);
-  return rows.length;
+  const name = options.template.name;
+  const note = {
+    chat: `prompts are chat messages from template ${name}; verl applies the model's chat template to them`,
+    "text-as-user-turn":
+      `template ${name} is a text template: each prompt is one user message, and verl will wrap it in the model's chat template ` +
+      `(to send the text as it is, export with --raw-prompts and run verl with ${VERL_RAW_OVERRIDE})`,
+    raw: `raw prompts from text template ${name}: run verl with ${VERL_RAW_OVERRIDE} so the text reaches the model as it is`,
+  }[format];
+  return { rows: rows.length, format, note };
 }
 
 /**
- * TRL datasets. `grpo`: `prompt` (chat messages) plus `ground_truth` and `question_id` columns, which
- * GRPOTrainer hands to reward functions as keyword arguments. `sft`: prompt/completion pairs (e.g. a
- * distillation set) in TRL's conversational prompt-completion form.
+ * TRL datasets. `grpo`: `prompt` plus `ground_truth` and `question_id` columns, which GRPOTrainer hands to
+ * reward functions as keyword arguments. `sft`: prompt/completion pairs (e.g. a distillation set). A chat
+ * template gives TRL's conversational form (TRL applies the chat template); a text template gives its
+ * standard form, plain strings that TRL passes to the model as they are.
  */
 export async function exportTrl(
   rows: ReadonlyArray<{ question_id: string; prompt: string; answer?: string; completion?: string }>,
   out: string,
   options: { template: Template; kind: "grpo" | "sft" },
-): Promise<number> {
+): Promise<ExportResult> {
+  const chat = isChat(options.template);
   const lines = rows.map((r) => {
-    const prompt = asMessages(options.template, r.prompt);
+    const rendered = options.template.render(r.prompt);
+    const prompt = rendered.kind === "chat" ? rendered.messages : rendered.text;
     if (options.kind === "sft") {
       if (r.completion === undefined) throw new RlvdError("BAD_INPUT", `question ${r.question_id}: an SFT export needs completions`);
-      return { prompt, completion: [{ role: "assistant", content: r.completion }], question_id: r.question_id };
+      return { prompt, completion: chat ? [{ role: "assistant", content: r.completion }] : r.completion, question_id: r.question_id };
     }
     if (r.answer === undefined) throw new RlvdError("BAD_INPUT", `question ${r.question_id}: a GRPO export needs the gold answer`);
     return { prompt, ground_truth: r.answer, question_id: r.question_id };
@@ -56,7 +88,15 @@ export async function exportTrl(
   const tmp = `${out}.tmp-${process.pid}`;
   writeFileSync(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
   await rename(tmp, out);
-  return lines.length;
+  const name = options.template.name;
+  return chat
+    ? { rows: lines.length, format: "chat", note: `conversational prompts from template ${name}; TRL applies the model's chat template to them` }
+    : { rows: lines.length, format: "raw", note: `plain-text prompts from text template ${name}; TRL sends them to the model as they are` };
+}
+
+/** Whether a template renders chat messages (probed on a placeholder question). */
+function isChat(template: Template): boolean {
+  return template.render("?").kind === "chat";
 }
 
 function asMessages(template: Template, question: string): Array<{ role: string; content: string }> {

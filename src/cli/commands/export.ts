@@ -10,7 +10,7 @@ import type { CommandModule } from "./index.js";
 
 type ExportOptions = {
   run?: string; out: string; model?: string; dataset?: string; distill?: string; template: string;
-  dataSource?: string; split: string; questionField?: string; answerField?: string; idField?: string;
+  dataSource?: string; split: string; questionField?: string; answerField?: string; idField?: string; rawPrompts?: boolean;
 };
 
 export const exportCommand: CommandModule = {
@@ -27,6 +27,7 @@ export const exportCommand: CommandModule = {
       .option("--template <name|file>", "verl, trl: prompt template", "boxed")
       .option("--data-source <name>", "verl: data_source field (default: rlvd)")
       .option("--split <name>", "verl: extra_info.split", "train")
+      .option("--raw-prompts", "verl: a text template's prompt as it is (run verl with a pass-through custom_chat_template, printed)")
       .option("--question-field <f>", "dataset field with the question")
       .option("--answer-field <f>", "dataset field with the gold answer")
       .option("--id-field <f>", "dataset field with the question id")
@@ -34,6 +35,7 @@ export const exportCommand: CommandModule = {
 Examples:
   rlvd export jsonl --run runs/math500 --out samples.jsonl
   rlvd export verl --dataset math_train.jsonl --out train.parquet --template boxed
+  rlvd export verl --dataset math_train.jsonl --out train.parquet --template r1 --raw-prompts
   rlvd export trl --dataset math_train.jsonl --out grpo.jsonl
   rlvd export trl --distill runs/x/distill-rlvr.jsonl --out sft.jsonl`)
       .action(async (format: "jsonl" | "parquet" | "verl" | "trl", opts: ExportOptions) => {
@@ -51,15 +53,17 @@ Examples:
             if (typeof v.prompt !== "string" || typeof v.completion !== "string") throw new InputError(opts.distill, line, "expected {prompt, completion} strings");
             rows.push({ question_id: String(v.question_id ?? line), prompt: v.prompt, completion: v.completion });
           }
-          io.out(`wrote ${await exportTrl(rows, opts.out, { template, kind: "sft" })} SFT examples to ${opts.out}\n`);
+          const r = await exportTrl(rows, opts.out, { template, kind: "sft" });
+          io.out(`wrote ${r.rows} SFT examples to ${opts.out}: ${r.note}\n`);
           return;
         }
         if (!opts.dataset) throw new RlvdError("BAD_ARGUMENT", `export ${format} needs --dataset FILE${format === "trl" ? " (or --distill FILE)" : ""}`);
         const questions = await loadDataset(opts.dataset, { questionField: opts.questionField, answerField: opts.answerField, idField: opts.idField });
-        const n = format === "verl"
-          ? await exportVerl(questions, opts.out, { template, dataSource: opts.dataSource, split: opts.split })
+        if (opts.rawPrompts && format !== "verl") throw new RlvdError("BAD_ARGUMENT", "--raw-prompts is for export verl (TRL takes a text template's prompts as plain strings already)");
+        const r = format === "verl"
+          ? await exportVerl(questions, opts.out, { template, dataSource: opts.dataSource, split: opts.split, rawPrompts: opts.rawPrompts })
           : await exportTrl(questions.map((q) => ({ question_id: q.id, prompt: q.prompt, answer: q.answer })), opts.out, { template, kind: "grpo" });
-        io.out(`wrote ${n} questions to ${opts.out}\n`);
+        io.out(`wrote ${r.rows} questions to ${opts.out}: ${r.note}\n`);
       });
   },
 };

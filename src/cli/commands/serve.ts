@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { API_KEY_ENV, exposureWarning, resolveApiKey } from "../../core/auth.js";
 import { EmbeddedBackend } from "../../backends/embedded.js";
 import { createOpenAIServer } from "../../backends/serve.js";
 import { nonNegativeInt } from "../options.js";
@@ -13,15 +14,19 @@ export const serveCommand: CommandModule = {
       .option("--port <n>", "port (0: any free port)", nonNegativeInt, 8000)
       .option("--host <host>", "interface to listen on", "127.0.0.1")
       .option("--name <name>", "model name clients use (default: the folder name)")
-      .action(async (opts: { checkpoint: string; port: number; host: string; name?: string }) => {
+      .option("--api-key <key>", `require Authorization: Bearer KEY, as vLLM's --api-key (default: $${API_KEY_ENV})`)
+      .action(async (opts: { checkpoint: string; port: number; host: string; name?: string; apiKey?: string }) => {
+        const apiKey = resolveApiKey(opts.apiKey);
         const backend = await EmbeddedBackend.open(opts.checkpoint);
         const name = opts.name ?? (opts.checkpoint.replace(/\/+$/, "").split("/").pop() || "embedded");
-        const server = createOpenAIServer(backend, { modelName: name });
+        const server = createOpenAIServer(backend, { modelName: name, apiKey });
         await new Promise<void>((resolve, reject) => {
           server.once("error", reject);
           server.listen(opts.port, opts.host, resolve);
         });
         const { port } = server.address() as AddressInfo;
+        const warning = exposureWarning(opts.host, apiKey, "serve");
+        if (warning) io.err(warning);
         io.out(`serving ${name} at http://${opts.host}:${port}/v1 (Ctrl-C to stop)\n`);
         await new Promise<void>((resolve) => {
           const stop = () => server.close(() => resolve());
