@@ -96,7 +96,7 @@ describe("rlvd serve (OpenAI-compatible)", () => {
     let served = 0;
     server.on("request", () => served++);
     const args = ["sample", "--model", `openai:tiny@${url}`, "--dataset", dataset, "-k", "40", "--run", run, "--template", "question",
-      "--n-per-request", "2", "--concurrency", "1", "--max-tokens", "6", "--top-k", "0", "--flush-ms", "20"];
+      "--n-per-request", "2", "--concurrency", "1", "--max-tokens", "6", "--top-k", "0", "--temperature", "1", "--flush-ms", "20"];
     const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../test-helpers/cli-entry.ts"), ...args], { stdio: "ignore" });
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
