@@ -41,6 +41,8 @@ export type Completion = {
   logprobs?: number[];
   /** the sampled tokens as text, one per log-prob (when the backend knows them) */
   tokens?: string[];
+  /** the sampled token ids (embedded backends) */
+  token_ids?: number[];
 };
 
 /** Called as a streamed completion grows: the new text of choice `index` (0-based within the request). */
@@ -54,6 +56,8 @@ export type GenerateRequest = {
   signal?: AbortSignal;
   /** receives text as it is decoded, where the backend can stream */
   onText?: OnText;
+  /** the prompt as token ids, as a client sent them (backends with `acceptsTokenIds` use these instead of `prompt`) */
+  promptIds?: readonly number[];
 };
 
 export interface Backend {
@@ -63,6 +67,10 @@ export interface Backend {
   generate(request: GenerateRequest): Promise<Completion[]>;
   /** number of tokens in a prompt, when the backend can count them (for usage reports) */
   promptTokens?(prompt: Prompt): number;
+  /** whether GenerateRequest.promptIds is honoured */
+  readonly acceptsTokenIds?: boolean;
+  /** most tokens of prompt plus completion (the context), when the backend knows it */
+  readonly contextLength?: number;
   /** requests worth keeping in flight at once, all endpoints together (the sampler's default concurrency) */
   readonly capacity?: number;
   /** the exact sampling fields a request with these params sends (recorded per model in the store) */

@@ -97,6 +97,8 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
     let arrived = 0;
     let failure: unknown = null;
     const rejected = new Map<string, SampleFailure>();
+    let succeeded = 0;
+    let refusedBeforeAny = 0;
     const attempted = new Set<string>();
     let next = 0;
     // name silent endpoints, and redraw while nothing arrives (a hung server would otherwise freeze the line)
@@ -119,13 +121,16 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
             extracted: grades?.[j]?.extracted ?? null, correct: grades ? grades[j]!.correct : null, verify_status: grades ? grades[j]!.status : "unverified",
           }));
           writer.add(samples);
+          succeeded++;
           arrived += samples.length;
           progress.update(arrived);
           await writer.maybeFlush();
         } catch (e) {
-          // one question's request refused for its content: that question fails, the others go on
-          if (e instanceof RequestRejected) recordRejection(rejected, model, item.question.id, item.indices.length, e);
-          else failure ??= e;
+          // one question's request refused for its content: that question fails, the others go on; but a server
+          // that refuses every request alike (a field it does not take) is a setup error that stops the run
+          if (e instanceof RequestRejected && !(e.reason === "bad_request" && succeeded === 0 && ++refusedBeforeAny >= 3)) {
+            recordRejection(rejected, model, item.question.id, item.indices.length, e);
+          } else failure ??= e;
         }
       }
     };
