@@ -45,8 +45,6 @@ export type Completion = {
   token_ids?: number[];
 };
 
-/** Called as a streamed completion grows: the new text of choice `index` (0-based within the request). */
-export type OnText = (index: number, piece: string) => void;
 
 export type GenerateRequest = {
   prompt: Prompt;
@@ -54,8 +52,6 @@ export type GenerateRequest = {
   params: SamplingParams;
   /** stops the request (the promise rejects with the signal's reason), e.g. when a client hangs up */
   signal?: AbortSignal;
-  /** receives text as it is decoded, where the backend can stream */
-  onText?: OnText;
   /** the prompt as token ids, as a client sent them (backends with `acceptsTokenIds` use these instead of `prompt`) */
   promptIds?: readonly number[];
 };

@@ -74,10 +74,9 @@ export async function startFakeOpenAI(behavior: FakeBehavior = () => "ok", optio
       const text = fakeText(body.seed, index);
       const tokens = fakeTokens(index);
       total += tokens;
-      const ids = Array.from({ length: tokens }, (_, t) => 100 + t);
-      const lp = ids.map(() => -0.5);
+      const lp = wantLogprobs ? new Array<number>(tokens).fill(-0.5) : [];
       const extra = {
-        ...(wantIds ? { token_ids: ids } : {}),
+        ...(wantIds ? { token_ids: Array.from({ length: tokens }, (_, t) => 100 + t) } : {}),
         logprobs: wantLogprobs
           ? chat
             ? { content: lp.map((logprob, t) => ({ token: `t${t}`, logprob, bytes: [116], top_logprobs: [] })) }
