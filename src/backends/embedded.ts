@@ -100,7 +100,8 @@ export class EmbeddedBackend implements Backend {
     const groups = new Map<string, Pending[]>();
     for (const p of pending) {
       const { n, params } = p.request;
-      const key = JSON.stringify([n, params.temperature, params.top_p, params.top_k, params.max_tokens, params.stop ?? [], Boolean(params.logprobs)]);
+      // streamed requests decode apart from the rest: independently (not as a tree), so each sample's text exists as it grows
+      const key = JSON.stringify([n, params.temperature, params.top_p, params.top_k, params.max_tokens, params.stop ?? [], Boolean(params.logprobs), Boolean(p.request.onText)]);
       let g = groups.get(key);
       if (!g) groups.set(key, (g = []));
       g.push(p);
@@ -146,7 +147,10 @@ export class EmbeddedBackend implements Backend {
       out = await generateAsync(this.model, live.map((p) => p.ids), {
         n, temperature: params.temperature, topP: params.top_p, topK: params.top_k > 0 ? params.top_k : undefined,
         maxTokens: params.max_tokens, stop: params.stop, seeds: live.map((p) => p.request.params.seed ?? 0),
-        tree: this.options.tree ?? true, signal: stop.signal,
+        signal: stop.signal,
+        ...(live.some((p) => p.request.onText)
+          ? { tree: false, onText: (prompt: number, sample: number, text: string) => live[prompt]!.request.onText?.(sample, text) }
+          : { tree: this.options.tree ?? true }),
       });
     } catch (e) {
       if (stop.signal.aborted) return;

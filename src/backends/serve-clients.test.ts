@@ -20,7 +20,7 @@ beforeAll(async () => {
   const { tmpdir } = await import("node:os");
   const checkpoint = join(mkdtempSync(join(tmpdir(), "rlvd-serve-")), "tiny");
   await initCheckpoint({ out: checkpoint, dim: 32, layers: 1, heads: 2, vocab: 48, context: CONTEXT, seed: 3 });
-  backend = await EmbeddedBackend.open(checkpoint, { lanes: 2 });
+  backend = await EmbeddedBackend.open(checkpoint, { tree: false, lanes: 2 }); // as rlvd serve opens it
 });
 const servers: Server[] = [];
 afterAll(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
@@ -147,4 +147,38 @@ describe("the embedded engine under load", () => {
     const fullMs = Date.now() - t1;
     console.log(`health answered in ${healthMs} ms during a request that takes ${fullMs} ms; cancelled after ${cancelledAfter} ms`);
   }, 120_000);
+
+  it("streams text as it is decoded, before the request is done, and stop strings still cut it right", async () => {
+    let doneAt = 0;
+    const spy: Backend = Object.assign(Object.create(backend) as Backend, {
+      generate: (r: GenerateRequest) => backend.generate(r).finally(() => (doneAt = Date.now())),
+    });
+    const url = await serve(spy);
+    // enough work that decoding spans several turns of the event loop
+    const body = { model: "tiny", prompt: Array.from({ length: 80 }, (_, i) => `Q ${i}\n`), n: 3, max_tokens: 50, temperature: 1.5, seed: 9, stop: ["AB", "5"] };
+    const whole = await post(`${url}/completions`, body);
+    const r = await fetch(`${url}/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, stream: true }) });
+    const texts = new Array<string>(240).fill("");
+    let firstTextAt = 0, pieces = 0, buffer = "";
+    const decoder = new TextDecoder();
+    for await (const bytes of r.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(bytes, { stream: true });
+      for (;;) {
+        const end = buffer.indexOf("\n\n");
+        if (end < 0) break;
+        const line = buffer.slice(0, end).replace(/^data: /, "");
+        buffer = buffer.slice(end + 2);
+        if (line === "[DONE]") continue;
+        for (const c of JSON.parse(line).choices as Array<{ index: number; text: string }>) {
+          if (!c.text) continue;
+          firstTextAt ||= Date.now();
+          pieces++;
+          texts[c.index] += c.text;
+        }
+      }
+    }
+    expect(texts).toEqual(whole.json.choices.map((c: { text: string }) => c.text)); // same samples, stop strings cut alike
+    expect(pieces).toBeGreaterThan(240); // in pieces, not one chunk per choice
+    expect(firstTextAt).toBeLessThan(doneAt);
+  });
 });

@@ -21,7 +21,7 @@ beforeAll(async () => {
   const { tmpdir } = await import("node:os");
   checkpoint = join(mkdtempSync(join(tmpdir(), "rlvd-serve-")), "tiny");
   await initCheckpoint({ out: checkpoint, dim: 32, layers: 1, heads: 2, vocab: 48, context: 64, seed: 3 });
-  backend = await EmbeddedBackend.open(checkpoint);
+  backend = await EmbeddedBackend.open(checkpoint, { tree: false, lanes: 2 }); // as rlvd serve opens it
 });
 
 async function listen(server: Server): Promise<string> {

@@ -147,17 +147,18 @@ export function createOpenAIServer(backend: Backend, options: { modelName: strin
       if (!res.writableFinished) cancel.abort(new Error("client disconnected"));
     });
     const id = `${chat ? "chatcmpl" : "cmpl"}-${randomUUID()}`;
-    const pending = prompts.map((p, i) =>
-      backend.generate({ prompt: p.prompt, promptIds: p.ids, n, params: { ...params, seed: params.seed === undefined ? undefined : params.seed + i }, signal: cancel.signal }));
     const usageOf = (results: Completion[][]) => {
       const prompt = promptTokens.reduce((s, t) => s + t, 0);
       const completion = results.flat().reduce((s, c) => s + (c.n_tokens ?? 0), 0);
       return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
     };
+    const generate = (onText?: (prompt: number) => (index: number, text: string) => void) => prompts.map((p, i) =>
+      backend.generate({ prompt: p.prompt, promptIds: p.ids, n, params: { ...params, seed: params.seed === undefined ? undefined : params.seed + i }, signal: cancel.signal, onText: onText?.(i) }));
     if (r.stream) {
       if (r.return_token_ids) throw new ApiError(400, "return_token_ids: not supported when streaming", "return_token_ids");
-      return stream(res, id, chat, n, pending, r.stream_options?.include_usage ? usageOf : null);
+      return stream(res, id, chat, n, prompts.length, params.stop ?? [], generate, r.stream_options?.include_usage ? usageOf : null);
     }
+    const pending = generate();
     const ids = (c: Completion) => (r.return_token_ids ? { token_ids: c.token_ids ?? null } : {});
     const results = await Promise.all(pending);
     const choices = results.flatMap((cs, i) => cs.map((c, j) => ({ c, index: i * n + j })));
@@ -172,29 +173,41 @@ export function createOpenAIServer(backend: Backend, options: { modelName: strin
   }
 
   /**
-   * Server-sent events: headers and each choice's opening chunk at once, then each prompt's choices as soon as
-   * that prompt is decoded (prompts of a list arrive one after another), then usage if asked, then [DONE].
+   * Server-sent events: headers and each choice's opening chunk at once, then text as it is decoded (where the
+   * backend streams; held back by the longest stop string less one, which a stop may still cut), each choice's
+   * rest and finish reason when its prompt is done, then usage if asked (a last chunk with no choices, as
+   * OpenAI and vLLM send for stream_options.include_usage), then [DONE].
    */
   async function stream(
-    res: ServerResponse, id: string, chat: boolean, n: number, pending: Array<Promise<Completion[]>>,
+    res: ServerResponse, id: string, chat: boolean, n: number, promptCount: number, stop: readonly string[],
+    generate: (onText: (prompt: number) => (index: number, text: string) => void) => Array<Promise<Completion[]>>,
     usageOf: ((results: Completion[][]) => Record<string, number>) | null,
   ): Promise<void> {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
     const object = chat ? "chat.completion.chunk" : "text_completion";
     const chunk = (choices: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}) =>
       res.write(`data: ${JSON.stringify({ id, object, created: Math.floor(Date.now() / 1000), model: options.modelName, choices, ...extra })}\n\n`);
-    if (chat) for (let index = 0; index < pending.length * n; index++) chunk([{ index, delta: { role: "assistant", content: "" }, finish_reason: null }]);
+    const piece = (index: number, text: string) => chunk([chat ? { index, delta: { content: text }, finish_reason: null } : { index, text, finish_reason: null }]);
+    if (chat) for (let index = 0; index < promptCount * n; index++) chunk([{ index, delta: { role: "assistant", content: "" }, finish_reason: null }]);
+    const holdBack = Math.max(0, ...stop.map((s) => s.length - 1));
+    const sent = new Array<number>(promptCount * n).fill(0);
+    const pending = generate((i) => (j, text) => {
+      const index = i * n + j, upTo = text.length - holdBack;
+      if (upTo > sent[index]!) {
+        piece(index, text.slice(sent[index], upTo));
+        sent[index] = upTo;
+      }
+    });
     const results: Completion[][] = [];
     for (const [i, p] of pending.entries()) {
       const cs = await p;
       results.push(cs);
       cs.forEach((c, j) => {
         const index = i * n + j;
-        for (const piece of textPieces(c)) chunk([chat ? { index, delta: { content: piece }, finish_reason: null } : { index, text: piece, finish_reason: null }]);
+        if (c.text.length > sent[index]!) piece(index, c.text.slice(sent[index]));
         chunk([chat ? { index, delta: {}, finish_reason: c.finish_reason } : { index, text: "", finish_reason: c.finish_reason }]);
       });
     }
-    // stream_options.include_usage: a last chunk with no choices and the request's usage (OpenAI's and vLLM's shape)
     if (usageOf) chunk([], { usage: usageOf(results) });
     res.end("data: [DONE]\n\n");
   }
@@ -237,11 +250,6 @@ function completionPrompts(prompt: z.infer<typeof CompletionRequest>["prompt"]):
   if (typeof prompt[0] === "number") return [{ prompt: { kind: "text", text: "" }, ids: prompt as number[] }];
   if (typeof prompt[0] === "string") return (prompt as string[]).map((text) => ({ prompt: { kind: "text", text } }));
   return (prompt as number[][]).map((ids) => ({ prompt: { kind: "text", text: "" }, ids }));
-}
-
-/** The completion's text split into the pieces a stream sends (its characters for a character-level model). */
-function textPieces(c: Completion): string[] {
-  return [...c.text];
 }
 
 function tokensOf(c: Completion): string[] {

@@ -52,6 +52,11 @@ export type GenerateRequest = {
   params: SamplingParams;
   /** stops the request (the promise rejects with the signal's reason), e.g. when a client hangs up */
   signal?: AbortSignal;
+  /**
+   * Receives choice `index`'s text so far as it is decoded, where the backend can stream (embedded). The text
+   * only grows; the completion's final text is the last word.
+   */
+  onText?: (index: number, textSoFar: string) => void;
   /** the prompt as token ids, as a client sent them (backends with `acceptsTokenIds` use these instead of `prompt`) */
   promptIds?: readonly number[];
 };

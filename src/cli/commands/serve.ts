@@ -14,8 +14,9 @@ export const serveCommand: CommandModule = {
       .option("--host <host>", "interface to listen on", "127.0.0.1")
       .option("--name <name>", "model name clients use (default: the folder name)")
       .action(async (opts: { checkpoint: string; port: number; host: string; name?: string }) => {
-        // two engine lanes: a small request need not wait for a big one to finish
-        const backend = await EmbeddedBackend.open(opts.checkpoint, { lanes: 2 });
+        // two engine lanes: a small request need not wait for a big one to finish; independent samples (sample j
+        // depends on the seed and j only, as in vLLM), so a streamed answer is the same as a whole one
+        const backend = await EmbeddedBackend.open(opts.checkpoint, { lanes: 2, tree: false });
         const name = opts.name ?? (opts.checkpoint.replace(/\/+$/, "").split("/").pop() || "embedded");
         const server = createOpenAIServer(backend, { modelName: name });
         await new Promise<void>((resolve, reject) => {
