@@ -21,7 +21,7 @@ beforeAll(async () => {
   const { tmpdir } = await import("node:os");
   checkpoint = join(mkdtempSync(join(tmpdir(), "rlvd-serve-")), "tiny");
   await initCheckpoint({ out: checkpoint, dim: 32, layers: 1, heads: 2, vocab: 48, context: 64, seed: 3 });
-  backend = await EmbeddedBackend.open(checkpoint);
+  backend = await EmbeddedBackend.open(checkpoint, { tree: false, lanes: 2 }); // as rlvd serve opens it
 });
 
 async function listen(server: Server): Promise<string> {
@@ -96,7 +96,7 @@ describe("rlvd serve (OpenAI-compatible)", () => {
     let served = 0;
     server.on("request", () => served++);
     const args = ["sample", "--model", `openai:tiny@${url}`, "--dataset", dataset, "-k", "40", "--run", run, "--template", "question",
-      "--n-per-request", "2", "--concurrency", "1", "--max-tokens", "6", "--top-k", "0", "--flush-ms", "20"];
+      "--n-per-request", "2", "--concurrency", "1", "--max-tokens", "6", "--top-k", "0", "--temperature", "1", "--flush-ms", "20"];
     const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../test-helpers/cli-entry.ts"), ...args], { stdio: "ignore" });
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {

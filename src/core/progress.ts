@@ -8,6 +8,8 @@ export class Progress {
   private readonly started = Date.now();
   private lastDraw = 0;
   private done = 0;
+  /** extra words for the line, read at each draw (e.g. which endpoint has gone silent) */
+  note: (() => string) | null = null;
 
   constructor(
     private readonly label: string,
@@ -37,7 +39,8 @@ export class Progress {
     const elapsed = (Date.now() - this.started) / 1000;
     const rate = elapsed > 0 ? this.done / elapsed : 0;
     const left = rate > 0 ? (this.total - this.done) / rate : Infinity;
-    const stats = `${this.done}/${this.total}${this.unit} ${rate.toFixed(1)}/s ETA ${formatSeconds(left)}`;
+    const note = this.note?.() ?? "";
+    const stats = `${this.done}/${this.total}${this.unit} ${rate.toFixed(1)}/s ETA ${formatSeconds(left)}${note ? ` (${note})` : ""}`;
     if (this.sink!.isTTY) {
       const width = 30;
       const filled = this.total === 0 ? width : Math.round((width * this.done) / this.total);

@@ -45,6 +45,12 @@ export type GenerateOptions = {
    * n and firstSample, not on j alone; results still do not depend on the batch.
    */
   tree?: boolean;
+  /**
+   * Called whenever a sequence's text grows, with the text so far (a stop string's first characters may show
+   * before the stop string completes and cuts them: hold back the longest stop string's length less one).
+   * Not with `tree`, where a prefix is not yet any particular sample.
+   */
+  onText?: (prompt: number, sample: number, text: string) => void;
 };
 
 export type FinishReason = "stop" | "length";
@@ -166,6 +172,7 @@ export async function generateAsync(model: Model, prompts: readonly Prompt[], op
 /** The decode loop, one yield per decode step. */
 function* generateSteps(model: Model, prompts: readonly Prompt[], options: GenerateOptions): Generator<GenerateProgress, Completion[], void> {
   const resolved = resolveGenerate(model, prompts, options);
+  if (options.tree && options.onText) throw new RlvdError("BAD_ARGUMENT", "onText needs independent sampling (tree: false)");
   if (options.tree) return yield* treeSteps(model, resolved);
   const cfg = model.config, V = cfg.vocabSize, tok = model.tokenizer;
   const { n, temperature, topK, topP, stop, stopTokens, firstSample, batchSize, encoded, longest, maxTokens } = resolved;
@@ -269,6 +276,7 @@ function* generateSteps(model: Model, prompts: readonly Prompt[], options: Gener
           const r = appendPiece(q.text, tok.pieces[t]!, stop);
           q.text = r.text;
           if (r.stopped) q.finish = "stop";
+          else options.onText?.(q.prompt, q.sample, q.text);
         }
         if (!q.finish && (q.tokens.length >= maxTokens || q.p >= Tmax)) q.finish = "length";
         if (!q.finish) {

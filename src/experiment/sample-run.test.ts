@@ -121,4 +121,53 @@ describe("sampleRun", () => {
     expect(resumed.written).toBe(6 * 32 - kept);
     expect(await keyStats(run, "m")).toEqual(exactlyK(32));
   }, 60_000);
+
+  it("records the exact sampling fields per model, refuses to mix others under the same name, and reads stores from before the record", async () => {
+    const s = await startFakeOpenAI();
+    servers.push(s);
+    const run = join(tmp(), "run");
+    const backend = new OpenAIBackend({ model: "m", urls: [s.url] });
+    const opts = { runDir: run, backend, model: "m", spec: "x", questions, k: 2, template: TEMPLATES.boxed!, params: STUDY_SAMPLING, nPerRequest: 2 };
+    await sampleRun(opts);
+    const meta = async () => JSON.parse((await withStore(run, {}, (st) => st.all<{ meta: string }>("SELECT meta FROM models WHERE name = 'm'")))[0]!.meta);
+    expect((await meta()).sampling).toEqual(backend.samplingRecord(STUDY_SAMPLING));
+    await expect(sampleRun({ ...opts, k: 4, params: { ...STUDY_SAMPLING, temperature: 0.6, extra: { min_tokens: 3 } } })).rejects.toThrow(
+      /model m: its stored samples were drawn with other settings \(min_tokens unset -> 3, temperature 0.9 -> 0.6\)/,
+    );
+    await expect(sampleRun({ ...opts, k: 4, template: TEMPLATES.question! })).rejects.toThrow(/template boxed -> question/);
+    // a store written before these records: no meta, no sample_failures table
+    await withStore(run, {}, async (st) => {
+      await st.run("UPDATE models SET meta = NULL");
+      await st.run("DROP TABLE sample_failures");
+    });
+    expect(await sampleRun({ ...opts, k: 3 })).toMatchObject({ written: 6, already: 12, failed: [] });
+    expect((await meta()).template).toBe("boxed");
+  });
+
+  it("stops, rather than failing every question, when the server refuses every request alike", async () => {
+    const s = await startFakeOpenAI(() => "400");
+    servers.push(s);
+    const run = join(tmp(), "run");
+    const backend = new OpenAIBackend({ model: "m", urls: [s.url] });
+    await expect(sampleRun({ runDir: run, backend, model: "m", spec: "x", questions, k: 2, template: TEMPLATES.boxed!, params: STUDY_SAMPLING, concurrency: 1 }))
+      .rejects.toThrow(/HTTP 400.*0 new samples were kept/);
+    expect(s.requests).toHaveLength(3);
+  });
+
+  it("names a silent endpoint in the progress line while it waits", async () => {
+    const hung = await startFakeOpenAI(() => "hang");
+    const up = await startFakeOpenAI(undefined, { latencyMs: () => 150 });
+    servers.push(hung, up);
+    const run = join(tmp(), "run");
+    let printed = "";
+    const backend = new OpenAIBackend({ model: "m", urls: [hung.url, up.url], silentAfterMs: 1_500, retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 } });
+    const r = await sampleRun({
+      runDir: run, backend, model: "m", spec: "x", questions, k: 8, template: TEMPLATES.boxed!, params: STUDY_SAMPLING, nPerRequest: 1,
+      progress: { write: (t) => void (printed += t), isTTY: true },
+    });
+    await backend.close();
+    expect(r.written).toBe(48);
+    // the line is redrawn every second while nothing arrives, so the silence shows between 1.5 s and the probe's verdict
+    expect(printed).toContain(`(${hung.url} no answer for`);
+  }, 30_000);
 });

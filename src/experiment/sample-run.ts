@@ -2,9 +2,11 @@ import { RlvdError } from "../core/errors.js";
 import { Progress, type ProgressSink } from "../core/progress.js";
 import { recordInManifest } from "../core/run-folder.js";
 import type { Question, Sample, VerifyStatus } from "../core/types.js";
+import { RequestRejected } from "../backends/errors.js";
 import type { Backend, SamplingParams } from "../backends/types.js";
 import type { Template } from "../backends/templates.js";
 import { upsertQuestions } from "../store/questions.js";
+import { clearSampleFailures, modelMeta, replaceSampleFailures, setModelMeta, type SampleFailure } from "../store/sampling-records.js";
 import { writeSamples } from "../store/samples.js";
 import { withStore, type SampleStore } from "../store/store.js";
 
@@ -27,7 +29,7 @@ export type SampleRunOptions = {
   params: SamplingParams;
   /** completions per request (a request is the unit of retry and resume) */
   nPerRequest?: number;
-  /** requests in flight at once */
+  /** requests in flight at once, all endpoints together (default: the backend's capacity, e.g. endpoints x per-endpoint limit) */
   concurrency?: number;
   /** base seed: request seeds derive from it, the question and the first sample index */
   seed?: number;
@@ -47,7 +49,11 @@ export type SampleRunOptions = {
   flushMs?: number;
 };
 
-export type SampleRunResult = { model: string; questions: number; requested: number; written: number; already: number; seconds: number };
+export type SampleRunResult = {
+  model: string; questions: number; requested: number; written: number; already: number; seconds: number;
+  /** questions the server rejected (e.g. prompt over the context): stored in sample_failures, the rest finished */
+  failed: Array<{ question_id: string; missing: number; error: string }>;
+};
 
 /**
  * Samples k responses per question and writes each to the store as it arrives. Keys are (model, question,
@@ -60,11 +66,13 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
   const { k, backend, model } = options;
   if (!Number.isInteger(k) || k < 1) throw new RlvdError("BAD_ARGUMENT", `k must be a positive integer (got ${k})`);
   const nPerRequest = Math.max(1, Math.min(options.nPerRequest ?? 16, k));
-  const concurrency = Math.max(1, options.concurrency ?? 32);
+  const concurrency = Math.max(1, options.concurrency ?? backend.capacity ?? 32);
   const result = await withStore(options.runDir, { create: true }, async (store) => {
     await upsertQuestions(store, options.questions.map((q) => ({ question: q, line: null })), "dataset");
-    await registerModel(store, model, options.spec, options.replaceOtherSpec ?? false, options.fresh ?? false);
+    const replaced = await registerModel(store, model, options.spec, options.replaceOtherSpec ?? false, options.fresh ?? false);
+    if (replaced) await clearSampleFailures(store, model);
     const have = await existingIndices(store, model);
+    await recordSampling(store, model, backend.samplingRecord?.(options.params) ?? { ...options.params }, options.template.name, have.size > 0);
     const work: Array<{ question: Question; indices: number[] }> = [];
     let already = 0;
     for (const question of options.questions) {
@@ -89,10 +97,19 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
     const writer = new BufferedWriter(store, options.flushSamples ?? 16_384, options.flushMs ?? 1_000);
     let arrived = 0;
     let failure: unknown = null;
+    const rejected = new Map<string, SampleFailure>();
+    let succeeded = 0;
+    let refusedBeforeAny = 0;
+    const attempted = new Set<string>();
     let next = 0;
+    // name silent endpoints, and redraw while nothing arrives (a hung server would otherwise freeze the line)
+    progress.note = () => backend.silentEndpoints?.().join(", ") ?? "";
+    const ticker = setInterval(() => progress.update(arrived), 1_000);
+    ticker.unref();
     const worker = async () => {
       while (failure === null && next < work.length) {
         const item = work[next++]!;
+        attempted.add(item.question.id);
         const seed = requestSeed(options.seed ?? 0, item.question.id, item.indices[0]!);
         const t0 = Date.now();
         try {
@@ -106,22 +123,30 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
             grading: grades?.[j]?.grading ?? null,
           }));
           writer.add(samples);
+          succeeded++;
           arrived += samples.length;
           progress.update(arrived);
           await writer.maybeFlush();
         } catch (e) {
-          failure ??= e;
+          // one question's request refused for its content: that question fails, the others go on; but a server
+          // that refuses every request alike (a field it does not take) is a setup error that stops the run
+          if (e instanceof RequestRejected && !(e.reason === "bad_request" && succeeded === 0 && ++refusedBeforeAny >= 3)) {
+            recordRejection(rejected, model, item.question.id, item.indices.length, e);
+          } else failure ??= e;
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+    clearInterval(ticker);
     const written = await writer.flush();
     progress.finish();
+    await replaceSampleFailures(store, model, [...attempted], [...rejected.values()]);
     if (failure !== null) {
       const msg = failure instanceof Error ? failure.message : String(failure);
       throw new RlvdError("BACKEND", `${msg} (${written} new samples were kept; run the same command again to resume)`);
     }
-    return { model, questions: options.questions.length, requested, written, already, seconds: (Date.now() - started) / 1000 };
+    const failed = [...rejected.values()].map(({ question_id, missing, error }) => ({ question_id, missing, error }));
+    return { model, questions: options.questions.length, requested, written, already, seconds: (Date.now() - started) / 1000, failed };
   });
   await recordInManifest(options.runDir, { command: "sample", model, spec: options.spec, k, template: options.template.name, params: options.params, written: result.written });
   return result;
@@ -178,17 +203,45 @@ class BufferedWriter {
   }
 }
 
-async function registerModel(store: SampleStore, model: string, spec: string, replaceOtherSpec: boolean, fresh: boolean): Promise<void> {
+/** Adds the model to the models table; true when its stored samples were deleted (fresh, or another spec). */
+async function registerModel(store: SampleStore, model: string, spec: string, replaceOtherSpec: boolean, fresh: boolean): Promise<boolean> {
   const known = await store.all<{ spec: string | null }>("SELECT spec FROM models WHERE name = ?", [model]);
   if (known.length > 0 && (fresh || (replaceOtherSpec && known[0]!.spec !== spec))) {
     await store.transaction(async () => {
       await store.run("DELETE FROM samples WHERE model = ?", [model]);
-      await store.run("UPDATE models SET spec = ? WHERE name = ?", [spec, model]);
+      await store.run("UPDATE models SET spec = ?, meta = NULL WHERE name = ?", [spec, model]);
     });
-    return;
+    return true;
   }
   if (known.length === 0) await store.run("INSERT INTO models (name, spec) VALUES (?, ?)", [model, spec]);
   else if (known[0]!.spec === null) await store.run("UPDATE models SET spec = ? WHERE name = ?", [spec, model]);
+  return false;
+}
+
+/**
+ * Records the exact sampling fields the backend sends for this model (models.meta.sampling). Samples already
+ * stored under other settings would mix two distributions under one name: that is refused, naming the fields.
+ * Stores from before this record (no meta) take the current settings.
+ */
+async function recordSampling(store: SampleStore, model: string, sampling: Record<string, unknown>, template: string, hasSamples: boolean): Promise<void> {
+  const meta = await modelMeta(store, model);
+  const before = meta.sampling as Record<string, unknown> | undefined;
+  if (hasSamples && before) {
+    const fields = [...new Set([...Object.keys(before), ...Object.keys(sampling)])].sort();
+    const differ = fields.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(sampling[f]));
+    const templateDiffers = meta.template !== undefined && meta.template !== template;
+    if (differ.length > 0 || templateDiffers) {
+      const what = [...differ.map((f) => `${f} ${JSON.stringify(before[f]) ?? "unset"} -> ${JSON.stringify(sampling[f]) ?? "unset"}`), ...(templateDiffers ? [`template ${String(meta.template)} -> ${template}`] : [])];
+      throw new RlvdError("CONFLICT", `model ${model}: its stored samples were drawn with other settings (${what.join(", ")}); sample under another --name, or keep the settings`);
+    }
+  }
+  await setModelMeta(store, model, { ...meta, sampling, template });
+}
+
+function recordRejection(into: Map<string, SampleFailure>, model: string, questionId: string, missing: number, e: RequestRejected): void {
+  const known = into.get(questionId);
+  if (known) known.missing += missing;
+  else into.set(questionId, { model, question_id: questionId, missing, status: e.status, error: e.message });
 }
 
 async function existingIndices(store: SampleStore, model: string): Promise<Map<string, Set<number>>> {

@@ -40,6 +40,13 @@ function formatModel(name: string, m: ModelAnalysis, ks?: number[], grading?: st
     ["questions", ...m.bins.map((b) => String(b.questions))],
     ["accuracy", ...m.bins.map((b) => fmt(b.accuracy))],
   ]);
+  const g = m.generation;
+  if (g && (g.counted > 0 || g.with_finish > 0)) {
+    out += `  generation: ${g.counted > 0 ? `${fmt(g.mean_tokens ?? undefined, 0)} tokens per response (${g.counted} counted)` : "token counts unknown"}`;
+    if (g.with_finish > 0) out += `, truncated at max_tokens ${fmt(g.truncation_rate ?? undefined, 3)} (${g.truncated} of ${g.with_finish})`;
+    if (g.failed_questions.length > 0) out += `, ${g.failed_questions.length} questions failed`;
+    out += "\n";
+  }
   if (m.length) {
     out += `  length (chars): correct ${fmt(m.length.chars.correct, 0)}, incorrect ${fmt(m.length.chars.incorrect, 0)}`;
     if (m.keywords) out += `; reflection keywords per response: correct ${fmt(m.keywords.per_response.correct, 2)}, incorrect ${fmt(m.keywords.per_response.incorrect, 2)}`;

@@ -7,6 +7,7 @@ import {
 } from "../metrics/index.js";
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
 import { answersByQuestion, modelContents, modelGradings, questionResults, type ModelContents } from "../store/queries.js";
+import { generationStats, modelMeta, sampleFailures } from "../store/sampling-records.js";
 import { textAggregates } from "../store/text-aggregates.js";
 import { withStore, type SampleStore } from "../store/store.js";
 
@@ -37,7 +38,24 @@ export type AnalyzeOptions = {
   mixedGrading?: "warn" | "refuse";
 };
 
-export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & { length?: LengthStats; keywords?: KeywordStats };
+/**
+ * How a model's samples were generated: length in tokens, how often max_tokens cut them off (a model that is
+ * truncated more often than another is a confound for every length and accuracy comparison), the questions
+ * that could not be sampled, and the exact sampling parameters recorded when they were drawn.
+ */
+export type GenerationSummary = {
+  /** mean tokens per response, over the `counted` samples whose count is known */
+  mean_tokens: number | null;
+  counted: number;
+  /** share of samples with finish_reason "length", over the `with_finish` samples whose reason is known */
+  truncation_rate: number | null;
+  truncated: number;
+  with_finish: number;
+  failed_questions: string[];
+  sampling?: Record<string, unknown>;
+};
+
+export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & { length?: LengthStats; keywords?: KeywordStats; generation?: GenerationSummary };
 
 export type Analysis = {
   base: string | null;
@@ -119,6 +137,7 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
       equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN: models[name]!.samples_per_question,
     }));
   }
+  await addGeneration(store, models, warnings);
   return { base: baseName, models, grading, comparisons, warnings };
 }
 
@@ -138,6 +157,32 @@ export function mixedGrading(grading: Record<string, string[]>): string | null {
   if (used.size <= 1) return null;
   const who = Object.entries(grading).map(([m, gs]) => `${m} (${gs.join(" + ")})`).join(", ");
   return `models graded under different conventions are not comparable: ${who}`;
+}
+
+/** Attaches GenerationSummary to each analysed model, and warns of questions that could not be sampled. */
+async function addGeneration(store: SampleStore, models: Record<string, ModelAnalysis>, warnings: string[]): Promise<void> {
+  const failed = new Map<string, Array<{ question_id: string; error: string }>>();
+  for (const f of await sampleFailures(store)) {
+    let list = failed.get(f.model);
+    if (!list) failed.set(f.model, (list = []));
+    list.push(f);
+  }
+  for (const [model, list] of failed) {
+    const shown = list.slice(0, 3).map((f) => `${f.question_id} (${f.error.slice(0, 160)})`).join("; ");
+    const more = list.length > 3 ? `; ... (${list.length} in all)` : "";
+    warnings.push(`model ${model}: ${list.length} question${list.length === 1 ? "" : "s"} could not be sampled and ${list.length === 1 ? "is" : "are"} left out: ${shown}${more}`);
+  }
+  for (const g of await generationStats(store)) {
+    const m = models[g.model];
+    if (!m) continue;
+    const sampling = (await modelMeta(store, g.model)).sampling as Record<string, unknown> | undefined;
+    m.generation = {
+      mean_tokens: g.counted > 0 ? g.mean_tokens : null, counted: g.counted,
+      truncation_rate: g.with_finish > 0 ? g.truncated / g.with_finish : null, truncated: g.truncated, with_finish: g.with_finish,
+      failed_questions: (failed.get(g.model) ?? []).map((f) => f.question_id),
+      ...(sampling ? { sampling } : {}),
+    };
+  }
 }
 
 /** maj@k, answer entropy (streamed one question at a time), length and keywords (summed in SQL) for one model. */

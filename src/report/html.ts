@@ -113,6 +113,7 @@ export function renderHtml(p: PageParts): string {
   if (chartIds.has("response-length") || chartIds.has("reflection-keywords")) {
     sections.push(["texts", "Response length and reflection keywords", chart("response-length") + chart("reflection-keywords") + tableHtml(p.tables.text)]);
   }
+  if (p.tables.generation) sections.push(["generation", "Generation", tableHtml(p.tables.generation)]);
   if (p.tables.classes) sections.push(["classes", p.tables.classes.title, tableHtml(p.tables.classes)]);
   if (chartIds.has("training-curves")) sections.push(["training", "Training", chart("training-curves") + tableHtml(p.tables.training)]);
 

@@ -15,6 +15,8 @@ export type ReportTables = {
   transitions: ReportTable[];
   entropy: ReportTable | null;
   text: ReportTable | null;
+  /** length in tokens, truncation at max_tokens, failed questions and sampling parameters per model */
+  generation: ReportTable | null;
   training: ReportTable | null;
   /** responses by class (ReportOptions.classify), null without a classifier */
   classes: ReportTable | null;
@@ -22,7 +24,7 @@ export type ReportTables = {
 
 /** The tables in reading order, absent ones left out. */
 export function allTables(t: ReportTables): ReportTable[] {
-  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.classes, t.training].filter((x): x is ReportTable => x !== null);
+  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.classes, t.training].filter((x): x is ReportTable => x !== null);
 }
 
 export function reportTables(analysis: Analysis, models: string[], logs: readonly TrainLog[], classes: ReportTable | null = null): ReportTables {
@@ -33,6 +35,7 @@ export function reportTables(analysis: Analysis, models: string[], logs: readonl
     transitions: transitionTables(analysis),
     entropy: entropyTable(analysis, models),
     text: textTable(analysis, models),
+    generation: generationTable(analysis, models),
     training: trainingTable(logs),
     classes,
   };
@@ -164,6 +167,31 @@ export function textTable(analysis: Analysis, models: string[]): ReportTable | n
         fmt(m.keywords?.responses_with_any.all, 2),
       ];
     }),
+  };
+}
+
+/** Per model: mean length in tokens, the share truncated at max_tokens, failed questions, the sampling fields sent. */
+export function generationTable(analysis: Analysis, models: string[]): ReportTable | null {
+  const withGen = models.filter((m) => {
+    const g = analysis.models[m]!.generation;
+    return g && (g.counted > 0 || g.with_finish > 0 || g.failed_questions.length > 0 || g.sampling);
+  });
+  if (withGen.length === 0) return null;
+  return {
+    id: "generation-table",
+    title: "Generation: length in tokens, truncation and sampling parameters",
+    header: ["model", "tokens/response", "truncated (finish = length)", "failed questions", "sampling parameters"],
+    rows: withGen.map((name) => {
+      const g = analysis.models[name]!.generation!;
+      return [
+        name,
+        g.counted > 0 ? fmt(g.mean_tokens ?? undefined, 0) : "-",
+        g.with_finish > 0 ? `${fmt(g.truncation_rate ?? undefined, 3)} (${g.truncated}/${g.with_finish})` : "-",
+        String(g.failed_questions.length),
+        g.sampling ? Object.entries(g.sampling).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ") : "not recorded",
+      ];
+    }),
+    note: "A model cut off at max_tokens more often than another is a confound for the length and accuracy comparisons.",
   };
 }
 

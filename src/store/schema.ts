@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS samples (
   grading VARCHAR                  -- the convention the verdict was made under (verify/conventions.ts); NULL: "any"
 );
 CREATE TABLE IF NOT EXISTS counts (model VARCHAR NOT NULL, question_id VARCHAR NOT NULL, n INTEGER NOT NULL, correct INTEGER NOT NULL);
+-- questions a sampling run could not sample (the server rejected the request, e.g. prompt over the context);
+-- one row per (model, question), the latest error; created on open, so older stores gain it unchanged
+CREATE TABLE IF NOT EXISTS sample_failures (model VARCHAR NOT NULL, question_id VARCHAR NOT NULL, missing INTEGER, status INTEGER, error VARCHAR, recorded_at VARCHAR);
 `;
 
 /** Sample columns in table order, with the staging types used by bulk writes. */

@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../test-helpers/cli.js";
-import { startFakeOpenAI } from "../../test-helpers/fake-openai.js";
+import { analyzeRun } from "../../report/analyze-run.js";
+import { withStore } from "../../store/store.js";
+import { fakeTokens, startFakeOpenAI } from "../../test-helpers/fake-openai.js";
 import { useTmpDirs, writeJsonl } from "../../test-helpers/tmp.js";
 
 const tmp = useTmpDirs();
@@ -43,4 +45,56 @@ describe("rlvd sample", () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(new RegExp(`${s.url.replace(/[/.]/g, "\\$&")}: ECONNREFUSED.*0 new samples were kept`));
   }, 60_000);
+
+  it("finishes a run against a vLLM that answers with null content, reasoning fields, usage summed over n, and a 400 for one long prompt", async () => {
+    // per question, what the server does: vLLM v0.10 with --reasoning-parser deepseek_r1 (reasoning_content), a later
+    // vLLM (reasoning), a <think> cut off at max_tokens (content null, finish length), a prompt over the context (400)
+    const plan: Record<string, "ok" | "reasoning" | "reasoning-new" | "think-cut" | "context"> = {
+      plain: "ok", r1: "reasoning", r1new: "reasoning-new", cut: "think-cut", long: "context",
+    };
+    const s = await startFakeOpenAI((_i, body) => {
+      const content = (body.messages as Array<{ content: string }>)[0]!.content;
+      return plan[Object.keys(plan).find((id) => content.startsWith(`[${id}]`))!]!;
+    });
+    servers.push(s);
+    const dir = tmp();
+    const rows = Object.keys(plan).map((id) => ({ id, problem: `[${id}] ${"what is 6*7? ".repeat(id === "long" ? 50 : 1)}`, answer: "42" }));
+    const data = writeJsonl(dir, "d.jsonl", rows);
+    const run = join(dir, "run");
+    const args = ["sample", "--model", `openai:m@${s.url}`, "--dataset", data, "-k", "8", "--n-per-request", "4", "--run", run, "--json"];
+    const r = await runCli(...args);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out);
+    expect(result).toMatchObject({ questions: 5, requested: 40, written: 32, already: 0 });
+    expect(result.failed).toEqual([{ question_id: "long", missing: 8, error: expect.stringMatching(/HTTP 400: .*maximum context length is 4096 tokens/) }]);
+    expect(r.err).toMatch(/1 question could not be sampled[^]*long: .*HTTP 400/);
+    expect(s.requests.filter((q) => q.behavior === "context")).toHaveLength(2); // each of its two requests once, no retries
+
+    const stored = await withStore(run, {}, (st) => st.all<{ question_id: string; sample_index: number; text: string; finish_reason: string; n_tokens: number; verify_status: string; correct: boolean }>(
+      "SELECT question_id, sample_index, text, finish_reason, n_tokens, verify_status, correct FROM samples ORDER BY question_id, sample_index"));
+    const byQ = (id: string) => stored.filter((x) => x.question_id === id);
+    for (const id of ["plain", "r1", "r1new", "cut"]) expect(byQ(id).map((x) => x.sample_index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // every sample has its own token count although usage sums over the 4 choices of a request
+    expect(stored.map((x) => x.n_tokens)).toEqual(stored.map((x) => fakeTokens(x.sample_index % 4)));
+    expect(byQ("cut").every((x) => x.finish_reason === "length" && x.text.startsWith("<think>thinking about") && x.correct === false)).toBe(true);
+    expect(byQ("r1").every((x) => /^<think>thinking about \d<\/think>seed \d+ choice \d: \\boxed\{\d\}$/.test(x.text) && x.verify_status === "ok")).toBe(true);
+    expect(byQ("r1new").every((x) => x.text.includes("</think>") && x.finish_reason === "stop")).toBe(true);
+    const failures = await withStore(run, {}, (st) => st.all<{ question_id: string; missing: number; status: number }>("SELECT question_id, missing::INTEGER AS missing, status::INTEGER AS status FROM sample_failures"));
+    expect(failures).toEqual([{ question_id: "long", missing: 8, status: 400 }]);
+    const meta = await withStore(run, {}, (st) => st.all<{ meta: string }>("SELECT meta FROM models WHERE name = 'm'"));
+    expect(JSON.parse(meta[0]!.meta)).toMatchObject({ template: "boxed", sampling: { temperature: 0.9, top_p: 1, top_k: 50, min_p: 0, repetition_penalty: 1, max_tokens: 1024 } });
+
+    // analyze names the question in its warnings; the generation summary shows the truncation: 8 of 32
+    const analysis = await analyzeRun(run);
+    expect(analysis.warnings).toContainEqual(expect.stringMatching(/^model m: 1 question could not be sampled and is left out: long \(.*HTTP 400/));
+    expect(analysis.models.m!.questions).toBe(4);
+    const tokens = stored.reduce((acc, x) => acc + x.n_tokens, 0) / stored.length;
+    expect(analysis.models.m!.generation).toMatchObject({ truncated: 8, with_finish: 32, truncation_rate: 0.25, mean_tokens: tokens, failed_questions: ["long"] });
+
+    // a rerun tries the failed question again only; with --strict its failure is the exit status
+    const again = await runCli(...args, "--strict");
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/--strict: 1 of 5 questions failed/);
+    expect(s.requests.filter((q) => q.behavior !== "context")).toHaveLength(8);
+  });
 });

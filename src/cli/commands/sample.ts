@@ -1,5 +1,7 @@
 import { parseModelSpec, defaultModelName } from "../../backends/spec.js";
 import { createBackend } from "../../backends/create.js";
+import { NEUTRAL_SAMPLING } from "../../backends/types.js";
+import { RlvdError } from "../../core/errors.js";
 import { resolveTemplate } from "../../backends/templates.js";
 import { InvalidArgumentError, Option } from "commander";
 import { mathGrader } from "../../experiment/graders.js";
@@ -7,6 +9,27 @@ import { sampleRun } from "../../experiment/sample-run.js";
 import { loadDataset } from "../../store/dataset.js";
 import { addGradingOptions, gradingFrom, nonNegativeInt, positiveInt } from "../options.js";
 import type { CommandModule } from "./index.js";
+
+/** --sampling-extra: a JSON object of request fields, sent as given (after the pinned ones, so it may override them). */
+function samplingExtra(v: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch (e) {
+    throw new InvalidArgumentError(`--sampling-extra must be a JSON object (${(e as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new InvalidArgumentError(`--sampling-extra must be a JSON object, e.g. '{"min_tokens": 4}' (got ${v})`);
+  for (const reserved of ["model", "n", "prompt", "messages", "seed", "stream"]) {
+    if (reserved in parsed) throw new InvalidArgumentError(`--sampling-extra may not set "${reserved}": rlvd sets it per request`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function seconds(v: string): number {
+  const x = Number(v);
+  if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${v}"`);
+  return x;
+}
 
 function probability(name: string, lo: number, hi: number) {
   return (v: string) => {
@@ -37,11 +60,17 @@ export const sampleCommand: CommandModule = {
       .option("--question-field <f>", "dataset field with the question")
       .option("--answer-field <f>", "dataset field with the gold answer")
       .option("--id-field <f>", "dataset field with the question id")
+      .option("--sampling-extra <json>", "further request fields as a JSON object, e.g. '{\"min_tokens\": 4}'", samplingExtra)
+      .option("--no-vllm-params", "send only OpenAI's own fields (hosted APIs reject top_k, min_p, repetition_penalty)")
       .option("--n-per-request <n>", "completions per request", positiveInt, 16)
-      .option("--concurrency <n>", "requests in flight", positiveInt, 32)
-      .option("--api-key-env <var>", "environment variable with the API key", "OPENAI_API_KEY")
-      .option("--timeout <s>", "per-request time limit in seconds", positiveInt, 600)
+      .option("--concurrency <n>", "requests in flight per endpoint (embedded: in all)", positiveInt, 32)
+      .option("--api-key-env <var>", "environment variable with the API key (sent as Authorization: Bearer; falls back to $RLVD_API_KEY)", "OPENAI_API_KEY")
+      .option("--timeout <s>", "per-request time limit in seconds, connect to last byte", seconds, 600)
+      .option("--connect-timeout <s>", "TCP connect limit in seconds", seconds, 10)
+      .option("--first-byte-timeout <s>", "limit from request to first answer byte (a non-streaming server answers when done)", seconds)
+      .option("--silent-after <s>", "probe an endpoint silent this long; abandon its requests when the probe fails", seconds, 60)
       .option("--max-attempts <n>", "tries per request before giving up (with backoff and failover)", positiveInt, 6)
+      .option("--strict", "exit non-zero when any question could not be sampled (the rest are sampled either way)")
       .addOption(new Option("--grade <verifier>", "verify samples as they land (none: later, with rlvd grade)").choices(["math", "none"]).default("math"))
       .option("--flush-ms <ms>", "commit arrived samples at least this often", positiveInt, 1000)
       .option("--json", "print the result as JSON");
@@ -50,17 +79,28 @@ export const sampleCommand: CommandModule = {
         const spec = parseModelSpec(opts.model);
         const template = resolveTemplate(opts.template);
         const questions = await loadDataset(opts.dataset, { questionField: opts.questionField, answerField: opts.answerField, idField: opts.idField, limit: opts.limit });
-        const backend = await createBackend(spec, { apiKeyEnv: opts.apiKeyEnv, timeoutMs: opts.timeout * 1000, maxAttempts: opts.maxAttempts });
+        const backend = await createBackend(spec, {
+          apiKeyEnv: opts.apiKeyEnv, timeoutMs: opts.timeout * 1000, connectTimeoutMs: opts.connectTimeout * 1000,
+          firstByteTimeoutMs: opts.firstByteTimeout === undefined ? undefined : opts.firstByteTimeout * 1000, silentAfterMs: opts.silentAfter * 1000,
+          maxAttempts: opts.maxAttempts, concurrency: opts.concurrency, vllmExtras: opts.vllmParams,
+        });
         const grader = opts.grade === "math" ? mathGrader(gradingFrom(opts)) : null;
         try {
           const result = await sampleRun({
             runDir: opts.run, backend, model: opts.name ?? defaultModelName(spec), spec: opts.model, questions, k: opts.k, template,
-            params: { temperature: opts.temperature, top_p: opts.topP, top_k: opts.topK, max_tokens: opts.maxTokens, stop: opts.stop },
-            seed: opts.seed, nPerRequest: opts.nPerRequest, concurrency: opts.concurrency, flushMs: opts.flushMs,
+            params: { ...NEUTRAL_SAMPLING, temperature: opts.temperature, top_p: opts.topP, top_k: opts.topK, max_tokens: opts.maxTokens, stop: opts.stop, extra: opts.samplingExtra },
+            seed: opts.seed, nPerRequest: opts.nPerRequest, flushMs: opts.flushMs,
+            // an embedded model is one "endpoint": --concurrency is its total
+            concurrency: spec.kind === "embedded" ? opts.concurrency : undefined,
             progress: { write: io.err, isTTY: io.isTTY }, grader: grader?.grade,
           });
           if (opts.json) io.out(JSON.stringify(result) + "\n");
           else io.out(`${result.model}: ${result.written} new samples (${result.already} already stored) for ${result.questions} questions in ${result.seconds.toFixed(1)} s\n`);
+          if (result.failed.length > 0) {
+            io.err(`${result.failed.length} question${result.failed.length === 1 ? "" : "s"} could not be sampled (recorded in the store; a rerun tries them again):\n`);
+            for (const f of result.failed) io.err(`  ${f.question_id}: ${f.error}\n`);
+            if (opts.strict) throw new RlvdError("BACKEND", `--strict: ${result.failed.length} of ${result.questions} questions failed`);
+          }
         } finally {
           await backend.close();
           await grader?.close();

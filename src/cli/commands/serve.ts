@@ -17,7 +17,9 @@ export const serveCommand: CommandModule = {
       .option("--api-key <key>", `require Authorization: Bearer KEY, as vLLM's --api-key (default: $${API_KEY_ENV})`)
       .action(async (opts: { checkpoint: string; port: number; host: string; name?: string; apiKey?: string }) => {
         const apiKey = resolveApiKey(opts.apiKey);
-        const backend = await EmbeddedBackend.open(opts.checkpoint);
+        // two engine lanes: a small request need not wait for a big one to finish; independent samples (sample j
+        // depends on the seed and j only, as in vLLM), so a streamed answer is the same as a whole one
+        const backend = await EmbeddedBackend.open(opts.checkpoint, { lanes: 2, tree: false });
         const name = opts.name ?? (opts.checkpoint.replace(/\/+$/, "").split("/").pop() || "embedded");
         const server = createOpenAIServer(backend, { modelName: name, apiKey });
         await new Promise<void>((resolve, reject) => {
