@@ -7,7 +7,7 @@ import type { SampleStore } from "./store.js";
 const SAMPLE_STAGING: StagingColumn[] = [
   ["model", "VARCHAR"], ["question_id", "VARCHAR"], ["sample_index", "INTEGER"], ["text", "VARCHAR"], ["finish_reason", "VARCHAR"],
   ["n_tokens", "INTEGER"], ["extracted", "VARCHAR"], ["correct", "BOOLEAN"], ["verify_status", "VARCHAR"], ["seed", "BIGINT"],
-  ["latency_ms", "DOUBLE"], ["line", "INTEGER"],
+  ["latency_ms", "DOUBLE"], ["harness_correct", "BOOLEAN"], ["line", "INTEGER"],
 ];
 
 /** Stages samples for one commit. `line` is the source line (for error messages), or null. */
@@ -18,7 +18,7 @@ export class SampleBatch {
     return new SampleBatch(await StagingTable.create(store, "staged_samples", SAMPLE_STAGING));
   }
 
-  /** A batch filled by a query yielding the staging columns (model, question_id, ..., latency_ms, line). */
+  /** A batch filled by a query yielding the staging columns (model, question_id, ..., latency_ms, harness_correct, line). */
   static async fromSelect(store: SampleStore, select: string, params: string[] = []): Promise<SampleBatch> {
     return new SampleBatch(await StagingTable.fromSelect(store, "staged_samples", SAMPLE_STAGING, select, params));
   }
@@ -27,7 +27,7 @@ export class SampleBatch {
     this.table.push([
       s.model, s.question_id, s.sample_index, s.text ?? null, s.finish_reason ?? null, s.n_tokens ?? null,
       s.extracted ?? null, s.correct ?? null, s.verify_status ?? null,
-      s.seed ?? null, s.latency_ms ?? null, line,
+      s.seed ?? null, s.latency_ms ?? null, s.harness_correct ?? null, line,
     ]);
   }
 }

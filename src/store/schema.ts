@@ -20,12 +20,15 @@ CREATE TABLE IF NOT EXISTS samples (
   correct BOOLEAN,                 -- NULL until graded
   verify_status VARCHAR,
   seed BIGINT,
-  latency_ms DOUBLE
+  latency_ms DOUBLE,
+  harness_correct BOOLEAN          -- the verdict of the harness a sample was imported from (NULL: none)
 );
+-- stores written before harness imports lack the column; adding it keeps them readable and writable
+ALTER TABLE samples ADD COLUMN IF NOT EXISTS harness_correct BOOLEAN;
 CREATE TABLE IF NOT EXISTS counts (model VARCHAR NOT NULL, question_id VARCHAR NOT NULL, n INTEGER NOT NULL, correct INTEGER NOT NULL);
 `;
 
 /** Sample columns in table order, with the staging types used by bulk writes. */
 export const SAMPLE_COLUMNS = [
-  "model", "question_id", "sample_index", "text", "finish_reason", "n_tokens", "extracted", "correct", "verify_status", "seed", "latency_ms",
+  "model", "question_id", "sample_index", "text", "finish_reason", "n_tokens", "extracted", "correct", "verify_status", "seed", "latency_ms", "harness_correct",
 ] as const;
