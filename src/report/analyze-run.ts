@@ -8,6 +8,7 @@ import {
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
 import { answersByQuestion, modelContents, questionResults, type ModelContents } from "../store/queries.js";
 import { textAggregates } from "../store/text-aggregates.js";
+import { harnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
 import { withStore, type SampleStore } from "../store/store.js";
 
 export type AnalyzeOptions = {
@@ -33,6 +34,8 @@ export type Analysis = {
   models: Record<string, ModelAnalysis>;
   comparisons: Comparison[];
   warnings: string[];
+  /** imported samples: the harness's verdicts against rlvd's, per model (absent when none carries one) */
+  harness_agreement?: HarnessAgreement[];
 };
 
 /** Analyses every model in a run folder: the numbers behind `rlvd analyze` and the report. */
@@ -97,7 +100,8 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
       equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN: models[name]!.samples_per_question,
     }));
   }
-  return { base: baseName, models, comparisons, warnings };
+  const harness = await harnessAgreement(store);
+  return { base: baseName, models, comparisons, warnings, ...(harness.length > 0 ? { harness_agreement: harness } : {}) };
 }
 
 /** maj@k, answer entropy (streamed one question at a time), length and keywords (summed in SQL) for one model. */

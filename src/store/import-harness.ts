@@ -121,7 +121,7 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
   try {
     committed = await store.transaction(async () => {
       await upsertQuestions(store, questions.values(), file);
-      const r = await commitSamples(store, batch, { onConflict: "error", source: file });
+      const r = await commitSamples(store, batch, { onConflict: "error", source: file, harness: true });
       for (const [name, m] of steps) await store.run("UPDATE models SET meta = ? WHERE name = ? AND meta IS NULL", [JSON.stringify(m), name]);
       return r;
     });

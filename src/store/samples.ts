@@ -35,17 +35,20 @@ export class SampleBatch {
 /**
  * Lands a batch of samples. Keyed by (model, question_id, sample_index): a sample already stored is left as
  * it is, so re-running any stage after a crash neither loses nor duplicates work. With `onConflict: "error"`
- * (imports), a sample that arrives again with a different text or verdict is an error naming its line.
+ * (imports), a sample that arrives again with a different text or verdict is an error naming its line
+ * (`harness`: the harness's verdict, not rlvd's).
  */
 export async function commitSamples(
   store: SampleStore,
   batch: SampleBatch,
-  options: { onConflict?: "error" | "ignore"; source?: string } = {},
+  options: { onConflict?: "error" | "ignore"; source?: string; harness?: boolean } = {},
 ): Promise<CommitResult> {
   return commitStaged(store, batch.table, {
     table: "samples",
     key: ["model", "question_id", "sample_index"],
-    values: ["text", "correct", "extracted"],
+    // a harness import is the same again when its text and the harness's verdict are: rlvd may since have
+    // graded the stored sample itself (correct, extracted), which must not make a re-import a clash
+    ...(options.harness ? { values: ["text"], lenient: ["harness_correct"] } : { values: ["text", "correct", "extracted"] }),
     columns: SAMPLE_COLUMNS,
     onConflict: options.onConflict ?? "ignore",
     source: options.source ?? "samples",

@@ -1,0 +1,40 @@
+import type { SampleStore } from "./store.js";
+
+/**
+ * Per model: how the harness's verdicts (`harness_correct`, kept from the import) compare with rlvd's own
+ * (`correct` of samples rlvd graded, i.e. whose status is not "imported"). `compared` counts samples with both.
+ */
+export type HarnessAgreement = {
+  model: string;
+  /** samples that carry a harness verdict */
+  harness_verdicts: number;
+  /** of those, samples rlvd has graded itself */
+  compared: number;
+  agree: number;
+  /** the harness says right, rlvd says wrong */
+  harness_only: number;
+  /** rlvd says right, the harness says wrong */
+  rlvd_only: number;
+  /** agree / compared; null when nothing is compared yet */
+  agreement: number | null;
+};
+
+export async function harnessAgreement(store: SampleStore): Promise<HarnessAgreement[]> {
+  const rows = await store.all<Omit<HarnessAgreement, "agreement">>(
+    `WITH s AS (SELECT model, harness_correct AS h, CASE WHEN verify_status IS DISTINCT FROM 'imported' THEN correct END AS r FROM samples)
+     SELECT model, count(h)::INTEGER AS harness_verdicts, count_if(h IS NOT NULL AND r IS NOT NULL)::INTEGER AS compared,
+            count_if(h = r)::INTEGER AS agree, count_if(h AND NOT r)::INTEGER AS harness_only, count_if(NOT h AND r)::INTEGER AS rlvd_only
+       FROM s GROUP BY model HAVING count(h) > 0 ORDER BY model`,
+  );
+  return rows.map((r) => ({ ...r, agreement: r.compared > 0 ? r.agree / r.compared : null }));
+}
+
+/** Samples where the two verdicts differ, for a look at which grader is wrong. */
+export async function harnessDisagreements(store: SampleStore, model: string, limit = 20): Promise<Array<{ question_id: string; sample_index: number; harness_correct: boolean; correct: boolean; extracted: string | null }>> {
+  return store.all(
+    `SELECT question_id, sample_index, harness_correct, correct, extracted FROM samples
+      WHERE model = ? AND harness_correct IS NOT NULL AND correct IS NOT NULL AND verify_status IS DISTINCT FROM 'imported' AND harness_correct <> correct
+      ORDER BY question_id, sample_index LIMIT ${Math.max(1, Math.floor(limit))}`,
+    [model],
+  );
+}
