@@ -5,7 +5,7 @@ import { readRecords } from "./formats/read-records.js";
 import { promptId, type FormatContext, type HarnessFormat } from "./formats/types.js";
 import type { ImportResult } from "./import-counts.js";
 import { QuestionMatcher } from "./question-match.js";
-import { upsertQuestions } from "./questions.js";
+import { commitStagedQuestions, pushQuestion, stageQuestions } from "./questions.js";
 import { commitSamples, SampleBatch } from "./samples.js";
 import type { SampleStore } from "./store.js";
 
@@ -38,8 +38,6 @@ export type HarnessImportResult = ImportResult & {
   seed: number | null;
 };
 
-type QuestionEntry = { question: Partial<Question> & { id: string }; line: number };
-
 /** The seed a file name carries (`test_qwen25-math-cot_-1_seed3_t0.6_s0_e-1.jsonl` -> 3), or null. */
 export function seedFromFileName(file: string): number | null {
   const m = /(?:^|[^a-z])seed[-_]?(\d+)/i.exec(basename(file));
@@ -59,8 +57,10 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
   const matcher = options.dataset ? await QuestionMatcher.load(options.dataset) : null;
   const seed = seedFromFileName(file);
   const ctx: FormatContext = { file, idField: options.idField, filter: options.filter ?? null, skipped: 0 };
+  // questions stream to a staging table too (checked there for clashing gold answers): a multi-gigabyte
+  // file of a million documents must not hold a million questions in memory
   const batch = await SampleBatch.begin(store);
-  const questions = new Map<string, QuestionEntry>();
+  const staged = await stageQuestions(store);
   const nextIndex = new Map<string, number>();
   const models = new Set<string>();
   const steps = new Map<string, { series: string; step: number }>();
@@ -92,7 +92,7 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
         matched.add(id);
       } else unmatched.add(id);
     }
-    rememberQuestion(questions, question, line, file);
+    pushQuestion(staged, question, line);
 
     if (offset === null) {
       if (rec.grouped && seed !== null) {
@@ -117,10 +117,12 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
   }
   if (samples === 0) throw new InputError(file, undefined, "no samples in file");
 
+  await batch.table.finish();
+  const questionCount = (await store.all<{ n: number }>(`SELECT count(DISTINCT question_id)::INTEGER AS n FROM ${batch.table.name}`))[0]!.n;
   let committed: { inserted: number; unchanged: number };
   try {
     committed = await store.transaction(async () => {
-      await upsertQuestions(store, questions.values(), file);
+      await commitStagedQuestions(store, staged, file);
       const r = await commitSamples(store, batch, { onConflict: "error", source: file, harness: true });
       for (const [name, m] of steps) await store.run("UPDATE models SET meta = ? WHERE name = ? AND meta IS NULL", [JSON.stringify(m), name]);
       return r;
@@ -132,24 +134,9 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
     }
     throw e;
   }
-  const questionIds = new Set([...questions.keys()]);
   return {
-    file, format: format.name, lines: samples, models: [...models].sort(), questions: questionIds.size, ...committed,
+    file, format: format.name, lines: samples, models: [...models].sort(), questions: questionCount, ...committed,
     skipped: ctx.skipped, seed_offset: offset ?? 0, seed,
     ...(matcher ? { matched: matched.size, unmatched: [...unmatched].slice(0, 20), unmatched_count: unmatched.size } : {}),
   };
-}
-
-function rememberQuestion(questions: Map<string, QuestionEntry>, q: Partial<Question> & { id: string }, line: number, file: string): void {
-  const known = questions.get(q.id);
-  if (!known) {
-    questions.set(q.id, { question: { ...q }, line });
-    return;
-  }
-  if (q.answer !== undefined && known.question.answer !== undefined && q.answer !== known.question.answer) {
-    throw new InputError(file, line, `question ${q.id} has answer ${JSON.stringify(q.answer)} but line ${known.line} gave ${JSON.stringify(known.question.answer)}`);
-  }
-  known.question.answer ??= q.answer;
-  known.question.prompt ??= q.prompt;
-  known.question.meta ??= q.meta;
 }

@@ -13,13 +13,37 @@ export async function upsertQuestions(
   questions: Iterable<{ question: Partial<Question> & { id: string }; line: number | null }>,
   source = "questions",
 ): Promise<void> {
-  const staged = await StagingTable.create(store, "staged_questions", [
+  const staged = await stageQuestions(store);
+  for (const { question: q, line } of questions) pushQuestion(staged, q, line);
+  await commitStagedQuestions(store, staged, source);
+}
+
+/** A staging table for questions, filled with pushQuestion and landed with commitStagedQuestions. */
+export function stageQuestions(store: SampleStore): Promise<StagingTable> {
+  return StagingTable.create(store, "staged_questions", [
     ["id", "VARCHAR"], ["prompt", "VARCHAR"], ["answer", "VARCHAR"], ["meta", "VARCHAR"], ["line", "INTEGER"],
   ]);
-  for (const { question: q, line } of questions) {
-    staged.push([q.id, q.prompt ?? null, q.answer ?? null, q.meta ? JSON.stringify(q.meta) : null, line]);
-  }
+}
+
+export function pushQuestion(staged: StagingTable, q: Partial<Question> & { id: string }, line: number | null): void {
+  staged.push([q.id, q.prompt ?? null, q.answer ?? null, q.meta ? JSON.stringify(q.meta) : null, line]);
+}
+
+/**
+ * Lands staged questions (the first row of an id wins). Two rows of one id with different gold answers, or a
+ * gold answer that differs from the stored one, are an error naming the line.
+ */
+export async function commitStagedQuestions(store: SampleStore, staged: StagingTable, source = "questions"): Promise<void> {
   await staged.finish();
+  const inFile = await store.all<{ id: string; line: number; answer: string; first: string; first_line: number }>(
+    `WITH g AS (SELECT id, arg_min(answer, line) AS first, min(line) AS first_line FROM staged_questions WHERE answer IS NOT NULL GROUP BY id)
+     SELECT s.id, s.line, s.answer, g.first, g.first_line FROM staged_questions s JOIN g USING (id)
+      WHERE s.answer IS NOT NULL AND s.answer <> g.first ORDER BY s.line LIMIT 1`,
+  );
+  if (inFile.length > 0) {
+    const c = inFile[0]!;
+    throw new InputError(source, c.line ?? undefined, `question ${c.id} has answer ${JSON.stringify(c.answer)} but line ${c.first_line} gave ${JSON.stringify(c.first)}`);
+  }
   const clash = await store.all<{ id: string; line: number; answer: string; stored: string }>(
     `SELECT a.id, a.line, a.answer, b.answer AS stored FROM staged_questions a JOIN questions b ON a.id = b.id
      WHERE a.answer IS NOT NULL AND b.answer IS NOT NULL AND a.answer <> b.answer ORDER BY a.line LIMIT 1`,
