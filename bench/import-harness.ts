@@ -2,7 +2,8 @@
  * Import speed and peak memory for a large lm-eval `--log_samples` file: N lines (default 1M) shaped like
  * lm_eval/loggers/evaluation_tracker.py writes them (doc, target, arguments.gen_args_0, resps [[text]],
  * filtered_resps, filter, metrics, hashes, exact_match), one document per line, through the same code path as
- * `rlvd import samples FILE --model M`. Also times reading + parsing the file alone, to show where time goes.
+ * `rlvd import samples FILE --model M`. Also times reading + parsing the file alone, and with the format's
+ * conversion, to show where the time goes (the rest is staging and DuckDB's load and checks).
  * Prints figures; asserts nothing.
  *
  *   npx tsx bench/import-harness.ts [--lines 1000000] [--keep]
@@ -14,6 +15,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readJsonl } from "../src/core/jsonl.js";
 import { importSamplesFile } from "../src/store/import-samples.js";
+import { lmEval } from "../src/store/formats/lm-eval.js";
 
 const { values } = parseArgs({ options: { lines: { type: "string", default: "1000000" }, keep: { type: "boolean" } } });
 const N = Number(values.lines);
@@ -51,6 +53,13 @@ let parsed = 0;
 for await (const _ of readJsonl(file)) parsed++;
 const parseS = (performance.now() - t) / 1000;
 console.log(`read + JSON.parse alone: ${parseS.toFixed(1)} s (${Math.round(parsed / parseS).toLocaleString()} lines/s, ${(mb / parseS).toFixed(0)} MB/s)`);
+
+t = performance.now();
+const ctx = { file, filter: null, skipped: 0 };
+let converted = 0;
+for await (const { line, value } of readJsonl(file)) converted += lmEval.convert(value as Record<string, unknown>, line, ctx)?.samples.length ?? 0;
+const convertS = (performance.now() - t) / 1000;
+console.log(`read + parse + convert (no staging): ${convertS.toFixed(1)} s (${Math.round(converted / convertS).toLocaleString()} samples/s)`);
 
 const rssBefore = process.resourceUsage().maxRSS / 1024;
 t = performance.now();
