@@ -29,13 +29,3 @@ export async function harnessAgreement(store: SampleStore): Promise<HarnessAgree
   );
   return rows.map((r) => ({ ...r, agreement: r.compared > 0 ? r.agree / r.compared : null }));
 }
-
-/** Samples where the two verdicts differ, for a look at which grader is wrong. */
-export async function harnessDisagreements(store: SampleStore, model: string, limit = 20): Promise<Array<{ question_id: string; sample_index: number; harness_correct: boolean; correct: boolean; extracted: string | null }>> {
-  return store.all(
-    `SELECT question_id, sample_index, harness_correct, correct, extracted FROM samples
-      WHERE model = ? AND harness_correct IS NOT NULL AND correct IS NOT NULL AND verify_status IS DISTINCT FROM 'imported' AND harness_correct <> correct
-      ORDER BY question_id, sample_index LIMIT ${Math.max(1, Math.floor(limit))}`,
-    [model],
-  );
-}
