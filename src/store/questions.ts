@@ -35,13 +35,21 @@ export function pushQuestion(staged: StagingTable, q: Partial<Question> & { id: 
  */
 export async function commitStagedQuestions(store: SampleStore, staged: StagingTable, source = "questions"): Promise<void> {
   await staged.finish();
+  // one row per id: the first line's fields, later lines filling what it lacks (arg_min skips NULLs); a hash
+  // aggregate, several times cheaper than a window over millions of staged rows
+  await store.run(
+    `CREATE OR REPLACE TEMP TABLE staged_questions_first AS
+     SELECT id, arg_min(prompt, line) AS prompt, arg_min(answer, line) AS answer, arg_min(meta, line) AS meta,
+            min(line) FILTER (WHERE answer IS NOT NULL) AS answer_line
+       FROM staged_questions GROUP BY id`,
+  );
   const inFile = await store.all<{ id: string; line: number; answer: string; first: string; first_line: number }>(
-    `WITH g AS (SELECT id, arg_min(answer, line) AS first, min(line) AS first_line FROM staged_questions WHERE answer IS NOT NULL GROUP BY id)
-     SELECT s.id, s.line, s.answer, g.first, g.first_line FROM staged_questions s JOIN g USING (id)
-      WHERE s.answer IS NOT NULL AND s.answer <> g.first ORDER BY s.line LIMIT 1`,
+    `SELECT s.id, s.line, s.answer, f.answer AS first, f.answer_line AS first_line FROM staged_questions s JOIN staged_questions_first f USING (id)
+      WHERE s.answer IS NOT NULL AND s.answer <> f.answer ORDER BY s.line LIMIT 1`,
   );
   if (inFile.length > 0) {
     const c = inFile[0]!;
+    await store.run("DROP TABLE IF EXISTS temp.main.staged_questions_first");
     throw new InputError(source, c.line ?? undefined, `question ${c.id} has answer ${JSON.stringify(c.answer)} but line ${c.first_line} gave ${JSON.stringify(c.first)}`);
   }
   const clash = await store.all<{ id: string; line: number; answer: string; stored: string }>(
@@ -56,14 +64,14 @@ export async function commitStagedQuestions(store: SampleStore, staged: StagingT
     await store.run(
       `UPDATE questions SET prompt = coalesce(questions.prompt, s.prompt), answer = coalesce(questions.answer, s.answer),
               meta = coalesce(questions.meta, s.meta)
-       FROM (SELECT * FROM staged_questions QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) = 1) s WHERE questions.id = s.id`,
+       FROM staged_questions_first s WHERE questions.id = s.id`,
     );
     await store.run(
       `INSERT INTO questions (id, prompt, answer, meta)
-       SELECT id, prompt, answer, meta FROM staged_questions a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.id)
-       QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) = 1`,
+       SELECT id, prompt, answer, meta FROM staged_questions_first a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.id)`,
     );
   });
+  await store.run("DROP TABLE IF EXISTS temp.main.staged_questions_first");
   await staged.drop();
 }
 

@@ -221,6 +221,18 @@ describe("format detection", () => {
     await expect(importSamplesFile(join(dir, "run2"), file)).rejects.toThrow(/7\.jsonl: the verl-dump format has no model name; pass --model NAME/);
   });
 
+  it("one question with two gold answers in a file is an error naming both lines", async () => {
+    const dir = tmp();
+    const lines = [
+      { input: "q", output: "a", gts: "1", score: 1, step: 1 },
+      { input: "other", output: "a", gts: "5", score: 1, step: 1 },
+      { input: "q", output: "b", gts: "2", score: 0, step: 1 },
+    ];
+    await expect(importSamplesFile(join(dir, "run"), writeJsonl(dir, "1.jsonl", lines), { model: "m" })).rejects.toThrow(
+      /1\.jsonl:3: question p-[0-9a-f]{16} has answer "2" but line 1 gave "1"/,
+    );
+  });
+
   it("a bad record is file:line with the field, and nothing lands", async () => {
     const dir = tmp();
     const run = join(dir, "run");
