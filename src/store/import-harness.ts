@@ -38,6 +38,12 @@ export type HarnessImportResult = ImportResult & {
   seed: number | null;
 };
 
+/** The start of a prompt, one line, for listing questions that have no id of their own. */
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 60 ? flat.slice(0, 57) + "..." : flat;
+}
+
 /** The seed a file name carries (`test_qwen25-math-cot_-1_seed3_t0.6_s0_e-1.jsonl` -> 3), or null. */
 export function seedFromFileName(file: string): number | null {
   const m = /(?:^|[^a-z])seed[-_]?(\d+)/i.exec(basename(file));
@@ -65,7 +71,8 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
   const models = new Set<string>();
   const steps = new Map<string, { series: string; step: number }>();
   const matched = new Set<string>();
-  const unmatched = new Set<string>();
+  /** id -> how the import names it: derived ids with the start of their prompt */
+  const unmatched = new Map<string, string>();
   let samples = 0;
   // auto: fixed by the first grouped record; responses per question must not exceed it
   let offset = typeof options.seedOffset === "number" ? options.seedOffset : null;
@@ -90,7 +97,7 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
         id = q.id;
         question = q;
         matched.add(id);
-      } else unmatched.add(id);
+      } else if (!unmatched.has(id)) unmatched.set(id, rec.id === undefined && text !== undefined ? `${id} (${JSON.stringify(excerpt(text))})` : id);
     }
     pushQuestion(staged, question, line);
 
@@ -115,7 +122,9 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
     }
     if (!rec.grouped) nextIndex.set(slot, index);
   }
-  if (samples === 0) throw new InputError(file, undefined, "no samples in file");
+  if (samples === 0) {
+    throw new InputError(file, undefined, ctx.skipped > 0 ? `no lines of filter ${ctx.filter} (the file's lines are of other filters)` : "no samples in file");
+  }
 
   await batch.table.finish();
   const questionCount = (await store.all<{ n: number }>(`SELECT count(DISTINCT question_id)::INTEGER AS n FROM ${batch.table.name}`))[0]!.n;
@@ -137,6 +146,6 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
   return {
     file, format: format.name, lines: samples, models: [...models].sort(), questions: questionCount, ...committed,
     skipped: ctx.skipped, seed_offset: offset ?? 0, seed,
-    ...(matcher ? { matched: matched.size, unmatched: [...unmatched].slice(0, 20), unmatched_count: unmatched.size } : {}),
+    ...(matcher ? { matched: matched.size, unmatched: [...unmatched.values()].slice(0, 20), unmatched_count: unmatched.size } : {}),
   };
 }

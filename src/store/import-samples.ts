@@ -12,6 +12,9 @@ import { readRecords } from "./formats/read-records.js";
 import { detectFormat, formatByName, type FORMAT_NAMES } from "./formats/registry.js";
 import { importHarnessRecords, type HarnessImportOptions, type HarnessImportResult } from "./import-harness.js";
 
+/** DuckDB's memory limit while a harness file is imported (the store is open for the import alone). */
+const IMPORT_MEMORY_LIMIT = "512MB";
+
 /** "generic" (rlvd's own sample lines) or the name of a harness format (formats/registry.ts). */
 export type SampleFileFormat = (typeof FORMAT_NAMES)[number];
 export type ImportSamplesOptions = Omit<HarnessImportOptions, "model"> & {
@@ -76,7 +79,11 @@ export async function importSamplesFile(runDir: string, file: string, options: I
   const harness = formatByName(format);
   if (harness) {
     if (harness.needsModel && !options.model) throw new RlvdError("BAD_ARGUMENT", `${file}: the ${format} format has no model name; pass --model NAME`);
-    const result = await withStore(runDir, { create: true }, (store) => importHarnessRecords(store, file, harness, options));
+    const result = await withStore(runDir, { create: true }, async (store) => {
+      // bounded memory for multi-gigabyte files: DuckDB spills its staging and checks to disk past this
+      await store.run(`SET memory_limit = '${IMPORT_MEMORY_LIMIT}'`);
+      return importHarnessRecords(store, file, harness, options);
+    });
     await recordInManifest(runDir, { command: "import samples", file, format, inserted: result.inserted, unchanged: result.unchanged });
     return { ...result, detected };
   }

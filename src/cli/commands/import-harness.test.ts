@@ -28,7 +28,7 @@ describe("rlvd import samples (harness files)", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\(openrlhf\): 8 new/);
     expect(r.out).toMatch(/sample indices start at 4/);
-    expect(r.out).toMatch(/matched 3 questions to the dataset; 1 not found: p-[0-9a-f]{16}\n/);
+    expect(r.out).toMatch(/matched 3 questions to the dataset; 1 not found: p-[0-9a-f]{16} \("User: Name a prime\. Assistant:"\)\n/);
     expect(QUESTIONS.length).toBe(3);
   });
 

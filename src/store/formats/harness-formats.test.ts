@@ -138,7 +138,7 @@ describe("harness formats", () => {
     const run = join(dir, "run");
     const r = await importSamplesFile(run, openrlhfFile(dir), { model: "m", dataset: writeDataset(dir) });
     expect(r).toMatchObject({ format: "openrlhf", lines: 8, questions: 4, matched: 3, unmatched_count: 1 });
-    expect(r.unmatched![0]).toMatch(/^p-[0-9a-f]{16}$/);
+    expect(r.unmatched).toEqual([expect.stringMatching(/^p-[0-9a-f]{16} \("User: Name a prime\. Assistant:"\)$/)]);
     const rows = await perQuestion(run);
     expect(rows.map((q) => q.k)).toEqual([2, 2, 2, 2]);
     expect(rows.filter((q) => q.answer !== null).map((q) => q.question_id).sort()).toEqual(QUESTIONS.map((q) => q.unique_id).sort());

@@ -1,4 +1,4 @@
-import { Fields, answerText, metricVerdict, promptId, type HarnessFormat, type HarnessRecord } from "./types.js";
+import { Fields, answerText, metricVerdict, type HarnessFormat, type HarnessRecord } from "./types.js";
 
 /** Per-response verdict: only a single response has one (a pass@k over n responses is per question). */
 function responses(texts: unknown[], f: Fields, field: string, metrics: Record<string, unknown>): HarnessRecord["samples"] {
@@ -25,7 +25,7 @@ export const lightevalOld: HarnessFormat = {
     const metrics = f.object("metrics").v;
     const gold = f.array("gold");
     return {
-      id: promptId(example), prompt: example, input: f.optString("full_prompt"),
+      prompt: example, input: f.optString("full_prompt"),
       gold: answerText(Array.isArray(gold[0]) ? gold[0][0] : gold[0]) ?? undefined,
       samples: responses(f.array("predictions"), f, "predictions", metrics), grouped: true,
     };
@@ -57,7 +57,7 @@ export const lighteval: HarnessFormat = {
     const docId = doc.optText("id");
     const input = response.v.input;
     return {
-      id: docId && docId.length > 0 ? docId : promptId(query), prompt: query, input: typeof input === "string" ? input : undefined,
+      id: docId && docId.length > 0 ? docId : undefined, prompt: query, input: typeof input === "string" ? input : undefined,
       gold: gold ?? undefined, samples, grouped: true,
     };
   },

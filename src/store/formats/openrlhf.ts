@@ -1,4 +1,4 @@
-import { Fields, promptId, type HarnessFormat } from "./types.js";
+import { Fields, type HarnessFormat } from "./types.js";
 
 /**
  * OpenRLHF batch inference output (openrlhf/cli/batch_inference.py, batch_generate / batch_generate_vllm):
@@ -14,6 +14,6 @@ export const openrlhf: HarnessFormat = {
   convert(value, line, ctx) {
     const f = new Fields(value, ctx.file, line);
     const input = f.string("input");
-    return { id: promptId(input), prompt: input, samples: [{ text: f.string("output"), harness: null }], grouped: false };
+    return { prompt: input, samples: [{ text: f.string("output"), harness: null }], grouped: false };
   },
 };

@@ -1,4 +1,4 @@
-import { Fields, answerText, binaryVerdict, promptId, questionMeta, userText, type HarnessFormat } from "./types.js";
+import { Fields, answerText, binaryVerdict, questionMeta, userText, type HarnessFormat } from "./types.js";
 
 /** verl's rule-based math scorers give 1.0 for a right answer and 0, -1 or a small format bonus otherwise. */
 const RIGHT_SCORE = 1;
@@ -31,7 +31,7 @@ export const verlDump: HarnessFormat = {
     if (typeof score !== "number") return f.fail("score", "must be a number (the reward)");
     const acc = binaryVerdict(value.acc);
     return {
-      id: promptId(input), prompt: input, gold: groundTruth(value.gts), step,
+      prompt: input, gold: groundTruth(value.gts), step,
       samples: [{ text: f.string("output"), harness: acc ?? score >= RIGHT_SCORE, extracted: answerText(value.pred) }],
       grouped: false,
     };
@@ -57,7 +57,7 @@ export const verlGeneration: HarnessFormat = {
     const index = extra ? answerText(extra.v.index) : null;
     const source = typeof value.data_source === "string" ? value.data_source : undefined;
     return {
-      id: index !== null ? (source ? `${source}/${index}` : index) : promptId(prompt), prompt,
+      id: index !== null ? (source ? `${source}/${index}` : index) : undefined, prompt,
       gold: groundTruth(reward?.v.ground_truth), meta: extra ? questionMeta(extra.v) : undefined,
       samples: f.strings("responses").map((text) => ({ text, harness: null })), grouped: true,
     };
