@@ -24,6 +24,8 @@ export type Sample = {
   grading?: string | null;
   seed?: number | null;
   latency_ms?: number | null;
+  /** the verdict of the harness the sample was imported from, kept beside rlvd's own `correct` */
+  harness_correct?: boolean | null;
 };
 
 /** Results that arrive as counts only: `correct` of `n` samples of `model` on `question` were right. */

@@ -21,6 +21,12 @@ export function formatAnalysis(analysis: Analysis, options: { ks?: number[] } = 
     out += textTable(["", ...labels], c.transition.map((row, i) => [labels[i]!, ...row.map(String)]), "    ");
     out += "\n";
   }
+  if (analysis.harness_agreement) {
+    out += "harness verdict vs rlvd verdict\n";
+    out += textTable(["model", "harness verdicts", "graded by rlvd", "agreement", "harness only right", "rlvd only right"],
+      analysis.harness_agreement.map((h) => [h.model, String(h.harness_verdicts), String(h.compared), h.agreement === null ? "-" : fmt(h.agreement), String(h.harness_only), String(h.rlvd_only)]));
+    out += "\n";
+  }
   for (const w of analysis.warnings) out += `warning: ${w}\n`;
   return out;
 }

@@ -9,6 +9,7 @@ import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
 import { answersByQuestion, modelContents, modelGradings, questionResults, type ModelContents } from "../store/queries.js";
 import { generationStats, modelMeta, sampleFailures } from "../store/sampling-records.js";
 import { textAggregates } from "../store/text-aggregates.js";
+import { harnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
 import { withStore, type SampleStore } from "../store/store.js";
 
 export type AnalyzeOptions = {
@@ -65,6 +66,8 @@ export type Analysis = {
   grading?: Record<string, string[]>;
   comparisons: Comparison[];
   warnings: string[];
+  /** imported samples: the harness's verdicts against rlvd's, per model (absent when none carries one) */
+  harness_agreement?: HarnessAgreement[];
 };
 
 /** Analyses every model in a run folder: the numbers behind `rlvd analyze` and the report. */
@@ -138,7 +141,8 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
     }));
   }
   await addGeneration(store, models, warnings);
-  return { base: baseName, models, grading, comparisons, warnings };
+  const harness = await harnessAgreement(store);
+  return { base: baseName, models, grading, comparisons, warnings, ...(harness.length > 0 ? { harness_agreement: harness } : {}) };
 }
 
 async function gradingsByModel(store: SampleStore): Promise<Record<string, string[]>> {

@@ -3,6 +3,7 @@ import { powersOfTwoUpTo } from "../metrics/summary.js";
 import type { Analysis } from "./analyze-run.js";
 import { slug } from "./charts.js";
 import { fmt, pValue, signed } from "./text-table.js";
+import { harnessTable } from "./harness-table.js";
 import { TRAIN_METRICS, type TrainLog } from "./train-log.js";
 
 export type ReportTable = { id: string; title: string; header: string[]; rows: string[][]; note?: string };
@@ -20,11 +21,13 @@ export type ReportTables = {
   training: ReportTable | null;
   /** responses by class (ReportOptions.classify), null without a classifier */
   classes: ReportTable | null;
+  /** harness verdict vs rlvd verdict of imported samples (harness-table.ts) */
+  harness: ReportTable | null;
 };
 
 /** The tables in reading order, absent ones left out. */
 export function allTables(t: ReportTables): ReportTable[] {
-  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.classes, t.training].filter((x): x is ReportTable => x !== null);
+  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.classes, t.harness, t.training].filter((x): x is ReportTable => x !== null);
 }
 
 export function reportTables(analysis: Analysis, models: string[], logs: readonly TrainLog[], classes: ReportTable | null = null): ReportTables {
@@ -38,6 +41,7 @@ export function reportTables(analysis: Analysis, models: string[], logs: readonl
     generation: generationTable(analysis, models),
     training: trainingTable(logs),
     classes,
+    harness: harnessTable(analysis),
   };
 }
 

@@ -8,6 +8,8 @@ export type CommitSpec = {
   key: readonly string[];
   /** columns that must agree when the same key arrives twice */
   values: readonly string[];
+  /** columns that must agree where both sides have a value (NULL: not known, e.g. a store older than the column) */
+  lenient?: readonly string[];
   /** all columns of `table`, in order; the staging table has these plus `line` */
   columns: readonly string[];
   /** `error`: a key that arrives with different values is an error naming the line; `ignore`: first write wins */
@@ -30,7 +32,10 @@ export async function commitStaged(store: SampleStore, staged: StagingTable, spe
   const s = staged.name;
   const keyList = spec.key.join(", ");
   const on = spec.key.map((k) => `a.${k} = b.${k}`).join(" AND ");
-  const differs = spec.values.map((v) => `a.${v} IS DISTINCT FROM b.${v}`).join(" OR ");
+  const differs = [
+    ...spec.values.map((v) => `a.${v} IS DISTINCT FROM b.${v}`),
+    ...(spec.lenient ?? []).map((v) => `coalesce(a.${v} <> b.${v}, false)`),
+  ].join(" OR ");
   const cols = spec.columns.join(", ");
 
   const dupKeys = await store.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM ${s} GROUP BY ${keyList} HAVING count(*) > 1)`);

@@ -8,17 +8,27 @@ import { commitSamples, SampleBatch } from "./samples.js";
 import { upsertQuestions } from "./questions.js";
 import { withStore, type SampleStore } from "./store.js";
 import type { ImportResult } from "./import-counts.js";
+import { readRecords } from "./formats/read-records.js";
+import { detectFormat, formatByName, type FORMAT_NAMES } from "./formats/registry.js";
+import { importHarnessRecords, type HarnessImportOptions, type HarnessImportResult } from "./import-harness.js";
 
-export type SampleFileFormat = "generic" | "qwen";
-export type ImportSamplesOptions = {
+/** DuckDB's memory limit while a harness file is imported (the store is open for the import alone). */
+const IMPORT_MEMORY_LIMIT = "512MB";
+
+/** "generic" (rlvd's own sample lines) or the name of a harness format (formats/registry.ts). */
+export type SampleFileFormat = (typeof FORMAT_NAMES)[number];
+export type ImportSamplesOptions = Omit<HarnessImportOptions, "model"> & {
   format?: SampleFileFormat | "auto";
-  /** model name: required for the Qwen schema (it has none), a fallback for generic lines without `model` */
+  /** model name: required for harness formats (they have none), a fallback for generic lines without `model` */
   model?: string;
   /** the field that identifies a question (generic: `question`; Qwen schema: `idx`) */
   idField?: string;
   /** how rows are staged: "auto" lets DuckDB read plain generic files itself; "js" always goes line by line */
   staging?: "auto" | "js";
 };
+
+/** What an import did; `detected` says the format was recognised rather than named. */
+export type SampleImportResult = ImportResult & Partial<Omit<HarnessImportResult, keyof ImportResult>> & { detected: boolean };
 
 const id = z.union([z.string().min(1), z.number()], { error: "must be a question id (string or number)" }).transform(String);
 const verdict = z
@@ -42,19 +52,6 @@ const GenericLineSchema = z.object({
   finish_reason: z.string().nullable().optional(),
 });
 
-/** One question per line with all its responses: the Qwen2.5-Math evaluation / limit-of-RLVR output schema. */
-const QwenLineSchema = z.object({
-  question: z.string().optional(),
-  problem: z.string().optional(),
-  gt: answerText,
-  code: z.array(z.string({ error: "must be a list of response strings" }), { error: "must be a list of responses" }),
-  pred: z.array(z.union([z.string(), z.number(), z.null()]).transform((v) => (v === null ? null : String(v)))).optional(),
-  score: z.array(z.boolean({ error: "must be a list of booleans" }), { error: "must be a list of booleans" }).optional(),
-  level: z.union([z.string(), z.number()]).optional(),
-  type: z.string().optional(),
-  subject: z.string().optional(),
-});
-
 type QuestionEntry = { question: Partial<Question> & { id: string }; line: number };
 type Scan = {
   questions: Map<string, QuestionEntry>;
@@ -66,19 +63,31 @@ type Scan = {
 };
 
 /**
- * Imports samples from JSONL into run folder `runDir`: the generic sample schema, or the Qwen evaluation schema
- * (auto-detected from the first line). All or nothing: a bad line aborts the import with `file:line: problem`.
+ * Imports samples into run folder `runDir`: the generic sample schema, or any harness format of
+ * formats/registry.ts (detected from the first record unless named). All or nothing: a bad line aborts the
+ * import with `file:line: problem`. Harness files go through import-harness.ts; the rest of this file is the
+ * generic schema.
  *
  * Two paths, one meaning. Every file is validated line by line in JavaScript. A "plain" generic file (every
  * line has sample_index; ids and extracted answers are strings or safe integers) is meanwhile read by DuckDB's
  * parallel JSON reader, which stages it several times faster than JavaScript can; any other file, and any
  * import whose checks fail on the fast path (to report exact line numbers), is staged line by line.
  */
-export async function importSamplesFile(runDir: string, file: string, options: ImportSamplesOptions = {}): Promise<ImportResult> {
-  const format = options.format === undefined || options.format === "auto" ? await detectFormat(file) : options.format;
-  if (format === "qwen" && !options.model) {
-    throw new RlvdError("BAD_ARGUMENT", `${file}: the Qwen evaluation schema has no model name; pass --model NAME`);
+export async function importSamplesFile(runDir: string, file: string, options: ImportSamplesOptions = {}): Promise<SampleImportResult> {
+  const detected = options.format === undefined || options.format === "auto";
+  const format = detected ? await detectFileFormat(file) : options.format!;
+  const harness = formatByName(format);
+  if (harness) {
+    if (harness.needsModel && !options.model) throw new RlvdError("BAD_ARGUMENT", `${file}: the ${format} format has no model name; pass --model NAME`);
+    const result = await withStore(runDir, { create: true }, async (store) => {
+      // bounded memory for multi-gigabyte files: DuckDB spills its staging and checks to disk past this
+      await store.run(`SET memory_limit = '${IMPORT_MEMORY_LIMIT}'`);
+      return importHarnessRecords(store, file, harness, options);
+    });
+    await recordInManifest(runDir, { command: "import samples", file, format, inserted: result.inserted, unchanged: result.unchanged });
+    return { ...result, detected };
   }
+  if (format !== "generic") throw new RlvdError("BAD_ARGUMENT", `unknown format ${format}`);
   const result = await withStore(runDir, { create: true }, async (store) => {
     if (format === "generic" && !options.idField && options.staging !== "js") {
       // DuckDB reads the file on its own threads while this thread validates it
@@ -86,7 +95,7 @@ export async function importSamplesFile(runDir: string, file: string, options: I
         store,
         `SELECT coalesce(model, ?) AS model, question AS question_id, sample_index, response AS text, finish_reason, n_tokens, extracted,
                 CAST(correct AS BOOLEAN) AS correct, CASE WHEN correct IS NULL THEN 'unverified' ELSE 'imported' END AS verify_status,
-                NULL::BIGINT AS seed, NULL::DOUBLE AS latency_ms, NULL::VARCHAR AS grading, ordinality::INTEGER AS line
+                NULL::BIGINT AS seed, NULL::DOUBLE AS latency_ms, NULL::VARCHAR AS grading, NULL::BOOLEAN AS harness_correct, ordinality::INTEGER AS line
            FROM read_json(?, format = 'newline_delimited', columns = {model: 'VARCHAR', question: 'VARCHAR', sample_index: 'INTEGER',
                 response: 'VARCHAR', correct: 'VARCHAR', extracted: 'VARCHAR', n_tokens: 'INTEGER', finish_reason: 'VARCHAR'}) WITH ORDINALITY`,
         [options.model ?? "", file],
@@ -106,7 +115,7 @@ export async function importSamplesFile(runDir: string, file: string, options: I
     return land(store, file, format, scan, batch);
   });
   await recordInManifest(runDir, { command: "import samples", file, format, inserted: result.inserted, unchanged: result.unchanged });
-  return result;
+  return { ...result, detected };
 }
 
 async function land(store: SampleStore, file: string, format: SampleFileFormat, scan: Scan, batch: SampleBatch): Promise<ImportResult> {
@@ -130,38 +139,23 @@ async function scanSamples(file: string, format: SampleFileFormat, options: Impo
   };
   const plainValue = (v: unknown) => v === undefined || v === null || typeof v === "string" || (typeof v === "number" && Number.isSafeInteger(v));
   for await (const { line, value } of readJsonl(file)) {
-    if (format === "qwen") {
-      const row = parseLine(QwenLineSchema, value, file, line);
-      const qid = questionId(value, options.idField ?? "idx", file, line);
-      if (row.score && row.score.length !== row.code.length) throw new InputError(file, line, `score has ${row.score.length} entries but code has ${row.code.length}`);
-      if (row.pred && row.pred.length !== row.code.length) throw new InputError(file, line, `pred has ${row.pred.length} entries but code has ${row.code.length}`);
-      const meta: Record<string, unknown> = {};
-      if (row.level !== undefined) meta.level = row.level;
-      if (row.type ?? row.subject) meta.subject = row.type ?? row.subject;
-      rememberQuestion(scan.questions, { id: qid, prompt: row.question ?? row.problem, answer: row.gt, meta }, line, file);
-      row.code.forEach((text, i) => {
-        const correct = row.score ? row.score[i]! : null;
-        add({ model: options.model!, question_id: qid, sample_index: i, text, extracted: row.pred?.[i] ?? null, correct, verify_status: correct === null ? "unverified" : "imported" }, line);
-      });
-    } else {
-      const row = commonGenericLine(value) ?? parseLine(GenericLineSchema, value, file, line);
-      const model = row.model ?? options.model;
-      if (!model) throw new InputError(file, line, `field "model": is missing (or pass --model NAME)`);
-      const qid = options.idField ? questionId(value, options.idField, file, line) : row.question;
-      const raw = value as Record<string, unknown>;
-      if (row.sample_index === undefined || !plainValue(raw.question) || !plainValue(raw.extracted)) scan.plain = false;
-      const key = `${model}\u0000${qid}`;
-      const index = row.sample_index ?? nextIndex.get(key) ?? 0;
-      nextIndex.set(key, index + 1);
-      if (row.answer !== undefined || row.prompt !== undefined) {
-        rememberQuestion(scan.questions, { id: qid, prompt: row.prompt, answer: row.answer ?? undefined }, line, file);
-      }
-      const correct = row.correct ?? null;
-      add({
-        model, question_id: qid, sample_index: index, text: row.response, extracted: row.extracted ?? null, correct,
-        verify_status: correct === null ? "unverified" : "imported", n_tokens: row.n_tokens ?? null, finish_reason: row.finish_reason ?? null,
-      }, line);
+    const row = commonGenericLine(value) ?? parseLine(GenericLineSchema, value, file, line);
+    const model = row.model ?? options.model;
+    if (!model) throw new InputError(file, line, `field "model": is missing (or pass --model NAME)`);
+    const qid = options.idField ? questionId(value, options.idField, file, line) : row.question;
+    const raw = value as Record<string, unknown>;
+    if (row.sample_index === undefined || !plainValue(raw.question) || !plainValue(raw.extracted)) scan.plain = false;
+    const key = `${model}\u0000${qid}`;
+    const index = row.sample_index ?? nextIndex.get(key) ?? 0;
+    nextIndex.set(key, index + 1);
+    if (row.answer !== undefined || row.prompt !== undefined) {
+      rememberQuestion(scan.questions, { id: qid, prompt: row.prompt, answer: row.answer ?? undefined }, line, file);
     }
+    const correct = row.correct ?? null;
+    add({
+      model, question_id: qid, sample_index: index, text: row.response, extracted: row.extracted ?? null, correct,
+      verify_status: correct === null ? "unverified" : "imported", n_tokens: row.n_tokens ?? null, finish_reason: row.finish_reason ?? null,
+    }, line);
   }
   return scan;
 }
@@ -213,10 +207,13 @@ function questionId(value: unknown, field: string, file: string, line: number): 
   throw new InputError(file, line, `field "${field}": is missing (the question id; choose another with --id-field)`);
 }
 
-async function detectFormat(file: string): Promise<SampleFileFormat> {
-  for await (const { value } of readJsonl(file)) {
-    const v = value as Record<string, unknown>;
-    return v !== null && typeof v === "object" && Array.isArray(v.code) ? "qwen" : "generic";
+/** The format of a file, judged from its first record; a file that matches none is an error naming the closest. */
+export async function detectFileFormat(file: string): Promise<SampleFileFormat> {
+  for await (const { line, value } of readRecords(file, { first: true })) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new InputError(file, line, "not a JSON object");
+    const d = detectFormat(value as Record<string, unknown>);
+    if (d.format !== null) return d.format as SampleFileFormat;
+    throw new InputError(file, line, `matches no known format; closest is ${d.closest} (missing field "${d.missing}"); name one with --format`);
   }
   throw new InputError(file, undefined, "no samples in file");
 }

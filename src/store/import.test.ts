@@ -102,7 +102,7 @@ describe("import samples", () => {
     const dir = tmp();
     await expect(importSamplesFile(join(dir, "run"), writeJsonl(dir, "q.jsonl", qwenLines))).rejects.toThrow(/pass --model/);
     const broken = [{ ...qwenLines[0], score: [true] }];
-    await expect(importSamplesFile(join(dir, "run"), writeJsonl(dir, "q.jsonl", broken), { model: "m" })).rejects.toThrow(/q\.jsonl:1: score has 1 entries but code has 3/);
+    await expect(importSamplesFile(join(dir, "run"), writeJsonl(dir, "q.jsonl", broken), { model: "m" })).rejects.toThrow(/q\.jsonl:1: field "score" has 1 entries but there are 3 responses/);
   });
 
   it("reads generic lines, numbering samples per question in file order", async () => {

@@ -13,13 +13,45 @@ export async function upsertQuestions(
   questions: Iterable<{ question: Partial<Question> & { id: string }; line: number | null }>,
   source = "questions",
 ): Promise<void> {
-  const staged = await StagingTable.create(store, "staged_questions", [
+  const staged = await stageQuestions(store);
+  for (const { question: q, line } of questions) pushQuestion(staged, q, line);
+  await commitStagedQuestions(store, staged, source);
+}
+
+/** A staging table for questions, filled with pushQuestion and landed with commitStagedQuestions. */
+export function stageQuestions(store: SampleStore): Promise<StagingTable> {
+  return StagingTable.create(store, "staged_questions", [
     ["id", "VARCHAR"], ["prompt", "VARCHAR"], ["answer", "VARCHAR"], ["meta", "VARCHAR"], ["line", "INTEGER"],
   ]);
-  for (const { question: q, line } of questions) {
-    staged.push([q.id, q.prompt ?? null, q.answer ?? null, q.meta ? JSON.stringify(q.meta) : null, line]);
-  }
+}
+
+export function pushQuestion(staged: StagingTable, q: Partial<Question> & { id: string }, line: number | null): void {
+  staged.push([q.id, q.prompt ?? null, q.answer ?? null, q.meta ? JSON.stringify(q.meta) : null, line]);
+}
+
+/**
+ * Lands staged questions (the first row of an id wins). Two rows of one id with different gold answers, or a
+ * gold answer that differs from the stored one, are an error naming the line.
+ */
+export async function commitStagedQuestions(store: SampleStore, staged: StagingTable, source = "questions"): Promise<void> {
   await staged.finish();
+  // one row per id: the first line's fields, later lines filling what it lacks (arg_min skips NULLs); a hash
+  // aggregate, several times cheaper than a window over millions of staged rows
+  await store.run(
+    `CREATE OR REPLACE TEMP TABLE staged_questions_first AS
+     SELECT id, arg_min(prompt, line) AS prompt, arg_min(answer, line) AS answer, arg_min(meta, line) AS meta,
+            min(line) FILTER (WHERE answer IS NOT NULL) AS answer_line
+       FROM staged_questions GROUP BY id`,
+  );
+  const inFile = await store.all<{ id: string; line: number; answer: string; first: string; first_line: number }>(
+    `SELECT s.id, s.line, s.answer, f.answer AS first, f.answer_line AS first_line FROM staged_questions s JOIN staged_questions_first f USING (id)
+      WHERE s.answer IS NOT NULL AND s.answer <> f.answer ORDER BY s.line LIMIT 1`,
+  );
+  if (inFile.length > 0) {
+    const c = inFile[0]!;
+    await store.run("DROP TABLE IF EXISTS temp.main.staged_questions_first");
+    throw new InputError(source, c.line ?? undefined, `question ${c.id} has answer ${JSON.stringify(c.answer)} but line ${c.first_line} gave ${JSON.stringify(c.first)}`);
+  }
   const clash = await store.all<{ id: string; line: number; answer: string; stored: string }>(
     `SELECT a.id, a.line, a.answer, b.answer AS stored FROM staged_questions a JOIN questions b ON a.id = b.id
      WHERE a.answer IS NOT NULL AND b.answer IS NOT NULL AND a.answer <> b.answer ORDER BY a.line LIMIT 1`,
@@ -32,14 +64,14 @@ export async function upsertQuestions(
     await store.run(
       `UPDATE questions SET prompt = coalesce(questions.prompt, s.prompt), answer = coalesce(questions.answer, s.answer),
               meta = coalesce(questions.meta, s.meta)
-       FROM (SELECT * FROM staged_questions QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) = 1) s WHERE questions.id = s.id`,
+       FROM staged_questions_first s WHERE questions.id = s.id`,
     );
     await store.run(
       `INSERT INTO questions (id, prompt, answer, meta)
-       SELECT id, prompt, answer, meta FROM staged_questions a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.id)
-       QUALIFY row_number() OVER (PARTITION BY id ORDER BY line) = 1`,
+       SELECT id, prompt, answer, meta FROM staged_questions_first a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.id)`,
     );
   });
+  await store.run("DROP TABLE IF EXISTS temp.main.staged_questions_first");
   await staged.drop();
 }
 

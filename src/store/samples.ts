@@ -7,7 +7,7 @@ import type { SampleStore } from "./store.js";
 const SAMPLE_STAGING: StagingColumn[] = [
   ["model", "VARCHAR"], ["question_id", "VARCHAR"], ["sample_index", "INTEGER"], ["text", "VARCHAR"], ["finish_reason", "VARCHAR"],
   ["n_tokens", "INTEGER"], ["extracted", "VARCHAR"], ["correct", "BOOLEAN"], ["verify_status", "VARCHAR"], ["seed", "BIGINT"],
-  ["latency_ms", "DOUBLE"], ["grading", "VARCHAR"], ["line", "INTEGER"],
+  ["latency_ms", "DOUBLE"], ["grading", "VARCHAR"], ["harness_correct", "BOOLEAN"], ["line", "INTEGER"],
 ];
 
 /** Stages samples for one commit. `line` is the source line (for error messages), or null. */
@@ -18,7 +18,7 @@ export class SampleBatch {
     return new SampleBatch(await StagingTable.create(store, "staged_samples", SAMPLE_STAGING));
   }
 
-  /** A batch filled by a query yielding the staging columns (model, question_id, ..., latency_ms, grading, line). */
+  /** A batch filled by a query yielding the staging columns (model, question_id, ..., latency_ms, grading, harness_correct, line). */
   static async fromSelect(store: SampleStore, select: string, params: string[] = []): Promise<SampleBatch> {
     return new SampleBatch(await StagingTable.fromSelect(store, "staged_samples", SAMPLE_STAGING, select, params));
   }
@@ -27,7 +27,7 @@ export class SampleBatch {
     this.table.push([
       s.model, s.question_id, s.sample_index, s.text ?? null, s.finish_reason ?? null, s.n_tokens ?? null,
       s.extracted ?? null, s.correct ?? null, s.verify_status ?? null,
-      s.seed ?? null, s.latency_ms ?? null, s.grading ?? null, line,
+      s.seed ?? null, s.latency_ms ?? null, s.grading ?? null, s.harness_correct ?? null, line,
     ]);
   }
 }
@@ -35,17 +35,20 @@ export class SampleBatch {
 /**
  * Lands a batch of samples. Keyed by (model, question_id, sample_index): a sample already stored is left as
  * it is, so re-running any stage after a crash neither loses nor duplicates work. With `onConflict: "error"`
- * (imports), a sample that arrives again with a different text or verdict is an error naming its line.
+ * (imports), a sample that arrives again with a different text or verdict is an error naming its line
+ * (`harness`: the harness's verdict, not rlvd's).
  */
 export async function commitSamples(
   store: SampleStore,
   batch: SampleBatch,
-  options: { onConflict?: "error" | "ignore"; source?: string } = {},
+  options: { onConflict?: "error" | "ignore"; source?: string; harness?: boolean } = {},
 ): Promise<CommitResult> {
   return commitStaged(store, batch.table, {
     table: "samples",
     key: ["model", "question_id", "sample_index"],
-    values: ["text", "correct", "extracted"],
+    // a harness import is the same again when its text and the harness's verdict are: rlvd may since have
+    // graded the stored sample itself (correct, extracted), which must not make a re-import a clash
+    ...(options.harness ? { values: ["text"], lenient: ["harness_correct"] } : { values: ["text", "correct", "extracted"] }),
     columns: SAMPLE_COLUMNS,
     onConflict: options.onConflict ?? "ignore",
     source: options.source ?? "samples",

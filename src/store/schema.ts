@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS samples (
   verify_status VARCHAR,
   seed BIGINT,
   latency_ms DOUBLE,
-  grading VARCHAR                  -- the convention the verdict was made under (verify/conventions.ts); NULL: "any"
+  grading VARCHAR,                 -- the convention the verdict was made under (verify/conventions.ts); NULL: "any"
+  harness_correct BOOLEAN          -- the verdict of the harness a sample was imported from (NULL: none)
 );
 CREATE TABLE IF NOT EXISTS counts (model VARCHAR NOT NULL, question_id VARCHAR NOT NULL, n INTEGER NOT NULL, correct INTEGER NOT NULL);
 -- questions a sampling run could not sample (the server rejected the request, e.g. prompt over the context);
@@ -32,11 +33,14 @@ CREATE TABLE IF NOT EXISTS sample_failures (model VARCHAR NOT NULL, question_id 
 /** Sample columns in table order, with the staging types used by bulk writes. */
 export const SAMPLE_COLUMNS = [
   "model", "question_id", "sample_index", "text", "finish_reason", "n_tokens", "extracted", "correct", "verify_status", "seed", "latency_ms",
-  "grading",
+  "grading", "harness_correct",
 ] as const;
 
 /**
  * Columns added after a store's first release, added to older stores when they are opened (the schema version
  * stays: an old store reads the same, the new column NULL, which each column's reader gives a meaning).
  */
-export const ADDED_COLUMNS_SQL = `ALTER TABLE samples ADD COLUMN IF NOT EXISTS grading VARCHAR;`;
+export const ADDED_COLUMNS_SQL = `
+ALTER TABLE samples ADD COLUMN IF NOT EXISTS grading VARCHAR;
+ALTER TABLE samples ADD COLUMN IF NOT EXISTS harness_correct BOOLEAN;
+`;

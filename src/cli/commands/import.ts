@@ -1,18 +1,39 @@
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import { FORMAT_NAMES } from "../../store/formats/registry.js";
 import { importCountsFile } from "../../store/import-counts.js";
-import { importSamplesFile } from "../../store/import-samples.js";
+import { importSamplesFile, type SampleImportResult } from "../../store/import-samples.js";
 import type { ImportResult } from "../../store/import-counts.js";
 import type { CliIO } from "../io.js";
+import { nonNegativeInt } from "../options.js";
 import type { CommandModule } from "./index.js";
 import { gradeRun } from "../../experiment/grade-run.js";
 import { mathGrader } from "../../experiment/graders.js";
 import type { ExtractConvention } from "../../verify/conventions.js";
 import { addGradingOptions, gradingFrom, positiveInt } from "../options.js";
 
-function report(io: CliIO, result: ImportResult, json: boolean): void {
-  if (json) io.out(JSON.stringify(result) + "\n");
-  else io.out(`imported ${result.file} (${result.format}): ${result.inserted} new, ${result.unchanged} already stored; ` +
+function report(io: CliIO, result: ImportResult & Partial<SampleImportResult>, json: boolean): void {
+  if (json) {
+    io.out(JSON.stringify(result) + "\n");
+    return;
+  }
+  const how = result.detected ? `${result.format}, detected` : result.format;
+  io.out(`imported ${result.file} (${how}): ${result.inserted} new, ${result.unchanged} already stored; ` +
     `${result.questions} questions, models: ${result.models.join(", ")}\n`);
+  if (result.skipped) io.out(`skipped ${result.skipped} records of other lm-eval filters (choose one with --filter)\n`);
+  if (result.seed_offset) io.out(`sample indices start at ${result.seed_offset} (seed ${result.seed ?? "?"}; --seed-offset)\n`);
+  if (result.matched !== undefined) {
+    io.out(`matched ${result.matched} questions to the dataset` + (result.unmatched_count ? `; ${result.unmatched_count} not found: ` +
+      `${result.unmatched!.join(", ")}${result.unmatched_count > result.unmatched!.length ? ", ..." : ""}` : "") + "\n");
+  }
+}
+
+function seedOffset(value: string): number | "auto" {
+  if (value === "auto") return value;
+  try {
+    return nonNegativeInt(value);
+  } catch {
+    throw new InvalidArgumentError(`expected "auto" or a non-negative integer, got "${value}"`);
+  }
 }
 
 export const importCommand: CommandModule = {
@@ -29,21 +50,27 @@ export const importCommand: CommandModule = {
       });
     const samples = cmd
       .command("samples")
-      .description("samples JSONL: generic {model, question, sample_index?, response, correct?, answer?, extracted?} lines, " +
-        "or the Qwen2.5-Math evaluation schema {idx, question, gt, code[], pred[], score[]}")
-      .argument("<file>", "JSONL file")
+      .description("samples: generic JSONL {model, question, sample_index?, response, correct?, answer?, extracted?} lines, " +
+        "or a harness's results file (lm-eval, lighteval, verl, OpenRLHF, SkyThought, evalchemy, Qwen2.5-Math; see README)")
+      .argument("<file>", "JSONL, JSON or Parquet file")
       .requiredOption("--run <dir>", "run folder (created if missing)")
-      .addOption(new Option("--format <format>", "file schema").choices(["auto", "generic", "qwen"]).default("auto"))
-      .option("--model <name>", "model name (required for the Qwen schema; fallback for generic lines without one)")
+      .addOption(new Option("--format <format>", "file format (auto: detected from the first record)").choices(["auto", ...FORMAT_NAMES]).default("auto"))
+      .option("--model <name>", "model name (required for harness files; fallback for generic lines without one)")
       .option("--id-field <field>", "field holding the question id (default: question; Qwen schema: idx)")
+      .option("--dataset <file>", "match questions to this dataset by id or prompt text; gold answers and metadata come from it")
+      .option("--seed-offset <n>", 'add n to every sample index (several seeds of one model); "auto": seed N in the file name x responses per question', seedOffset, "auto")
+      .option("--filter <name>", "lm-eval: keep the lines of this filter (default: the first in the file)")
       .option("--json", "print the result as JSON")
       .option("--regrade", "grade the imported samples with rlvd's verifier (imported verdicts are replaced; see --extract)")
       .option("--workers <n>", "with --regrade: verifier threads (default: all cores)", positiveInt)
       .option("--timeout <ms>", "with --regrade: time limit per verification", positiveInt, 2000);
-    type SampleFlags = { run: string; format: "auto" | "generic" | "qwen"; model?: string; idField?: string; json?: boolean; regrade?: boolean; workers?: number; timeout: number; extract: ExtractConvention; strict: boolean };
+    type SampleFlags = { run: string; format: "auto" | (typeof FORMAT_NAMES)[number]; model?: string; idField?: string; dataset?: string;
+      seedOffset: number | "auto"; filter?: string; json?: boolean; regrade?: boolean; workers?: number; timeout: number; extract: ExtractConvention; strict: boolean };
     addGradingOptions(samples)
       .action(async (file: string, opts: SampleFlags) => {
-        const result = await importSamplesFile(opts.run, file, { format: opts.format, model: opts.model, idField: opts.idField });
+        const result = await importSamplesFile(opts.run, file, {
+          format: opts.format, model: opts.model, idField: opts.idField, dataset: opts.dataset, seedOffset: opts.seedOffset, filter: opts.filter,
+        });
         if (!opts.regrade) return report(io, result, Boolean(opts.json));
         // the import has landed (all or nothing); grading then lands batch by batch, resumable with rlvd grade
         const grader = mathGrader({ workers: opts.workers, timeoutMs: opts.timeout, ...gradingFrom(opts) });
