@@ -43,3 +43,19 @@ export function parseIntArg(name: string, min: number) {
 export function definedOptions(opts: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
 }
+
+/** A number in the open interval (lo, hi), e.g. --alpha. */
+export function numberIn(lo: number, hi: number) {
+  return (value: string): number => {
+    const x = finiteNumber(value);
+    if (!(x > lo && x < hi)) throw new InvalidArgumentError(`expected a number between ${lo} and ${hi} (exclusive), got "${value}"`);
+    return x;
+  };
+}
+
+/** A non-negative number, e.g. --margin. */
+export function nonNegativeNumber(value: string): number {
+  const x = finiteNumber(value);
+  if (x < 0) throw new InvalidArgumentError(`expected a number >= 0, got "${value}"`);
+  return x;
+}

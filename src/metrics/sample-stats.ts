@@ -1,5 +1,6 @@
 import { answerEntropy, groupAnswers, majAtKs, sameString, type AnswerEquivalence } from "./answers.js";
 import type { Bin } from "./bins.js";
+import { millerMadowEntropy } from "./entropy-mm.js";
 import { keywordCounter, STUDY_KEYWORDS, Tally } from "./text-stats.js";
 
 /** The samples of one question, in sample order, as the stats below consume them. */
@@ -24,6 +25,8 @@ export class AnswerStatsAccumulator {
   private readonly maj = new Map<number, Tally>();
   private readonly entropy = new Tally();
   private readonly entropyByBin: Tally[];
+  /** Miller-Madow (bias-corrected) answer entropy of each question, for the findings' paired tests */
+  readonly correctedEntropy = new Map<string, number>();
 
   constructor(
     private readonly ks: readonly number[],
@@ -42,6 +45,7 @@ export class AnswerStatsAccumulator {
     const ks = this.ks.filter((k) => k <= n);
     majAtKs(groups, ks, { seed: this.seed }).forEach((m, i) => this.maj.get(ks[i]!)!.add(m));
     const h = answerEntropy(groups);
+    this.correctedEntropy.set(question.question_id, millerMadowEntropy(groups));
     this.entropy.add(h);
     const b = this.binOf(question.question_id);
     if (b >= 0) this.entropyByBin[b]!.add(h);

@@ -3,12 +3,14 @@ import { Option } from "commander";
 import { answersEquivalent } from "../../verify/verify.js";
 import { analyzeRun } from "../../report/analyze-run.js";
 import { formatAnalysis } from "../../report/analysis-text.js";
+import { analysisWithFindings } from "../../report/findings.js";
+import { addFindingOptions, findingSettings, type FindingFlags } from "./finding-options.js";
 import { intList } from "../options.js";
 import type { CommandModule } from "./index.js";
 
 export const analyzeCommand: CommandModule = {
   register(program, io) {
-    program
+    addFindingOptions(program
       .command("analyze")
       .description("accuracy, pass@k, bins and base -> model comparisons for a run folder")
       .argument("<dir>", "run folder")
@@ -18,19 +20,21 @@ export const analyzeCommand: CommandModule = {
       .option("--seed <n>", "seed for bootstrap and permutation tests", (v) => Number(v), 0)
       .addOption(new Option("--equivalence <kind>", "how answers are grouped for maj@k and entropy: identical strings, or the math verifier's equivalence").choices(["string", "math"]).default("string"))
       .option("--out <file>", "also write the JSON to this file (e.g. DIR/metrics.json)")
-      .option("--json", "print the JSON (see docs) instead of tables")
-      .action(async (dir: string, opts: { base?: string; k?: number[]; bins?: number[]; seed: number; out?: string; json?: boolean; equivalence: string }) => {
+      .option("--json", "print the JSON (see docs) instead of tables"))
+      .action(async (dir: string, opts: FindingFlags & { base?: string; k?: number[]; bins?: number[]; seed: number; out?: string; json?: boolean; equivalence: string }) => {
         const analysis = await analyzeRun(dir, {
-          base: opts.base, ks: opts.k, binEdges: opts.bins, seed: opts.seed,
+          base: opts.base, ks: opts.k, binEdges: opts.bins, seed: opts.seed, findings: findingSettings(opts),
           equivalent: opts.equivalence === "math" ? (a, b) => answersEquivalent(a, b, { predIsAnswer: true, timeoutMs: 200 }) : undefined,
           onProgress: opts.json ? undefined : (m) => io.isTTY && io.err(`\r\x1b[K${m}...`),
         });
         if (!opts.json && io.isTTY) io.err("\r\x1b[K");
-        const json = JSON.stringify(analysis, null, 2) + "\n";
+        const withFindings = analysisWithFindings(analysis);
+        const json = JSON.stringify(withFindings, null, 2) + "\n";
         if (opts.out) await writeFile(opts.out, json);
         if (opts.json) io.out(json);
         else {
           io.out(formatAnalysis(analysis, { ks: opts.k }));
+          for (const f of withFindings.findings) io.out(`finding ${f.id}: ${f.verdict}\n`);
         }
       });
   },
