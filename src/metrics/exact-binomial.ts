@@ -3,12 +3,11 @@
  * a paired difference of 0/1 outcomes (pass@n at k = n: a question is solved at least once or not).
  */
 
-/** log C(m, x) by a running sum of logs (m is at most a few thousand here). */
-function logChoose(m: number, x: number): number {
-  let s = 0;
-  const r = Math.min(x, m - x);
-  for (let i = 1; i <= r; i++) s += Math.log(m - r + i) - Math.log(i);
-  return s;
+/** log(i) for small integers, grown on demand: the tail sums below need them many times over. */
+const LOGS: number[] = [Number.NEGATIVE_INFINITY];
+function logInt(i: number): number {
+  while (LOGS.length <= i) LOGS.push(Math.log(LOGS.length));
+  return LOGS[i]!;
 }
 
 /** P(X <= x) for X ~ Binomial(m, theta). */
@@ -22,7 +21,7 @@ export function binomialCdf(x: number, m: number, theta: number): number {
   let logPmf = m * lf;
   let sum = Math.exp(logPmf);
   for (let j = 1; j <= x; j++) {
-    logPmf += Math.log(m - j + 1) - Math.log(j) + lt - lf;
+    logPmf += logInt(m - j + 1) - logInt(j) + lt - lf;
     sum += Math.exp(logPmf);
   }
   return Math.min(1, sum);
@@ -35,7 +34,7 @@ export function binomialUpperTail(x: number, m: number, theta: number): number {
 
 function bisect(f: (t: number) => boolean, lo = 0, hi = 1): number {
   // f is false at lo and true at hi; returns the boundary
-  for (let i = 0; i < 80; i++) {
+  for (let i = 0; i < 48; i++) {
     const mid = (lo + hi) / 2;
     if (f(mid)) hi = mid;
     else lo = mid;
@@ -65,28 +64,33 @@ export function clopperPearsonLower(x: number, m: number, a: number): number {
  * McNemar test rejects at a / 2.
  */
 export function pairedBinaryBounds(onlyBase: number, onlyOther: number, q: number, a: number): [number, number] {
+  return [pairedBinaryLower(onlyBase, onlyOther, q, a), pairedBinaryUpper(onlyBase, onlyOther, q, a)];
+}
+
+function pairedBinaryUpper(onlyBase: number, onlyOther: number, q: number, a: number): number {
   const m = onlyBase + onlyOther;
-  const dHi = clopperPearsonUpper(m, q, a / 2);
-  const dLo = clopperPearsonLower(m, q, a / 2);
-  if (m === 0) return [-dHi, dHi];
+  if (m === 0) return clopperPearsonUpper(m, q, a / 2);
   const tHi = 2 * clopperPearsonUpper(onlyOther, m, a / 2) - 1;
-  const tLo = 2 * clopperPearsonLower(onlyOther, m, a / 2) - 1;
-  const upper = tHi >= 0 ? dHi * tHi : dLo * tHi;
-  const lower = tLo >= 0 ? dLo * tLo : dHi * tLo;
-  return [lower, upper];
+  return tHi * (tHi >= 0 ? clopperPearsonUpper(m, q, a / 2) : clopperPearsonLower(m, q, a / 2));
+}
+
+function pairedBinaryLower(onlyBase: number, onlyOther: number, q: number, a: number): number {
+  // the mirror image: swap the models and negate
+  return -pairedBinaryUpper(onlyOther, onlyBase, q, a);
 }
 
 /**
  * One-sided p-values of the exact paired bound against a threshold t: `below` for H1 delta < t (the smallest a
- * whose upper bound is below t), `above` for H1 delta > t. Found by bisection on a, since the bounds narrow as
- * a grows.
+ * whose upper bound is below t), `above` for H1 delta > t. Found by bisection on log a, since the bounds narrow
+ * as a grows.
  */
 export function pairedBinaryP(onlyBase: number, onlyOther: number, q: number, t: number): { below: number; above: number } {
   const invert = (ok: (a: number) => boolean): number => {
-    if (!ok(0.999999)) return 1;
-    let lo = 1e-12, hi = 0.999999;
+    const top = 0.999999;
+    if (!ok(top)) return 1;
+    let lo = 1e-10, hi = top;
     if (ok(lo)) return lo;
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 28; i++) {
       const mid = Math.sqrt(lo * hi);
       if (ok(mid)) hi = mid;
       else lo = mid;
@@ -94,7 +98,7 @@ export function pairedBinaryP(onlyBase: number, onlyOther: number, q: number, t:
     return hi;
   };
   return {
-    below: invert((a) => pairedBinaryBounds(onlyBase, onlyOther, q, a)[1] < t),
-    above: invert((a) => pairedBinaryBounds(onlyBase, onlyOther, q, a)[0] > t),
+    below: invert((a) => pairedBinaryUpper(onlyBase, onlyOther, q, a) < t),
+    above: invert((a) => pairedBinaryLower(onlyBase, onlyOther, q, a) > t),
   };
 }
