@@ -70,3 +70,19 @@ export function addGradingOptions(cmd: Command): Command {
 export function gradingFrom(opts: { extract?: ExtractConvention; strict?: boolean }): Grading {
   return { extract: opts.extract ?? "any", strict: opts.strict !== false };
 }
+
+/** A number in the open interval (lo, hi), e.g. --alpha. */
+export function numberIn(lo: number, hi: number) {
+  return (value: string): number => {
+    const x = finiteNumber(value);
+    if (!(x > lo && x < hi)) throw new InvalidArgumentError(`expected a number between ${lo} and ${hi} (exclusive), got "${value}"`);
+    return x;
+  };
+}
+
+/** A non-negative number, e.g. --margin. */
+export function nonNegativeNumber(value: string): number {
+  const x = finiteNumber(value);
+  if (x < 0) throw new InvalidArgumentError(`expected a number >= 0, got "${value}"`);
+  return x;
+}

@@ -26,3 +26,14 @@ describe("world stage", () => {
     expect(heldOutHits(test)).toBeGreaterThan(10);
   });
 });
+
+describe("analyze and report stages", () => {
+  it("take the findings' test settings, checked before anything runs", async () => {
+    const { checkStages } = await import("./runner.js");
+    const stage = (kind: string, findings: unknown) => ({ id: kind, kind, needs: [], settings: { base: "base", findings } });
+    const ok = checkStages([stage("analyze", { alpha: 0.01, margin: 0.02, resamples: 20000, min_bin: 5 }), stage("report", { text_margin: 0.1 })], STUDY_STAGE_KINDS);
+    expect(ok.get("analyze")).toMatchObject({ findings: { alpha: 0.01, margin: 0.02, resamples: 20000, min_bin: 5 } });
+    expect(() => checkStages([stage("analyze", { alpha: 0.9 })], STUDY_STAGE_KINDS)).toThrow(/stage analyze: settings\.findings\.alpha: /);
+    expect(() => checkStages([stage("report", { margins: 0.1 })], STUDY_STAGE_KINDS)).toThrow(/stage report: settings\.findings/);
+  });
+});

@@ -9,6 +9,7 @@ import { CharTokenizer, createModel } from "../engine/index.js";
 import { writeReport } from "../report/report.js";
 import type { ResponseClassifier } from "../report/response-classes.js";
 import { analyzeRun } from "../report/analyze-run.js";
+import { analysisWithFindings } from "../report/findings.js";
 import { buildDistillSet } from "../train/distill-set.js";
 import { GrpoConfigSchema } from "../train/grpo.js";
 import { runGrpo, runSft } from "../train/run.js";
@@ -176,23 +177,29 @@ const sftKind = defineStageKind({
   },
 });
 
+/** The findings' test settings a spec may set on the analyze and report stages (docs/analysis.md). */
+const FindingSettingsSchema = z.object({
+  alpha: z.number().gt(0).lt(0.5), margin: z.number().nonnegative(), text_margin: z.number().nonnegative(),
+  resamples: z.number().int().positive(), min_bin: z.number().int().positive(),
+}).partial().strict();
+
 const analyzeKind = defineStageKind({
   kind: "analyze",
-  settings: z.object({ base: z.string().default("base"), seed: z.number().int().nonnegative().default(0) }).strict(),
+  settings: z.object({ base: z.string().default("base"), seed: z.number().int().nonnegative().default(0), findings: FindingSettingsSchema.default({}) }).strict(),
   run: async (ctx, s) => {
-    const analysis = await analyzeRun(ctx.runDir, { base: s.base, seed: s.seed });
+    const analysis = await analyzeRun(ctx.runDir, { base: s.base, seed: s.seed, findings: s.findings });
     const file = join(ctx.runDir, "metrics.json");
-    writeFileSync(file, JSON.stringify(analysis, null, 2) + "\n");
+    writeFileSync(file, JSON.stringify(analysisWithFindings(analysis), null, 2) + "\n");
     return { metrics: file };
   },
 });
 
 const reportKind = defineStageKind({
   kind: "report",
-  settings: z.object({ base: z.string().default("base"), title: z.string().optional() }).strict(),
+  settings: z.object({ base: z.string().default("base"), title: z.string().optional(), findings: FindingSettingsSchema.default({}) }).strict(),
   run: async (ctx, s) => {
-    const r = await writeReport(ctx.runDir, { base: s.base, title: s.title, classify: WORLD_FORMATS });
-    return { report: r.files.html, summary: r.files.markdown };
+    const r = await writeReport(ctx.runDir, { base: s.base, title: s.title, classify: WORLD_FORMATS, findings: s.findings });
+    return { report: r.files.html, summary: r.files.markdown, findings: r.files.findings };
   },
 });
 

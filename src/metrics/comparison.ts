@@ -21,7 +21,12 @@ export type Comparison = {
   bin_accuracy_delta: BinDelta[];
   /** rows: base bin, columns: the other model's bin (same scheme), cells: question counts */
   transition: number[][];
+  /** pass@k change for k = 1..(largest n both have), each k over the questions where both have >= k samples */
   pass_at_k_delta: Record<string, number>;
+  /** questions behind each tested k, where fewer than all shared questions have that many samples */
+  tested_questions?: Record<string, number>;
+  /** requested k values no shared question has enough samples for (not tested; analyze warns) */
+  untested_ks?: number[];
   significance: { accuracy: PairedResult; pass_at_k: Record<string, PairedResult> };
 };
 
@@ -63,23 +68,36 @@ export function compareModels(
     transition[from]![to]!++;
   }
 
-  const maxK = q === 0 ? 0 : Math.min(...pairedBase.map((r) => r.n), ...pairedOther.map((r) => r.n));
+  const pairN = pairedBase.map((r, i) => Math.min(r.n, pairedOther[i]!.n));
+  const minK = q === 0 ? 0 : Math.min(...pairN);
+  const maxK = q === 0 ? 0 : Math.max(...pairN);
   const pass_at_k_delta: Record<string, number> = {};
   if (maxK > 0) {
     const sums = new Float64Array(maxK + 1);
+    const counts = new Float64Array(maxK + 1);
     for (let i = 0; i < q; i++) {
       const cb = passAtKCurve(pairedBase[i]!.n, pairedBase[i]!.correct);
       const co = passAtKCurve(pairedOther[i]!.n, pairedOther[i]!.correct);
-      for (let k = 1; k <= maxK; k++) sums[k]! += co[k]! - cb[k]!;
+      for (let k = 1; k <= pairN[i]!; k++) {
+        sums[k]! += co[k]! - cb[k]!;
+        counts[k]!++;
+      }
     }
-    for (let k = 1; k <= maxK; k++) pass_at_k_delta[String(k)] = sums[k]! / q;
+    for (let k = 1; k <= maxK; k++) pass_at_k_delta[String(k)] = sums[k]! / counts[k]!;
   }
 
   const testOptions = { seed: options.seed ?? 0, resamples: options.resamples, permutations: options.permutations, confidence: options.confidence };
-  const ks = (options.ks ?? powersOfTwoUpTo(maxK)).filter((k) => k >= 1 && k <= maxK);
+  // default: powers of two up to the most common n, so one short question does not cut every test to its n
+  const requested = options.ks ?? powersOfTwoUpTo(modal(pairN, minK));
+  const ks = requested.filter((k) => k >= 1 && k <= maxK);
+  const untested_ks = requested.filter((k) => k > maxK);
   const pass_at_k: Record<string, PairedResult> = {};
+  const tested_questions: Record<string, number> = {};
   for (const k of ks) {
-    pass_at_k[String(k)] = pairedDifference(perQuestionPassAtK(pairedBase, k), perQuestionPassAtK(pairedOther, k), testOptions);
+    const keep = pairN.map((n) => n >= k);
+    const b = pairedBase.filter((_, i) => keep[i]), o = pairedOther.filter((_, i) => keep[i]);
+    if (b.length < q) tested_questions[String(k)] = b.length;
+    pass_at_k[String(k)] = pairedDifference(perQuestionPassAtK(b, k), perQuestionPassAtK(o, k), testOptions);
   }
   return {
     base: baseName,
@@ -88,6 +106,17 @@ export function compareModels(
     bin_accuracy_delta,
     transition,
     pass_at_k_delta,
+    ...(Object.keys(tested_questions).length > 0 ? { tested_questions } : {}),
+    ...(untested_ks.length > 0 ? { untested_ks } : {}),
     significance: { accuracy: pairedDifference(perQuestionAccuracy(pairedBase), perQuestionAccuracy(pairedOther), testOptions), pass_at_k },
   };
+}
+
+function modal(values: readonly number[], fallback: number): number {
+  if (values.length === 0) return fallback;
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best = values[0]!;
+  for (const [v, c] of counts) if (c > counts.get(best)! || (c === counts.get(best)! && v > best)) best = v;
+  return best;
 }

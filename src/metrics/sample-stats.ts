@@ -1,5 +1,6 @@
 import { answerEntropy, groupAnswers, groupingEquivalence, majAtKs, type AnswerEquivalence, type AnswerGrouping } from "./answers.js";
 import type { Bin } from "./bins.js";
+import { millerMadowEntropy } from "./entropy-mm.js";
 import { keywordCounter, STUDY_KEYWORDS, Tally } from "./text-stats.js";
 
 /** The samples of one question, in sample order, as the stats below consume them. */
@@ -28,6 +29,8 @@ export class AnswerStatsAccumulator {
   private readonly entropyByBin: Tally[];
   private readonly equivalent: AnswerEquivalence;
   private readonly grouping: AnswerGrouping | "custom";
+  /** Miller-Madow (bias-corrected) answer entropy of each question, for the findings' paired tests */
+  readonly correctedEntropy = new Map<string, number>();
 
   /** `grouping`: a named grouping, or an equivalence function of one's own (reported as "custom"). */
   constructor(
@@ -49,6 +52,7 @@ export class AnswerStatsAccumulator {
     const ks = this.ks.filter((k) => k <= n);
     majAtKs(groups, ks, { seed: this.seed }).forEach((m, i) => this.maj.get(ks[i]!)!.add(m));
     const h = answerEntropy(groups);
+    this.correctedEntropy.set(question.question_id, millerMadowEntropy(groups));
     this.entropy.add(h);
     const b = this.binOf(question.question_id);
     if (b >= 0) this.entropyByBin[b]!.add(h);

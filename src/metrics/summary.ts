@@ -10,17 +10,21 @@ export type BinRow = { label: string; lo: number; hi: number; questions: number;
 
 export type ModelSummary = {
   questions: number;
-  /** the smallest sample count over questions: pass@k is reported for k up to it */
+  /** the smallest sample count over questions: every question has pass@k for k up to it */
   samples_per_question: number;
+  /** the most common sample count (ties: the larger): the n the bins and epsilon refer to */
+  modal_n: number;
   samples_total: number;
   accuracy: number;
   accuracy_ci: [number, number];
-  /** pass@k for every k = 1..samples_per_question, keyed by k */
+  /** pass@k for every k = 1..(largest n), keyed by k; each k over the questions with at least k samples */
   pass_at_k: Record<string, number>;
+  /** ranges of k where pass@k is over fewer than all questions (only when sample counts differ) */
+  pass_at_k_questions?: Array<{ from_k: number; to_k: number; questions: number }>;
   /** bootstrap intervals of pass@k at powers of two and at samples_per_question */
   pass_at_k_ci: Record<string, [number, number]>;
   unsolved: number;
-  /** per-sample success rate below which an unsolved question lies, at `confidence` */
+  /** per-sample success rate below which an unsolved question with modal_n samples lies, at `confidence` */
   epsilon: number;
   /** questions binned by this model's own counts */
   bins: BinRow[];
@@ -55,29 +59,46 @@ export function summarizeModel(results: readonly QuestionResult[], scheme: BinSc
   const commonN = mostCommon(results.map((r) => r.n));
   const accuracies = perQuestionAccuracy(results);
 
-  const sums = new Float64Array(minN + 1);
+  const maxN = Math.max(...results.map((r) => r.n));
+  const sums = new Float64Array(maxN + 1);
+  const counts = new Float64Array(maxN + 1);
   for (const r of results) {
     const curve = passAtKCurve(r.n, r.correct);
-    for (let k = 1; k <= minN; k++) sums[k]! += curve[k]!;
+    for (let k = 1; k <= r.n; k++) {
+      sums[k]! += curve[k]!;
+      counts[k]!++;
+    }
   }
   const pass_at_k: Record<string, number> = {};
-  for (let k = 1; k <= minN; k++) pass_at_k[String(k)] = sums[k]! / results.length;
+  for (let k = 1; k <= maxN; k++) pass_at_k[String(k)] = sums[k]! / counts[k]!;
+  const pass_at_k_questions: NonNullable<ModelSummary["pass_at_k_questions"]> = [];
+  for (let k = minN + 1; k <= maxN; k++) {
+    const last = pass_at_k_questions[pass_at_k_questions.length - 1];
+    if (last && last.questions === counts[k]) last.to_k = k;
+    else pass_at_k_questions.push({ from_k: k, to_k: k, questions: counts[k]! });
+  }
 
   const bandKs = powersOfTwoUpTo(minN);
   const bands = bootstrapMeanCIs(bandKs.map((k) => perQuestionPassAtK(results, k)), { resamples, confidence, seed });
   const pass_at_k_ci: Record<string, [number, number]> = {};
   bandKs.forEach((k, i) => (pass_at_k_ci[String(k)] = bands[i]!));
+  // beyond the smallest n: each k over its own questions
+  for (const k of powersOfTwoUpTo(maxN).filter((k) => k > minN)) {
+    pass_at_k_ci[String(k)] = bootstrapMeanCI(perQuestionPassAtK(results.filter((r) => r.n >= k), k), { resamples, confidence, seed });
+  }
 
   return {
     questions: results.length,
     samples_per_question: minN,
+    modal_n: commonN,
     samples_total: results.reduce((s, r) => s + r.n, 0),
     accuracy: mean(accuracies),
     accuracy_ci: bootstrapMeanCI(accuracies, { resamples, confidence, seed }),
     pass_at_k,
+    ...(pass_at_k_questions.length > 0 ? { pass_at_k_questions } : {}),
     pass_at_k_ci,
     unsolved: results.filter((r) => r.correct === 0).length,
-    epsilon: unsolvedEpsilon(minN, confidence),
+    epsilon: unsolvedEpsilon(commonN, confidence),
     bins: binTable(results, results, scheme),
     short_questions: results.filter((r) => r.n < commonN).map((r) => r.question_id),
   };

@@ -29,7 +29,11 @@ export type DeltaAcrossSeeds = {
   bins: Array<{ label: string; delta: SeedInterval | null }>;
 };
 
-export type FindingAcrossSeeds = { id: string; claim: string; rule: string; verdicts: Record<string, Verdict>; evidence: Record<string, string>; holds: number; judged: number };
+export type FindingAcrossSeeds = {
+  id: string; claim: string; rule: string; verdicts: Record<string, Verdict>; evidence: Record<string, string>;
+  /** seeds where it holds; `judged`: seeds with a verdict other than "cannot be judged"; `inconclusive` among those */
+  holds: number; judged: number; inconclusive: number;
+};
 
 export type AcrossSeeds = {
   seeds: string[];
@@ -104,11 +108,12 @@ export function aggregateSeeds(runs: readonly SeedRun[], level = 0.95): AcrossSe
   for (const run of runs) {
     for (const f of judgeFindings(run.analysis)) {
       let row = findings.find((x) => x.id === f.id);
-      if (!row) findings.push((row = { id: f.id, claim: f.claim, rule: f.rule, verdicts: {}, evidence: {}, holds: 0, judged: 0 }));
+      if (!row) findings.push((row = { id: f.id, claim: f.claim, rule: f.rule, verdicts: {}, evidence: {}, holds: 0, judged: 0, inconclusive: 0 }));
       row.verdicts[run.id] = f.verdict;
       row.evidence[run.id] = f.evidence;
       if (f.verdict !== "cannot be judged") row.judged++;
       if (f.verdict === "holds") row.holds++;
+      if (f.verdict === "inconclusive") row.inconclusive++;
     }
   }
   return { seeds: runs.map((r) => r.id), base, ks, level, models, deltas, findings };

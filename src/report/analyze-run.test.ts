@@ -96,4 +96,27 @@ describe("analyzeRun", () => {
     expect(a.models.m!.short_questions).toEqual(["c"]);
     expect(a.warnings.join("\n")).toMatch(/model m: 1 questions have fewer samples than the rest: c/);
   });
+
+  it("says what unequal sample counts and a k beyond n do, never dropping either silently", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    const lines = [];
+    for (let q = 0; q < 12; q++) {
+      const n = q === 3 ? 4 : 16; // one short question
+      lines.push({ model: "base", question: `q${q}`, n, correct: Math.min(n, q) });
+      lines.push({ model: "rl", question: `q${q}`, n, correct: Math.min(n, q + 1) });
+    }
+    await importCountsFile(run, writeJsonl(dir, "c.jsonl", lines));
+    const a = await analyzeRun(run, { ks: [1, 4, 16, 300] });
+    const w = a.warnings.join("\n");
+    expect(w).toMatch(/model base: 1 questions have fewer samples than the rest: q3; pass@k at each k is over the questions with at least k samples \(k = 5\.\.16 over 11 of 12 questions\); bins and epsilon refer to the modal n = 16/);
+    expect(w).toContain("comparison base -> rl: k = 300 requested, but no shared question has that many samples in both models: not tested");
+    expect(w).toContain("comparison base -> rl: pass@16 is tested over the 11 of 12 shared questions with at least 16 samples in both models");
+    const c = a.comparisons[0]!;
+    expect(Object.keys(c.significance.pass_at_k)).toEqual(["1", "4", "16"]);
+    expect(c.untested_ks).toEqual([300]);
+    expect(a.models.base!.pass_at_k["16"]).toBeDefined();
+    // the findings' capability test is at the modal n = 16, over the 11 questions that have it
+    expect(a.finding_tests!.models.rl!.capability).toMatchObject({ k: 16, n: 11 });
+  });
 });

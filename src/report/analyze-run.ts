@@ -3,7 +3,7 @@ import {
   AnswerStatsAccumulator, binIndex, keywordPattern, textStats, binsFromUpperEdges, coarseBins, compareModels, powersOfTwoUpTo,
   studyBins, summarizeModel,
   type AnswerEquivalence, type AnswerGrouping, type AnswerStats, type BinScheme, type Comparison, type KeywordStats, type LengthStats, type ModelSummary,
-  type QuestionResult,
+  type QuestionResult, type TextAggregate,
 } from "../metrics/index.js";
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
 import { answersByQuestion, modelContents, modelGradings, questionResults, type ModelContents } from "../store/queries.js";
@@ -11,6 +11,7 @@ import { generationStats, modelMeta, sampleFailures } from "../store/sampling-re
 import { textAggregates } from "../store/text-aggregates.js";
 import { harnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
 import { withStore, type SampleStore } from "../store/store.js";
+import { DEFAULT_FINDING_SETTINGS, findingTests, type FindingSettings, type FindingTests, type QuestionText } from "./finding-tests.js";
 
 export type AnalyzeOptions = {
   /** the model whose difficulty bins everything is measured on; default: a model named "base", if any */
@@ -30,6 +31,8 @@ export type AnalyzeOptions = {
   equivalent?: AnswerEquivalence;
   seed?: number;
   confidence?: number;
+  /** settings of the findings' tests (alpha, margin, resamples, minimum bin size): docs/analysis.md */
+  findings?: Partial<FindingSettings>;
   /** called with a short description as each stage starts */
   onProgress?: (message: string) => void;
   /**
@@ -65,6 +68,8 @@ export type Analysis = {
    * absent from analyses not read from a store */
   grading?: Record<string, string[]>;
   comparisons: Comparison[];
+  /** the statistics the findings are judged on (null without a base) */
+  finding_tests?: FindingTests | null;
   warnings: string[];
   /** imported samples: the harness's verdicts against rlvd's, per model (absent when none carries one) */
   harness_agreement?: HarnessAgreement[];
@@ -100,23 +105,20 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
   if (baseName !== null && !byModel.has(baseName)) {
     throw new RlvdError("NOT_FOUND", `${store.dir}: no model named ${baseName} (models: ${[...byModel.keys()].join(", ")})`);
   }
+  // bins refer to the modal n; a question with another n is placed by its success fraction (binIndex)
   const schemeFor = (n: number): BinScheme =>
     options.binEdges ? binsFromUpperEdges(options.binEdges, options.binEdges[options.binEdges.length - 1]!) : studyBins(n);
 
   const models: Record<string, ModelAnalysis> = {};
   for (const [name, results] of byModel) {
     onProgress(`summarising ${name}`);
-    const summary = summarizeModel(results, schemeFor(Math.min(...results.map((r) => r.n))), { seed, confidence });
-    if (summary.short_questions.length > 0) {
-      const shown = summary.short_questions.slice(0, 5).join(", ");
-      const more = summary.short_questions.length > 5 ? `, ... (${summary.short_questions.length} in all)` : "";
-      warnings.push(`model ${name}: ${summary.short_questions.length} questions have fewer samples than the rest: ${shown}${more}`);
-    }
+    const summary = summarizeModel(results, schemeFor(modalN(results)), { seed, confidence });
+    warnings.push(...sampleCountWarnings(name, summary));
     models[name] = summary;
   }
 
   const base = baseName === null ? null : byModel.get(baseName)!;
-  const baseScheme = base === null ? null : schemeFor(models[baseName!]!.samples_per_question);
+  const baseScheme = base === null ? null : schemeFor(models[baseName!]!.modal_n);
   const comparisons: Comparison[] = [];
   if (base !== null) {
     for (const [name, results] of byModel) {
@@ -126,23 +128,37 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
       if (cmp.questions < Math.max(base.length, results.length)) {
         warnings.push(`comparison ${baseName} -> ${name}: only ${cmp.questions} questions are shared`);
       }
+      warnings.push(...testedKWarnings(cmp));
       comparisons.push(cmp);
     }
   }
 
   const specs = new Map((await store.all<{ name: string; spec: string | null }>("SELECT name, spec FROM models")).map((m) => [m.name, m.spec]));
+  const entropy = new Map<string, Map<string, number>>();
+  const texts = new Map<string, Map<string, QuestionText>>();
   for (const [name, results] of byModel) {
     const c = contents.get(name);
     if (!c || (c.answers === 0 && c.texts === 0)) continue;
     const equivalent = options.equivalent ?? options.grouping ?? (specs.get(name)?.startsWith("embedded:") ? "exact" : "math");
     onProgress(`answer and text statistics for ${name}`);
-    Object.assign(models[name]!, await sampleStatistics(store, name, c, base ?? results, baseScheme ?? schemeFor(models[name]!.samples_per_question), {
+    const stats = await sampleStatistics(store, name, c, base ?? results, baseScheme ?? schemeFor(models[name]!.modal_n), {
       equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN: models[name]!.samples_per_question,
-    }));
+    });
+    Object.assign(models[name]!, stats.summary);
+    if (stats.entropy) entropy.set(name, stats.entropy);
+    if (stats.texts) texts.set(name, stats.texts);
+  }
+  let finding_tests: FindingTests | null = null;
+  if (base !== null) {
+    onProgress("testing the findings");
+    finding_tests = findingTests(
+      { results: byModel, base: baseName!, scheme: baseScheme!, splitScheme: options.binEdges ? baseScheme! : undefined, entropy, texts, pairs: STUDY_PAIRS },
+      { ...DEFAULT_FINDING_SETTINGS, seed, ...options.findings },
+    );
   }
   await addGeneration(store, models, warnings);
   const harness = await harnessAgreement(store);
-  return { base: baseName, models, grading, comparisons, warnings, ...(harness.length > 0 ? { harness_agreement: harness } : {}) };
+  return { base: baseName, models, grading, comparisons, finding_tests, warnings, ...(harness.length > 0 ? { harness_agreement: harness } : {}) };
 }
 
 async function gradingsByModel(store: SampleStore): Promise<Record<string, string[]>> {
@@ -189,7 +205,44 @@ async function addGeneration(store: SampleStore, models: Record<string, ModelAna
   }
 }
 
-/** maj@k, answer entropy (streamed one question at a time), length and keywords (summed in SQL) for one model. */
+/** The direct contrasts the study's comparative findings need (computed when both models are in the run). */
+const STUDY_PAIRS: Array<[string, string, "accuracy" | "capability"]> = [
+  ["distill-knowledge", "distill-patterns", "capability"],
+  ["base<-rlvr", "base<-base", "accuracy"],
+  ["base<-rlvr", "rlvr", "accuracy"],
+  ["base<-base", "rlvr", "accuracy"],
+];
+
+function modalN(results: readonly QuestionResult[]): number {
+  const counts = new Map<number, number>();
+  let best = results[0]!.n;
+  for (const r of results) counts.set(r.n, (counts.get(r.n) ?? 0) + 1);
+  for (const [n, c] of counts) if (c > counts.get(best)! || (c === counts.get(best)! && n > best)) best = n;
+  return best;
+}
+
+/** Unequal sample counts: which questions are short, and what that does to pass@k, the bins and epsilon. */
+function sampleCountWarnings(name: string, m: ModelSummary): string[] {
+  if (m.short_questions.length === 0) return [];
+  const shown = m.short_questions.slice(0, 5).join(", ");
+  const more = m.short_questions.length > 5 ? `, ... (${m.short_questions.length} in all)` : "";
+  const ranges = (m.pass_at_k_questions ?? []).map((r) => `k = ${r.from_k}${r.to_k > r.from_k ? `..${r.to_k}` : ""} over ${r.questions}`).join(", ");
+  return [`model ${name}: ${m.short_questions.length} questions have fewer samples than the rest: ${shown}${more}; ` +
+    `pass@k at each k is over the questions with at least k samples (${ranges} of ${m.questions} questions); ` +
+    `bins and epsilon refer to the modal n = ${m.modal_n}, other questions placed by their success fraction`];
+}
+
+function testedKWarnings(c: Comparison): string[] {
+  const out: string[] = [];
+  if (c.untested_ks) out.push(`comparison ${c.base} -> ${c.other}: k = ${c.untested_ks.join(", ")} requested, but no shared question has that many samples in both models: not tested`);
+  for (const [k, n] of Object.entries(c.tested_questions ?? {})) out.push(`comparison ${c.base} -> ${c.other}: pass@${k} is tested over the ${n} of ${c.questions} shared questions with at least ${k} samples in both models`);
+  return out;
+}
+
+/**
+ * maj@k, answer entropy (streamed one question at a time), length and keywords (summed in SQL, per question so
+ * the findings can bootstrap over questions; the coarse-bin cells are folded from those sums) for one model.
+ */
 async function sampleStatistics(
   store: SampleStore,
   model: string,
@@ -197,19 +250,48 @@ async function sampleStatistics(
   binning: readonly QuestionResult[],
   scheme: BinScheme,
   options: { equivalent: AnswerGrouping | AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number },
-): Promise<Partial<ModelAnalysis>> {
-  const out: Partial<ModelAnalysis> = {};
+): Promise<{ summary: Partial<ModelAnalysis>; entropy?: Map<string, number>; texts?: Map<string, QuestionText> }> {
+  const summary: Partial<ModelAnalysis> = {};
+  let entropy: Map<string, number> | undefined;
+  let texts: Map<string, QuestionText> | undefined;
   if (contents.answers > 0) {
     const binOf = new Map(binning.map((r) => [r.question_id, binIndex(scheme, r.correct, r.n)]));
     const answers = new AnswerStatsAccumulator(powersOfTwoUpTo(options.minN), scheme.bins, (q) => binOf.get(q) ?? -1, options.equivalent, options.seed);
     for await (const q of answersByQuestion(store, model)) answers.add({ question_id: q.question_id, answers: q.extracted, verdicts: q.correct });
-    Object.assign(out, answers.result());
+    Object.assign(summary, answers.result());
+    entropy = answers.correctedEntropy;
   }
   if (contents.texts > 0) {
     const coarse = coarseBins(scheme.n);
+    const ids = [...new Set(binning.map((r) => r.question_id))];
     const coarseOf = new Map(binning.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
-    const sums = await textAggregates(store, model, coarseOf, keywordPattern(options.keywords));
-    if (sums.cells.length > 0) Object.assign(out, textStats(sums.cells, sums.keywords, coarse.bins, options.keywords));
+    // each question its own "bin" in SQL: per-question sums, folded into the coarse cells below
+    const perQuestion = await textAggregates(store, model, new Map(ids.map((q, i) => [q, i])), keywordPattern(options.keywords));
+    if (perQuestion.cells.length > 0) {
+      const cells = new Map<string, TextAggregate>();
+      texts = new Map();
+      for (const c of perQuestion.cells) {
+        const id = c.bin < 0 ? null : ids[c.bin]!;
+        const bin = id === null ? -1 : coarseOf.get(id)!;
+        const key = `${c.correct}|${bin}`;
+        const cell = cells.get(key) ?? { correct: c.correct, bin, responses: 0, chars: 0, tokens: 0, token_responses: 0, keyword_total: 0, with_keyword: 0 };
+        cell.responses += c.responses;
+        cell.chars += c.chars;
+        cell.tokens += c.tokens;
+        cell.token_responses += c.token_responses;
+        cell.keyword_total += c.keyword_total;
+        cell.with_keyword += c.with_keyword;
+        cells.set(key, cell);
+        if (id !== null) {
+          const t = texts.get(id) ?? { responses: 0, chars: 0, keywords: 0 };
+          t.responses += c.responses;
+          t.chars += c.chars;
+          t.keywords += c.keyword_total;
+          texts.set(id, t);
+        }
+      }
+      Object.assign(summary, textStats([...cells.values()], perQuestion.keywords, coarse.bins, options.keywords));
+    }
   }
-  return out;
+  return { summary, entropy, texts };
 }

@@ -74,7 +74,8 @@ export async function explorerData(store: SampleStore, analysis: Analysis, model
   const { samplesPerQuestion = 4, maxChars = 3000, textBudget = 12_000_000, maxPromptChars = 3000 } = options;
   const binner = analysis.base ?? models[0]!;
   const reference = analysis.models[binner]!;
-  const scheme: BinScheme = { n: reference.samples_per_question, bins: reference.bins.map(({ label, lo, hi }) => ({ label, lo, hi })) };
+  // the bins refer to the modal n (older analyses: the smallest, which was the same thing when counts were equal)
+  const scheme: BinScheme = { n: reference.modal_n ?? reference.samples_per_question, bins: reference.bins.map(({ label, lo, hi }) => ({ label, lo, hi })) };
   const modelIndex = new Map(models.map((m, i) => [m, i]));
 
   const byId = new Map<string, ExplorerQuestion>();

@@ -1,15 +1,30 @@
 /**
- * The study's findings (PAPER.md, "Findings the system must be able to show"), judged from a run's numbers.
- * Each finding is stated with a verdict — holds, does not hold, or cannot be judged (data missing) — and the
- * figures behind it. The rules are deliberately simple and written out in each finding's `rule`, so a reader
- * can disagree with a threshold without having to read code.
+ * The study's findings (PAPER.md, "Findings the system must be able to show"), judged from a run's tests.
+ * Each finding names the test behind it and gets one of four verdicts:
+ * - holds: the test that would show the claim rejects its null at alpha, after Holm's adjustment across all
+ *   the findings of the run (so the chance of any false "holds" stays at alpha);
+ * - does not hold: the test in the opposite direction rejects at alpha (evidence against the claim);
+ * - inconclusive: neither (the data cannot tell, e.g. an interval that straddles the margin, or a bin below the
+ *   minimum size);
+ * - cannot be judged: the data the test needs is missing.
+ * The statistics come from finding-tests.ts; docs/analysis.md states every test, its target and its measured
+ * error rates.
  */
-import type { Comparison } from "../metrics/comparison.js";
-import type { Analysis, ModelAnalysis } from "./analyze-run.js";
+import type { Contrast, IntervalTarget } from "../metrics/contrast.js";
+import { holmAdjust } from "../metrics/holm.js";
+import type { Analysis } from "./analyze-run.js";
 import { slug } from "./charts.js";
-import { fmt, pValue, signed } from "./text-table.js";
+import { pairKey, type FindingSettings, type ModelTests } from "./finding-tests.js";
+import { fmt, signed } from "./text-table.js";
 
-export type Verdict = "holds" | "does not hold" | "cannot be judged";
+/** What every report says above the findings: the verdicts, the family-wise control and the intervals' target. */
+export const FINDINGS_PREAMBLE =
+  "Each finding is judged by the one-sided test it names: holds when that test rejects after Holm's adjustment across the findings, " +
+  "does not hold when the opposite test rejects, inconclusive otherwise, cannot be judged when data is missing. Intervals bound each side at alpha " +
+  "(a 90% interval at the default alpha = 0.05) and are for new questions like these (questions resampled); the fixed-benchmark interval beside some of them " +
+  "holds the questions fixed and counts only sampling noise. Bins for the bin findings come from one half of the base's samples, and the base is measured on the other half.";
+
+export type Verdict = "holds" | "does not hold" | "inconclusive" | "cannot be judged";
 
 export type Finding = {
   id: string;
@@ -20,14 +35,76 @@ export type Finding = {
   evidence: string;
   /** how the verdict is decided */
   rule: string;
+  /** the statistical test, in words */
+  test: string;
+  /** the figure the verdict turns on (the binding one, for a claim made of several tests), its interval and n */
+  estimate: number | null;
+  ci: [number, number] | null;
+  /** one-sided p-value of the test that would make the claim hold, before and after Holm's adjustment */
+  p: number | null;
+  p_holm: number | null;
+  n: number | null;
+  /** what the interval generalises to */
+  target: IntervalTarget | null;
+  /** the same interval for this fixed benchmark (questions held fixed), where computed */
+  ci_fixed?: [number, number];
   /** ids of the report figures that show it */
   figures: string[];
 };
 
-/** Relative slack for "not longer" / "no more keywords": a 5% difference counts as "not higher". */
-export const TEXT_TOLERANCE = 0.05;
+/** The record `findings.json` and `analyze --json` carry for each finding. */
+export type FindingRecord = Pick<Finding, "id" | "claim" | "verdict" | "test" | "estimate" | "ci" | "p" | "n"> & Pick<Finding, "p_holm" | "target" | "ci_fixed" | "evidence">;
+
+/** `rlvd analyze --json`: the analysis with its findings under "findings". */
+export function analysisWithFindings(analysis: Analysis): Analysis & { findings: FindingRecord[] } {
+  return { ...analysis, findings: findingRecords(judgeFindings(analysis)) };
+}
+
+export function findingRecords(findings: readonly Finding[]): FindingRecord[] {
+  return findings.map((f) => ({
+    id: f.id, claim: f.claim, verdict: f.verdict, test: f.test, estimate: f.estimate, ci: f.ci, p: f.p, n: f.n,
+    p_holm: f.p_holm, target: f.target, ...(f.ci_fixed ? { ci_fixed: f.ci_fixed } : {}), evidence: f.evidence,
+  }));
+}
+
+/** A finding before the family-wise step: the p of the test that shows it, and of the test against it. */
+type Draft = Omit<Finding, "verdict" | "p_holm" | "p"> & { holdsP: number | null; failsP: number | null; forced?: Verdict };
 
 const STUDY = { rl: "rlvr", selfBase: "base<-base", selfRl: "rlvr<-rlvr", baseFromRl: "base<-rlvr", patterns: "distill-patterns", knowledge: "distill-knowledge" };
+
+const interval = (ci: [number, number] | null | undefined, digits = 3): string => (ci ? `[${signed(ci[0], digits)}, ${signed(ci[1], digits)}]` : "[-]");
+const ratioInterval = (ci: [number, number]): string => `[${fmt(ci[0])}, ${fmt(ci[1])}]`;
+const pv = (p: number): string => (p < 0.0001 ? "p<0.0001" : `p=${p.toPrecision(2)}`);
+const pct = (x: number): string => `${Math.round(x * 1000) / 10}%`;
+const key = (t: number) => String(t);
+
+function base(id: string, claim: string, rule: string, figures: string[]): Omit<Draft, "evidence" | "test" | "holdsP" | "failsP"> {
+  return { id, claim, rule, figures, estimate: null, ci: null, n: null, target: null };
+}
+
+function missing(d: ReturnType<typeof base>, evidence: string): Draft {
+  return { ...d, evidence, test: "-", holdsP: null, failsP: null, forced: "cannot be judged" };
+}
+
+function fromContrast(c: Contrast): Pick<Draft, "estimate" | "ci" | "n" | "target" | "ci_fixed"> {
+  return { estimate: c.estimate, ci: c.ci, n: c.n, target: c.target, ...(c.ci_fixed ? { ci_fixed: c.ci_fixed } : {}) };
+}
+
+/** Intersection-union: a claim made of several one-sided tests holds only if all do; its p is the largest. */
+function allOf(parts: Array<{ c: Contrast; t: number; dir: "above" | "below" }>): { holdsP: number; failsP: number; binding: Contrast } {
+  let holdsP = 0, failsP = 1, binding = parts[0]!.c;
+  for (const { c, t, dir } of parts) {
+    const p = c.p[key(t)]!;
+    const h = dir === "above" ? p.above : p.below;
+    if (h >= holdsP) {
+      holdsP = h;
+      binding = c;
+    }
+    failsP = Math.min(failsP, dir === "above" ? p.below : p.above);
+  }
+  // against the claim: any one part significantly the other way (Bonferroni over the parts)
+  return { holdsP, failsP: Math.min(1, failsP * parts.length), binding };
+}
 
 /**
  * Judges the findings. With the embedded study's model names (a `rlvr` model beside the base) the RLVR findings
@@ -35,258 +112,245 @@ const STUDY = { rl: "rlvr", selfBase: "base<-base", selfRl: "rlvr<-rlvr", baseFr
  * against the base as if it were the trained one.
  */
 export function judgeFindings(analysis: Analysis): Finding[] {
-  const base = analysis.base;
-  if (base === null) {
-    return [{
-      id: "no-base",
-      claim: "Trained models vs their base: accuracy, capability, bins, entropy, length and keywords",
-      verdict: "cannot be judged",
-      evidence: `the run has no base model to compare with (models: ${Object.keys(analysis.models).join(", ")}); pass --base MODEL`,
-      rule: "every finding compares a trained model with its base",
-      figures: [],
-    }];
+  const baseName = analysis.base;
+  if (baseName === null) {
+    return [finish({
+      ...missing(base("no-base", "Trained models vs their base: accuracy, capability, bins, entropy, length and keywords", "every finding compares a trained model with its base", []),
+        `the run has no base model to compare with (models: ${Object.keys(analysis.models).join(", ")}); pass --base MODEL`),
+    }, null, 1)];
   }
-  const byOther = new Map(analysis.comparisons.map((c) => [c.other, c]));
-  const findings: Finding[] = [];
-  const studyMode = byOther.has(STUDY.rl);
-  const trained = studyMode ? [STUDY.rl] : analysis.comparisons.map((c) => c.other);
-  for (const name of trained) findings.push(...rlvrFindings(analysis, byOther.get(name)!, studyMode ? "RLVR" : name));
+  const tests = analysis.finding_tests;
+  const names = analysis.comparisons.map((c) => c.other);
+  const studyMode = names.includes(STUDY.rl);
+  const trained = studyMode ? [STUDY.rl] : names;
+  const drafts: Draft[] = [];
+  for (const name of trained) drafts.push(...rlvrFindings(analysis, name, studyMode ? "RLVR" : name));
   if (studyMode) {
-    findings.push(selfDistillation(analysis, byOther));
-    findings.push(patternsLikeRlvr(byOther.get(STUDY.patterns)));
-    findings.push(knowledgeRaisesCapability(byOther.get(STUDY.patterns), byOther.get(STUDY.knowledge)));
+    drafts.push(selfDistillation(analysis));
+    drafts.push(patternsLikeRlvr(analysis));
+    drafts.push(knowledgeRaisesCapability(analysis));
   }
-  return findings;
+  if (!tests) return drafts.map((d) => finish(d.forced ? d : { ...d, holdsP: null, failsP: null, forced: "cannot be judged", evidence: `${d.evidence}; the analysis has no finding tests (made by an older rlvd: re-run analyze)` }, null, 1));
+  const family = drafts.map((d, i) => ({ d, i })).filter(({ d }) => !d.forced && d.holdsP !== null);
+  const adjusted = holmAdjust(family.map(({ d }) => d.holdsP!));
+  const holm = new Map(family.map(({ i }, j) => [i, adjusted[j]!]));
+  return drafts.map((d, i) => finish(d, holm.get(i) ?? null, tests.settings.alpha));
 }
 
-function interval(ci: [number, number]): string {
-  return `[${signed(ci[0])}, ${signed(ci[1])}]`;
+function finish(d: Draft, pHolm: number | null, alpha: number): Finding {
+  const { holdsP, failsP, forced, ...rest } = d;
+  let verdict: Verdict;
+  let evidence = d.evidence;
+  if (forced) verdict = forced;
+  else if (pHolm !== null && pHolm < alpha) verdict = "holds";
+  else if (failsP !== null && failsP < alpha) verdict = "does not hold";
+  else {
+    verdict = "inconclusive";
+    if (holdsP !== null && holdsP < alpha) evidence += `; significant alone (${pv(holdsP)}) but not after Holm's adjustment across the findings (${pv(pHolm ?? 1)})`;
+  }
+  return { ...rest, evidence, verdict, p: holdsP, p_holm: pHolm };
 }
 
-/** The largest k with a paired test: capability "at large k". */
-function capabilityK(c: Comparison): string | null {
-  const ks = Object.keys(c.significance.pass_at_k).map(Number).sort((a, b) => a - b);
-  return ks.length === 0 ? null : String(ks[ks.length - 1]);
+function settingsOf(a: Analysis): FindingSettings | null {
+  return a.finding_tests?.settings ?? null;
 }
 
-function accuracyRises(c: Comparison, who: string): Finding {
-  const acc = c.significance.accuracy;
-  const verdict: Verdict = acc.ci[0] > 0 ? "holds" : "does not hold";
-  const how = acc.ci[0] > 0 ? "the interval lies above zero" : acc.ci[1] < 0 ? "the interval lies below zero (a loss)" : "the interval includes zero";
+function testsOf(a: Analysis, model: string): ModelTests | null {
+  return a.finding_tests?.models[model] ?? null;
+}
+
+const noTests = "the analysis has no finding tests";
+
+function accuracyRises(a: Analysis, model: string, who: string): Draft {
+  const d = base(`${slug(model)}-accuracy`, `${who} raises accuracy (pass@1) over ${a.base}`,
+    "holds when the lower one-sided bound of the paired accuracy change lies above 0; does not hold when the upper bound lies below 0 (a loss)",
+    ["pass-at-k", "accuracy-table"]);
+  const t = testsOf(a, model);
+  if (!t) return missing(d, noTests);
+  const c = t.accuracy;
+  const s = settingsOf(a)!;
   return {
-    id: `${slug(c.other)}-accuracy`,
-    claim: `${who} raises accuracy (pass@1) over ${c.base}`,
-    verdict,
-    evidence: `accuracy changed by ${signed(acc.delta)} ${interval(acc.ci)} (${pValue(acc.p_value)}) over ${c.questions} questions: ${how}`,
-    rule: "holds when the 95% paired bootstrap interval of the accuracy change lies above zero",
-    figures: ["pass-at-k", "accuracy-table"],
+    ...d, ...fromContrast(c), test: `${c.method}; one-sided at alpha = ${s.alpha}`,
+    evidence: `accuracy changed by ${signed(c.estimate)} ${interval(c.ci)} over ${c.n} questions (${pv(c.p["0"]!.above)} for a gain); for this fixed benchmark ${interval(c.ci_fixed)}`,
+    holdsP: c.p["0"]!.above, failsP: c.p["0"]!.below,
   };
 }
 
-function capabilityFlat(c: Comparison, who: string): Finding {
-  const k = capabilityK(c);
-  const id = `${slug(c.other)}-capability`;
-  const claim = `${who}'s capability at large k (pass@N) does not rise above ${c.base}'s`;
-  const rule = "holds unless the 95% paired interval of the pass@N change lies above zero (a fall also counts as not rising)";
-  if (k === null) return { id, claim, verdict: "cannot be judged", evidence: "no shared questions with samples", rule, figures: ["pass-at-k"] };
-  const r = c.significance.pass_at_k[k]!;
-  const acc = c.significance.accuracy;
-  const where = r.ci[0] > 0 ? "its interval lies above zero (a gain)" : r.ci[1] < 0 ? "its interval lies below zero (a loss)" : "its interval includes zero";
+function capabilityFlat(a: Analysis, model: string, who: string): Draft {
+  const s = settingsOf(a);
+  const margin = s?.margin ?? 0.01;
+  const d = base(`${slug(model)}-capability`, `${who}'s capability at large k (pass@N) does not rise above ${a.base}'s`,
+    `non-superiority with margin ${margin}: holds when the upper one-sided bound of the paired pass@N change lies below +${margin}; does not hold when the lower bound lies above +${margin}; a rise smaller than the margin counts as flat`,
+    ["pass-at-k", "accuracy-table"]);
+  const t = testsOf(a, model);
+  if (!t) return missing(d, noTests);
+  const c = t.capability;
+  if (c.n === 0) return missing(d, `no shared questions with ${c.k} samples in both models`);
+  const acc = t.accuracy;
   return {
-    id,
-    claim,
-    verdict: r.ci[0] > 0 ? "does not hold" : "holds",
-    evidence: `pass@${k} moved by ${signed(r.delta)} ${interval(r.ci)} (${pValue(r.p_value)}), ${where}; for comparison accuracy moved by ${signed(acc.delta)}`,
-    rule,
-    figures: ["pass-at-k", "accuracy-table"],
+    ...d, ...fromContrast(c), test: `${c.method}; one-sided at alpha = ${s!.alpha}, margin +${margin}`,
+    evidence: `pass@${c.k} moved by ${signed(c.estimate)} ${interval(c.ci)} over ${c.n} questions (${pv(c.p[key(margin)]!.below)} for a change below +${margin}); for this fixed benchmark ${interval(c.ci_fixed)}; accuracy moved by ${signed(acc.estimate)}`,
+    holdsP: c.p[key(margin)]!.below, failsP: c.p[key(margin)]!.above,
   };
 }
 
-type BinGroups = { hard: number[]; middle: number[]; easy: number[] };
-
-/** Bin positions: the first two (unsolved and rarely solved) are the hardest, the last the easiest, the rest the middle. */
-function binGroups(c: Comparison): BinGroups | null {
-  const n = c.bin_accuracy_delta.length;
-  if (n < 4) return null;
-  const all = [...Array(n).keys()];
-  return { hard: [0, 1], middle: all.slice(2, n - 1), easy: [n - 1] };
-}
-
-function weightedDelta(c: Comparison, bins: number[]): { delta: number | null; questions: number } {
-  let sum = 0;
-  let q = 0;
-  for (const b of bins) {
-    const row = c.bin_accuracy_delta[b]!;
-    if (row.delta === null || row.questions === 0) continue;
-    sum += row.delta * row.questions;
-    q += row.questions;
+function middleGains(a: Analysis, model: string, who: string): Draft {
+  const d = base(`${slug(model)}-middle-bins`, `${who}'s accuracy gains concentrate in the middle difficulty bins`,
+    "holds when the mean accuracy change over the middle bins is above 0 and above the change over the hardest bins and over the easiest bin (three one-sided tests, all must reject; bins from one half of the base's samples, the base measured on the other half)",
+    ["bin-accuracy-delta", `transition-${slug(model)}`]);
+  const t = testsOf(a, model);
+  if (!t) return missing(d, noTests);
+  const b = t.bins;
+  if (!b) return missing(d, "fewer than four difficulty bins");
+  const s = settingsOf(a)!;
+  const groupSize = (labels: string[]) => labels.reduce((n, l) => n + b.questions[b.labels.indexOf(l)]!, 0);
+  const [hard, middle, easy] = [groupSize(b.groups.hard), groupSize(b.groups.middle), groupSize(b.groups.easy)];
+  const sizes = `hardest (${b.groups.hard.join(", ")}) ${hard}, middle (${b.groups.middle.join(", ")}) ${middle}, easiest (${b.groups.easy.join(", ")}) ${easy} questions`;
+  if (!b.middle || !b.middle_minus_hard || !b.middle_minus_easy) return missing(d, `a bin group is empty: ${sizes}`);
+  const small = [["hardest", hard], ["middle", middle], ["easiest", easy]].filter(([, n]) => (n as number) < s.min_bin);
+  const describe = (name: string, c: Contrast) => `${name} ${signed(c.estimate)} ${interval(c.ci)}`;
+  const evidence = `split-sample bins: ${describe("middle", b.middle)}, ${describe("middle - hardest", b.middle_minus_hard)}, ${describe("middle - easiest", b.middle_minus_easy)}; ${sizes}`;
+  const test = `${b.middle.method}; one-sided at alpha = ${s.alpha} each, the claim's p the largest of the three`;
+  if (small.length > 0) {
+    return { ...d, ...fromContrast(b.middle_minus_hard), test, evidence: `${evidence}; ${small.map(([g]) => g).join(", ")} below the minimum of ${s.min_bin} questions`, holdsP: null, failsP: null, forced: "inconclusive" };
   }
-  return { delta: q === 0 ? null : sum / q, questions: q };
+  const r = allOf([{ c: b.middle, t: 0, dir: "above" }, { c: b.middle_minus_hard, t: 0, dir: "above" }, { c: b.middle_minus_easy, t: 0, dir: "above" }]);
+  return { ...d, ...fromContrast(r.binding), n: hard + middle + easy, test, evidence, holdsP: r.holdsP, failsP: r.failsP };
 }
 
-function binLabels(c: Comparison, bins: number[]): string {
-  return bins.map((b) => c.bin_accuracy_delta[b]!.label).join(", ");
+function hardestLose(a: Analysis, model: string, who: string): Draft {
+  const comparison = a.comparisons.find((c) => c.other === model);
+  const d = base(`${slug(model)}-hardest-bins`, `${who} loses on the hardest questions ${a.base} could still solve`,
+    "holds when the upper one-sided bound of the mean accuracy change in the rarely-solved bin (the first above 0, split samples) lies below 0; does not hold when the lower bound lies above 0; inconclusive below the minimum bin size",
+    ["bin-accuracy-delta", `transition-${slug(model)}`]);
+  const t = testsOf(a, model);
+  if (!t) return missing(d, noTests);
+  const s = settingsOf(a)!;
+  const tr = comparison?.transition ?? [];
+  const lost = tr.slice(1).reduce((sum, r) => sum + (r[0] ?? 0), 0);
+  const won = (tr[0] ?? []).slice(1).reduce((sum, x) => sum + x, 0);
+  const moves = `${lost} questions ${a.base} solved at least once became unsolved, ${won} unsolved ones became solved`;
+  const h = t.bins?.hardest;
+  const label = t.bins?.labels[1] ?? "1";
+  if (!t.bins || !h) return missing(d, `no questions in the rarely-solved bin; ${moves}`);
+  const i = 1;
+  const evidence = `bin ${label} (n = ${h.n} questions, split samples): accuracy ${fmt(t.bins.base_half_b[i])} → ${fmt(t.bins.other[i])} (${signed(h.estimate)} ${interval(h.ci)}); ${moves}`;
+  const test = `${h.method}; one-sided at alpha = ${s.alpha}; at least ${s.min_bin} questions`;
+  if (h.n < s.min_bin) return { ...d, ...fromContrast(h), test, evidence: `${evidence}; n = ${h.n} is below the minimum of ${s.min_bin}`, holdsP: null, failsP: null, forced: "inconclusive" };
+  return { ...d, ...fromContrast(h), test, evidence, holdsP: h.p["0"]!.below, failsP: h.p["0"]!.above };
 }
 
-function middleGains(c: Comparison, who: string): Finding {
-  const id = `${slug(c.other)}-middle-bins`;
-  const claim = `${who}'s accuracy gains concentrate in the middle difficulty bins`;
-  const rule = "holds when the question-weighted accuracy change over the middle bins is positive and larger than over the hardest bins and over the easiest bin";
-  const groups = binGroups(c);
-  const figures = ["bin-accuracy-delta", `transition-${slug(c.other)}`];
-  if (!groups) return { id, claim, verdict: "cannot be judged", evidence: "fewer than four difficulty bins", rule, figures };
-  const [hard, middle, easy] = [weightedDelta(c, groups.hard), weightedDelta(c, groups.middle), weightedDelta(c, groups.easy)];
-  const describe = (name: string, bins: number[], g: { delta: number | null; questions: number }) => `${name} (${binLabels(c, bins)}; ${g.questions} questions) ${signed(g.delta)}`;
-  const evidence = `mean accuracy change: ${describe("hardest", groups.hard, hard)}, ${describe("middle", groups.middle, middle)}, ${describe("easiest", groups.easy, easy)}`;
-  if (middle.delta === null) return { id, claim, verdict: "cannot be judged", evidence: `no questions in the middle bins; ${evidence}`, rule, figures };
-  const holds = middle.delta > 0 && (hard.delta === null || middle.delta > hard.delta) && (easy.delta === null || middle.delta > easy.delta);
-  return { id, claim, verdict: holds ? "holds" : "does not hold", evidence, rule, figures };
-}
-
-function hardestLose(c: Comparison, who: string): Finding {
-  const id = `${slug(c.other)}-hardest-bins`;
-  const claim = `${who} loses on the hardest questions ${c.base} could still solve`;
-  const rule = "holds when accuracy falls on the questions of the rarely-solved bin (the first bin above 0); the transition counts show questions lost to and won from bin 0";
-  const figures = ["bin-accuracy-delta", `transition-${slug(c.other)}`];
-  const row = c.bin_accuracy_delta[1];
-  const lost = c.transition[0] === undefined ? 0 : c.transition.slice(1).reduce((s, r) => s + (r[0] ?? 0), 0);
-  const won = (c.transition[0] ?? []).slice(1).reduce((s, x) => s + x, 0);
-  const moves = `${lost} questions ${c.base} solved at least once became unsolved, ${won} unsolved ones became solved`;
-  if (!row || row.questions === 0 || row.delta === null) {
-    return { id, claim, verdict: "cannot be judged", evidence: `no questions in the rarely-solved bin; ${moves}`, rule, figures };
+function entropyFalls(a: Analysis, model: string, who: string): Draft {
+  const d = base(`${slug(model)}-entropy`, `${who}'s answer entropy falls in every difficulty bin`,
+    "holds when, in every bin with at least the minimum number of questions, the upper one-sided bound of the mean change in bias-corrected (Miller-Madow) answer entropy lies below 0; does not hold when one bin's lower bound lies above 0",
+    ["answer-entropy"]);
+  const t = testsOf(a, model);
+  if (!t) return missing(d, noTests);
+  if (!t.entropy) {
+    const lacking = [a.models[a.base!]?.answer_entropy === undefined ? a.base : null, a.models[model]?.answer_entropy === undefined ? model : null].filter(Boolean).join(" and ");
+    return missing(d, `no extracted answers stored for ${lacking || `${a.base} or ${model}`}`);
   }
-  return {
-    id,
-    claim,
-    verdict: row.delta < 0 ? "holds" : "does not hold",
-    evidence: `bin ${row.label} (${row.questions} questions): accuracy ${fmt(row.base_accuracy)} → ${fmt(row.other_accuracy)} (${signed(row.delta)}); ${moves}`,
-    rule,
-    figures,
-  };
+  const s = settingsOf(a)!;
+  const rows = t.entropy.filter((r) => r.change !== null);
+  if (rows.length === 0) return missing(d, "no bin with answers from both models");
+  const testable = rows.filter((r) => r.questions >= s.min_bin);
+  const untested = rows.filter((r) => r.questions < s.min_bin);
+  const list = rows.map((r) => `${r.label} (${r.questions}): ${fmt(r.base)} → ${fmt(r.other)}${r.questions >= s.min_bin ? ` ${interval(r.change!.ci)}` : ""}`).join("; ");
+  const evidence = `Miller-Madow entropy, nats, ${a.base} → ${model}: ${list}${untested.length ? `; ${untested.map((r) => r.label).join(", ")} below ${s.min_bin} questions, not tested` : ""}`;
+  const test = `${rows[0]!.change!.method}; one-sided at alpha = ${s.alpha} per bin, the claim's p the largest`;
+  if (testable.length === 0) return { ...d, test, evidence, holdsP: null, failsP: null, forced: "inconclusive" };
+  const r = allOf(testable.map((row) => ({ c: row.change!, t: 0, dir: "below" as const })));
+  return { ...d, ...fromContrast(r.binding), n: testable.reduce((n, row) => n + row.questions, 0), test, evidence, holdsP: r.holdsP, failsP: r.failsP };
 }
 
-function entropyFalls(analysis: Analysis, c: Comparison, who: string): Finding {
-  const id = `${slug(c.other)}-entropy`;
-  const claim = `${who}'s answer entropy falls in every difficulty bin`;
-  const rule = "holds when, in every bin where both models have questions, the trained model's mean answer entropy is lower";
-  const b = analysis.models[c.base]!.answer_entropy_bins;
-  const o = analysis.models[c.other]!.answer_entropy_bins;
-  if (!b || !o) {
-    const missing = [!b ? c.base : null, !o ? c.other : null].filter(Boolean).join(" and ");
-    return { id, claim, verdict: "cannot be judged", evidence: `no extracted answers stored for ${missing}`, rule, figures: ["answer-entropy"] };
+function notHigher(a: Analysis, model: string, who: string, what: "length" | "keywords"): Draft {
+  const s = settingsOf(a);
+  const tol = s?.text_margin ?? 0.05;
+  const d = base(`${slug(model)}-${what}`,
+    what === "length" ? `${who}'s responses are not longer than ${a.base}'s` : `${who}'s responses carry no more reflection keywords than ${a.base}'s`,
+    `non-superiority with a relative margin of ${pct(tol)}: holds when the upper one-sided bound of the ratio (trained / base) of the mean per response lies below ${1 + tol}; does not hold when its lower bound lies above ${1 + tol}`,
+    [what === "length" ? "response-length" : "reflection-keywords"]);
+  const t = testsOf(a, model);
+  if (!t) return missing(d, noTests);
+  const pick = (m: string) => (what === "length" ? a.models[m]?.length?.chars : a.models[m]?.keywords?.per_response);
+  const bm = pick(a.base!), om = pick(model);
+  if (!bm || !om || bm.all === null || om.all === null) {
+    const lacking = [!bm || bm.all === null ? a.base : null, !om || om.all === null ? model : null].filter(Boolean).join(" and ");
+    return missing(d, `no response texts stored for ${lacking}`);
   }
-  const pairs = b.map((row, i) => ({ label: row.label, base: row.entropy, other: o[i]?.entropy ?? null })).filter((p) => p.base !== null && p.other !== null);
-  if (pairs.length === 0) return { id, claim, verdict: "cannot be judged", evidence: "no bin with answers from both models", rule, figures: ["answer-entropy"] };
-  const up = pairs.filter((p) => p.other! >= p.base!);
-  const list = pairs.map((p) => `${p.label}: ${fmt(p.base)} → ${fmt(p.other)}`).join("; ");
-  return {
-    id,
-    claim,
-    verdict: up.length === 0 ? "holds" : "does not hold",
-    evidence: `${up.length === 0 ? `lower in all ${pairs.length} bins` : `not lower in ${up.map((p) => p.label).join(", ")}`} (nats, ${c.base} → ${c.other}: ${list})`,
-    rule,
-    figures: ["answer-entropy"],
-  };
-}
-
-function notHigher(
-  analysis: Analysis,
-  c: Comparison,
-  who: string,
-  what: "length" | "keywords",
-): Finding {
-  const id = `${slug(c.other)}-${what}`;
-  const claim = what === "length" ? `${who}'s responses are not longer than ${c.base}'s` : `${who}'s responses carry no more reflection keywords than ${c.base}'s`;
-  const rule = `holds when the trained model's mean over all graded responses is at most ${Math.round(TEXT_TOLERANCE * 100)}% above the base's`;
-  const figure = what === "length" ? "response-length" : "reflection-keywords";
-  const pick = (m: ModelAnalysis) => (what === "length" ? m.length?.chars : m.keywords?.per_response);
-  const b = pick(analysis.models[c.base]!);
-  const o = pick(analysis.models[c.other]!);
-  if (!b || !o || b.all === null || o.all === null) {
-    const missing = [!b || b.all === null ? c.base : null, !o || o.all === null ? c.other : null].filter(Boolean).join(" and ");
-    return { id, claim, verdict: "cannot be judged", evidence: `no response texts stored for ${missing}`, rule, figures: [figure] };
-  }
+  const c = t[what];
   const digits = what === "length" ? 0 : 2;
-  const unit = what === "length" ? " characters" : " keywords per response";
-  const ratio = b.all === 0 ? (o.all === 0 ? 1 : Infinity) : o.all / b.all;
-  const holds = o.all <= b.all * (1 + TEXT_TOLERANCE);
-  const split = `correct ${fmt(b.correct, digits)} → ${fmt(o.correct, digits)}, incorrect ${fmt(b.incorrect, digits)} → ${fmt(o.incorrect, digits)}`;
+  const split = `correct ${fmt(bm.correct, digits)} → ${fmt(om.correct, digits)}, incorrect ${fmt(bm.incorrect, digits)} → ${fmt(om.incorrect, digits)}`;
+  if (!c || !Number.isFinite(c.estimate)) return missing(d, `mean ${fmt(bm.all, digits)} → ${fmt(om.all, digits)}: the base's mean is 0, a ratio is undefined; ${split}`);
+  const th = key(1 + tol);
   return {
-    id,
-    claim,
-    verdict: holds ? "holds" : "does not hold",
-    evidence: `mean ${fmt(b.all, digits)} → ${fmt(o.all, digits)}${unit} (${Number.isFinite(ratio) ? `${signed((ratio - 1) * 100, 1)}%` : "from zero"}); ${split}`,
-    rule,
-    figures: [figure],
+    ...d, ...fromContrast(c), test: `${c.method}; one-sided at alpha = ${s!.alpha}, margin ${pct(tol)}`,
+    evidence: `mean ${fmt(bm.all, digits)} → ${fmt(om.all, digits)} ${what === "length" ? "characters" : "keywords per response"} (ratio ${fmt(c.estimate)} ${ratioInterval(c.ci)}); ${split}`,
+    holdsP: c.p[th]!.below, failsP: c.p[th]!.above,
   };
 }
 
-function rlvrFindings(analysis: Analysis, c: Comparison, who: string): Finding[] {
+function rlvrFindings(a: Analysis, model: string, who: string): Draft[] {
   return [
-    accuracyRises(c, who),
-    capabilityFlat(c, who),
-    middleGains(c, who),
-    hardestLose(c, who),
-    entropyFalls(analysis, c, who),
-    notHigher(analysis, c, who, "length"),
-    notHigher(analysis, c, who, "keywords"),
+    accuracyRises(a, model, who), capabilityFlat(a, model, who), middleGains(a, model, who), hardestLose(a, model, who),
+    entropyFalls(a, model, who), notHigher(a, model, who, "length"), notHigher(a, model, who, "keywords"),
   ];
 }
 
-function selfDistillation(analysis: Analysis, byOther: Map<string, Comparison>): Finding {
-  const claim = "Distilling RLVR's correct responses into the base recovers RLVR's accuracy; distilling the base's own does not";
-  // one yardstick for both halves of the claim: whether a gain reaches the bottom of RLVR's interval
-  const rule = `holds when ${STUDY.baseFromRl}'s accuracy gain over the base reaches the 95% paired interval of ${STUDY.rl}'s gain and ${STUDY.selfBase}'s gain stays below it`;
-  const figures = ["pass-at-k", "accuracy-table", "bin-accuracy-delta"];
+const compared = (a: Analysis, model: string): boolean => a.comparisons.some((c) => c.other === model);
+
+function pair(a: Analysis, x: string, y: string, metric: "accuracy" | "capability"): Contrast | undefined {
+  return a.finding_tests?.pairs[pairKey(x, y, metric)];
+}
+
+function selfDistillation(a: Analysis): Draft {
+  const margin = settingsOf(a)?.margin ?? 0.01;
+  const d = base("self-distillation", "Distilling RLVR's correct responses into the base recovers RLVR's accuracy; distilling the base's own does not",
+    `holds when three one-sided tests all reject: ${STUDY.baseFromRl} beats ${STUDY.selfBase} (direct paired accuracy contrast above 0), ${STUDY.baseFromRl} is not worse than ${STUDY.rl} by more than ${margin} (non-inferiority), and ${STUDY.selfBase} falls short of ${STUDY.rl} (contrast below 0)`,
+    ["pass-at-k", "accuracy-table", "bin-accuracy-delta"]);
   const need = [STUDY.rl, STUDY.baseFromRl, STUDY.selfBase];
-  const missing = need.filter((m) => !byOther.has(m));
-  if (missing.length > 0) return { id: "self-distillation", claim, verdict: "cannot be judged", evidence: `the run has no ${missing.join(", ")} model`, rule, figures };
-  const [rl, fromRl, self] = need.map((m) => byOther.get(m)!.significance.accuracy);
-  const recovers = fromRl!.delta >= rl!.ci[0];
-  const selfShort = self!.delta < rl!.ci[0];
-  const gain = (name: string) => {
-    const r = byOther.get(name)?.significance.accuracy;
-    return r ? `${name} ${signed(r.delta)} ${interval(r.ci)}` : null;
-  };
+  const absent = need.filter((m) => !compared(a, m));
+  if (absent.length > 0) return missing(d, `the run has no ${absent.join(", ")} model`);
+  if (!a.finding_tests) return missing(d, noTests);
+  const vsSelf = pair(a, STUDY.baseFromRl, STUDY.selfBase, "accuracy"), vsRl = pair(a, STUDY.baseFromRl, STUDY.rl, "accuracy"), selfVsRl = pair(a, STUDY.selfBase, STUDY.rl, "accuracy");
+  if (!vsSelf || !vsRl || !selfVsRl) return missing(d, "the direct contrasts were not computed");
+  const r = allOf([{ c: vsSelf, t: 0, dir: "above" }, { c: vsRl, t: -margin, dir: "above" }, { c: selfVsRl, t: 0, dir: "below" }]);
+  const gains = [STUDY.rl, STUDY.baseFromRl, STUDY.selfBase, STUDY.selfRl].map((m) => testsOf(a, m)).map((t, i) => (t ? `${[STUDY.rl, STUDY.baseFromRl, STUDY.selfBase, STUDY.selfRl][i]} ${signed(t.accuracy.estimate)}` : null)).filter(Boolean).join(", ");
   return {
-    id: "self-distillation",
-    claim,
-    verdict: recovers && selfShort ? "holds" : "does not hold",
-    evidence: `accuracy gain over ${analysis.base}: ${[STUDY.rl, STUDY.baseFromRl, STUDY.selfBase, STUDY.selfRl].map(gain).filter(Boolean).join(", ")}`,
-    rule,
-    figures,
+    ...d, ...fromContrast(r.binding), test: `direct paired accuracy contrasts, ${vsSelf.method}; one-sided at alpha = ${settingsOf(a)!.alpha} each, the claim's p the largest`,
+    evidence: `${STUDY.baseFromRl} - ${STUDY.selfBase} ${signed(vsSelf.estimate)} ${interval(vsSelf.ci)}; ${STUDY.baseFromRl} - ${STUDY.rl} ${signed(vsRl.estimate)} ${interval(vsRl.ci)} (margin -${margin}); ${STUDY.selfBase} - ${STUDY.rl} ${signed(selfVsRl.estimate)} ${interval(selfVsRl.ci)}; accuracy gains over ${a.base}: ${gains}`,
+    holdsP: r.holdsP, failsP: r.failsP,
   };
 }
 
-function patternsLikeRlvr(patterns: Comparison | undefined): Finding {
-  const claim = "Distilling reasoning patterns only (questions the base can already solve) behaves like RLVR: accuracy rises, capability at large k does not";
-  const rule = "holds when distill-patterns' accuracy-change interval lies above zero and its pass@N-change interval does not";
-  if (!patterns) return { id: "patterns-like-rlvr", claim, verdict: "cannot be judged", evidence: `the run has no ${STUDY.patterns} model`, rule, figures: ["pass-at-k"] };
-  const a = accuracyRises(patterns, STUDY.patterns);
-  const cap = capabilityFlat(patterns, STUDY.patterns);
-  const verdict: Verdict = cap.verdict === "cannot be judged" ? "cannot be judged" : a.verdict === "holds" && cap.verdict === "holds" ? "holds" : "does not hold";
-  return { id: "patterns-like-rlvr", claim, verdict, evidence: `${a.evidence}; ${cap.evidence}`, rule, figures: ["pass-at-k", "bin-accuracy-delta", `transition-${slug(STUDY.patterns)}`] };
+function patternsLikeRlvr(a: Analysis): Draft {
+  const margin = settingsOf(a)?.margin ?? 0.01;
+  const d = base("patterns-like-rlvr", "Distilling reasoning patterns only (questions the base can already solve) behaves like RLVR: accuracy rises, capability at large k does not",
+    `holds when distill-patterns' accuracy change is above 0 and its pass@N change below +${margin} (both one-sided tests must reject)`,
+    ["pass-at-k", "bin-accuracy-delta", `transition-${slug(STUDY.patterns)}`]);
+  const t = testsOf(a, STUDY.patterns);
+  if (!compared(a, STUDY.patterns)) return missing(d, `the run has no ${STUDY.patterns} model`);
+  if (!t) return missing(d, noTests);
+  const acc = accuracyRises(a, STUDY.patterns, STUDY.patterns), cap = capabilityFlat(a, STUDY.patterns, STUDY.patterns);
+  if (cap.forced) return missing(d, cap.evidence);
+  const r = allOf([{ c: t.accuracy, t: 0, dir: "above" }, { c: t.capability, t: margin, dir: "below" }]);
+  return { ...d, ...fromContrast(r.binding), test: "the accuracy and the capability tests of distill-patterns, the claim's p the larger", evidence: `${acc.evidence}; ${cap.evidence}`, holdsP: r.holdsP, failsP: r.failsP };
 }
 
-function knowledgeRaisesCapability(patterns: Comparison | undefined, knowledge: Comparison | undefined): Finding {
-  const claim = "Capability at large k rises only when new knowledge comes in (distill-knowledge), not with patterns alone (distill-patterns)";
-  const rule = "holds when the interval of distill-knowledge's pass@N change lies above zero and distill-patterns' does not";
-  const figures = ["pass-at-k", `transition-${slug(STUDY.knowledge)}`];
-  if (!knowledge || !patterns) {
-    const missing = [!knowledge ? STUDY.knowledge : null, !patterns ? STUDY.patterns : null].filter(Boolean).join(" and ");
-    return { id: "knowledge-raises-capability", claim, verdict: "cannot be judged", evidence: `the run has no ${missing} model`, rule, figures };
-  }
-  const kk = capabilityK(knowledge);
-  const kp = capabilityK(patterns);
-  if (kk === null || kp === null) return { id: "knowledge-raises-capability", claim, verdict: "cannot be judged", evidence: "no shared questions", rule, figures };
-  const rk = knowledge.significance.pass_at_k[kk]!;
-  const rp = patterns.significance.pass_at_k[kp]!;
+function knowledgeRaisesCapability(a: Analysis): Draft {
+  const margin = settingsOf(a)?.margin ?? 0.01;
+  const d = base("knowledge-raises-capability", "Capability at large k rises only when new knowledge comes in (distill-knowledge), not with patterns alone (distill-patterns)",
+    `holds when three one-sided tests all reject: distill-knowledge's pass@N beats distill-patterns' (direct paired contrast above 0), distill-knowledge's pass@N change over the base is above 0, and distill-patterns' is below +${margin}`,
+    ["pass-at-k", `transition-${slug(STUDY.knowledge)}`]);
+  const absent = [STUDY.knowledge, STUDY.patterns].filter((m) => !compared(a, m));
+  if (absent.length > 0) return missing(d, `the run has no ${absent.join(" and ")} model`);
+  const tk = testsOf(a, STUDY.knowledge), tp = testsOf(a, STUDY.patterns), direct = pair(a, STUDY.knowledge, STUDY.patterns, "capability");
+  if (!tk || !tp || !direct) return missing(d, noTests);
+  if (direct.n === 0) return missing(d, "no shared questions");
+  const r = allOf([{ c: direct, t: 0, dir: "above" }, { c: tk.capability, t: 0, dir: "above" }, { c: tp.capability, t: margin, dir: "below" }]);
   return {
-    id: "knowledge-raises-capability",
-    claim,
-    verdict: rk.ci[0] > 0 && rp.ci[0] <= 0 ? "holds" : "does not hold",
-    evidence: `pass@${kk} change: ${STUDY.knowledge} ${signed(rk.delta)} ${interval(rk.ci)}, ${STUDY.patterns} ${signed(rp.delta)} ${interval(rp.ci)}`,
-    rule,
-    figures,
+    ...d, ...fromContrast(r.binding), test: `direct paired pass@N contrast, ${direct.method}; one-sided at alpha = ${settingsOf(a)!.alpha} each, the claim's p the largest`,
+    evidence: `pass@${tk.capability.k}: ${STUDY.knowledge} - ${STUDY.patterns} ${signed(direct.estimate)} ${interval(direct.ci)}; change over ${a.base}: ${STUDY.knowledge} ${signed(tk.capability.estimate)} ${interval(tk.capability.ci)}, ${STUDY.patterns} ${signed(tp.capability.estimate)} ${interval(tp.capability.ci)}`,
+    holdsP: r.holdsP, failsP: r.failsP,
   };
 }

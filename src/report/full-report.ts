@@ -110,8 +110,12 @@ function sweepChart(s: SweepResult): ReportChart {
     });
 }
 
-const VERDICT_CLASS = (f: FindingAcrossSeeds) => (f.judged === 0 ? "unknown" : f.holds === f.judged ? "holds" : f.holds === 0 ? "fails" : "unknown");
-const VERDICT_WORDS = (f: FindingAcrossSeeds) => (f.judged === 0 ? "cannot be judged" : f.holds === f.judged ? `holds in all ${f.judged} seeds` : f.holds === 0 ? `holds in none of ${f.judged} seeds` : `holds in ${f.holds} of ${f.judged} seeds`);
+const VERDICT_CLASS = (f: FindingAcrossSeeds) => (f.judged === 0 ? "unknown" : f.holds === f.judged ? "holds" : f.holds === 0 && f.inconclusive === 0 ? "fails" : "unknown");
+const VERDICT_WORDS = (f: FindingAcrossSeeds) => {
+  const words = f.judged === 0 ? "cannot be judged" : f.holds === f.judged ? `holds in all ${f.judged} seeds` : f.holds === 0 ? `holds in none of ${f.judged} seeds` : `holds in ${f.holds} of ${f.judged} seeds`;
+  // inconclusive seeds are not seeds where the claim failed: say how many there were
+  return f.inconclusive > 0 ? `${words} (${f.inconclusive} inconclusive)` : words;
+};
 
 function findingsHtml(findings: FindingAcrossSeeds[]): string {
   return `<ul class="findings">${findings.map((f) => `<li class="finding ${VERDICT_CLASS(f)}" data-finding="${escapeHtml(f.id)}" data-holds="${f.holds}" data-judged="${f.judged}">

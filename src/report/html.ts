@@ -3,7 +3,7 @@ import type { Analysis } from "./analyze-run.js";
 import type { ReportChart } from "./charts.js";
 import { EXPLORER_SCRIPT } from "./explorer-script.js";
 import type { ExplorerData } from "./explorer.js";
-import type { Finding } from "./findings.js";
+import { FINDINGS_PREAMBLE, type Finding } from "./findings.js";
 import { allTables, type ReportTable, type ReportTables } from "./tables.js";
 import { gradingLine } from "./markdown.js";
 
@@ -50,7 +50,7 @@ export function figureHtml(item: { chart: ReportChart; svg: string }, specsHref:
   return `<figure class="chart" id="${escapeHtml(chart.id)}" data-chart="${escapeHtml(chart.id)}">${svg}<figcaption>${escapeHtml(chart.caption)}${links}</figcaption></figure>`;
 }
 
-const VERDICT_CLASS: Record<Finding["verdict"], string> = { holds: "holds", "does not hold": "fails", "cannot be judged": "unknown" };
+const VERDICT_CLASS: Record<Finding["verdict"], string> = { holds: "holds", "does not hold": "fails", inconclusive: "unclear", "cannot be judged": "unknown" };
 
 function findingsHtml(findings: Finding[], chartIds: Set<string>, tableIds: Set<string>): string {
   const items = findings.map((f) => {
@@ -58,13 +58,14 @@ function findingsHtml(findings: Finding[], chartIds: Set<string>, tableIds: Set<
     return `<li class="finding ${VERDICT_CLASS[f.verdict]}" data-finding="${escapeHtml(f.id)}" data-verdict="${escapeHtml(f.verdict)}">
 <span class="verdict">${escapeHtml(f.verdict)}</span> <span class="claim">${escapeHtml(f.claim)}</span>
 <div class="evidence">${escapeHtml(f.evidence)}</div>
-<div class="rule">rule: ${escapeHtml(f.rule)}${refs ? ` — see ${refs}` : ""}</div></li>`;
+<div class="rule">rule: ${escapeHtml(f.rule)}${refs ? ` — see ${refs}` : ""}</div>
+<div class="rule">test: ${escapeHtml(f.test)}${f.p !== null ? `; p = ${escapeHtml(f.p.toPrecision(2))}, after Holm ${escapeHtml((f.p_holm ?? 1).toPrecision(2))}` : ""}${f.target ? `; interval for ${escapeHtml(f.target)}` : ""}</div></li>`;
   });
   return `<ul class="findings">${items.join("\n")}</ul>`;
 }
 
 export const REPORT_CSS = `
-:root { --fg: #1b1b1b; --muted: #666; --line: #ddd; --ok: #1a7f37; --bad: #b42318; --unk: #8a6d00; }
+:root { --fg: #1b1b1b; --muted: #666; --line: #ddd; --ok: #1a7f37; --bad: #b42318; --unk: #8a6d00; --unc: #5b6b8c; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: var(--fg); margin: 0; padding: 0 24px 48px; max-width: 1280px; }
 header { border-bottom: 1px solid var(--line); padding: 16px 0 8px; }
@@ -80,9 +81,9 @@ table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 3p
 table.data th[scope=row], table.data thead th:first-child { text-align: left; }
 .table-wrap { overflow-x: auto; margin-bottom: 12px; }
 ul.findings { list-style: none; padding: 0; } li.finding { border-left: 4px solid var(--line); padding: 4px 10px; margin: 8px 0; }
-li.finding.holds { border-color: var(--ok); } li.finding.fails { border-color: var(--bad); } li.finding.unknown { border-color: var(--unk); }
+li.finding.holds { border-color: var(--ok); } li.finding.fails { border-color: var(--bad); } li.finding.unknown { border-color: var(--unk); } li.finding.unclear { border-color: var(--unc); }
 .verdict { font-weight: bold; text-transform: uppercase; font-size: 11px; letter-spacing: .03em; }
-.holds .verdict { color: var(--ok); } .fails .verdict { color: var(--bad); } .unknown .verdict { color: var(--unk); }
+.holds .verdict { color: var(--ok); } .fails .verdict { color: var(--bad); } .unknown .verdict { color: var(--unk); } .unclear .verdict { color: var(--unc); }
 .claim { font-weight: 600; } .evidence { margin: 2px 0; }
 .warnings { background: #fff8e1; border: 1px solid #f0d98c; padding: 6px 10px; font-size: 12px; }
 .controls { display: flex; flex-wrap: wrap; gap: 6px 14px; margin: 8px 0; font-size: 12px; }
@@ -103,7 +104,7 @@ export function renderHtml(p: PageParts): string {
   const chartsWhere = (pred: (id: string) => boolean) => p.charts.filter((c) => pred(c.chart.id)).map((c) => figureHtml(c, p.specsHref)).join("");
   const a = p.analysis;
   const sections: Array<[string, string, string]> = [];
-  sections.push(["findings", "Findings", `<p class="muted">The study's findings, judged from this run's numbers by the stated rules.</p>${findingsHtml(p.findings, chartIds, tableIds)}`]);
+  sections.push(["findings", "Findings", `<p class="muted">${escapeHtml(FINDINGS_PREAMBLE)}</p>${findingsHtml(p.findings, chartIds, tableIds)}`]);
   sections.push(["capability", "Accuracy and capability", chart("pass-at-k") + tableHtml(p.tables.accuracy) + tableHtml(p.tables.comparison)]);
   if (a.comparisons.length > 0 || chartIds.has("bin-histogram")) {
     const transitions = `<div class="grid">${chartsWhere((id) => id.startsWith("transition-"))}</div>`;

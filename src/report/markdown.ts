@@ -1,6 +1,6 @@
 /** summary.md: the report's findings and tables as Markdown, for terminals and papers. */
 import type { Analysis } from "./analyze-run.js";
-import type { Finding } from "./findings.js";
+import { FINDINGS_PREAMBLE, type Finding } from "./findings.js";
 import { allTables, type ReportTable, type ReportTables } from "./tables.js";
 
 function cell(s: string): string {
@@ -19,7 +19,8 @@ export function renderMarkdown(p: { title: string; runDir: string; analysis: Ana
   out.push(`Run \`${p.runDir}\`; models: ${p.models.join(", ")}; base: ${p.analysis.base ?? "none"}.`, "");
   out.push(`Grading (rlvd verify --extract; "imported": verdicts that came with the data): ${gradingLine(p.analysis)}.`, "");
   out.push("## Findings", "");
-  for (const f of p.findings) out.push(`- **${f.verdict}**: ${f.claim}. ${f.evidence}. _Rule: ${f.rule}._`);
+  out.push(FINDINGS_PREAMBLE, "");
+  for (const f of p.findings) out.push(`- **${f.verdict}**: ${f.claim}. ${f.evidence}. _Rule: ${f.rule}. Test: ${f.test}${f.p !== null ? `; p = ${f.p.toPrecision(2)}, after Holm ${(f.p_holm ?? 1).toPrecision(2)}` : ""}._`);
   out.push("", "## Tables", "");
   for (const t of allTables(p.tables)) out.push(markdownTable(t));
   if (p.analysis.warnings.length > 0) {

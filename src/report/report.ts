@@ -12,7 +12,7 @@ import { withStore } from "../store/store.js";
 import { analyzeStore, type Analysis, type AnalyzeOptions } from "./analyze-run.js";
 import { buildCharts, orderModels, type ReportChart } from "./charts.js";
 import { explorerData, type ExplorerData, type ExplorerOptions } from "./explorer.js";
-import { judgeFindings, type Finding } from "./findings.js";
+import { findingRecords, judgeFindings, type Finding } from "./findings.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { renderSvg } from "./render-svg.js";
@@ -48,7 +48,7 @@ export type ReportResult = {
   html: string;
   markdown: string;
   /** paths written */
-  files: { html: string; markdown: string; specs: string[] };
+  files: { html: string; markdown: string; findings: string; specs: string[] };
   content: ReportContent;
 };
 
@@ -74,12 +74,13 @@ export async function reportContent(runDir: string, options: ReportOptions = {})
   });
 }
 
-/** Writes DIR/report.html (or `out`), summary.md beside it and, with `specsDir`, the chart specs. */
+/** Writes DIR/report.html (or `out`), summary.md and findings.json beside it and, with `specsDir`, the chart specs. */
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<ReportResult> {
   const content = await reportContent(runDir, options);
   const htmlFile = resolve(options.out ?? runPath(runDir, "report"));
   const outDir = dirname(htmlFile);
   const markdownFile = join(outDir, "summary.md");
+  const findingsFile = join(outDir, "findings.json");
   const title = options.title ?? `rlvd report: ${basename(resolve(runDir))}`;
   const rel = (p: string) => {
     const r = relative(outDir, resolve(p)).split("\\").join("/");
@@ -108,8 +109,9 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   await mkdir(outDir, { recursive: true });
   await writeAtomic(htmlFile, html);
   await writeAtomic(markdownFile, markdown);
+  await writeAtomic(findingsFile, JSON.stringify(findingRecords(content.findings), null, 2) + "\n");
   const specs = options.specsDir ? await writeSpecs(options.specsDir, content.charts) : [];
-  return { html, markdown, files: { html: htmlFile, markdown: markdownFile, specs }, content };
+  return { html, markdown, files: { html: htmlFile, markdown: markdownFile, findings: findingsFile, specs }, content };
 }
 
 /**

@@ -2,12 +2,14 @@ import { writeFile } from "node:fs/promises";
 import { Option } from "commander";
 import { analyzeRun } from "../../report/analyze-run.js";
 import { formatAnalysis } from "../../report/analysis-text.js";
+import { analysisWithFindings } from "../../report/findings.js";
+import { addFindingOptions, findingSettings, type FindingFlags } from "./finding-options.js";
 import { intList } from "../options.js";
 import type { CommandModule } from "./index.js";
 
 export const analyzeCommand: CommandModule = {
   register(program, io) {
-    program
+    addFindingOptions(program
       .command("analyze")
       .description("accuracy, pass@k, bins and base -> model comparisons for a run folder")
       .argument("<dir>", "run folder")
@@ -18,20 +20,22 @@ export const analyzeCommand: CommandModule = {
       .addOption(new Option("--equivalence <kind>", "how answers are grouped for maj@k and entropy: math (the verifier's equivalence), exact (identical strings; also: string), auto (exact for embedded-checkpoint models, math otherwise)").choices(["auto", "math", "exact", "string"]).default("auto"))
       .option("--out <file>", "also write the JSON to this file (e.g. DIR/metrics.json)")
       .option("--json", "print the JSON (see docs) instead of tables")
-      .option("--allow-mixed-grading", "compare models whose verdicts were made under different grading conventions (--extract, --no-strict)")
-      .action(async (dir: string, opts: { base?: string; k?: number[]; bins?: number[]; seed: number; out?: string; json?: boolean; equivalence: string; allowMixedGrading?: boolean }) => {
+      .option("--allow-mixed-grading", "compare models whose verdicts were made under different grading conventions (--extract, --no-strict)"))
+      .action(async (dir: string, opts: FindingFlags & { base?: string; k?: number[]; bins?: number[]; seed: number; out?: string; json?: boolean; equivalence: string; allowMixedGrading?: boolean }) => {
         const analysis = await analyzeRun(dir, {
           mixedGrading: opts.allowMixedGrading ? "warn" : "refuse",
-          base: opts.base, ks: opts.k, binEdges: opts.bins, seed: opts.seed,
+          base: opts.base, ks: opts.k, binEdges: opts.bins, seed: opts.seed, findings: findingSettings(opts),
           grouping: opts.equivalence === "auto" ? undefined : opts.equivalence === "math" ? "math" : "exact",
           onProgress: opts.json ? undefined : (m) => io.isTTY && io.err(`\r\x1b[K${m}...`),
         });
         if (!opts.json && io.isTTY) io.err("\r\x1b[K");
-        const json = JSON.stringify(analysis, null, 2) + "\n";
+        const withFindings = analysisWithFindings(analysis);
+        const json = JSON.stringify(withFindings, null, 2) + "\n";
         if (opts.out) await writeFile(opts.out, json);
         if (opts.json) io.out(json);
         else {
           io.out(formatAnalysis(analysis, { ks: opts.k }));
+          for (const f of withFindings.findings) io.out(`finding ${f.id}: ${f.verdict}\n`);
         }
       });
   },

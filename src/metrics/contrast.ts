@@ -1,0 +1,99 @@
+/**
+ * A contrast is one number a finding is judged on (a paired difference, a difference of bin means, a ratio of
+ * means), with a two-sided interval whose ends are one-sided bounds at `alpha`, and one-sided p-values against
+ * the thresholds the finding names (0, or the flatness margin). Every interval says its target: new questions
+ * drawn like these (the questions are resampled) or this fixed benchmark (only the samples are random).
+ */
+import { randomInt, seededRng } from "./rng.js";
+import { quantileSorted } from "./bootstrap.js";
+
+export type IntervalTarget = "new questions" | "this benchmark";
+
+export type Contrast = {
+  estimate: number;
+  /** [lower, upper]: each end a one-sided bound at alpha, so the pair is a (1 - 2 alpha) interval */
+  ci: [number, number];
+  /** units the contrast is over (questions) */
+  n: number;
+  /** the test, in words */
+  method: string;
+  target: IntervalTarget;
+  /** one-sided p-values by threshold: `above` for H1 value > t, `below` for H1 value < t */
+  p: Record<string, { above: number; below: number }>;
+  /** the same contrast with the questions held fixed (within-question sampling only), when computed */
+  ci_fixed?: [number, number];
+};
+
+export const thresholdKey = (t: number): string => String(t);
+
+/** Percentile-bootstrap contrast from the replicates of a statistic (sorted in place). */
+export function contrastFromReplicates(
+  estimate: number, replicates: Float64Array, n: number, alpha: number, thresholds: readonly number[], method: string,
+): Contrast {
+  const finite = replicates.filter((x) => Number.isFinite(x)).sort();
+  const b = finite.length;
+  const p: Contrast["p"] = {};
+  for (const t of thresholds) {
+    let atMost = 0, atLeast = 0;
+    for (let i = 0; i < b; i++) {
+      if (finite[i]! <= t) atMost++;
+      if (finite[i]! >= t) atLeast++;
+    }
+    p[thresholdKey(t)] = { above: (atMost + 1) / (b + 1), below: (atLeast + 1) / (b + 1) };
+  }
+  const ci: [number, number] = b === 0 ? [Number.NaN, Number.NaN] : [quantileSorted(finite, alpha), quantileSorted(finite, 1 - alpha)];
+  return { estimate, ci, n, method, target: "new questions", p };
+}
+
+/**
+ * Bootstrap over questions of group means: each resample draws q questions with replacement and returns, per
+ * group, the mean of `values` over the drawn questions of that group (NaN for a group left empty). `group[i]`
+ * is question i's group (-1: in none). Returns one Float64Array of replicate means per group.
+ */
+export function bootstrapGroupMeans(
+  values: Float64Array, group: Int32Array, groups: number, resamples: number, seed: number,
+): Float64Array[] {
+  const q = values.length;
+  const rng = seededRng(seed);
+  const out = Array.from({ length: groups }, () => new Float64Array(resamples));
+  const sum = new Float64Array(groups), count = new Float64Array(groups);
+  for (let r = 0; r < resamples; r++) {
+    sum.fill(0);
+    count.fill(0);
+    for (let j = 0; j < q; j++) {
+      const i = randomInt(rng, q);
+      const g = group[i]!;
+      if (g < 0) continue;
+      sum[g]! += values[i]!;
+      count[g]!++;
+    }
+    for (let g = 0; g < groups; g++) out[g]![r] = count[g]! === 0 ? Number.NaN : sum[g]! / count[g]!;
+  }
+  return out;
+}
+
+/** Bootstrap over questions of several per-question columns' sums (shared indices), for ratios of means. */
+export function bootstrapSums(columns: readonly Float64Array[], resamples: number, seed: number): Float64Array[] {
+  const q = columns[0]?.length ?? 0;
+  const rng = seededRng(seed);
+  const out = columns.map(() => new Float64Array(resamples));
+  for (let r = 0; r < resamples; r++) {
+    for (let j = 0; j < q; j++) {
+      const i = randomInt(rng, q);
+      for (let c = 0; c < columns.length; c++) out[c]![r]! += columns[c]![i]!;
+    }
+  }
+  return out;
+}
+
+/** A paired mean difference (per-question `diff`), bootstrapped over questions. */
+export function pairedMeanContrast(
+  diff: Float64Array, options: { alpha: number; resamples: number; seed: number; thresholds: readonly number[]; method?: string },
+): Contrast {
+  const q = diff.length;
+  let s = 0;
+  for (let i = 0; i < q; i++) s += diff[i]!;
+  const reps = bootstrapGroupMeans(diff, new Int32Array(q), 1, options.resamples, options.seed)[0]!;
+  return contrastFromReplicates(q === 0 ? Number.NaN : s / q, reps, q, options.alpha, options.thresholds,
+    options.method ?? `paired bootstrap over questions (${options.resamples} resamples), percentile bounds`);
+}
