@@ -72,19 +72,40 @@ export function logPatternProbability(m: BetaMixture, n: number, c: number): num
  * max n, and the like for b and a + b: these are running sums of logs (Γ(x + 1) = x Γ(x)), built once per call, so
  * an evaluation costs O(max n + patterns) logarithms instead of six lgamma calls per pattern.
  */
-export function logLikelihood(m: BetaMixture, patterns: CountPatterns, weights: ArrayLike<number> = patterns.weight): number {
+export function logLikelihood(m: BetaMixture, patterns: CountPatterns, weights: ArrayLike<number> = patterns.weight, censorAbove?: number): number {
   const maxN = patterns.maxN;
   const ra = risingLogs(m.a, maxN);
   const rb = risingLogs(m.b, maxN);
   const rab = risingLogs(m.a + m.b, maxN);
   const wb = 1 - m.w0 - m.w1;
   const logWb = wb > 0 ? Math.log(wb) : Number.NEGATIVE_INFINITY;
+  const logP = (n: number, c: number, logChoose: number) => logWb + logChoose + ra[c]! + rb[n - c]! - rab[n]!;
+  // censored likelihood: a count above floor(f n) only says "more than that" (its probability: 1 - P(c <= T))
+  const censoredLog = new Map<number, number>();
+  const threshold = (n: number) => Math.floor((censorAbove ?? 1) * n);
+  const logAbove = (n: number) => {
+    let v = censoredLog.get(n);
+    if (v === undefined) {
+      let below = m.w0;
+      let logChoose = 0; // log C(n, c), stepped: C(n, c + 1) = C(n, c) (n - c) / (c + 1)
+      for (let c = 0; c <= threshold(n); c++) {
+        below += Math.exp(logP(n, c, logChoose));
+        logChoose += Math.log((n - c) / (c + 1));
+      }
+      censoredLog.set(n, (v = Math.log(Math.max(1e-300, 1 - below))));
+    }
+    return v;
+  };
   let s = 0;
   for (let g = 0; g < patterns.n.length; g++) {
     const w = weights[g]!;
     if (w === 0) continue;
     const n = patterns.n[g]!, c = patterns.c[g]!;
-    const logBeta = logWb + patterns.logChoose[g]! + ra[c]! + rb[n - c]! - rab[n]!;
+    if (censorAbove !== undefined && c > threshold(n)) {
+      s += w * logAbove(n);
+      continue;
+    }
+    const logBeta = logP(n, c, patterns.logChoose[g]!);
     const point = (c === 0 ? m.w0 : 0) + (c === n ? m.w1 : 0);
     if (point <= 0) s += w * logBeta;
     else {
@@ -133,6 +154,11 @@ export type FitOptions = {
   weights?: ArrayLike<number>;
   /** extra starting point (the full-data fit, when refitting resamples) */
   start?: BetaMixture;
+  /**
+   * fit the left tail: counts above this fraction of n enter only as "above" (a censored likelihood), so the
+   * shape of the easy bulk cannot pull the tail that pass@k at large k depends on
+   */
+  censorAbove?: number;
   /** starts to try besides `start`; a bootstrap refit passes 0 and only polishes `start` */
   starts?: number;
 };
@@ -144,7 +170,7 @@ export function fitMixture(patterns: CountPatterns, options: FitOptions = {}): M
   let total = 0;
   for (let g = 0; g < patterns.n.length; g++) total += weights[g]!;
   if (!(total > 0)) throw new RangeError("a fit needs at least one question");
-  const nll = (theta: number[]) => -logLikelihood(decode(theta, variant), patterns, weights);
+  const nll = (theta: number[]) => -logLikelihood(decode(theta, variant), patterns, weights, options.censorAbove);
 
   const starts: BetaMixture[] = [];
   if (options.start) starts.push(options.start);
@@ -161,7 +187,8 @@ export function fitMixture(patterns: CountPatterns, options: FitOptions = {}): M
   let best: { theta: number[]; value: number } | null = null;
   const polishOnly = options.start !== undefined && options.starts === 0;
   for (const s of starts) {
-    let r = nelderMead(nll, encode(s, variant), { step: polishOnly ? 0.2 : 0.7 });
+    // a resample's parameters differ from the full fit's by far more than 1e-4, so its polish can stop there
+    let r = nelderMead(nll, encode(s, variant), polishOnly ? { step: 0.2, tolerance: 1e-9, xTolerance: 1e-4 } : { step: 0.7 });
     // a restart from the optimum escapes the simplex collapsing early on a ridge
     if (!polishOnly) r = nelderMead(nll, r.x, { step: 0.2 });
     if (best === null || r.value < best.value) best = { theta: r.x, value: r.value };

@@ -3,13 +3,14 @@
  * Derivative-free, so the fit needs only the likelihood; the fit runs it from several starts and keeps the best,
  * which guards against the flat ridges a beta-binomial likelihood has when a or b runs to a boundary.
  */
-export type MinimizeOptions = { maxIterations?: number; tolerance?: number; step?: number };
-const DEFAULTS = { maxIterations: 4000, tolerance: 1e-10, step: 0.5 } satisfies Required<MinimizeOptions>;
+/** Stops when the simplex's values agree to `tolerance` (relative) and its points to `xTolerance`. */
+export type MinimizeOptions = { maxIterations?: number; tolerance?: number; xTolerance?: number; step?: number };
+const DEFAULTS = { maxIterations: 4000, tolerance: 1e-10, xTolerance: 1e-7, step: 0.5 } satisfies Required<MinimizeOptions>;
 
 export type Minimum = { x: number[]; value: number; iterations: number };
 
 export function nelderMead(f: (x: number[]) => number, start: readonly number[], options: MinimizeOptions = {}): Minimum {
-  const { maxIterations, tolerance, step } = { ...DEFAULTS, ...options };
+  const { maxIterations, tolerance, xTolerance, step } = { ...DEFAULTS, ...options };
   const d = start.length;
   const safe = (x: number[]) => {
     const v = f(x);
@@ -29,7 +30,7 @@ export function nelderMead(f: (x: number[]) => number, start: readonly number[],
     values = order.map((i) => values[i]!);
     const best = values[0]!;
     const worst = values[d]!;
-    if (Math.abs(worst - best) <= tolerance * (Math.abs(best) + tolerance) && spread(simplex) < 1e-7) break;
+    if (Math.abs(worst - best) <= tolerance * (Math.abs(best) + tolerance) && spread(simplex) < xTolerance) break;
     const centroid = new Array<number>(d).fill(0);
     for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) centroid[j]! += simplex[i]![j]! / d;
     const along = (t: number) => centroid.map((c, j) => c + t * (simplex[d]![j]! - c));

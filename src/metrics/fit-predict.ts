@@ -16,7 +16,7 @@
 import { randomInt, seededRng } from "./rng.js";
 import { quantileSorted } from "./bootstrap.js";
 import { countPatterns, fitMixture, logPatternProbability, FIT_VARIANTS, type BetaMixture, type CountPatterns, type FitVariant, type MixtureFit } from "./fit-beta-binomial.js";
-import { betaCapability, lbeta, lchoose } from "./fit-special.js";
+import { betaCapability, lbeta, lchoose, lgamma } from "./fit-special.js";
 
 export type FitMethod = "population" | "posterior";
 export type FitPoint = { estimate: number; ci: [number, number] };
@@ -25,13 +25,15 @@ export type PassAtKFitOptions = {
   /** the mixture; "auto" picks the lowest AIC among the three */
   variant?: FitVariant | "auto";
   method?: FitMethod;
+  /** see FitOptions.censorAbove */
+  censorAbove?: number;
   /** k values to predict; default: powers of two up to max(16 n, 16384) */
   ks?: readonly number[];
   resamples?: number;
   confidence?: number;
   seed?: number;
 };
-const DEFAULTS = { variant: "zero", method: "posterior", resamples: 200, confidence: 0.95, seed: 0 } satisfies Required<Omit<PassAtKFitOptions, "ks">>;
+const DEFAULTS = { variant: "zero", method: "posterior", resamples: 200, confidence: 0.95, seed: 0 } satisfies Required<Omit<PassAtKFitOptions, "ks" | "censorAbove">>;
 
 export type PassAtKFit = {
   fit: MixtureFit;
@@ -65,15 +67,32 @@ export function posteriorWeights(m: BetaMixture, n: number, c: number): { w0: nu
 
 /** Mean predicted pass@k over the patterns (weighted), by the chosen method. */
 export function predictPassAtK(m: BetaMixture, patterns: CountPatterns, k: number, method: FitMethod, weights: ArrayLike<number> = patterns.weight): number {
-  if (method === "population") return populationPassAtK(m, k);
-  let s = 0, w = 0;
+  return predictPassAtKs(m, patterns, [k], method, weights)[0]!;
+}
+
+/**
+ * predictPassAtK for several k at once: each pattern's posterior weights and lbeta(a + c, b + n - c) are formed
+ * once, leaving two lgamma calls per pattern and k.
+ */
+export function predictPassAtKs(m: BetaMixture, patterns: CountPatterns, ks: readonly number[], method: FitMethod, weights: ArrayLike<number> = patterns.weight): number[] {
+  if (method === "population") return ks.map((k) => populationPassAtK(m, k));
+  const sums = new Array<number>(ks.length).fill(0);
+  let w = 0;
   for (let g = 0; g < patterns.n.length; g++) {
     const wg = weights[g]!;
     if (wg === 0) continue;
-    s += wg * posteriorPassAtK(m, patterns.n[g]!, patterns.c[g]!, k);
+    const n = patterns.n[g]!, c = patterns.c[g]!;
+    const { w1, betaWeight } = posteriorWeights(m, n, c);
+    const a = m.a + c, b = m.b + n - c;
+    const base = lgamma(b) - lgamma(a + b);
+    ks.forEach((k, i) => {
+      // 1 - B(a, b + k) / B(a, b) = 1 - Γ(b + k) Γ(a + b) / (Γ(b) Γ(a + b + k))
+      const cap = -Math.expm1(lgamma(b + k) - lgamma(a + b + k) - base);
+      sums[i]! += wg * (w1 + betaWeight * cap);
+    });
     w += wg;
   }
-  return s / w;
+  return sums.map((s) => s / w);
 }
 
 /** The k values a fit reports by default: powers of two up to max(16 n, 16384), plus any extra. */
@@ -86,11 +105,11 @@ export function fitKs(n: number, extra: readonly number[] = []): number[] {
 }
 
 /** Chooses the variant by AIC when asked to. */
-export function fitBest(patterns: CountPatterns, variant: FitVariant | "auto"): MixtureFit {
-  if (variant !== "auto") return fitMixture(patterns, { variant });
+export function fitBest(patterns: CountPatterns, variant: FitVariant | "auto", censorAbove?: number): MixtureFit {
+  if (variant !== "auto") return fitMixture(patterns, { variant, censorAbove });
   let best: MixtureFit | null = null;
   for (const v of FIT_VARIANTS) {
-    const f = fitMixture(patterns, { variant: v });
+    const f = fitMixture(patterns, { variant: v, censorAbove });
     if (best === null || f.aic < best.aic) best = f;
   }
   return best!;
@@ -102,8 +121,8 @@ export function passAtKFit(results: ReadonlyArray<{ n: number; correct: number }
   if (results.length === 0) throw new RangeError("a pass@k fit needs at least one question");
   const patterns = countPatterns(results);
   const ks = options.ks ?? fitKs(Math.min(...results.map((r) => r.n)));
-  const fit = fitBest(patterns, variant);
-  const estimates = ks.map((k) => predictPassAtK(fit, patterns, k, method));
+  const fit = fitBest(patterns, variant, options.censorAbove);
+  const estimates = predictPassAtKs(fit, patterns, ks, method);
 
   // bootstrap: a multinomial resample of questions is a reweighting of the patterns
   const rng = seededRng(seed);
@@ -116,8 +135,8 @@ export function passAtKFit(results: ReadonlyArray<{ n: number; correct: number }
   for (let r = 0; r < resamples; r++) {
     weights.fill(0);
     for (let j = 0; j < q; j++) weights[upperBound(cumulative, randomInt(rng, q))]! += 1;
-    const refit = fitMixture(patterns, { variant: fit.variant, weights, start: fit, starts: 0 });
-    ks.forEach((k, i) => (draws[i]![r] = predictPassAtK(refit, patterns, k, method, weights)));
+    const refit = fitMixture(patterns, { variant: fit.variant, weights, start: fit, starts: 0, censorAbove: options.censorAbove });
+    predictPassAtKs(refit, patterns, ks, method, weights).forEach((v, i) => (draws[i]![r] = v));
   }
   const alpha = (1 - confidence) / 2;
   const points: Record<string, FitPoint> = {};

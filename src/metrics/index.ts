@@ -17,3 +17,9 @@ export type { AnswerStats, LengthStats, KeywordStats, QuestionSamples, TextAggre
 export { seededRng } from "./rng.js";
 export { seedInterval, studentQuantile, studentTwoSided } from "./seeds.js";
 export type { SeedInterval } from "./seeds.js";
+export { fitMixture, countPatterns, logLikelihood, FIT_VARIANTS } from "./fit-beta-binomial.js";
+export type { FitVariant, BetaMixture, MixtureFit, CountPatterns, FitOptions } from "./fit-beta-binomial.js";
+export { passAtKFit, predictPassAtK, predictPassAtKs, populationPassAtK, posteriorPassAtK, fitKs, fitBest } from "./fit-predict.js";
+export type { PassAtKFit, PassAtKFitOptions, FitPoint, FitMethod } from "./fit-predict.js";
+export { fitPowerLaw, powerLawPassAtK } from "./fit-power-law.js";
+export type { PowerLaw } from "./fit-power-law.js";

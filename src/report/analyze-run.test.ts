@@ -97,3 +97,42 @@ describe("analyzeRun", () => {
     expect(a.warnings.join("\n")).toMatch(/model m: 1 questions have fewer samples than the rest: c/);
   });
 });
+
+describe("analyzeRun: pass@k beyond n", () => {
+  it("fits counts-only data and reports pass@k up to 16 n with intervals, the unbiased numbers unchanged", async () => {
+    const { seededRng } = await import("../metrics/rng.js");
+    const dir = tmp();
+    const run = join(dir, "run");
+    // p ~ Beta(1, 1): the population's pass@k is k / (k + 1)
+    const rng = seededRng(5);
+    const lines = Array.from({ length: 400 }, (_, i) => {
+      const p = rng();
+      let c = 0;
+      for (let j = 0; j < 16; j++) if (rng() < p) c++;
+      return { model: "m", question: `q${i}`, n: 16, correct: c };
+    });
+    await importCountsFile(run, writeJsonl(dir, "counts.jsonl", lines));
+    const a = await analyzeRun(run, { fitKs: [3000] });
+    const m = a.models.m!;
+    const fit = m.pass_at_k_fit!;
+    const ks = Object.keys(fit).map(Number).sort((x, y) => x - y);
+    expect(ks[0]).toBe(1);
+    expect(ks).toContain(256);
+    expect(ks).toContain(3000);
+    let last = 0;
+    for (const k of ks) {
+      const p = fit[String(k)]!;
+      expect(p.estimate).toBeGreaterThanOrEqual(last);
+      expect(p.ci[0]).toBeLessThanOrEqual(p.estimate);
+      expect(p.ci[1]).toBeGreaterThanOrEqual(p.estimate);
+      last = p.estimate;
+    }
+    expect(fit["256"]!.estimate).toBeGreaterThan(256 / 257 - 0.02);
+    expect(fit["16"]!.estimate).toBeCloseTo(m.pass_at_k["16"]!, 1);
+    expect(m.pass_at_k_fit_model!.samples_per_question).toBe(16);
+    // below n the reported curve is still the unbiased estimator
+    expect(Object.keys(m.pass_at_k)).toHaveLength(16);
+    const off = await analyzeRun(run, { fit: false });
+    expect(off.models.m!.pass_at_k_fit).toBeUndefined();
+  });
+});

@@ -9,6 +9,8 @@ import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
 import { answersByQuestion, modelContents, questionResults, type ModelContents } from "../store/queries.js";
 import { textAggregates } from "../store/text-aggregates.js";
 import { withStore, type SampleStore } from "../store/store.js";
+import { modelFit, type ModelFit } from "./analyze-fit.js";
+import type { FitVariant } from "../metrics/fit-beta-binomial.js";
 
 export type AnalyzeOptions = {
   /** the model whose difficulty bins everything is measured on; default: a model named "base", if any */
@@ -22,11 +24,15 @@ export type AnalyzeOptions = {
   equivalent?: AnswerEquivalence;
   seed?: number;
   confidence?: number;
+  /** extra k values for the extrapolated pass@k (`--fit-k`); the fit is skipped when `fit` is false */
+  fitKs?: number[];
+  fit?: boolean;
+  fitVariant?: FitVariant | "auto";
   /** called with a short description as each stage starts */
   onProgress?: (message: string) => void;
 };
 
-export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & { length?: LengthStats; keywords?: KeywordStats };
+export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & Partial<ModelFit> & { length?: LengthStats; keywords?: KeywordStats };
 
 export type Analysis = {
   base: string | null;
@@ -72,6 +78,10 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
       warnings.push(`model ${name}: ${summary.short_questions.length} questions have fewer samples than the rest: ${shown}${more}`);
     }
     models[name] = summary;
+    if (options.fit !== false) {
+      onProgress(`fitting pass@k beyond n for ${name}`);
+      Object.assign(summary, modelFit(results, { extraKs: options.fitKs, variant: options.fitVariant, seed, confidence }));
+    }
   }
 
   const base = baseName === null ? null : byModel.get(baseName)!;
