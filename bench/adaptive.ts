@@ -5,11 +5,11 @@
  * placed in the full run's bin, accuracy and pass@N against the full run's values and 95% bootstrap intervals,
  * and the samples spent (and saved). Asserts nothing.
  *
- *   npx tsx bench/adaptive.ts [--counts FILE.jsonl] [--reps 20] [--settle 0.95] [--keep 0.1] [--schedule 16,32,64,128,256]
+ *   npx tsx bench/adaptive.ts [--counts FILE.jsonl] [--reps 20] [--settle 0.95] [--keep 0.05] [--schedule 16,24,32,48,64,96,128,192,256]
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { AdaptiveAllocator } from "../src/metrics/adaptive.js";
+import { ADAPTIVE_DEFAULTS, AdaptiveAllocator } from "../src/metrics/adaptive.js";
 import { binIndex, studyBins } from "../src/metrics/bins.js";
 import { bootstrapMeanCIs } from "../src/metrics/bootstrap.js";
 import { sampleHypergeometric } from "../src/metrics/fit-simulate.js";
@@ -20,9 +20,9 @@ const { values } = parseArgs({
   options: {
     counts: { type: "string", default: "../shared/data/paper/math500-base-correct-counts.jsonl" },
     reps: { type: "string", default: "20" },
-    settle: { type: "string", default: "0.95" },
-    keep: { type: "string", default: "0.1" },
-    schedule: { type: "string", default: "16,32,64,128,256" },
+    settle: { type: "string", default: String(ADAPTIVE_DEFAULTS.settle) },
+    keep: { type: "string", default: String(ADAPTIVE_DEFAULTS.keep) },
+    schedule: { type: "string", default: ADAPTIVE_DEFAULTS.schedule.join(",") },
     tokens: { type: "string", default: "600", description: "mean generated tokens per sample, for the GPU-hours proxy" },
   },
 });

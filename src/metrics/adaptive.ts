@@ -3,7 +3,7 @@
  * the study reports about it (its difficulty bin at the full n, hence also whether it is ever solved), while the
  * estimators of accuracy and pass@k stay unbiased.
  *
- * Rounds follow a cumulative schedule (16, 32, 64, 128, 256 samples per question by default). After a round, each
+ * Rounds follow a cumulative schedule (16, 24, 32, 48, .., 256 samples per question by default). After a round, each
  * question's final count at the full n is predicted from its posterior under a beta-binomial prior fitted to all
  * questions' counts so far (empirical Bayes, as in Kazdan et al. 2025, who also spend the budget on the hardest
  * problems). A question whose most likely final bin has probability >= `settle` is settled.
@@ -34,7 +34,8 @@ export type AdaptiveOptions = {
   /** probability that a settled question is sampled further anyway (keeps the estimators unbiased; > 0) */
   keep?: number;
 };
-export const ADAPTIVE_DEFAULTS = { schedule: [16, 32, 64, 128, 256], settle: 0.95, keep: 0.1 } satisfies Required<AdaptiveOptions>;
+/** The settings docs/analysis.md measured on the study's counts (the best that keeps >= 97% of bins). */
+export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.95, keep: 0.05 } satisfies Required<AdaptiveOptions>;
 
 export type AdaptiveQuestion = {
   /** samples drawn so far */

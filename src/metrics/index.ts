@@ -23,3 +23,8 @@ export { passAtKFit, predictPassAtK, predictPassAtKs, populationPassAtK, posteri
 export type { PassAtKFit, PassAtKFitOptions, FitPoint, FitMethod } from "./fit-predict.js";
 export { fitPowerLaw, powerLawPassAtK } from "./fit-power-law.js";
 export type { PowerLaw } from "./fit-power-law.js";
+export { AdaptiveAllocator, ADAPTIVE_DEFAULTS, finalBin } from "./adaptive.js";
+export type { AdaptiveOptions, AdaptiveQuestion, AdaptiveEstimates } from "./adaptive.js";
+export { planSamples, estimatorVariance, difficultyVariance, mixturePmf, normalQuantile } from "./plan.js";
+export type { SamplePlan, PlanRow, PlanTarget, PlanOptions } from "./plan.js";
+export { sampleBeta, sampleBinomial, sampleGamma, sampleHypergeometric } from "./fit-simulate.js";
