@@ -59,3 +59,33 @@ export function formatFitLine(m: Partial<ModelFit> & { samples_per_question: num
   const never = f.w0 > 0 ? `, ${(100 * f.w0).toFixed(1)}% never solvable` : "";
   return `  pass@k beyond n (a fit: ${f.variant === "beta" ? "" : `${f.variant}-inflated `}beta-binomial${never}): ${parts.join(", ")}\n`;
 }
+
+export type BinFit = { label: string; questions: number; pass_at_k_fit: Record<string, FitPoint> };
+
+/**
+ * The fit per difficulty bin of another model (the base): the model's counts on the questions of each base bin,
+ * fitted separately, at k = n, 4 n and 16 n. Bins come from a different model's samples, so selecting the
+ * questions does not select on the counts being fitted (a model's own bins would: its bin 0 holds only zeros).
+ */
+export function binFits(
+  binning: readonly QuestionResult[],
+  binOf: (r: QuestionResult) => number,
+  labels: readonly string[],
+  results: readonly QuestionResult[],
+  options: { variant?: FitVariant | "auto"; seed?: number; confidence?: number } = {},
+): BinFit[] {
+  const byId = new Map(results.map((r) => [r.question_id, r]));
+  const groups = labels.map(() => [] as QuestionResult[]);
+  for (const b of binning) {
+    const r = byId.get(b.question_id);
+    if (r) groups[binOf(b)]!.push(r);
+  }
+  return groups.flatMap((group, i) => {
+    if (group.length === 0) return [];
+    const n = Math.min(...group.map((r) => r.n));
+    const fit = passAtKFit(group, {
+      ...ANALYZE_FIT, resamples: 100, variant: options.variant ?? ANALYZE_FIT.variant, ks: [n, 4 * n, 16 * n], seed: options.seed ?? 0, confidence: options.confidence ?? 0.95,
+    });
+    return [{ label: labels[i]!, questions: group.length, pass_at_k_fit: fit.points }];
+  });
+}

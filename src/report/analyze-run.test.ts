@@ -136,3 +136,18 @@ describe("analyzeRun: pass@k beyond n", () => {
     expect(off.models.m!.pass_at_k_fit).toBeUndefined();
   });
 });
+
+describe("analyzeRun: fit per base bin", () => {
+  it("fits each other model on the questions of each base bin, only when asked", async () => {
+    const run = await fixture();
+    const a = await analyzeRun(run, { base: "base", fitBins: true });
+    const bins = a.models.rl!.pass_at_k_fit_bins!;
+    // base bins at n = 4: q2 (0 correct) in "0", q1 (2) in "2", q3 (4) in "4"
+    expect(bins.map((b) => [b.label, b.questions])).toEqual([["0", 1], ["2", 1], ["4", 1]]);
+    for (const b of bins) expect(Object.keys(b.pass_at_k_fit)).toEqual(["4", "16", "64"]);
+    // rl solved q2 (base bin 0) never: its fitted pass@64 there stays below the one in base bin 4 (rl 3 of 4)
+    expect(bins[0]!.pass_at_k_fit["64"]!.estimate).toBeLessThan(bins[2]!.pass_at_k_fit["64"]!.estimate);
+    expect(a.models.base!.pass_at_k_fit_bins).toBeUndefined();
+    expect((await analyzeRun(run, { base: "base" })).models.rl!.pass_at_k_fit_bins).toBeUndefined();
+  });
+});

@@ -9,7 +9,7 @@ import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
 import { answersByQuestion, modelContents, questionResults, type ModelContents } from "../store/queries.js";
 import { textAggregates } from "../store/text-aggregates.js";
 import { withStore, type SampleStore } from "../store/store.js";
-import { modelFit, type ModelFit } from "./analyze-fit.js";
+import { binFits, modelFit, type BinFit, type ModelFit } from "./analyze-fit.js";
 import type { FitVariant } from "../metrics/fit-beta-binomial.js";
 
 export type AnalyzeOptions = {
@@ -28,11 +28,13 @@ export type AnalyzeOptions = {
   fitKs?: number[];
   fit?: boolean;
   fitVariant?: FitVariant | "auto";
+  /** also fit each non-base model per base bin (`--fit-bins`) */
+  fitBins?: boolean;
   /** called with a short description as each stage starts */
   onProgress?: (message: string) => void;
 };
 
-export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & Partial<ModelFit> & { length?: LengthStats; keywords?: KeywordStats };
+export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & Partial<ModelFit> & { pass_at_k_fit_bins?: BinFit[]; length?: LengthStats; keywords?: KeywordStats };
 
 export type Analysis = {
   base: string | null;
@@ -96,6 +98,10 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
         warnings.push(`comparison ${baseName} -> ${name}: only ${cmp.questions} questions are shared`);
       }
       comparisons.push(cmp);
+      if (options.fitBins && options.fit !== false) {
+        onProgress(`fitting ${name} per ${baseName} bin`);
+        models[name]!.pass_at_k_fit_bins = binFits(base, (r) => binIndex(baseScheme!, r.correct, r.n), baseScheme!.bins.map((b) => b.label), results, { variant: options.fitVariant, seed, confidence });
+      }
     }
   }
 

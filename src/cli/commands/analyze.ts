@@ -18,14 +18,15 @@ export const analyzeCommand: CommandModule = {
       .option("--bins <edges>", "custom inclusive upper bin edges, e.g. 0,8,64,192,256 (the last is n)", intList)
       .option("--fit-k <list>", "extra k values for the extrapolated pass@k (pass_at_k_fit), e.g. 1000,10000", intList)
       .addOption(new Option("--fit-variant <kind>", "the fit's mixture: a Beta, plus a never-solvable mass (zero), plus an always-solved one (zero-one), or the lowest AIC (auto)").choices(["beta", "zero", "zero-one", "auto"]).default("beta"))
+      .option("--fit-bins", "also fit every model per difficulty bin of the base (pass_at_k_fit_bins, at k = n, 4n, 16n)")
       .option("--no-fit", "skip the beta-binomial fit of pass@k beyond n")
       .option("--seed <n>", "seed for bootstrap and permutation tests", (v) => Number(v), 0)
       .addOption(new Option("--equivalence <kind>", "how answers are grouped for maj@k and entropy: identical strings, or the math verifier's equivalence").choices(["string", "math"]).default("string"))
       .option("--out <file>", "also write the JSON to this file (e.g. DIR/metrics.json)")
       .option("--json", "print the JSON (see docs) instead of tables")
-      .action(async (dir: string, opts: { base?: string; k?: number[]; bins?: number[]; fitK?: number[]; fit: boolean; fitVariant: FitVariant | "auto"; seed: number; out?: string; json?: boolean; equivalence: string }) => {
+      .action(async (dir: string, opts: { base?: string; k?: number[]; bins?: number[]; fitK?: number[]; fitBins?: boolean; fit: boolean; fitVariant: FitVariant | "auto"; seed: number; out?: string; json?: boolean; equivalence: string }) => {
         const analysis = await analyzeRun(dir, {
-          base: opts.base, ks: opts.k, binEdges: opts.bins, seed: opts.seed, fitKs: opts.fitK, fit: opts.fit, fitVariant: opts.fitVariant,
+          base: opts.base, ks: opts.k, binEdges: opts.bins, seed: opts.seed, fitKs: opts.fitK, fitBins: opts.fitBins, fit: opts.fit, fitVariant: opts.fitVariant,
           equivalent: opts.equivalence === "math" ? (a, b) => answersEquivalent(a, b, { predIsAnswer: true, timeoutMs: 200 }) : undefined,
           onProgress: opts.json ? undefined : (m) => io.isTTY && io.err(`\r\x1b[K${m}...`),
         });
