@@ -39,7 +39,7 @@ const reps = Number(values.reps);
 const resamples = Number(values.resamples);
 const methods = values.methods!.split(",").map((s) => {
   const [variant, method, censor] = s.split("/") as [FitVariant | "auto", FitMethod, string | undefined];
-  return { label: `fit ${s}`, variant, method, censorAbove: censor === undefined ? undefined : Number(censor) };
+  return { label: `fit ${s}`, variant, method, censorAbove: censor === undefined ? 1 : Number(censor) };
 });
 
 type Counts = { n: number; correct: number };

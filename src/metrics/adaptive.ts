@@ -19,8 +19,8 @@
  * accuracy g_r = c/n; for pass@k (k <= the first round) the unbiased estimator from n_r; for pass@N at the full N,
  * g_r is the posterior mean of 1 - (1 - p)^N for r < R. Decisions may use everything seen so far, across questions.
  */
-import { countPatterns, fitMixture, logPatternProbability, type BetaMixture } from "./fit-beta-binomial.js";
-import { posteriorPassAtK } from "./fit-predict.js";
+import { countPatterns, fitMixture, type BetaMixture } from "./fit-beta-binomial.js";
+import { posteriorPassAtK, posteriorWeights } from "./fit-predict.js";
 import { lbeta } from "./fit-special.js";
 import { binIndex, type BinScheme } from "./bins.js";
 import { passAtKCurve } from "./pass-at-k.js";
@@ -172,12 +172,8 @@ export function finalBin(prior: BetaMixture, scheme: BinScheme, n: number, c: nu
     const b = binIndex(scheme, c, n);
     return { bin: b, probability: 1 };
   }
-  const total = logPatternProbability(prior, n, c);
+  const { w0, w1, betaWeight: wBeta } = posteriorWeights(prior, n, c);
   const a = prior.a + c, b = prior.b + n - c;
-  // posterior weights of p = 0, p = 1 and the updated Beta
-  const w0 = c === 0 && prior.w0 > 0 ? Math.exp(Math.log(prior.w0) - total) : 0;
-  const w1 = c === n && prior.w1 > 0 ? Math.exp(Math.log(prior.w1) - total) : 0;
-  const wBeta = Math.max(0, 1 - w0 - w1);
   probs[binIndex(scheme, c, full)]! += w0;
   probs[binIndex(scheme, c + rest, full)]! += w1;
   // beta-binomial pmf of the x further successes by its ratio recurrence

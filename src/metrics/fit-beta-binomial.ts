@@ -187,8 +187,8 @@ export function fitMixture(patterns: CountPatterns, options: FitOptions = {}): M
   let best: { theta: number[]; value: number } | null = null;
   const polishOnly = options.start !== undefined && options.starts === 0;
   for (const s of starts) {
-    // a resample's parameters differ from the full fit's by far more than 1e-4, so its polish can stop there
-    let r = nelderMead(nll, encode(s, variant), polishOnly ? { step: 0.2, tolerance: 1e-9, xTolerance: 1e-4 } : { step: 0.7 });
+    // a resample's parameters differ from the full fit's by far more than 1e-3 (log scale), so its polish can stop there
+    let r = nelderMead(nll, encode(s, variant), polishOnly ? { step: 0.05, tolerance: 1e-7, xTolerance: 2e-3 } : { step: 0.7 });
     // a restart from the optimum escapes the simplex collapsing early on a ridge
     if (!polishOnly) r = nelderMead(nll, r.x, { step: 0.2 });
     if (best === null || r.value < best.value) best = { theta: r.x, value: r.value };

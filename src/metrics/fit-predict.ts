@@ -25,7 +25,7 @@ export type PassAtKFitOptions = {
   /** the mixture; "auto" picks the lowest AIC among the three */
   variant?: FitVariant | "auto";
   method?: FitMethod;
-  /** see FitOptions.censorAbove */
+  /** see FitOptions.censorAbove; 1 fits every count as it is */
   censorAbove?: number;
   /** k values to predict; default: powers of two up to max(16 n, 16384) */
   ks?: readonly number[];
@@ -33,7 +33,8 @@ export type PassAtKFitOptions = {
   confidence?: number;
   seed?: number;
 };
-const DEFAULTS = { variant: "zero", method: "posterior", resamples: 200, confidence: 0.95, seed: 0 } satisfies Required<Omit<PassAtKFitOptions, "ks" | "censorAbove">>;
+/** The settings docs/analysis.md validated: a Beta fitted to the tail (counts above n/4 censored), posterior predictive. */
+export const FIT_DEFAULTS = { variant: "beta", method: "posterior", censorAbove: 0.25, resamples: 200, confidence: 0.95, seed: 0 } satisfies Required<Omit<PassAtKFitOptions, "ks">>;
 
 export type PassAtKFit = {
   fit: MixtureFit;
@@ -117,11 +118,11 @@ export function fitBest(patterns: CountPatterns, variant: FitVariant | "auto", c
 
 /** The fit and its predicted pass@k with bootstrap intervals (questions resampled, the mixture refitted each time). */
 export function passAtKFit(results: ReadonlyArray<{ n: number; correct: number }>, options: PassAtKFitOptions = {}): PassAtKFit {
-  const { variant, method, resamples, confidence, seed } = { ...DEFAULTS, ...options };
+  const { variant, method, censorAbove, resamples, confidence, seed } = { ...FIT_DEFAULTS, ...options };
   if (results.length === 0) throw new RangeError("a pass@k fit needs at least one question");
   const patterns = countPatterns(results);
   const ks = options.ks ?? fitKs(Math.min(...results.map((r) => r.n)));
-  const fit = fitBest(patterns, variant, options.censorAbove);
+  const fit = fitBest(patterns, variant, censorAbove);
   const estimates = predictPassAtKs(fit, patterns, ks, method);
 
   // bootstrap: a multinomial resample of questions is a reweighting of the patterns
@@ -135,7 +136,7 @@ export function passAtKFit(results: ReadonlyArray<{ n: number; correct: number }
   for (let r = 0; r < resamples; r++) {
     weights.fill(0);
     for (let j = 0; j < q; j++) weights[upperBound(cumulative, randomInt(rng, q))]! += 1;
-    const refit = fitMixture(patterns, { variant: fit.variant, weights, start: fit, starts: 0, censorAbove: options.censorAbove });
+    const refit = fitMixture(patterns, { variant: fit.variant, weights, start: fit, starts: 0, censorAbove });
     predictPassAtKs(refit, patterns, ks, method, weights).forEach((v, i) => (draws[i]![r] = v));
   }
   const alpha = (1 - confidence) / 2;

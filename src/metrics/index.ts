@@ -19,7 +19,7 @@ export { seedInterval, studentQuantile, studentTwoSided } from "./seeds.js";
 export type { SeedInterval } from "./seeds.js";
 export { fitMixture, countPatterns, logLikelihood, FIT_VARIANTS } from "./fit-beta-binomial.js";
 export type { FitVariant, BetaMixture, MixtureFit, CountPatterns, FitOptions } from "./fit-beta-binomial.js";
-export { passAtKFit, predictPassAtK, predictPassAtKs, populationPassAtK, posteriorPassAtK, fitKs, fitBest } from "./fit-predict.js";
+export { passAtKFit, predictPassAtK, predictPassAtKs, populationPassAtK, posteriorPassAtK, posteriorWeights, fitKs, fitBest, FIT_DEFAULTS } from "./fit-predict.js";
 export type { PassAtKFit, PassAtKFitOptions, FitPoint, FitMethod } from "./fit-predict.js";
 export { fitPowerLaw, powerLawPassAtK } from "./fit-power-law.js";
 export type { PowerLaw } from "./fit-power-law.js";

@@ -3,7 +3,7 @@
  * pass@k predicted for k = 1, 2, 4, .. up to at least 16 n, with bootstrap intervals. Counts alone suffice, so it
  * works on imported counts as well as on graded samples. Kept apart from analyze-run.ts so the wiring is one call.
  */
-import { fitKs, passAtKFit, type FitPoint, type PassAtKFitOptions } from "../metrics/fit-predict.js";
+import { FIT_DEFAULTS, fitKs, passAtKFit, type FitPoint, type PassAtKFitOptions } from "../metrics/fit-predict.js";
 import type { QuestionResult } from "../metrics/summary.js";
 import type { FitVariant } from "../metrics/fit-beta-binomial.js";
 
@@ -11,7 +11,7 @@ import type { FitVariant } from "../metrics/fit-beta-binomial.js";
  * How analyze fits: the settings docs/analysis.md's validation chose (a Beta, tail-censored at n/4, posterior
  * predictive); `variant` can be overridden (`rlvd analyze --fit-variant zero`).
  */
-export const ANALYZE_FIT = { variant: "beta", method: "posterior", censorAbove: 0.25, resamples: 200 } as const satisfies PassAtKFitOptions;
+export const ANALYZE_FIT = { variant: FIT_DEFAULTS.variant, method: FIT_DEFAULTS.method, censorAbove: FIT_DEFAULTS.censorAbove, resamples: 100 } as const satisfies PassAtKFitOptions;
 
 export type FitModelInfo = {
   variant: string;
