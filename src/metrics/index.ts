@@ -17,3 +17,14 @@ export type { AnswerStats, LengthStats, KeywordStats, QuestionSamples, TextAggre
 export { seededRng } from "./rng.js";
 export { seedInterval, studentQuantile, studentTwoSided } from "./seeds.js";
 export type { SeedInterval } from "./seeds.js";
+export { fitMixture, countPatterns, logLikelihood, FIT_VARIANTS } from "./fit-beta-binomial.js";
+export type { FitVariant, BetaMixture, MixtureFit, CountPatterns, FitOptions } from "./fit-beta-binomial.js";
+export { passAtKFit, predictPassAtK, predictPassAtKs, populationPassAtK, posteriorPassAtK, posteriorWeights, fitKs, fitBest, FIT_DEFAULTS } from "./fit-predict.js";
+export type { PassAtKFit, PassAtKFitOptions, FitPoint, FitMethod } from "./fit-predict.js";
+export { fitPowerLaw, powerLawPassAtK } from "./fit-power-law.js";
+export type { PowerLaw } from "./fit-power-law.js";
+export { AdaptiveAllocator, ADAPTIVE_DEFAULTS, finalBin } from "./adaptive.js";
+export type { AdaptiveOptions, AdaptiveQuestion, AdaptiveEstimates } from "./adaptive.js";
+export { planSamples, estimatorVariance, difficultyVariance, mixturePmf, normalQuantile } from "./plan.js";
+export type { SamplePlan, PlanRow, PlanTarget, PlanOptions } from "./plan.js";
+export { sampleBeta, sampleBinomial, sampleGamma, sampleHypergeometric } from "./fit-simulate.js";

@@ -1,6 +1,7 @@
 import { powersOfTwoUpTo } from "../metrics/summary.js";
 import type { Analysis, ModelAnalysis } from "./analyze-run.js";
 import { fmt, pValue, signed, textTable } from "./text-table.js";
+import { formatFitLine } from "./analyze-fit.js";
 
 /** The human-readable form of an analysis, as `rlvd analyze` prints it. */
 export function formatAnalysis(analysis: Analysis, options: { ks?: number[] } = {}): string {
@@ -41,6 +42,7 @@ function formatModel(name: string, m: ModelAnalysis, ks?: number[], grading?: st
   const rows = [["pass@k", ...shownKs.map((k) => fmt(m.pass_at_k[String(k)]))]];
   if (m.maj_at_k) rows.push(["maj@k", ...shownKs.map((k) => fmt(m.maj_at_k![String(k)]))]);
   out += textTable(header, rows);
+  out += formatFitLine(m);
   if (m.answer_entropy !== undefined) out += `  answer entropy ${fmt(m.answer_entropy)} nats${m.answer_grouping ? ` (answers grouped: ${m.answer_grouping})` : ""}\n`;
   out += textTable(["bin", ...m.bins.map((b) => b.label)], [
     ["questions", ...m.bins.map((b) => String(b.questions))],

@@ -120,3 +120,57 @@ describe("analyzeRun", () => {
     expect(a.finding_tests!.models.rl!.capability).toMatchObject({ k: 16, n: 11 });
   });
 });
+
+describe("analyzeRun: pass@k beyond n", () => {
+  it("fits counts-only data and reports pass@k up to 16 n with intervals, the unbiased numbers unchanged", async () => {
+    const { seededRng } = await import("../metrics/rng.js");
+    const dir = tmp();
+    const run = join(dir, "run");
+    // p ~ Beta(1, 1): the population's pass@k is k / (k + 1)
+    const rng = seededRng(5);
+    const lines = Array.from({ length: 400 }, (_, i) => {
+      const p = rng();
+      let c = 0;
+      for (let j = 0; j < 16; j++) if (rng() < p) c++;
+      return { model: "m", question: `q${i}`, n: 16, correct: c };
+    });
+    await importCountsFile(run, writeJsonl(dir, "counts.jsonl", lines));
+    const a = await analyzeRun(run, { fitKs: [3000] });
+    const m = a.models.m!;
+    const fit = m.pass_at_k_fit!;
+    const ks = Object.keys(fit).map(Number).sort((x, y) => x - y);
+    expect(ks[0]).toBe(1);
+    expect(ks).toContain(256);
+    expect(ks).toContain(3000);
+    let last = 0;
+    for (const k of ks) {
+      const p = fit[String(k)]!;
+      expect(p.estimate).toBeGreaterThanOrEqual(last);
+      expect(p.ci[0]).toBeLessThanOrEqual(p.estimate);
+      expect(p.ci[1]).toBeGreaterThanOrEqual(p.estimate);
+      last = p.estimate;
+    }
+    expect(fit["256"]!.estimate).toBeGreaterThan(256 / 257 - 0.02);
+    expect(fit["16"]!.estimate).toBeCloseTo(m.pass_at_k["16"]!, 1);
+    expect(m.pass_at_k_fit_model!.samples_per_question).toBe(16);
+    // below n the reported curve is still the unbiased estimator
+    expect(Object.keys(m.pass_at_k)).toHaveLength(16);
+    const off = await analyzeRun(run, { fit: false });
+    expect(off.models.m!.pass_at_k_fit).toBeUndefined();
+  });
+});
+
+describe("analyzeRun: fit per base bin", () => {
+  it("fits each other model on the questions of each base bin, only when asked", async () => {
+    const run = await fixture();
+    const a = await analyzeRun(run, { base: "base", fitBins: true });
+    const bins = a.models.rl!.pass_at_k_fit_bins!;
+    // base bins at n = 4: q2 (0 correct) in "0", q1 (2) in "2", q3 (4) in "4"
+    expect(bins.map((b) => [b.label, b.questions])).toEqual([["0", 1], ["2", 1], ["4", 1]]);
+    for (const b of bins) expect(Object.keys(b.pass_at_k_fit)).toEqual(["4", "16", "64"]);
+    // rl solved q2 (base bin 0) never: its fitted pass@64 there stays below the one in base bin 4 (rl 3 of 4)
+    expect(bins[0]!.pass_at_k_fit["64"]!.estimate).toBeLessThan(bins[2]!.pass_at_k_fit["64"]!.estimate);
+    expect(a.models.base!.pass_at_k_fit_bins).toBeUndefined();
+    expect((await analyzeRun(run, { base: "base" })).models.rl!.pass_at_k_fit_bins).toBeUndefined();
+  });
+});

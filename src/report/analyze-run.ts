@@ -12,6 +12,8 @@ import { textAggregates } from "../store/text-aggregates.js";
 import { harnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
 import { withStore, type SampleStore } from "../store/store.js";
 import { DEFAULT_FINDING_SETTINGS, findingTests, type FindingSettings, type FindingTests, type QuestionText } from "./finding-tests.js";
+import { binFits, modelFit, type BinFit, type ModelFit } from "./analyze-fit.js";
+import type { FitVariant } from "../metrics/fit-beta-binomial.js";
 
 export type AnalyzeOptions = {
   /** the model whose difficulty bins everything is measured on; default: a model named "base", if any */
@@ -33,6 +35,12 @@ export type AnalyzeOptions = {
   confidence?: number;
   /** settings of the findings' tests (alpha, margin, resamples, minimum bin size): docs/analysis.md */
   findings?: Partial<FindingSettings>;
+  /** extra k values for the extrapolated pass@k (`--fit-k`); the fit is skipped when `fit` is false */
+  fitKs?: number[];
+  fit?: boolean;
+  fitVariant?: FitVariant | "auto";
+  /** also fit each non-base model per base bin (`--fit-bins`) */
+  fitBins?: boolean;
   /** called with a short description as each stage starts */
   onProgress?: (message: string) => void;
   /**
@@ -59,7 +67,9 @@ export type GenerationSummary = {
   sampling?: Record<string, unknown>;
 };
 
-export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & { length?: LengthStats; keywords?: KeywordStats; generation?: GenerationSummary };
+export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & Partial<ModelFit> & {
+  pass_at_k_fit_bins?: BinFit[]; length?: LengthStats; keywords?: KeywordStats; generation?: GenerationSummary;
+};
 
 export type Analysis = {
   base: string | null;
@@ -115,6 +125,10 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
     const summary = summarizeModel(results, schemeFor(modalN(results)), { seed, confidence });
     warnings.push(...sampleCountWarnings(name, summary));
     models[name] = summary;
+    if (options.fit !== false) {
+      onProgress(`fitting pass@k beyond n for ${name}`);
+      Object.assign(summary, modelFit(results, { extraKs: options.fitKs, variant: options.fitVariant, seed, confidence }));
+    }
   }
 
   const base = baseName === null ? null : byModel.get(baseName)!;
@@ -130,6 +144,10 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
       }
       warnings.push(...testedKWarnings(cmp));
       comparisons.push(cmp);
+      if (options.fitBins && options.fit !== false) {
+        onProgress(`fitting ${name} per ${baseName} bin`);
+        models[name]!.pass_at_k_fit_bins = binFits(base, (r) => binIndex(baseScheme!, r.correct, r.n), baseScheme!.bins.map((b) => b.label), results, { variant: options.fitVariant, seed, confidence });
+      }
     }
   }
 

@@ -102,22 +102,52 @@ function passAtKChart(analysis: Analysis, models: string[], colorFor: ColorFor):
   const color = colorFor(present(data));
   // bands of many models overlap: make each fainter so the lines stay readable
   const bandOpacity = present(data).length <= 2 ? 0.18 : present(data).length <= 4 ? 0.1 : 0.06;
-  const x = { field: "k", type: "quantitative", scale: { type: "log", base: 2, nice: false }, axis: { values: powersOfTwoUpTo(maxN), format: "d", title: "k (samples per question, log scale)" } };
+  const fit = fitRows(analysis, models);
+  const maxK = Math.max(maxN, ...fit.map((r) => r.k as number));
+  const x = { field: "k", type: "quantitative", scale: { type: "log", base: 2, nice: false }, axis: { values: powersOfTwoUpTo(maxK), format: "d", title: "k (samples per question, log scale)" } };
+  const fitCaption = fit.length > 0
+    ? " Dashed, beyond each model's n: a beta-binomial fit of the counts (a model's extrapolation, not a measurement), its band a 95% bootstrap interval."
+    : "";
   return makeChart(
     "pass-at-k",
-    "Capability: pass@k by model",
-    "pass@k for k = 1..n (unbiased estimator); shaded bands are 95% bootstrap intervals over questions at powers of two. pass@1 is accuracy; the right end is capability.",
+    fit.length > 0 ? "Capability: pass@k by model (dashed: fit beyond n)" : "Capability: pass@k by model",
+    "pass@k for k = 1..n (unbiased estimator); shaded bands are 95% bootstrap intervals over questions at powers of two. pass@1 is accuracy; the right end is capability." + fitCaption,
     data,
     {
       width: 560,
       height: 340,
       layer: [
+        ...fitLayers(fit, x, color, bandOpacity),
         { transform: [{ filter: "datum.lo != null" }], mark: { type: "area", fillOpacity: bandOpacity }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color: { field: "model", type: "nominal", ...color } } },
         { mark: { type: "line", strokeWidth: 2 }, encoding: { x, y: { field: "pass_at_k", type: "quantitative", scale: { zero: false }, title: "pass@k" }, color: { field: "model", type: "nominal", ...color, legend: { title: "model", symbolType: "stroke", symbolStrokeWidth: 2.5, symbolOpacity: 1 } } } },
         { transform: [{ filter: "datum.lo != null" }], mark: { type: "point", filled: true, size: 22 }, encoding: { x, y: { field: "pass_at_k", type: "quantitative" }, color: { field: "model", type: "nominal", ...color } } },
       ],
     },
   );
+}
+
+/** The fitted pass@k from each model's n (where the measured curve ends) to 16 n. */
+function fitRows(analysis: Analysis, models: string[]): ChartRow[] {
+  const rows: ChartRow[] = [];
+  for (const name of models) {
+    const m = analysis.models[name]!;
+    if (!m.pass_at_k_fit) continue;
+    const n = m.samples_per_question;
+    for (const [k, p] of Object.entries(m.pass_at_k_fit)) {
+      const kk = Number(k);
+      if (kk >= n && kk <= 16 * n) rows.push({ model: name, k: kk, fit: p.estimate, lo: p.ci[0], hi: p.ci[1] });
+    }
+  }
+  return rows;
+}
+
+function fitLayers(rows: ChartRow[], x: Record<string, unknown>, color: Color, bandOpacity: number): Record<string, unknown>[] {
+  if (rows.length === 0) return [];
+  const data = { values: rows };
+  return [
+    { data, mark: { type: "area", fillOpacity: bandOpacity * 0.7 }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color: { field: "model", type: "nominal", ...color } } },
+    { data, mark: { type: "line", strokeWidth: 2, strokeDash: [6, 4] }, encoding: { x, y: { field: "fit", type: "quantitative" }, color: { field: "model", type: "nominal", ...color }, tooltip: [{ field: "model" }, { field: "k" }, { field: "fit", title: "pass@k (fit)", format: ".4f" }] } },
+  ];
 }
 
 function binDeltaChart(analysis: Analysis, models: string[], colorFor: ColorFor): ReportChart | null {

@@ -20,5 +20,6 @@ export async function allCommands(): Promise<CommandModule[]> {
   const { verifyCommand } = await import("./verify.js");
   const { gradeCommand } = await import("./grade.js");
   const { rewardServerCommand } = await import("./reward-server.js");
-  return [demoCommand, sampleCommand, importCommand, analyzeCommand, reportCommand, verifyCommand, gradeCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, rewardServerCommand, modelCommand, benchCommand];
+  const { planCommand } = await import("./plan.js");
+  return [demoCommand, sampleCommand, importCommand, analyzeCommand, planCommand, reportCommand, verifyCommand, gradeCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, rewardServerCommand, modelCommand, benchCommand];
 }

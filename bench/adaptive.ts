@@ -1,0 +1,80 @@
+/**
+ * Adaptive sampling simulated on recorded counts (docs/analysis.md, "Adaptive sampling"): every question's full
+ * run is its recorded N outcomes (c correct); the adaptive run draws its rounds from them without replacement, so
+ * drawing all N reproduces the full run exactly. Per model, over many seeded repetitions: the share of questions
+ * placed in the full run's bin, accuracy and pass@N against the full run's values and 95% bootstrap intervals,
+ * and the samples spent (and saved). Asserts nothing.
+ *
+ *   npx tsx bench/adaptive.ts [--counts FILE.jsonl] [--reps 20] [--settle 0.95] [--keep 0.05] [--schedule 16,24,32,48,64,96,128,192,256]
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ADAPTIVE_DEFAULTS, AdaptiveAllocator } from "../src/metrics/adaptive.js";
+import { binIndex, studyBins } from "../src/metrics/bins.js";
+import { bootstrapMeanCIs } from "../src/metrics/bootstrap.js";
+import { sampleHypergeometric } from "../src/metrics/fit-simulate.js";
+import { passAtKCurve } from "../src/metrics/pass-at-k.js";
+import { seededRng } from "../src/metrics/rng.js";
+
+const { values } = parseArgs({
+  options: {
+    counts: { type: "string", default: "../shared/data/paper/math500-base-correct-counts.jsonl" },
+    reps: { type: "string", default: "20" },
+    settle: { type: "string", default: String(ADAPTIVE_DEFAULTS.settle) },
+    keep: { type: "string", default: String(ADAPTIVE_DEFAULTS.keep) },
+    schedule: { type: "string", default: ADAPTIVE_DEFAULTS.schedule.join(",") },
+    tokens: { type: "string", default: "600", description: "mean generated tokens per sample, for the GPU-hours proxy" },
+  },
+});
+const schedule = values.schedule!.split(",").map(Number);
+const byModel = new Map<string, Array<{ n: number; correct: number }>>();
+for (const line of readFileSync(values.counts!, "utf8").split("\n")) {
+  if (!line.trim()) continue;
+  const r = JSON.parse(line) as { model: string; n: number; correct: number };
+  if (!byModel.has(r.model)) byModel.set(r.model, []);
+  byModel.get(r.model)!.push({ n: r.n, correct: r.correct });
+}
+const reps = Number(values.reps);
+console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}; ${reps} repetitions per model\n`);
+for (const [model, full] of byModel) {
+  const N = schedule[schedule.length - 1]!;
+  if (full.some((q) => q.n !== N)) throw new Error(`${model}: every question needs n = ${N} recorded samples`);
+  const scheme = studyBins(N);
+  const fullAcc = full.reduce((s, q) => s + q.correct / N, 0) / full.length;
+  const fullPass = full.reduce((s, q) => s + passAtKCurve(N, q.correct)[N]!, 0) / full.length;
+  const [accCi, passCi] = bootstrapMeanCIs([Float64Array.from(full, (q) => q.correct / N), Float64Array.from(full, (q) => passAtKCurve(N, q.correct)[N]!)], { resamples: 2000 });
+  const fullBins = full.map((q) => binIndex(scheme, q.correct, N));
+  const rows: Array<{ sameBin: number; acc: number; pass: number; share: number; perBin: number[]; qPerBin: number[] }> = [];
+  const started = Date.now();
+  for (let r = 0; r < reps; r++) {
+    const rng = seededRng(100 + r);
+    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, settle: Number(values.settle), keep: Number(values.keep) });
+    const drawn = full.map(() => ({ n: 0, c: 0 }));
+    for (let req = alloc.request(); req.length > 0; req = alloc.request()) {
+      for (const { question, samples } of req) {
+        const q = full[question]!, d = drawn[question]!;
+        const got = sampleHypergeometric(rng, N - d.n, q.correct - d.c, samples);
+        d.n += samples;
+        d.c += got;
+        alloc.record(question, samples, got);
+      }
+      alloc.decide(rng);
+    }
+    const e = alloc.estimates();
+    const same = alloc.questions.filter((q, i) => q.bin === fullBins[i]).length / full.length;
+    rows.push({ sameBin: same, acc: e.accuracy, pass: e.pass_at_full, share: e.samples / e.samples_full, perBin: e.samples_per_bin, qPerBin: e.questions_per_bin });
+  }
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const sd = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
+  const inside = (xs: number[], ci: [number, number]) => xs.filter((x) => x >= ci[0] && x <= ci[1]).length / xs.length;
+  const share = rows.map((r) => r.share);
+  console.log(`${model}: ${full.length} questions, full run N = ${N} (${(Date.now() - started) / 1000} s)`);
+  console.log(`  same bin as the full run: mean ${(100 * mean(rows.map((r) => r.sameBin))).toFixed(1)}%, worst ${(100 * Math.min(...rows.map((r) => r.sameBin))).toFixed(1)}%`);
+  console.log(`  accuracy: full ${fullAcc.toFixed(4)} [${accCi![0].toFixed(4)}, ${accCi![1].toFixed(4)}]; adaptive mean ${mean(rows.map((r) => r.acc)).toFixed(4)} (sd ${sd(rows.map((r) => r.acc)).toFixed(4)}), inside the full interval ${(100 * inside(rows.map((r) => r.acc), accCi!)).toFixed(0)}%`);
+  console.log(`  pass@${N}: full ${fullPass.toFixed(4)} [${passCi![0].toFixed(4)}, ${passCi![1].toFixed(4)}]; adaptive mean ${mean(rows.map((r) => r.pass)).toFixed(4)} (sd ${sd(rows.map((r) => r.pass)).toFixed(4)}), inside the full interval ${(100 * inside(rows.map((r) => r.pass), passCi!)).toFixed(0)}%`);
+  const tokens = Number(values.tokens);
+  const saved = 1 - mean(share);
+  console.log(`  samples: ${(100 * mean(share)).toFixed(1)}% of the full run (max ${(100 * Math.max(...share)).toFixed(1)}%); saved ${(saved * full.length * N).toFixed(0)} samples, ~${((saved * full.length * N * tokens) / 1e6).toFixed(1)}M generated tokens at ${tokens} tokens per sample`);
+  const perBin = scheme.bins.map((b, i) => `${b.label}: ${(mean(rows.map((r) => r.perBin[i]!)) / Math.max(1, mean(rows.map((r) => r.qPerBin[i]!)))).toFixed(0)}`);
+  console.log(`  mean samples per question by estimated bin: ${perBin.join(", ")}\n`);
+}

@@ -1,0 +1,114 @@
+/**
+ * Validation of pass@k beyond n (docs/analysis.md, "Extrapolation"): for every model, draw random subsets of m
+ * samples per question from the full counts (hypergeometrically: a uniform subset of the recorded samples),
+ * predict pass@N at the full N from the subset alone, and compare with the measured pass@N of the full counts.
+ * Prints, per model and m: mean error (bias), mean |error|, RMSE and 95% interval coverage over the repetitions,
+ * for the naive plug-in (pass@m of the subset), the power-law fit of the subset's anchors (k = 1, 2, 4, .., m)
+ * and the beta-binomial fits. Asserts nothing.
+ *
+ *   npx tsx bench/extrapolation.ts [--counts FILE.jsonl] [--run DIR] [--subsets 16,32,64] [--reps 100] [--resamples 100]
+ *
+ * --counts reads `rlvd import counts` lines ({"question", "model", "n", "correct"}); the default is the study's
+ * MATH-500 counts (../shared/data/paper, n = 256). --run reads every model's per-question results from a run folder
+ * (graded samples or counts).
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { passAtKCurve } from "../src/metrics/pass-at-k.js";
+import { passAtKFit, type FitMethod } from "../src/metrics/fit-predict.js";
+import type { FitVariant } from "../src/metrics/fit-beta-binomial.js";
+import { fitPowerLaw, powerLawPassAtK } from "../src/metrics/fit-power-law.js";
+import { sampleHypergeometric } from "../src/metrics/fit-simulate.js";
+import { seededRng } from "../src/metrics/rng.js";
+import { questionResults } from "../src/store/queries.js";
+import { withStore } from "../src/store/store.js";
+
+const { values } = parseArgs({
+  options: {
+    counts: { type: "string", default: "../shared/data/paper/math500-base-correct-counts.jsonl" },
+    run: { type: "string" },
+    subsets: { type: "string", default: "16,32,64" },
+    reps: { type: "string", default: "100" },
+    resamples: { type: "string", default: "100" },
+    seed: { type: "string", default: "1" },
+    methods: { type: "string", default: "zero/posterior,beta/posterior,zero/population,beta/population" },
+  },
+});
+const subsets = values.subsets!.split(",").map(Number);
+const reps = Number(values.reps);
+const resamples = Number(values.resamples);
+const methods = values.methods!.split(",").map((s) => {
+  const [variant, method, censor] = s.split("/") as [FitVariant | "auto", FitMethod, string | undefined];
+  return { label: `fit ${s}`, variant, method, censorAbove: censor === undefined ? 1 : Number(censor) };
+});
+
+type Counts = { n: number; correct: number };
+const byModel = new Map<string, Counts[]>();
+const add = (model: string, r: Counts) => {
+  let l = byModel.get(model);
+  if (!l) byModel.set(model, (l = []));
+  l.push(r);
+};
+if (values.run) {
+  for (const r of await withStore(values.run, {}, (s) => questionResults(s))) add(r.model, { n: r.n, correct: r.correct });
+} else {
+  for (const line of readFileSync(values.counts!, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line) as { model: string; n: number; correct: number };
+    add(r.model, { n: r.n, correct: r.correct });
+  }
+}
+
+type Tally = { err: number[]; covered: number; intervals: number };
+const tally = (): Tally => ({ err: [], covered: 0, intervals: 0 });
+const fmt = (x: number) => (x >= 0 ? " " : "") + x.toFixed(4);
+
+console.log(`source: ${values.run ?? values.counts}; ${reps} repetitions per subset size, ${resamples} bootstrap resamples per fit\n`);
+for (const [model, full] of byModel) {
+  const N = Math.min(...full.map((r) => r.n));
+  const target = full.reduce((s, r) => s + passAtKCurve(r.n, r.correct)[N]!, 0) / full.length;
+  console.log(`${model}: ${full.length} questions, N = ${N}, measured pass@${N} = ${target.toFixed(4)}`);
+  console.log(`  ${"m".padStart(4)}  ${"x".padStart(3)}  ${"predictor".padEnd(24)} ${"bias".padStart(8)} ${"mean|err|".padStart(9)} ${"rmse".padStart(8)} ${"max|err|".padStart(8)} ${"cover95".padStart(7)} ${"width".padStart(7)}`);
+  for (const m of subsets) {
+    if (m >= N) continue;
+    const rng = seededRng(Number(values.seed) * 1000 + m);
+    const rows = new Map<string, Tally & { width: number[] }>();
+    const row = (label: string) => {
+      let t = rows.get(label);
+      if (!t) rows.set(label, (t = { ...tally(), width: [] }));
+      return t;
+    };
+    const started = Date.now();
+    for (let r = 0; r < reps; r++) {
+      const sub = full.map((q) => ({ n: m, correct: sampleHypergeometric(rng, q.n, q.correct, m) }));
+      const curves = sub.map((q) => passAtKCurve(q.n, q.correct));
+      const meanAt = (k: number) => curves.reduce((s, c) => s + c[k]!, 0) / curves.length;
+      row("naive pass@m").err.push(meanAt(m) - target);
+      const anchors: Array<{ k: number; passAtK: number }> = [];
+      for (let k = 1; k <= m; k *= 2) anchors.push({ k, passAtK: meanAt(k) });
+      const law = fitPowerLaw(anchors);
+      if (law) row("power law of anchors").err.push(powerLawPassAtK(law, N) - target);
+      for (const { label, variant, method, censorAbove } of methods) {
+        const fit = passAtKFit(sub, { ks: [N], variant, method, censorAbove, resamples, seed: r });
+        const p = fit.points[String(N)]!;
+        const t = row(label);
+        t.err.push(p.estimate - target);
+        t.intervals++;
+        t.width.push(p.ci[1] - p.ci[0]);
+        if (p.ci[0] <= target && target <= p.ci[1]) t.covered++;
+      }
+    }
+    for (const [label, t] of rows) {
+      const e = t.err;
+      const bias = e.reduce((s, x) => s + x, 0) / e.length;
+      const mae = e.reduce((s, x) => s + Math.abs(x), 0) / e.length;
+      const rmse = Math.sqrt(e.reduce((s, x) => s + x * x, 0) / e.length);
+      const max = Math.max(...e.map(Math.abs));
+      const cover = t.intervals ? `${((100 * t.covered) / t.intervals).toFixed(0)}%` : "-";
+      const width = t.width.length ? (t.width.reduce((s, x) => s + x, 0) / t.width.length).toFixed(4) : "-";
+      console.log(`  ${String(m).padStart(4)}  ${String(N / m).padStart(3)}  ${label.padEnd(24)} ${fmt(bias).padStart(8)} ${mae.toFixed(4).padStart(9)} ${rmse.toFixed(4).padStart(8)} ${max.toFixed(4).padStart(8)} ${cover.padStart(7)} ${width.padStart(7)}`);
+    }
+    console.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  console.log("");
+}

@@ -1,0 +1,188 @@
+/**
+ * Adaptive sampling: draw samples in rounds and stop, per question, once more samples can no longer change what
+ * the study reports about it (its difficulty bin at the full n, hence also whether it is ever solved), while the
+ * estimators of accuracy and pass@k stay unbiased.
+ *
+ * Rounds follow a cumulative schedule (16, 24, 32, 48, .., 256 samples per question by default). After a round, each
+ * question's final count at the full n is predicted from its posterior under a beta-binomial prior fitted to all
+ * questions' counts so far (empirical Bayes, as in Kazdan et al. 2025, who also spend the budget on the hardest
+ * problems). A question whose most likely final bin has probability >= `settle` is settled.
+ *
+ * Unbiasedness. Stopping on what was seen biases c/n (a question stopped after a lucky round keeps its luck). So a
+ * settled question is not dropped but kept with a small probability `keep`, drawn at random (a kept one is audited:
+ * sampled to the full n, so its weight is 1 / keep, not 1 / keep^j), and every estimator is
+ * the telescoping inverse-probability sum
+ *     theta_hat = sum_r W_r (g_r - g_{r-1}),   g_0 = 0,   W_r = 1 / P(question reached round r | what was seen),
+ * where g_r is any estimate from the samples after round r and g_R (the full schedule) is the unbiased one. Round
+ * r's fresh samples are independent of the decision to draw them, so each term has the expectation of
+ * g_r - g_{r-1} under "always continue", and the sum has the expectation of g_R: the full run's estimator. For
+ * accuracy g_r = c/n; for pass@k (k <= the first round) the unbiased estimator from n_r; for pass@N at the full N,
+ * g_r is the posterior mean of 1 - (1 - p)^N for r < R. Decisions may use everything seen so far, across questions.
+ */
+import { countPatterns, fitMixture, type BetaMixture } from "./fit-beta-binomial.js";
+import { posteriorPassAtK, posteriorWeights } from "./fit-predict.js";
+import { lbeta } from "./fit-special.js";
+import { binIndex, type BinScheme } from "./bins.js";
+import { passAtKCurve } from "./pass-at-k.js";
+import type { Rng } from "./rng.js";
+
+export type AdaptiveOptions = {
+  /** cumulative samples per question after each round; the last is the full n */
+  schedule?: readonly number[];
+  /** a question is settled when its most likely final bin has at least this probability */
+  settle?: number;
+  /** probability that a settled question is sampled further anyway (keeps the estimators unbiased; > 0) */
+  keep?: number;
+};
+/** The settings docs/analysis.md measured on the study's counts (the best that keeps >= 97% of bins). */
+export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.95, keep: 0.05 } satisfies Required<AdaptiveOptions>;
+
+export type AdaptiveQuestion = {
+  /** samples drawn so far */
+  n: number;
+  correct: number;
+  /** 1 / P(reached the current round); 0 once stopped */
+  weight: number;
+  stopped: boolean;
+  /** kept at random while settled: sampled to the full n from then on */
+  audited: boolean;
+  /** running inverse-probability estimates (sum of weighted increments) and the last g_r of each */
+  accuracy: number;
+  pass_at_full: number;
+  last: { accuracy: number; pass_at_full: number };
+  /** most likely bin at the full n and its probability, after the last decision */
+  bin: number;
+  bin_probability: number;
+};
+
+export type AdaptiveEstimates = {
+  accuracy: number;
+  /** pass@N at the full N of the schedule */
+  pass_at_full: number;
+  samples: number;
+  /** samples a fixed run of the full n on every question would draw */
+  samples_full: number;
+  /** samples spent per (estimated) bin */
+  samples_per_bin: number[];
+  questions_per_bin: number[];
+};
+
+/**
+ * The allocator. Call `request()` for this round's draws, `record()` each question's results, then `decide(rng)`;
+ * repeat until `request()` is empty. Knows nothing about how samples are produced.
+ */
+export class AdaptiveAllocator {
+  readonly options: Required<AdaptiveOptions>;
+  readonly questions: AdaptiveQuestion[];
+  private round = 0;
+  private prior: BetaMixture | null = null;
+
+  constructor(questionCount: number, readonly scheme: BinScheme, options: AdaptiveOptions = {}) {
+    this.options = { ...ADAPTIVE_DEFAULTS, ...options };
+    const { schedule, keep, settle } = this.options;
+    if (schedule.length === 0 || schedule.some((n, i) => !Number.isInteger(n) || n < 1 || (i > 0 && n <= schedule[i - 1]!))) {
+      throw new RangeError(`the adaptive schedule must be increasing positive integers (got ${schedule.join(",")})`);
+    }
+    if (!(keep > 0 && keep <= 1)) throw new RangeError(`keep must be in (0, 1] (got ${keep})`);
+    if (!(settle > 0 && settle <= 1)) throw new RangeError(`settle must be in (0, 1] (got ${settle})`);
+    this.questions = Array.from({ length: questionCount }, () => ({
+      n: 0, correct: 0, weight: 1, stopped: false, audited: false, accuracy: 0, pass_at_full: 0, last: { accuracy: 0, pass_at_full: 0 }, bin: 0, bin_probability: 0,
+    }));
+  }
+
+  get full(): number {
+    return this.options.schedule[this.options.schedule.length - 1]!;
+  }
+
+  /** Samples to draw now, per question index (questions not listed draw none). */
+  request(): Array<{ question: number; samples: number }> {
+    if (this.round >= this.options.schedule.length) return [];
+    const target = this.options.schedule[this.round]!;
+    return this.questions.flatMap((q, i) => (q.stopped || q.n >= target ? [] : [{ question: i, samples: target - q.n }]));
+  }
+
+  record(question: number, samples: number, correct: number): void {
+    const q = this.questions[question]!;
+    if (!(correct >= 0 && correct <= samples)) throw new RangeError(`question ${question}: ${correct} correct of ${samples}`);
+    q.n += samples;
+    q.correct += correct;
+  }
+
+  /** Ends the round: updates the estimates, then chooses (at random for settled questions) who continues. */
+  decide(rng: Rng): void {
+    const target = this.options.schedule[this.round]!;
+    const last = this.round === this.options.schedule.length - 1;
+    for (const q of this.questions) {
+      if (!q.stopped && q.n !== target) throw new Error(`a question has ${q.n} samples after a round that asked for ${target}`);
+    }
+    // later rounds polish the previous round's prior rather than search from scratch
+    const counts = countPatterns(this.questions.map((q) => ({ n: q.n, correct: q.correct })));
+    this.prior = this.prior ? fitMixture(counts, { variant: "zero", start: this.prior, starts: 0 }) : fitMixture(counts, { variant: "zero" });
+    for (const q of this.questions) {
+      if (q.stopped) continue;
+      const g = {
+        accuracy: q.correct / q.n,
+        pass_at_full: q.n >= this.full ? passAtKCurve(q.n, q.correct)[this.full]! : posteriorPassAtK(this.prior, q.n, q.correct, this.full),
+      };
+      q.accuracy += q.weight * (g.accuracy - q.last.accuracy);
+      q.pass_at_full += q.weight * (g.pass_at_full - q.last.pass_at_full);
+      q.last = g;
+      const { bin, probability } = finalBin(this.prior, this.scheme, q.n, q.correct, this.full);
+      q.bin = bin;
+      q.bin_probability = probability;
+      if (last) {
+        q.stopped = true;
+        continue;
+      }
+      // an audited question (kept at random once while settled) runs to the end: its weight stays 1 / keep
+      // instead of compounding to 1 / keep^j over later rounds
+      const continueProbability = q.audited || probability < this.options.settle ? 1 : this.options.keep;
+      if (continueProbability < 1) q.audited = true;
+      if (rng() < continueProbability) q.weight /= continueProbability;
+      else q.stopped = true;
+    }
+    this.round++;
+  }
+
+  estimates(): AdaptiveEstimates {
+    const Q = this.questions.length;
+    const bins = this.scheme.bins.length;
+    const samples_per_bin = new Array<number>(bins).fill(0);
+    const questions_per_bin = new Array<number>(bins).fill(0);
+    let acc = 0, pass = 0, samples = 0;
+    for (const q of this.questions) {
+      acc += q.accuracy;
+      pass += q.pass_at_full;
+      samples += q.n;
+      samples_per_bin[q.bin]! += q.n;
+      questions_per_bin[q.bin]!++;
+    }
+    return { accuracy: acc / Q, pass_at_full: pass / Q, samples, samples_full: Q * this.full, samples_per_bin, questions_per_bin };
+  }
+}
+
+/**
+ * The most likely bin of the count at `full` samples, and its probability, for a question with c of n: the rest
+ * of its samples are beta-binomial under its posterior (plus the prior's point masses it is compatible with).
+ */
+export function finalBin(prior: BetaMixture, scheme: BinScheme, n: number, c: number, full: number): { bin: number; probability: number } {
+  const probs = new Array<number>(scheme.bins.length).fill(0);
+  const rest = full - n;
+  if (rest <= 0) {
+    const b = binIndex(scheme, c, n);
+    return { bin: b, probability: 1 };
+  }
+  const { w0, w1, betaWeight: wBeta } = posteriorWeights(prior, n, c);
+  const a = prior.a + c, b = prior.b + n - c;
+  probs[binIndex(scheme, c, full)]! += w0;
+  probs[binIndex(scheme, c + rest, full)]! += w1;
+  // beta-binomial pmf of the x further successes by its ratio recurrence
+  let logP = lbeta(a, b + rest) - lbeta(a, b);
+  for (let x = 0; x <= rest; x++) {
+    probs[binIndex(scheme, c + x, full)]! += wBeta * Math.exp(logP);
+    logP += Math.log(((rest - x) / (x + 1)) * ((a + x) / (b + rest - x - 1)));
+  }
+  let best = 0;
+  for (let i = 1; i < probs.length; i++) if (probs[i]! > probs[best]!) best = i;
+  return { bin: best, probability: Math.min(1, probs[best]!) };
+}
