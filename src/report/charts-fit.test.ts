@@ -7,7 +7,7 @@ function analysis(withFit: boolean): Analysis {
   const pass_at_k = { "1": 0.3, "2": 0.45, "3": 0.52, "4": 0.56 };
   const fit = Object.fromEntries([1, 2, 4, 8, 16, 32, 64, 128].map((k) => [String(k), { estimate: 0.3 + 0.05 * Math.log2(k), ci: [0.2, 0.9] as [number, number] }]));
   const model = {
-    questions: 10, samples_per_question: 4, samples_total: 40, accuracy: 0.3, accuracy_ci: [0.2, 0.4] as [number, number],
+    questions: 10, samples_per_question: 4, modal_n: 4, samples_total: 40, accuracy: 0.3, accuracy_ci: [0.2, 0.4] as [number, number],
     pass_at_k, pass_at_k_ci: { "1": [0.2, 0.4] as [number, number], "4": [0.4, 0.7] as [number, number] },
     unsolved: 4, epsilon: 0.5, bins: [], short_questions: [],
     ...(withFit ? { pass_at_k_fit: fit } : {}),
