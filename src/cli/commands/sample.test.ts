@@ -91,8 +91,8 @@ describe("rlvd sample", () => {
     const tokens = stored.reduce((acc, x) => acc + x.n_tokens, 0) / stored.length;
     expect(analysis.models.m!.generation).toMatchObject({ truncated: 8, with_finish: 32, truncation_rate: 0.25, mean_tokens: tokens, failed_questions: ["long"] });
 
-    // a rerun tries the failed question again only; with --strict its failure is the exit status
-    const again = await runCli(...args, "--strict");
+    // a rerun tries the failed question again only; with --require-all its failure is the exit status
+    const again = await runCli(...args, "--require-all");
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/--strict: 1 of 5 questions failed/);
     expect(s.requests.filter((q) => q.behavior !== "context")).toHaveLength(8);

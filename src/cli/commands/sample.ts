@@ -70,7 +70,8 @@ export const sampleCommand: CommandModule = {
       .option("--first-byte-timeout <s>", "limit from request to first answer byte (a non-streaming server answers when done)", seconds)
       .option("--silent-after <s>", "probe an endpoint silent this long; abandon its requests when the probe fails", seconds, 60)
       .option("--max-attempts <n>", "tries per request before giving up (with backoff and failover)", positiveInt, 6)
-      .option("--strict", "exit non-zero when any question could not be sampled (the rest are sampled either way)")
+      // not --strict: that is the grading flag (math-verify's strict) on every command that grades
+      .option("--require-all", "exit non-zero when any question could not be sampled (the rest are sampled either way)")
       .addOption(new Option("--grade <verifier>", "verify samples as they land (none: later, with rlvd grade)").choices(["math", "none"]).default("math"))
       .option("--flush-ms <ms>", "commit arrived samples at least this often", positiveInt, 1000)
       .option("--json", "print the result as JSON");
@@ -99,7 +100,7 @@ export const sampleCommand: CommandModule = {
           if (result.failed.length > 0) {
             io.err(`${result.failed.length} question${result.failed.length === 1 ? "" : "s"} could not be sampled (recorded in the store; a rerun tries them again):\n`);
             for (const f of result.failed) io.err(`  ${f.question_id}: ${f.error}\n`);
-            if (opts.strict) throw new RlvdError("BACKEND", `--strict: ${result.failed.length} of ${result.questions} questions failed`);
+            if (opts.requireAll) throw new RlvdError("BACKEND", `--require-all: ${result.failed.length} of ${result.questions} questions failed`);
           }
         } finally {
           await backend.close();
