@@ -730,15 +730,16 @@ function scalarEqualAs(g: Node, p: Node, reading: Reading, o: CompareOptions): b
       if (hasDecimal(g) || hasDecimal(p)) return roundRat(eg, o.floatRounding) === roundRat(ep, o.floatRounding);
       return false;
     }
-    // Irrational constants in 80 digits before doubles: \sqrt2 is not 665857/470832 (1.6e-12 apart), while
-    // \sqrt2 \cdot \sqrt2 is 2. (A decimal keeps its rounding rules below.)
-    if (!hasDecimal(g) && !hasDecimal(p)) {
+    const a = numeric(g, new Map(), reading);
+    const b = numeric(p, new Map(), reading);
+    // Irrational constants in 80 digits before doubles say "equal": \sqrt2 is not 665857/470832 (1.6e-12
+    // apart), while \sqrt2 \cdot \sqrt2 is 2. Only where doubles come near (within 1e-6), since the 80-digit
+    // work costs microseconds; a decimal keeps its rounding rules below.
+    if (!hasDecimal(g) && !hasDecimal(p) && (!finite(a) || !finite(b) || close(a, b, 1e-6))) {
       const x = precise(g, reading);
       const y = precise(p, reading);
       if (x !== null && y !== null) return preciseClose(x, y);
     }
-    const a = numeric(g, new Map(), reading);
-    const b = numeric(p, new Map(), reading);
     // Exactly before numerically: a double that overflowed or underflowed says nothing (2^{100000} and
     // 2^{100001} are both Infinity, 10^{-10^6} is 0), so such values are compared by sign and log-magnitude.
     if ((eg === null && unreliable(a)) || (ep === null && unreliable(b))) {

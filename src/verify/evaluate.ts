@@ -744,7 +744,10 @@ const E_FIXED = (() => {
 /** floor(x^(1/k)) for x >= 0, by Newton's method on integers. */
 function iroot(x: bigint, k: bigint): bigint {
   if (x < 2n) return x;
-  let r = 1n << BigInt(Math.ceil(bits(x) / Number(k)) + 1);
+  // start just above the root: from a double's estimate when x fits one (a few Newton steps), else a power of 2
+  const f = Number(x);
+  const est = Number.isFinite(f) ? Math.pow(f, 1 / Number(k)) * (1 + 1e-12) + 2 : Infinity;
+  let r = Number.isFinite(est) ? BigInt(Math.ceil(est)) : 1n << BigInt(Math.ceil(bits(x) / Number(k)) + 1);
   for (;;) {
     const next = ((k - 1n) * r + x / r ** (k - 1n)) / k;
     if (next >= r) return r;
