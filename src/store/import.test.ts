@@ -4,7 +4,7 @@ import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { importCountsFile } from "./import-counts.js";
 import { importSamplesFile } from "./import-samples.js";
 import { questionResults, modelContents } from "./queries.js";
-import { getQuestions } from "./questions.js";
+import { getQuestions, upsertQuestions } from "./questions.js";
 import { writeSamples } from "./samples.js";
 import { withStore } from "./store.js";
 
@@ -149,6 +149,24 @@ describe("writeSamples", () => {
       expect(await writeSamples(store, [{ ...s, sample_index: 0 }, { ...s, sample_index: 1 }])).toMatchObject({ inserted: 2 });
       expect(await writeSamples(store, [{ ...s, sample_index: 1, correct: false }, { ...s, sample_index: 2 }])).toMatchObject({ inserted: 1, unchanged: 1 });
       expect(await questionResults(store)).toEqual([{ model: "m", question_id: "q", n: 3, correct: 3 }]);
+    });
+  });
+});
+
+describe("upsertQuestions", () => {
+  it("keeps questions written without a source line (API writes), the first one of an id filling the fields", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    await withStore(run, { create: true }, async (store) => {
+      await upsertQuestions(store, [
+        { question: { id: "a", prompt: "P", answer: "1" }, line: null },
+        { question: { id: "b" }, line: 2 },
+        { question: { id: "b", prompt: "Q", meta: { level: 3 } }, line: 5 },
+      ]);
+      expect(await getQuestions(store)).toEqual([
+        { id: "a", prompt: "P", answer: "1" },
+        { id: "b", prompt: "Q", answer: "", meta: { level: 3 } },
+      ]);
     });
   });
 });

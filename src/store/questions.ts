@@ -35,11 +35,12 @@ export function pushQuestion(staged: StagingTable, q: Partial<Question> & { id: 
  */
 export async function commitStagedQuestions(store: SampleStore, staged: StagingTable, source = "questions"): Promise<void> {
   await staged.finish();
-  // one row per id: the first line's fields, later lines filling what it lacks (arg_min skips NULLs); a hash
-  // aggregate, several times cheaper than a window over millions of staged rows
+  // one row per id: the first line's fields, later lines filling what it lacks; a hash aggregate, several
+  // times cheaper than a window over millions of staged rows. Rows without a line (API writes) come last.
+  const first = (c: string) => `arg_min(${c}, coalesce(line, 2147483647)) FILTER (WHERE ${c} IS NOT NULL)`;
   await store.run(
     `CREATE OR REPLACE TEMP TABLE staged_questions_first AS
-     SELECT id, arg_min(prompt, line) AS prompt, arg_min(answer, line) AS answer, arg_min(meta, line) AS meta,
+     SELECT id, ${first("prompt")} AS prompt, ${first("answer")} AS answer, ${first("meta")} AS meta,
             min(line) FILTER (WHERE answer IS NOT NULL) AS answer_line
        FROM staged_questions GROUP BY id`,
   );
