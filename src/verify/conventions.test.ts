@@ -2,6 +2,7 @@
 // each expected value decided by what the convention says and by the mathematics, not by running the verifier.
 import { describe, expect, it } from "vitest";
 import { verify, extractAnswer } from "./verify.js";
+import { boxCandidate, extractCandidates } from "./extract.js";
 import { EXTRACT_NAMES, gradingLabel, parseExtractConvention, parseGradingLabel, type ExtractConvention } from "./conventions.js";
 
 type Row = [gold: string, pred: string, expected: boolean];
@@ -105,5 +106,25 @@ describe("the convention table", () => {
     expect(gradingLabel({ extract: "boxed" })).toBe("boxed");
     expect(gradingLabel({ extract: "boxed", strict: false })).toBe("boxed non-strict");
     expect(parseGradingLabel(null)).toEqual({ extract: "any", strict: true });
+  });
+});
+
+describe("the box shortcut", () => {
+  it("gives the first candidate of the full search whenever it applies, and stays out of the way otherwise", () => {
+    const responses = [BOX, BOX_THEN_TEXT, TAG_WITH_BOX, TWO_BOXES, NO_BOX, ANCHOR, "so \\boxed{\\sum_{k=1}^{10} 2^k}", "$\\boxed{1}, \\boxed{2}$",
+      "\\boxed{5} and later Answer: 6", "The final answer is $\\boxed{3}$. I hope it is correct.", "\\boxed{}", "x \\boxed{10\\%} percent",
+      "**Answer**: \\boxed{4}<|im_end|>\\boxed{9}"];
+    let applied = 0;
+    for (const r of responses) for (const extract of EXTRACT_NAMES) {
+      const short = boxCandidate(r, { extract });
+      if (short === null) continue;
+      applied++;
+      const full = extractCandidates(r, { extract })[0]!;
+      expect([r, extract, short[0]!.text, short[0]!.lastBox]).toEqual([r, extract, full.text, full.lastBox]);
+    }
+    expect(applied).toBeGreaterThan(10);
+    expect(boxCandidate(TAG_WITH_BOX)).toBeNull();
+    expect(boxCandidate(BOX, { extract: "answer-tag" })).toBeNull();
+    expect(boxCandidate("The final answer is $\\boxed{3}$. I hope it is correct.")).toBeNull();
   });
 });

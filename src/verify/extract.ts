@@ -385,6 +385,23 @@ export function extractCandidates(response: string, options: ExtractOptions = {}
   return dedupe(out);
 }
 
+/**
+ * The last box alone, when it is sure to be the first candidate extractCandidates would give: LaTeX is looked
+ * for, the convention is not answer-tag, and nothing that can outrank a box is there (no <answer> tag, no "final answer"). Since a box that does
+ * not parse ends the search (verify.ts), the verdict then depends on the box alone, and the response need not
+ * be scanned for math, numbers and anchors. Null: use extractCandidates.
+ */
+export function boxCandidate(response: string, options: ExtractOptions = {}): Candidate[] | null {
+  if (options.extract === "answer-tag" || (options.matchTypes !== undefined && !options.matchTypes.includes("latex"))) return null;
+  const s = cleanResponse(response);
+  if (s.includes("<answer>") || /final answer/i.test(s)) return null;
+  const box = lastBoxGroup(s);
+  if (!box || box.text.trim() === "") return null;
+  const c: Candidate = { text: box.text, source: "boxed", priority: 50, start: box.start, end: box.end };
+  if (box.last !== undefined) c.lastBox = box.last;
+  return [c];
+}
+
 /** Best first (priority, then rightmost), each text once. */
 function dedupe(out: Candidate[]): Candidate[] {
   out.sort((a, b) => a.priority - b.priority || b.end - a.end || a.start - b.start);

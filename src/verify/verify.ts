@@ -12,7 +12,7 @@
 import type { Node } from "./ast.js";
 import { show } from "./ast.js";
 import type { Candidate } from "./extract.js";
-import { extractCandidates, goldCandidates } from "./extract.js";
+import { boxCandidate, extractCandidates, goldCandidates } from "./extract.js";
 import { normalizeLatex } from "./normalize.js";
 import { parseLatex } from "./parse.js";
 import { equivalent, expandPm, TimeoutSignal } from "./compare.js";
@@ -140,7 +140,14 @@ export function verify(gold: string, response: string, options: VerifyOptions = 
     const x = { matchTypes: o.matchTypes };
     g = chooseAnswer(goldCandidates(String(gold ?? ""), x));
     const text = String(response ?? "");
-    p = o.predIsAnswer ? chooseAnswer(goldCandidates(text, x)) : chooseAnswer(extractCandidates(text, { ...x, extract: o.extract }), true);
+    if (o.predIsAnswer) p = chooseAnswer(goldCandidates(text, x));
+    else {
+      const ex = { ...x, extract: o.extract };
+      // most responses end in a box that decides alone: skip the scan of the whole response
+      const box = boxCandidate(text, ex);
+      if (box) p = chooseAnswer(box, true);
+      if (p.extracted === null) p = chooseAnswer(extractCandidates(text, ex), true);
+    }
     if (p.extracted === null) return result(false, "no_answer", "no answer found in the response");
     // Several boxes read as a list: the last box wins unless the gold is itself a list or set (or a \pm: two values).
     const gNode = g.node && expandPm(g.node);
