@@ -94,7 +94,7 @@ describe("rlvd sample", () => {
     // a rerun tries the failed question again only; with --require-all its failure is the exit status
     const again = await runCli(...args, "--require-all");
     expect(again.code).toBe(1);
-    expect(again.err).toMatch(/--strict: 1 of 5 questions failed/);
+    expect(again.err).toMatch(/--require-all: 1 of 5 questions failed/);
     expect(s.requests.filter((q) => q.behavior !== "context")).toHaveLength(8);
   });
 });
