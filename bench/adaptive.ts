@@ -7,8 +7,8 @@
  *
  *   npx tsx bench/adaptive.ts [--counts FILE.jsonl] [--reps 20] [--settle 0.95] [--keep 0.05] [--schedule 16,24,32,48,64,96,128,192,256]
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { countsByModel } from "./study-counts.js";
 import { ADAPTIVE_DEFAULTS, AdaptiveAllocator } from "../src/metrics/adaptive.js";
 import { binIndex, studyBins } from "../src/metrics/bins.js";
 import { bootstrapMeanCIs } from "../src/metrics/bootstrap.js";
@@ -27,13 +27,7 @@ const { values } = parseArgs({
   },
 });
 const schedule = values.schedule!.split(",").map(Number);
-const byModel = new Map<string, Array<{ n: number; correct: number }>>();
-for (const line of readFileSync(values.counts!, "utf8").split("\n")) {
-  if (!line.trim()) continue;
-  const r = JSON.parse(line) as { model: string; n: number; correct: number };
-  if (!byModel.has(r.model)) byModel.set(r.model, []);
-  byModel.get(r.model)!.push({ n: r.n, correct: r.correct });
-}
+const byModel = await countsByModel({ counts: values.counts });
 const reps = Number(values.reps);
 console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}; ${reps} repetitions per model\n`);
 for (const [model, full] of byModel) {

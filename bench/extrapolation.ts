@@ -12,7 +12,6 @@
  * MATH-500 counts (../shared/data/paper, n = 256). --run reads every model's per-question results from a run folder
  * (graded samples or counts).
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { passAtKCurve } from "../src/metrics/pass-at-k.js";
 import { passAtKFit, type FitMethod } from "../src/metrics/fit-predict.js";
@@ -20,8 +19,7 @@ import type { FitVariant } from "../src/metrics/fit-beta-binomial.js";
 import { fitPowerLaw, powerLawPassAtK } from "../src/metrics/fit-power-law.js";
 import { sampleHypergeometric } from "../src/metrics/fit-simulate.js";
 import { seededRng } from "../src/metrics/rng.js";
-import { questionResults } from "../src/store/queries.js";
-import { withStore } from "../src/store/store.js";
+import { countsByModel } from "./study-counts.js";
 
 const { values } = parseArgs({
   options: {
@@ -42,22 +40,7 @@ const methods = values.methods!.split(",").map((s) => {
   return { label: `fit ${s}`, variant, method, censorAbove: censor === undefined ? 1 : Number(censor) };
 });
 
-type Counts = { n: number; correct: number };
-const byModel = new Map<string, Counts[]>();
-const add = (model: string, r: Counts) => {
-  let l = byModel.get(model);
-  if (!l) byModel.set(model, (l = []));
-  l.push(r);
-};
-if (values.run) {
-  for (const r of await withStore(values.run, {}, (s) => questionResults(s))) add(r.model, { n: r.n, correct: r.correct });
-} else {
-  for (const line of readFileSync(values.counts!, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    const r = JSON.parse(line) as { model: string; n: number; correct: number };
-    add(r.model, { n: r.n, correct: r.correct });
-  }
-}
+const byModel = await countsByModel({ run: values.run, counts: values.counts });
 
 type Tally = { err: number[]; covered: number; intervals: number };
 const tally = (): Tally => ({ err: [], covered: 0, intervals: 0 });

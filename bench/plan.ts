@@ -6,8 +6,8 @@
  *
  *   npx tsx bench/plan.ts [--counts FILE.jsonl] [--pilot 16] [--reps 20] [--k 1,16,256]
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { countsByModel } from "./study-counts.js";
 import { bootstrapMeanCIs } from "../src/metrics/bootstrap.js";
 import { countPatterns } from "../src/metrics/fit-beta-binomial.js";
 import { fitBest } from "../src/metrics/fit-predict.js";
@@ -26,13 +26,7 @@ const { values } = parseArgs({
 });
 const m = Number(values.pilot);
 const ks = values.k!.split(",").map(Number);
-const byModel = new Map<string, Array<{ n: number; correct: number }>>();
-for (const line of readFileSync(values.counts!, "utf8").split("\n")) {
-  if (!line.trim()) continue;
-  const r = JSON.parse(line) as { model: string; n: number; correct: number };
-  if (!byModel.has(r.model)) byModel.set(r.model, []);
-  byModel.get(r.model)!.push({ n: r.n, correct: r.correct });
-}
+const byModel = await countsByModel({ counts: values.counts });
 const z = normalQuantile(0.975);
 console.log(`pilot: ${m} samples per question, ${values.reps} pilots per model; widths of 95% intervals at the full N\n`);
 for (const [model, full] of byModel) {

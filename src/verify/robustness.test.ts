@@ -1,24 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { verifyBatch } from "./pool.js";
 import { verify, type VerifyResult } from "./verify.js";
+import { mulberry32 } from "../core/mulberry32.js";
 
 // The robustness bar of issue 13: 2,000 pathological strings (nesting 10k deep, 10^{10^{10^{10}}},
 // (x+1)^{1000}, 1 MB of digits, and seeded mixes of such pieces) never crash the verifier, never blow the
 // stack, and never hang past the time limit: through the pool's verifyBatch, whose limit is hard (a worker
 // is killed), and through the in-process verify, whose limit is cooperative.
 
-/** Deterministic generator (xorshift32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 const nest = (open: string, inner: string, close: string, depth: number) => open.repeat(depth) + inner + close.repeat(depth);
 const tower = (base: string, height: number) => nest(`${base}^{`, base, "}", height);
@@ -103,7 +92,7 @@ function generated(r: () => number): string {
 const GOLDS = ["1", "\\frac{1}{2}", "x+1", "(x+1)^{1000}", "[0, \\infty)", "2^{5000}", "9:15", "y = 2x", "\\{1, 2\\}", "10^{10^{10^{10}}}"];
 
 function pathologicalItems(count: number): { gold: string; pred: string; predIsAnswer: boolean }[] {
-  const r = rng(0x13_2026);
+  const r = mulberry32(0x13_2026);
   const named = namedCases();
   const items: { gold: string; pred: string; predIsAnswer: boolean }[] = [];
   for (let k = 0; k < count; k++) {
