@@ -116,8 +116,16 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
     throw new RlvdError("NOT_FOUND", `${store.dir}: no model named ${baseName} (models: ${[...byModel.keys()].join(", ")})`);
   }
   // bins refer to the modal n; a question with another n is placed by its success fraction (binIndex)
-  const schemeFor = (n: number): BinScheme =>
-    options.binEdges ? binsFromUpperEdges(options.binEdges, options.binEdges[options.binEdges.length - 1]!) : studyBins(n);
+  const schemeFor = (n: number): BinScheme => {
+    if (!options.binEdges) return studyBins(n);
+    try {
+      return binsFromUpperEdges(options.binEdges, options.binEdges[options.binEdges.length - 1]!);
+    } catch (e) {
+      // edges a user typed (--bins): their fault is a usage error, not an internal one
+      if (e instanceof RangeError) throw new RlvdError("USAGE", `--bins ${options.binEdges.join(",")}: ${e.message}`);
+      throw e;
+    }
+  };
 
   const models: Record<string, ModelAnalysis> = {};
   for (const [name, results] of byModel) {

@@ -51,6 +51,18 @@ describe("rlvd import / analyze / export", () => {
     expect(r.out).toMatch(/rl vs base/);
   });
 
+  it("refuses bin edges that do not increase with a one-line usage error (exit 2)", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    await runCli("import", "counts", counts(dir), "--run", run);
+    for (const edges of ["5,3,1", "0,8,4"]) {
+      const r = await runCli("analyze", run, "--bins", edges);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`--bins ${edges}: `));
+      expect(r.err).not.toMatch(/internal error|at .*\.js:\d+/);
+    }
+  });
+
   it("gives one-line errors with exit code 1 for bad input and missing folders", async () => {
     const dir = tmp();
     const bad = writeJsonl(dir, "bad.jsonl", [{ question: "a", model: "m", n: 2, correct: 5 }]);
