@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { sampleBinomial } from "../metrics/fit-simulate.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { importCountsFile } from "../store/import-counts.js";
 import { importSamplesFile } from "../store/import-samples.js";
@@ -130,9 +131,7 @@ describe("analyzeRun: pass@k beyond n", () => {
     const rng = seededRng(5);
     const lines = Array.from({ length: 400 }, (_, i) => {
       const p = rng();
-      let c = 0;
-      for (let j = 0; j < 16; j++) if (rng() < p) c++;
-      return { model: "m", question: `q${i}`, n: 16, correct: c };
+      return { model: "m", question: `q${i}`, n: 16, correct: sampleBinomial(rng, 16, p) };
     });
     await importCountsFile(run, writeJsonl(dir, "counts.jsonl", lines));
     const a = await analyzeRun(run, { fitKs: [3000] });

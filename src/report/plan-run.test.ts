@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { sampleBinomial } from "../metrics/fit-simulate.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { importCountsFile } from "../store/import-counts.js";
 import { seededRng } from "../metrics/rng.js";
@@ -14,9 +15,7 @@ describe("planRun", () => {
     const rng = seededRng(11);
     const lines = Array.from({ length: 300 }, (_, i) => {
       const p = rng();
-      let c = 0;
-      for (let j = 0; j < 16; j++) if (rng() < p) c++;
-      return { model: "m", question: `q${i}`, n: 16, correct: c };
+      return { model: "m", question: `q${i}`, n: 16, correct: sampleBinomial(rng, 16, p) };
     });
     await importCountsFile(run, writeJsonl(dir, "c.jsonl", [...lines, ...lines.map((l) => ({ ...l, model: "other" }))]));
     // width(n) = 2 * 1.96 * sqrt((n + 2) / (12 n) / 300): 0.113 at n = 1, 0.092 at n = 2
