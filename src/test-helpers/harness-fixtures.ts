@@ -132,7 +132,7 @@ export function skythoughtFile(dir: string): string {
     problem: q.problem, answer: q.answer, unique_id: q.unique_id, subject: q.subject, level: q.level, _index: i,
     prompt: q.problem, input_conversation: [{ role: "system", content: "..." }, { role: "user", content: q.problem }],
     responses: RESPONSES[i]!.map((r) => ({ content: r.text, correctness: r.harness, reason: "" })),
-    token_usages: RESPONSES[i]!.map((r, j) => ({ completion_tokens: 10 * (i + 1) + j, prompt_tokens: 20 })),
+    token_usages: RESPONSES[i]!.map((_, j) => ({ completion_tokens: 10 * (i + 1) + j, prompt_tokens: 20 })),
   }]));
   const file = join(dir, "results.json");
   writeFileSync(file, JSON.stringify(doc, null, 4));

@@ -8,7 +8,6 @@ import {
 } from "../../test-helpers/harness-fixtures.js";
 import { useTmpDirs, writeJsonl } from "../../test-helpers/tmp.js";
 import { applyGrades } from "../grades.js";
-import { harnessAgreement } from "../harness-agreement.js";
 import { importSamplesFile } from "../import-samples.js";
 import { withStore } from "../store.js";
 
