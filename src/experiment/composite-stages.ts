@@ -10,6 +10,7 @@ import { RlvdError } from "../core/errors.js";
 import type { Analysis } from "../report/analyze-run.js";
 import { aggregateSeeds, sweepRows, type AcrossSeeds } from "../report/across-seeds.js";
 import { writeFullReport, type SweepResult } from "../report/full-report.js";
+import { specWithoutEndpoints } from "./endpoints.js";
 import { applyOverrides } from "./overrides.js";
 import { checkStages, defineStageKind, runStages, type StageKind, type StageOutput } from "./runner.js";
 import { parseSpec } from "./spec.js";
@@ -38,6 +39,7 @@ const studyKind = defineStageKind({
     label: z.string().optional(),
     x: z.number().optional(),
   }).strict(),
+  hashed: (s) => ({ ...s, spec: specWithoutEndpoints(s.spec) }),
   check: (s, id) => {
     const where = `stage ${id}`;
     const nested = parseSpec(applyOverrides(s.spec, { seed: s.seed, set: s.set }, where), where, 1);

@@ -31,6 +31,13 @@ export type StageKind<S extends z.ZodType = z.ZodType> = {
   run: (ctx: StageContext, settings: z.infer<S>, inputs: Record<string, StageOutput>) => Promise<StageOutput>;
   /** checks beyond the schema, before any stage of the spec runs (a study checks the spec it nests) */
   check?: (settings: z.infer<S>, id: string) => void;
+  /**
+   * What of the settings goes into the cache hash (default: all of them). A real-model sample stage leaves out
+   * the endpoints' URLs and client limits, so moving a model to other servers keeps its cached samples.
+   */
+  hashed?: (settings: z.infer<S>) => unknown;
+  /** a cached output that says the work is unfinished (e.g. questions a server refused): the stage runs again */
+  incomplete?: (output: StageOutput) => boolean;
 };
 
 type StageRecord = { id: string; kind: string; hash: string; output: StageOutput; seconds: number; finished_at: string; rlvd_version: string };
@@ -64,14 +71,14 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
     const kind = kinds.get(stage.kind)!;
     const parsed = settings.get(stage.id);
     const hash = createHash("sha256")
-      .update(JSON.stringify({ kind: stage.kind, settings: parsed, needs: stage.needs.map((n) => [n, hashes.get(n)]) }))
+      .update(JSON.stringify({ kind: stage.kind, settings: kind.hashed ? kind.hashed(parsed) : parsed, needs: stage.needs.map((n) => [n, hashes.get(n)]) }))
       .digest("hex")
       .slice(0, 16);
     hashes.set(stage.id, hash);
     const stageDir = join(options.runDir, "stages", stage.id);
     const recordFile = join(options.runDir, "stages", `${stage.id}.json`);
     const previous = readRecord(recordFile);
-    if (previous && previous.hash === hash && !forced.has(stage.id)) {
+    if (previous && previous.hash === hash && !forced.has(stage.id) && !kind.incomplete?.(previous.output)) {
       log(`${stage.id}: cached (${previous.seconds.toFixed(1)} s when it ran)`);
       outputs.set(stage.id, previous.output);
       results.push({ id: stage.id, cached: true, seconds: 0, output: previous.output });

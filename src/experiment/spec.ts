@@ -1,8 +1,9 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { RlvdError } from "../core/errors.js";
+import { TEMPLATES } from "../backends/templates.js";
 import { applyOverrides, type SettingOverride } from "./overrides.js";
 import type { StageSpec } from "./runner.js";
 
@@ -57,7 +58,10 @@ export function parseSpec(raw: unknown, source: string, depth = 0): ExperimentSp
     const issue = parsed.error.issues[0]!;
     throw new RlvdError("BAD_INPUT", `${source}: ${issue.path.join(".") || "spec"}: ${issue.message}`);
   }
+  // a spec read from a file may name files relative to itself (a nested study's were resolved when it was inlined)
+  const dir = existsSync(source) ? dirname(resolve(source)) : null;
   const stages = parsed.data.stages.map(({ id, kind, needs, ...settings }) => {
+    if (dir !== null) resolveFileSettings(settings, dir);
     const refs = REFERENCE_FIELDS.flatMap((f) => {
       const v = settings[f];
       return typeof v === "string" ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
@@ -70,6 +74,15 @@ export function parseSpec(raw: unknown, source: string, depth = 0): ExperimentSp
     return { id, kind, needs: [...new Set([...refs, ...needs])], settings };
   });
   return { name: parsed.data.name, description: parsed.data.description, stages };
+}
+
+/** Settings that name files: resolved against the spec's folder when it loads, so a spec runs from any folder. */
+function resolveFileSettings(settings: Record<string, unknown>, dir: string): void {
+  for (const field of ["dataset", "published"]) {
+    if (typeof settings[field] === "string") settings[field] = resolve(dir, settings[field] as string);
+  }
+  if (typeof settings.template === "string" && !(settings.template in TEMPLATES)) settings.template = resolve(dir, settings.template);
+  if (typeof settings.model === "string" && settings.model.startsWith("embedded:")) settings.model = `embedded:${resolve(dir, settings.model.slice("embedded:".length))}`;
 }
 
 function inlineSpec(file: string, source: string, stage: string, depth: number): unknown {

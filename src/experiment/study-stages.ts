@@ -15,6 +15,7 @@ import { GrpoConfigSchema } from "../train/grpo.js";
 import { runGrpo, runSft } from "../train/run.js";
 import { SftConfigSchema } from "../train/sft.js";
 import { buildCorpus, checkWorldAnswer, detectFormat, drawQuestions, FORMATS, World, WorldConfigSchema, worldCharacters } from "../world/index.js";
+import { checkRealSample, isRealSample, RealSampleSettingsSchema, realSampleHashed, realSampleIncomplete, runRealSample, type RealSampleSettings } from "./real-sample.js";
 import { sampleRun } from "./sample-run.js";
 import { defineStageKind, type StageContext, type StageKind, type StageOutput } from "./runner.js";
 
@@ -117,14 +118,32 @@ const SamplingSchema = z.object({
   max_tokens: z.number().int().positive().default(64),
 });
 
-/** Samples a checkpoint on the test set (into the run's store) or the training or broad set (into DIR/train). */
+/** Samples a world's checkpoint on the test set (into the run's store) or the training or broad set (into DIR/train). */
+const WorldSampleSettingsSchema = z.object({
+  world: ref, from: ref, model: z.string().min(1), split: z.enum(["test", "train", "broad"]), k: z.number().int().positive(),
+  sampling: SamplingSchema.default({ temperature: 0.9, top_p: 1, top_k: 50, max_tokens: 64 }), seed: z.number().int().nonnegative().default(0),
+}).strict();
+
+/**
+ * `sample` over a world (`world`, `from`) or over real data (`dataset`, experiment/real-sample.ts): the
+ * settings pick the schema, and its errors keep their field paths.
+ */
+const SampleSettingsSchema = z.record(z.string(), z.unknown()).transform((raw, zctx) => {
+  const r = isRealSample(raw) ? RealSampleSettingsSchema.safeParse(raw) : WorldSampleSettingsSchema.safeParse(raw);
+  if (r.success) return r.data as RealSampleSettings | z.infer<typeof WorldSampleSettingsSchema>;
+  for (const issue of r.error.issues) zctx.addIssue({ code: "custom", message: issue.message, path: issue.path as PropertyKey[] });
+  return z.NEVER;
+});
+const real = (s: z.infer<typeof SampleSettingsSchema>): s is RealSampleSettings => "dataset" in s;
+
 const sampleKind = defineStageKind({
   kind: "sample",
-  settings: z.object({
-    world: ref, from: ref, model: z.string().min(1), split: z.enum(["test", "train", "broad"]), k: z.number().int().positive(),
-    sampling: SamplingSchema.default({ temperature: 0.9, top_p: 1, top_k: 50, max_tokens: 64 }), seed: z.number().int().nonnegative().default(0),
-  }).strict(),
+  settings: SampleSettingsSchema,
+  check: (s, id) => (real(s) ? checkRealSample(s, id) : undefined),
+  hashed: (s) => (real(s) ? realSampleHashed(s) : s),
+  incomplete: realSampleIncomplete,
   run: async (ctx, s, inputs) => {
+    if (real(s)) return runRealSample(ctx, s);
     const questions = readQuestions(input(inputs, s.world, s.split, ctx.id));
     const store = s.split === "test" ? ctx.runDir : join(ctx.runDir, "train");
     const checkpoint = input(inputs, s.from, "checkpoint", ctx.id);
