@@ -92,7 +92,7 @@ export function specGaps(spec: ExperimentSpec): string[] {
   const gaps: string[] = [];
   const visit = (stages: ReadonlyArray<{ id: string; kind: string; settings: Record<string, unknown> }>, prefix: string) => {
     for (const st of stages) {
-      if (st.kind === "sample" && "dataset" in st.settings) gaps.push(...realSampleGaps(st.settings, `${prefix}${st.id}`));
+      if ((st.kind === "sample" || st.kind === "export") && "dataset" in st.settings) gaps.push(...realSampleGaps(st.settings, `${prefix}${st.id}`));
       const nested = st.settings.spec as RawSpec | undefined;
       if (st.kind === "study" && typeof nested === "object" && nested !== null && Array.isArray(nested.stages)) {
         // what the study itself sets counts (its `set` may name the dataset)

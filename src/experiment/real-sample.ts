@@ -97,7 +97,8 @@ export function realSampleHashed(s: RealSampleSettings): unknown {
   return { ...rest, model: withoutEndpoints(parseModelRef(model, "model")), dataset: existsSync(dataset) ? fileDigest(dataset) : dataset };
 }
 
-function fileDigest(file: string): string {
+/** A file by its content, for cache keys. */
+export function fileDigest(file: string): string {
   return "sha256:" + createHash("sha256").update(readFileSync(file)).digest("hex");
 }
 

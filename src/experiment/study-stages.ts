@@ -6,6 +6,7 @@ import type { Question } from "../core/types.js";
 import { EmbeddedBackend } from "../backends/embedded.js";
 import { TEMPLATES } from "../backends/templates.js";
 import { CharTokenizer, createModel } from "../engine/index.js";
+import { PublishedFiguresSchema, publishedTable, type PublishedFigures } from "../report/published.js";
 import { writeReport } from "../report/report.js";
 import type { ResponseClassifier } from "../report/response-classes.js";
 import { analyzeRun } from "../report/analyze-run.js";
@@ -16,6 +17,7 @@ import { runGrpo, runSft } from "../train/run.js";
 import { SftConfigSchema } from "../train/sft.js";
 import { buildCorpus, checkWorldAnswer, detectFormat, drawQuestions, FORMATS, World, WorldConfigSchema, worldCharacters } from "../world/index.js";
 import { checkRealSample, isRealSample, RealSampleSettingsSchema, realSampleHashed, realSampleIncomplete, runRealSample, type RealSampleSettings } from "./real-sample.js";
+import { exportKind } from "./export-stage.js";
 import { sampleRun } from "./sample-run.js";
 import { defineStageKind, type StageContext, type StageKind, type StageOutput } from "./runner.js";
 
@@ -170,12 +172,19 @@ const distillKind = defineStageKind({
   kind: "distill",
   settings: z.object({
     samples: ref, perQuestion: z.number().int().positive(), base: z.string().optional(),
-    minBaseAccuracy: z.number().min(0).max(1).optional(), seed: z.number().int().nonnegative().default(0),
+    minBaseAccuracy: z.number().min(0).max(1).optional(), maxBaseAccuracy: z.number().min(0).max(1).optional(),
+    /** keep questions in these base bins (labels as analyze prints them, e.g. "129-192") */
+    bins: z.array(z.string().min(1)).optional(),
+    /** take a response text once per question (a model often repeats itself on easy questions) */
+    distinct: z.boolean().optional(),
+    seed: z.number().int().nonnegative().default(0),
   }).strict(),
   run: async (ctx, s, inputs) => {
     const store = input(inputs, s.samples, "store", ctx.id);
     const from = input(inputs, s.samples, "model", ctx.id);
-    const examples = await buildDistillSet(store, { from, perQuestion: s.perQuestion, base: s.base, minBaseAccuracy: s.minBaseAccuracy, seed: s.seed });
+    const examples = await buildDistillSet(store, {
+      from, perQuestion: s.perQuestion, base: s.base, minBaseAccuracy: s.minBaseAccuracy, maxBaseAccuracy: s.maxBaseAccuracy, bins: s.bins, distinct: s.distinct, seed: s.seed,
+    });
     if (examples.length === 0) throw new RlvdError("BAD_INPUT", `stage ${ctx.id}: ${from} has no correct responses to distill`);
     const data = join(ctx.stageDir, "distill.jsonl");
     writeFileSync(data, examples.map((e) => JSON.stringify(e)).join("\n") + "\n");
@@ -215,12 +224,35 @@ const analyzeKind = defineStageKind({
 
 const reportKind = defineStageKind({
   kind: "report",
-  settings: z.object({ base: z.string().default("base"), title: z.string().optional(), findings: FindingSettingsSchema.default({}) }).strict(),
+  settings: z.object({
+    base: z.string().default("base"), title: z.string().optional(), findings: FindingSettingsSchema.default({}),
+    /** the world's solution formats as a table (embedded study), or none (real models answer in their own words) */
+    formats: z.enum(["world", "none"]).default("world"),
+    /** a file of published figures (report/published.ts) shown beside the run's, relative to the spec */
+    published: z.string().min(1).optional(),
+  }).strict(),
+  check: (s, id) => void (s.published !== undefined && readPublished(s.published, id)),
   run: async (ctx, s) => {
-    const r = await writeReport(ctx.runDir, { base: s.base, title: s.title, classify: WORLD_FORMATS, findings: s.findings });
+    const published = s.published === undefined ? null : readPublished(s.published, ctx.id);
+    const r = await writeReport(ctx.runDir, {
+      base: s.base, title: s.title, classify: s.formats === "world" ? WORLD_FORMATS : undefined, findings: s.findings,
+      extraTables: published ? (analysis) => [publishedTable(published, analysis)] : undefined,
+    });
     return { report: r.files.html, summary: r.files.markdown, findings: r.files.findings };
   },
 });
+
+function readPublished(file: string, stage: string): PublishedFigures {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new RlvdError("BAD_INPUT", `stage ${stage}: published: ${file}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const r = PublishedFiguresSchema.safeParse(raw);
+  if (!r.success) throw new RlvdError("BAD_INPUT", `stage ${stage}: published: ${file}: ${r.error.issues[0]!.path.join(".")}: ${r.error.issues[0]!.message}`);
+  return r.data;
+}
 
 /** The world's solution formats as report classes: which method each model answers with (docs/world.md). */
 export const WORLD_FORMATS: ResponseClassifier = {
@@ -241,5 +273,5 @@ function progressEcho(ctx: StageContext, what: string): (line: string) => void {
   };
 }
 
-export const STUDY_STAGE_KINDS: StageKind[] = [worldKind, pretrainKind, grpoKind, sampleKind, distillKind, sftKind, analyzeKind, reportKind];
+export const STUDY_STAGE_KINDS: StageKind[] = [worldKind, pretrainKind, grpoKind, sampleKind, distillKind, sftKind, exportKind, analyzeKind, reportKind];
 

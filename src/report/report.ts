@@ -16,7 +16,7 @@ import { findingRecords, judgeFindings, type Finding } from "./findings.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { renderSvg } from "./render-svg.js";
-import { reportTables, type ReportTables } from "./tables.js";
+import { reportTables, type ReportTable, type ReportTables } from "./tables.js";
 import { classTable, tallyClasses, type ResponseClassifier } from "./response-classes.js";
 import { readTrainLogs, type TrainLog } from "./train-log.js";
 
@@ -30,6 +30,8 @@ export type ReportOptions = AnalyzeOptions & {
   explorer?: ExplorerOptions;
   /** sort responses into classes (e.g. solution formats) and add a table of each model's classes */
   classify?: ResponseClassifier;
+  /** further tables made from the analysis, each its own section (e.g. report/published.ts) */
+  extraTables?: (analysis: Analysis) => ReportTable[];
   /** fixed timestamp for reproducible output (tests) */
   generatedAt?: string;
 };
@@ -66,7 +68,7 @@ export async function reportContent(runDir: string, options: ReportOptions = {})
       analysis,
       models,
       findings: judgeFindings(analysis),
-      tables: reportTables(analysis, models, trainLogs, classes),
+      tables: { ...reportTables(analysis, models, trainLogs, classes), extra: options.extraTables?.(analysis) ?? [] },
       charts: buildCharts(analysis, trainLogs),
       trainLogs,
       explorer,
