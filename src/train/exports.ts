@@ -148,6 +148,7 @@ export async function exportOpenRlhf(
   const tmp = `${out}.tmp-${process.pid}`;
   writeFileSync(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
   await rename(tmp, out);
+  // OpenRLHF 0.10.2+ spells the flags --data.input_key etc. (README, "Training real models")
   const keys = options.kind === "sft" ? "--input_key input --output_key output" : "--input_key input --label_key label";
   return chat
     ? { rows: lines.length, format: "chat", note: `chat messages from template ${options.template.name}: train with ${keys} --apply_chat_template` }
