@@ -10,6 +10,7 @@ import { parseModelRef } from "./endpoints.js";
 import { applyOverrides, type SettingOverride } from "./overrides.js";
 import { realSampleGaps } from "./real-sample.js";
 import { parseSpec, type ExperimentSpec } from "./spec.js";
+import { STAGE_KINDS } from "./stages/index.js";
 
 type RawStage = Record<string, unknown> & { id: string; kind: string };
 type RawSpec = Record<string, unknown> & { stages: RawStage[] };
@@ -27,7 +28,7 @@ export function bindSpec(spec: ExperimentSpec, bindings: RunBindings, source: st
   for (const entry of bindings.set ?? []) raw = applySet(raw, entry);
   for (const entry of bindings.endpoints ?? []) bindEndpoint(raw, entry);
   // not the file's name: values given on the command line are paths relative to where rlvd runs
-  return parseSpec(raw, `${source} (with --set/--endpoint)`);
+  return parseSpec(raw, `${source} (with --set/--endpoint)`, STAGE_KINDS);
 }
 
 function splitAssignment(entry: string, flag: string, shape: string): [string, string] {
@@ -62,7 +63,7 @@ function setIn(spec: RawSpec, path: string[], value: unknown, entry: string): Ra
   // stage ids may hold dots: the longest id the key starts with names the stage
   const stage = ids.filter((id) => key.startsWith(`${id}.`)).sort((a, b) => b.length - a.length)[0];
   if (stage === undefined) throw new RlvdError("USAGE", `--set ${entry}: no stage "${key.split(".")[0]}" (stages: ${ids.join(", ")})`);
-  return applyOverrides(spec, { set: [{ stage, field: key.slice(stage.length + 1), value }] }, `--set ${entry}`);
+  return applyOverrides(spec, { set: [{ stage, field: key.slice(stage.length + 1), value }] }, `--set ${entry}`, STAGE_KINDS);
 }
 
 function bindEndpoint(spec: RawSpec, entry: string): void {
@@ -96,7 +97,7 @@ export function specGaps(spec: ExperimentSpec): string[] {
       const nested = st.settings.spec as RawSpec | undefined;
       if (st.kind === "study" && typeof nested === "object" && nested !== null && Array.isArray(nested.stages)) {
         // what the study itself sets counts (its `set` may name the dataset)
-        const applied = applyOverrides(nested, { set: (st.settings.set as SettingOverride[] | undefined) ?? [] }, `stage ${st.id}`);
+        const applied = applyOverrides(nested, { set: (st.settings.set as SettingOverride[] | undefined) ?? [] }, `stage ${st.id}`, STAGE_KINDS);
         visit(applied.stages.map(({ id, kind, ...settings }) => ({ id, kind, settings })), `${prefix}${st.id}/`);
       }
     }

@@ -6,7 +6,7 @@ import { runPath } from "../core/run-folder.js";
 import { specGaps } from "./bindings.js";
 import { checkStages, runStages, type StageResult } from "./runner.js";
 import { loadSpec, type ExperimentSpec } from "./spec.js";
-import { ALL_STAGE_KINDS } from "./composite-stages.js";
+import { STAGE_KINDS } from "./stages/index.js";
 
 export const PRESETS = ["smoke", "quick", "full"] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -25,7 +25,7 @@ export type ExperimentResult = { spec: ExperimentSpec; runDir: string; stages: S
  * lists what it still needs before it can run (unbound endpoints, missing datasets).
  */
 export function checkExperiment(spec: ExperimentSpec): { stages: number; gaps: string[] } {
-  checkStages(spec.stages, ALL_STAGE_KINDS);
+  checkStages(spec.stages, STAGE_KINDS);
   return { stages: spec.stages.length, gaps: specGaps(spec) };
 }
 
@@ -35,14 +35,14 @@ export async function runExperiment(spec: ExperimentSpec, runDir: string, option
   // an endpoint or dataset missing anywhere fails now, before the first stage runs (and before the run folder exists)
   const { gaps } = checkExperiment(spec);
   if (gaps.length > 0) throw new RlvdError("BAD_INPUT", `${spec.name}: cannot run yet: ${gaps.join("; ")}`);
-  const stages = await runStages(spec.stages, { runDir, kinds: ALL_STAGE_KINDS, log: options.log, force: options.force });
+  const stages = await runStages(spec.stages, { runDir, kinds: STAGE_KINDS, log: options.log, force: options.force });
   const report = runPath(runDir, "report");
   return { spec, runDir, stages, report: existsSync(report) ? report : null, seconds: (Date.now() - started) / 1000 };
 }
 
 /** `rlvd demo`: the embedded study of a preset, end to end. */
 export async function runDemo(preset: string, runDir: string, options: { log?: (m: string) => void } = {}): Promise<ExperimentResult> {
-  return runExperiment(loadSpec(presetFile(preset)), runDir, options);
+  return runExperiment(loadSpec(presetFile(preset), STAGE_KINDS), runDir, options);
 }
 
 

@@ -16,7 +16,7 @@ import { loadDataset } from "../store/dataset.js";
 import { ExtractConventionSchema } from "../verify/conventions.js";
 import { backendSpec, parseModelRef, withoutEndpoints } from "./endpoints.js";
 import { mathGrader } from "./graders.js";
-import type { StageContext, StageOutput } from "./runner.js";
+import type { StageContext } from "./runner.js";
 import { sampleRun } from "./sample-run.js";
 
 const seconds = z.number().positive();
@@ -114,11 +114,11 @@ export function realSampleGaps(s: { model?: unknown; dataset?: unknown }, id: st
 }
 
 /** A cached stage that left questions unsampled runs again, which retries just those (as rerunning `rlvd sample`). */
-export function realSampleIncomplete(output: StageOutput): boolean {
+export function realSampleIncomplete(output: { failed?: number }): boolean {
   return typeof output.failed === "number" && output.failed > 0;
 }
 
-export async function runRealSample(ctx: StageContext, s: RealSampleSettings): Promise<StageOutput> {
+export async function runRealSample(ctx: StageContext, s: RealSampleSettings): Promise<{ store: string; model: string; questions: number; failed: number }> {
   const where = `stage ${ctx.id}`;
   const ref = parseModelRef(s.model, where);
   const spec = backendSpec(ref, where);

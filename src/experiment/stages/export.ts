@@ -6,18 +6,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { RlvdError } from "../core/errors.js";
-import { resolveTemplate } from "../backends/templates.js";
-import { loadDataset } from "../store/dataset.js";
-import { exportOpenRlhf, exportTrl, exportVerl } from "../train/exports.js";
-import { fileDigest } from "./real-sample.js";
-import { defineStageKind, type StageOutput } from "./runner.js";
+import { RlvdError } from "../../core/errors.js";
+import { resolveTemplate } from "../../backends/templates.js";
+import { loadDataset } from "../../store/dataset.js";
+import { exportOpenRlhf, exportTrl, exportVerl } from "../../train/exports.js";
+import { fileDigest } from "../real-sample.js";
+import { defineStageKind } from "../runner.js";
+import { SftData, stageRef } from "./outputs.js";
 
 const ExportSettingsSchema = z
   .object({
     format: z.enum(["trl", "verl", "openrlhf"]),
     /** a distill stage: its examples become an SFT set */
-    data: z.string().min(1).optional(),
+    data: stageRef.optional(),
     /** or a question file (relative to the spec): an RL prompt set */
     dataset: z.string().min(1).optional(),
     fields: z.object({ question: z.string().min(1), answer: z.string().min(1), id: z.string().min(1) }).partial().strict().prefault({}),
@@ -44,14 +45,15 @@ function checkExport(s: ExportSettings, id: string): void {
 export const exportKind = defineStageKind({
   kind: "export",
   settings: ExportSettingsSchema,
+  references: { data: SftData },
+  output: z.object({ file: z.string(), rows: z.number().int().nonnegative(), format: z.string(), note: z.string() }),
   check: checkExport,
   // the dataset by its content, as the sample stage's
   hashed: (s) => ({ ...s, dataset: s.dataset === undefined || !existsSync(s.dataset) ? s.dataset : fileDigest(s.dataset) }),
-  run: async (ctx, s, inputs): Promise<StageOutput> => {
+  run: async (ctx, s, inputs) => {
     const template = resolveTemplate(s.template);
     if (s.data !== undefined) {
-      const file = inputs[s.data]?.data;
-      if (typeof file !== "string") throw new RlvdError("BAD_INPUT", `stage ${ctx.id}: stage "${s.data}" has no data (is it a distill stage?)`);
+      const file = inputs.data!.data;
       const rows = readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { question_id: string; prompt: string; completion: string });
       const out = join(ctx.stageDir, `${ctx.id}.jsonl`);
       const r = s.format === "trl" ? await exportTrl(rows, out, { template, kind: "sft" }) : await exportOpenRlhf(rows, out, { template, kind: "sft" });
