@@ -3,7 +3,7 @@ import { writeReport } from "../../report/report.js";
 import type { ResponseClassifier } from "../../report/response-classes.js";
 import { detectFormat, FORMATS } from "../../world/index.js";
 import { defineStageKind } from "../runner.js";
-import { FindingSettingsSchema } from "./shared.js";
+import { FindingSettingsSchema, StudyModelsSchema, studyModels } from "./shared.js";
 
 /** The world's solution formats as report classes: which method each model answers with (docs/world.md). */
 export const WORLD_FORMATS: ResponseClassifier = {
@@ -16,10 +16,10 @@ export const WORLD_FORMATS: ResponseClassifier = {
 /** report.html, summary.md and findings of the run folder. */
 export const reportKind = defineStageKind({
   kind: "report",
-  settings: z.object({ base: z.string().default("base"), title: z.string().optional(), findings: FindingSettingsSchema.default({}) }).strict(),
+  settings: z.object({ base: z.string().default("base"), title: z.string().optional(), findings: FindingSettingsSchema.default({}), models: StudyModelsSchema.optional() }).strict(),
   output: z.object({ report: z.string(), summary: z.string(), findings: z.string() }),
   run: async (ctx, s) => {
-    const r = await writeReport(ctx.runDir, { base: s.base, title: s.title, classify: WORLD_FORMATS, findings: s.findings });
+    const r = await writeReport(ctx.runDir, { base: s.base, title: s.title, classify: WORLD_FORMATS, findings: s.findings, study: studyModels(s.models) });
     return { report: r.files.html, summary: r.files.markdown, findings: r.files.findings };
   },
 });
