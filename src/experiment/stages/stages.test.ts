@@ -84,5 +84,13 @@ describe("stage kinds", () => {
         return inputs.from;
       },
     });
+    defineStageKind({
+      kind: "misspelt",
+      settings: z.object({ seed: z.number(), train: z.object({ seed: z.number() }).optional() }),
+      output: Checkpoint,
+      // @ts-expect-error: "sed" is not a setting of the kind (seed and train.seed are)
+      seeds: ["sed", "train.seed"],
+      run: async () => ({ checkpoint: "x" }),
+    });
   });
 });
