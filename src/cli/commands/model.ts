@@ -4,7 +4,13 @@ import { RlvdError } from "../../core/errors.js";
 import { initCheckpoint, loadCheckpoint } from "../../engine/index.js";
 import type { CliIO } from "../io.js";
 import type { CommandModule } from "./index.js";
-import { parseIntArg } from "../options.js";
+import { flag, OPTIONS, withHelp } from "../options.js";
+import { integer, outputDir } from "../parsers.js";
+
+/** Shape limits of the embedded engine (a CPU engine: beyond these a model does not fit in memory anyway). */
+export const SHAPE = {
+  dim: integer(2, 16_384), layers: integer(1, 1024), heads: integer(1, 1024), vocab: integer(5, 1 << 20), context: integer(1, 1 << 20), intermediate: integer(1, 1 << 18),
+} as const;
 
 export function parseTokenList(text: string): number[] {
   let v: unknown;
@@ -25,14 +31,14 @@ export const modelCommand: CommandModule = {
     model
       .command("init")
       .description("write a randomly initialised checkpoint")
-      .requiredOption("--out <dir>", "checkpoint directory to write")
-      .requiredOption("--dim <n>", "hidden size C", parseIntArg("dim", 2))
-      .requiredOption("--layers <n>", "transformer blocks L", parseIntArg("layers", 1))
-      .requiredOption("--heads <n>", "attention heads H (dim/heads must be even)", parseIntArg("heads", 1))
-      .requiredOption("--vocab <n>", "vocabulary size V (4 special tokens + characters)", parseIntArg("vocab", 5))
-      .requiredOption("--context <n>", "longest sequence T", parseIntArg("context", 1))
-      .option("--seed <n>", "random seed", parseIntArg("seed", 0), 0)
-      .option("--intermediate <n>", "MLP hidden size (default int(8*dim/3 // 8 * 8))", parseIntArg("intermediate", 1))
+      .addOption(flag("--out <dir>", "checkpoint directory to write", outputDir).makeOptionMandatory())
+      .addOption(flag("--dim <n>", "hidden size C", SHAPE.dim).makeOptionMandatory())
+      .addOption(flag("--layers <n>", "transformer blocks L", SHAPE.layers).makeOptionMandatory())
+      .addOption(flag("--heads <n>", "attention heads H (dim/heads must be even)", SHAPE.heads).makeOptionMandatory())
+      .addOption(flag("--vocab <n>", "vocabulary size V (4 special tokens + characters)", SHAPE.vocab).makeOptionMandatory())
+      .addOption(flag("--context <n>", "longest sequence T", SHAPE.context).makeOptionMandatory())
+      .addOption(flag(withHelp(OPTIONS.seed, "random seed")))
+      .addOption(flag("--intermediate <n>", "MLP hidden size (default int(8*dim/3 // 8 * 8))", SHAPE.intermediate))
       .option("--chars <string>", "the tokenizer's characters (default: newline and printable ASCII)")
       .action(async (o: { out: string; dim: number; layers: number; heads: number; vocab: number; context: number; seed: number; intermediate?: number; chars?: string }) => {
         const { params } = await initCheckpoint(o);
