@@ -5,6 +5,7 @@ import { Rng32 } from "../world/rng.js";
 import { packBatch, type Sequence } from "./batches.js";
 import { groupAdvantages, policyGradientWeights, zeroAdvantageFraction, type SequenceTerms } from "./grpo-loss.js";
 import { TrainLog } from "./log.js";
+import { RlvdError } from "../core/errors.js";
 
 /**
  * GRPO settings. Defaults follow PAPER.md (G = 10 generations per question, rollout temperature 0.9,
@@ -74,7 +75,7 @@ export type GrpoHooks = {
  */
 export async function trainGrpo(model: Model, questions: readonly Question[], verify: Verifier, input: Partial<GrpoConfig>, hooks: GrpoHooks = {}): Promise<GrpoStepStats[]> {
   const cfg = GrpoConfigSchema.parse(input);
-  if (questions.length === 0) throw new RangeError("GRPO needs training questions");
+  if (questions.length === 0) throw new RlvdError("BAD_INPUT", "GRPO needs training questions (the dataset is empty)");
   const tok = model.tokenizer!;
   const opt = new AdamW(model, { weightDecay: cfg.weightDecay, beta1: 0.9, beta2: cfg.beta2 });
   const rng = new Rng32(cfg.seed);

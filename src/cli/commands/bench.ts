@@ -1,6 +1,6 @@
 // rlvd bench engine: training and sampling tokens/s of the embedded engine (torch_reference.py's protocol).
 import type { Command } from "commander";
-import { benchEngine } from "../../engine/index.js";
+import { benchEngine, ModelConfigSchema } from "../../engine/index.js";
 import type { CliIO } from "../io.js";
 import type { CommandModule } from "./index.js";
 import { flag } from "../options.js";
@@ -16,8 +16,8 @@ export const benchCommand: CommandModule = {
       .addOption(flag("--dim <n>", "hidden size", SHAPE.dim, 128))
       .addOption(flag("--layers <n>", "layers", SHAPE.layers, 2))
       .addOption(flag("--heads <n>", "heads", SHAPE.heads, 4))
-      .addOption(flag("--vocab <n>", "vocabulary size", integer(2, 1 << 20), 48))
-      .addOption(flag("--context <n>", "sequence length", integer(17, 1 << 20), 128))
+      .addOption(flag("--vocab <n>", "vocabulary size", integer(2, ModelConfigSchema.shape.vocabSize.maxValue ?? undefined), 48))
+      .addOption(flag("--context <n>", "sequence length (at least 17: the sampling benchmark's prompt is 16)", integer(17, ModelConfigSchema.shape.context.maxValue ?? undefined), 128))
       .addOption(flag("--batch <n>", "training batch", integer(1, 1 << 16), 32))
       .option("--json", "print one JSON object")
       .action(async (o: { dim: number; layers: number; heads: number; vocab: number; context: number; batch: number; json?: boolean }) => {

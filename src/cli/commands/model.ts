@@ -1,15 +1,22 @@
 // rlvd model init | logits: make a random checkpoint; print the last position's logits of a checkpoint.
 import type { Command } from "commander";
 import { RlvdError } from "../../core/errors.js";
-import { initCheckpoint, loadCheckpoint } from "../../engine/index.js";
+import { initCheckpoint, loadCheckpoint, ModelConfigSchema } from "../../engine/index.js";
 import type { CliIO } from "../io.js";
 import type { CommandModule } from "./index.js";
 import { flag, OPTIONS, withHelp } from "../options.js";
 import { integer, outputDir } from "../parsers.js";
 
-/** Shape limits of the embedded engine (a CPU engine: beyond these a model does not fit in memory anyway). */
+/** A shape flag's bounds, read from the engine's config schema (the one place they are declared). */
+function shape(field: "dim" | "layers" | "heads" | "vocabSize" | "context", min?: number) {
+  const z = ModelConfigSchema.shape[field];
+  return integer(min ?? z.minValue ?? 1, z.maxValue ?? undefined);
+}
+
+/** The shape flags of model init and bench engine (vocab: at least the 4 special tokens and one character). */
 export const SHAPE = {
-  dim: integer(2, 16_384), layers: integer(1, 1024), heads: integer(1, 1024), vocab: integer(5, 1 << 20), context: integer(1, 1 << 20), intermediate: integer(1, 1 << 18),
+  dim: shape("dim"), layers: shape("layers"), heads: shape("heads"), vocab: shape("vocabSize", 5), context: shape("context"),
+  intermediate: integer(1, 1 << 18),
 } as const;
 
 export function parseTokenList(text: string): number[] {

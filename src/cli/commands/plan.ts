@@ -1,7 +1,7 @@
 import { Option } from "commander";
 import { formatPlan, planRun } from "../../report/plan-run.js";
-import { flag, OPTIONS, withHelp } from "../options.js";
-import { number, positiveInt } from "../parsers.js";
+import { flag, MAX_K, OPTIONS, withHelp } from "../options.js";
+import { integer, number, positiveInt } from "../parsers.js";
 import type { CommandModule } from "./index.js";
 
 export const planCommand: CommandModule = {
@@ -14,7 +14,7 @@ export const planCommand: CommandModule = {
       .addOption(flag(withHelp(OPTIONS.ks, "k values to plan for (1 = accuracy), e.g. 1,64,256 (default: 1)")))
       .option("--model <name...>", "only these models")
       .addOption(flag("--questions <n>", "questions in the planned run (default: the pilot's)", positiveInt))
-      .addOption(flag("--max-n <n>", "largest samples per question to consider (default 4096)", positiveInt))
+      .addOption(flag("--max-n <n>", `largest samples per question to consider (default 4096; at most ${MAX_K}, what rlvd sample -k takes)`, integer(1, MAX_K)))
       .addOption(new Option("--json", "print the plan as JSON"))
       .action(async (dir: string, opts: { width: number; k?: number[]; model?: string[]; questions?: number; maxN?: number; json?: boolean }) => {
         const ks = opts.k?.filter((k) => k >= 1);
