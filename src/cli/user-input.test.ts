@@ -130,7 +130,7 @@ describe("bad values on the command line", () => {
 });
 
 describe("paths", () => {
-  it("--out into a folder that does not exist creates it (analyze, report, distill-set, verify, export)", async () => {
+  it("--out into a folder that does not exist creates it (analyze, report, verify, export)", async () => {
     const { dir, run } = await countsRun();
     const json = join(dir, "new", "deep", "metrics.json");
     const a = await runCli("analyze", run, "--json", "--out", json);
