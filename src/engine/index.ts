@@ -2,7 +2,7 @@
 export { ModelConfigSchema, resolveConfig, paramLayout, countParams, defaultIntermediate, PARAM_NAMES } from "./config.js";
 export type { ModelConfig, ModelConfigInput, ParamLayout, ParamName } from "./config.js";
 export { Model, DecodeState, createModel, kernelsFor } from "./model.js";
-export type { Backend, ModelOptions, TrainBatch, ForwardBackwardOptions, ForwardBackwardResult } from "./model.js";
+export type { KernelBackend, ModelOptions, TrainBatch, ForwardBackwardOptions, ForwardBackwardResult } from "./model.js";
 export { AdamW, clipGradNorm, gradNorm, getLr } from "./optim.js";
 export { makeBatch } from "./batch.js";
 export type { Sequence } from "./batch.js";
