@@ -14,7 +14,7 @@
 // A child that branches off gets a free cache slot with the parent's cache copied in; when none is free it
 // waits with a snapshot of that cache and takes the next slot that frees up, before any new prompt does.
 import type { Model } from "./model.js";
-import type { Completion, FinishReason, GenerateProgress, ResolvedGenerate } from "./sample.js";
+import type { EngineCompletion, FinishReason, GenerateProgress, ResolvedGenerate } from "./sample.js";
 import { mixSeeds, Rng } from "./rng.js";
 import { appendPiece, drawToken, tokenDistribution } from "./token-distribution.js";
 
@@ -37,7 +37,7 @@ type Leaf = { tokens: number[]; logprobs: number[]; text: string; finish: Finish
 /** A copy of one slot's cache positions 0..len-1, for children that must wait for a slot. */
 type Snapshot = { k: Float32Array; v: Float32Array; len: number };
 
-export function* treeSteps(model: Model, r: ResolvedGenerate): Generator<GenerateProgress, Completion[], void> {
+export function* treeSteps(model: Model, r: ResolvedGenerate): Generator<GenerateProgress, EngineCompletion[], void> {
   const cfg = model.config, V = cfg.vocabSize, tok = model.tokenizer;
   const { n, temperature, topK, topP, stop, stopTokens, firstSample, encoded, maxTokens } = r;
   const P = encoded.length;
@@ -199,7 +199,7 @@ function onlyToken(tally: Int32Array, V: number): number {
 }
 
 /** Expands leaves (sorted by tokens, so the order does not depend on the batch) to their counts' completions in a seeded random order. */
-function dealOut(leaves: Leaf[], prompt: number, firstSample: number, seed: number): Completion[] {
+function dealOut(leaves: Leaf[], prompt: number, firstSample: number, seed: number): EngineCompletion[] {
   leaves.sort((a, b) => compareTokens(a.tokens, b.tokens));
   const expanded: Leaf[] = [];
   for (const leaf of leaves) for (let c = 0; c < leaf.count; c++) expanded.push(leaf);

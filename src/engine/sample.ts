@@ -55,7 +55,8 @@ export type GenerateOptions = {
 
 export type FinishReason = "stop" | "length";
 
-export type Completion = {
+/** One sampled continuation as token ids (the HTTP-level completion is backends/types.ts `Completion`). */
+export type EngineCompletion = {
   /** index of the prompt in the input */
   prompt: number;
   /** sample index (firstSample + j) */
@@ -130,7 +131,7 @@ export function resolveGenerate(model: Model, prompts: readonly Prompt[], option
 }
 
 /** Samples completions (see the file comment); blocks until done. */
-export function generate(model: Model, prompts: readonly Prompt[], options: GenerateOptions = {}): Completion[] {
+export function generate(model: Model, prompts: readonly Prompt[], options: GenerateOptions = {}): EngineCompletion[] {
   const it = generateSteps(model, prompts, options);
   for (;;) {
     const r = it.next();
@@ -149,7 +150,7 @@ export type AsyncGenerateOptions = GenerateOptions & {
 };
 
 /** generate() that gives the event loop a turn every few milliseconds (for servers), with progress and abort. */
-export async function generateAsync(model: Model, prompts: readonly Prompt[], options: AsyncGenerateOptions = {}): Promise<Completion[]> {
+export async function generateAsync(model: Model, prompts: readonly Prompt[], options: AsyncGenerateOptions = {}): Promise<EngineCompletion[]> {
   const it = generateSteps(model, prompts, options);
   const every = options.yieldEveryMs ?? 20;
   let last = performance.now();
@@ -170,7 +171,7 @@ export async function generateAsync(model: Model, prompts: readonly Prompt[], op
 }
 
 /** The decode loop, one yield per decode step. */
-function* generateSteps(model: Model, prompts: readonly Prompt[], options: GenerateOptions): Generator<GenerateProgress, Completion[], void> {
+function* generateSteps(model: Model, prompts: readonly Prompt[], options: GenerateOptions): Generator<GenerateProgress, EngineCompletion[], void> {
   const resolved = resolveGenerate(model, prompts, options);
   if (options.tree && options.onText) throw new RlvdError("BAD_ARGUMENT", "onText needs independent sampling (tree: false)");
   if (options.tree) return yield* treeSteps(model, resolved);
