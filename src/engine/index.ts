@@ -8,7 +8,7 @@ export { makeBatch } from "./batch.js";
 export type { Sequence } from "./batch.js";
 export type { AdamWOptions, LrSchedule } from "./optim.js";
 export { generate, generateAsync, scoreCompletions, encodePrompt } from "./sample.js";
-export type { GenerateOptions, AsyncGenerateOptions, GenerateProgress, EngineCompletion, FinishReason, Prompt, ScoreItem, ScoreOptions, Score } from "./sample.js";
+export type { GenerateOptions, AsyncGenerateOptions, GenerateProgress, EngineCompletion, FinishReason, EnginePrompt, ScoreItem, ScoreOptions, Score } from "./sample.js";
 export { CharTokenizer, SPECIAL_TOKENS } from "./tokenizer.js";
 export type { EncodeOptions, SpecialRole } from "./tokenizer.js";
 export { saveCheckpoint, loadCheckpoint, initCheckpoint, hfConfig, saveOptimizerState, loadOptimizerState, CHECKPOINT_FILES, OPTIMIZER_FILE, DEFAULT_CHARS } from "./checkpoint.js";

@@ -11,7 +11,8 @@ import { hashString, mixSeeds, Rng } from "./rng.js";
 import { appendPiece, drawToken, tokenDistribution } from "./token-distribution.js";
 import { treeSteps } from "./sample-tree.js";
 
-export type Prompt = string | readonly number[];
+/** Text (encoded with the model's tokenizer) or token ids (the rendered request prompt is backends/types.ts `Prompt`). */
+export type EnginePrompt = string | readonly number[];
 
 export type GenerateOptions = {
   /** samples per prompt (default 1) */
@@ -84,7 +85,7 @@ type Seq = {
   p: number;
 };
 
-export function encodePrompt(model: Model, prompt: Prompt, addBos?: boolean): number[] {
+export function encodePrompt(model: Model, prompt: EnginePrompt, addBos?: boolean): number[] {
   if (typeof prompt !== "string") return [...prompt];
   const t = model.tokenizer;
   if (!t) throw new RlvdError("BAD_ARGUMENT", "text prompts need a model with a tokenizer");
@@ -99,7 +100,7 @@ export type ResolvedGenerate = {
   promptSeeds: number[];
 };
 
-export function resolveGenerate(model: Model, prompts: readonly Prompt[], options: GenerateOptions): ResolvedGenerate {
+export function resolveGenerate(model: Model, prompts: readonly EnginePrompt[], options: GenerateOptions): ResolvedGenerate {
   const cfg = model.config, V = cfg.vocabSize, tok = model.tokenizer;
   const n = options.n ?? 1;
   const temperature = options.temperature ?? 1;
@@ -131,7 +132,7 @@ export function resolveGenerate(model: Model, prompts: readonly Prompt[], option
 }
 
 /** Samples completions (see the file comment); blocks until done. */
-export function generate(model: Model, prompts: readonly Prompt[], options: GenerateOptions = {}): EngineCompletion[] {
+export function generate(model: Model, prompts: readonly EnginePrompt[], options: GenerateOptions = {}): EngineCompletion[] {
   const it = generateSteps(model, prompts, options);
   for (;;) {
     const r = it.next();
@@ -150,7 +151,7 @@ export type AsyncGenerateOptions = GenerateOptions & {
 };
 
 /** generate() that gives the event loop a turn every few milliseconds (for servers), with progress and abort. */
-export async function generateAsync(model: Model, prompts: readonly Prompt[], options: AsyncGenerateOptions = {}): Promise<EngineCompletion[]> {
+export async function generateAsync(model: Model, prompts: readonly EnginePrompt[], options: AsyncGenerateOptions = {}): Promise<EngineCompletion[]> {
   const it = generateSteps(model, prompts, options);
   const every = options.yieldEveryMs ?? 20;
   let last = performance.now();
@@ -171,7 +172,7 @@ export async function generateAsync(model: Model, prompts: readonly Prompt[], op
 }
 
 /** The decode loop, one yield per decode step. */
-function* generateSteps(model: Model, prompts: readonly Prompt[], options: GenerateOptions): Generator<GenerateProgress, EngineCompletion[], void> {
+function* generateSteps(model: Model, prompts: readonly EnginePrompt[], options: GenerateOptions): Generator<GenerateProgress, EngineCompletion[], void> {
   const resolved = resolveGenerate(model, prompts, options);
   if (options.tree && options.onText) throw new RlvdError("BAD_ARGUMENT", "onText needs independent sampling (tree: false)");
   if (options.tree) return yield* treeSteps(model, resolved);
@@ -298,7 +299,7 @@ function* generateSteps(model: Model, prompts: readonly Prompt[], options: Gener
   return seqs.map((q) => ({ prompt: q.prompt, sample: q.sample, tokens: q.tokens, text: q.text, logprobs: q.logprobs, finishReason: q.finish ?? "length" }));
 }
 
-export type ScoreItem = { prompt: Prompt; completion: Prompt };
+export type ScoreItem = { prompt: EnginePrompt; completion: EnginePrompt };
 export type ScoreOptions = {
   /** prepend bos to text prompts (default true when the model has a tokenizer) */
   addBos?: boolean;
