@@ -44,7 +44,7 @@ export type DecodePlan = {
   onText?: (prompt: number, sample: number, text: string) => void;
 };
 
-/** One finished sample, in the fields (and order) of the engine's Completion. */
+/** One finished sample, in the fields (and order) of the engine's EngineCompletion. */
 export type Decoded = { prompt: number; sample: number; tokens: number[]; text: string; logprobs: number[]; finishReason: FinishReason };
 
 type Node = {

@@ -2,13 +2,13 @@
 export { ModelConfigSchema, resolveConfig, paramLayout, countParams, defaultIntermediate, PARAM_NAMES } from "./config.js";
 export type { ModelConfig, ModelConfigInput, ParamLayout, ParamName } from "./config.js";
 export { Model, DecodeState, createModel, kernelsFor } from "./model.js";
-export type { Backend, ModelOptions, TrainBatch, ForwardBackwardOptions, ForwardBackwardResult } from "./model.js";
+export type { KernelBackend, ModelOptions, TrainBatch, ForwardBackwardOptions, ForwardBackwardResult } from "./model.js";
 export { AdamW, clipGradNorm, gradNorm, getLr } from "./optim.js";
 export { makeBatch, encodePair, completionLength } from "./batch.js";
 export type { Sequence, PackOptions } from "./batch.js";
 export type { AdamWOptions, LrSchedule } from "./optim.js";
 export { generate, generateAsync, scoreCompletions, encodePrompt } from "./sample.js";
-export type { GenerateOptions, AsyncGenerateOptions, GenerateProgress, Completion, FinishReason, Prompt, ScoreItem, ScoreOptions, Score } from "./sample.js";
+export type { GenerateOptions, AsyncGenerateOptions, GenerateProgress, EngineCompletion, FinishReason, EnginePrompt, ScoreItem, ScoreOptions, Score } from "./sample.js";
 export { CharTokenizer, SPECIAL_TOKENS } from "./tokenizer.js";
 export type { EncodeOptions, SpecialRole } from "./tokenizer.js";
 export { saveCheckpoint, loadCheckpoint, initCheckpoint, hfConfig, saveOptimizerState, loadOptimizerState, CHECKPOINT_FILES, OPTIMIZER_FILE, DEFAULT_CHARS } from "./checkpoint.js";

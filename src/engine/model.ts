@@ -13,16 +13,17 @@ import { wasmRuntime } from "./kernels_wasm.js";
 import { Xoshiro128 } from "./rng.js";
 import type { CharTokenizer } from "./tokenizer.js";
 
-export type Backend = "wasm" | "ref" | "ref64";
+/** Which kernels run the engine (not a generation backend: those are backends/types.ts `Backend`). */
+export type KernelBackend = "wasm" | "ref" | "ref64";
 
 export type ModelOptions = {
   /** kernel backend: "wasm" (fast, default), "ref" (TypeScript float32) or "ref64" (TypeScript float64) */
-  backend?: Backend;
+  backend?: KernelBackend;
   /** tokenizer to keep with the model (needed for text prompts and for checkpoints) */
   tokenizer?: CharTokenizer;
 };
 
-export async function kernelsFor(backend: Backend = "wasm"): Promise<Kernels> {
+export async function kernelsFor(backend: KernelBackend = "wasm"): Promise<Kernels> {
   if (backend === "ref") return refKernels("float32");
   if (backend === "ref64") return refKernels("float64");
   return (await wasmRuntime()).kernels;

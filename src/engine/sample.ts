@@ -13,7 +13,7 @@ import { hashString, mixSeeds } from "./rng.js";
 
 export type { FinishReason, GenerateProgress } from "./decode.js";
 
-export type Prompt = string | readonly number[];
+export type EnginePrompt = string | readonly number[];
 
 export type GenerateOptions = {
   /** samples per prompt (default 1) */
@@ -55,7 +55,7 @@ export type GenerateOptions = {
   onText?: (prompt: number, sample: number, text: string) => void;
 };
 
-export type Completion = {
+export type EngineCompletion = {
   /** index of the prompt in the input */
   prompt: number;
   /** sample index (firstSample + j) */
@@ -69,7 +69,7 @@ export type Completion = {
   finishReason: FinishReason;
 };
 
-export function encodePrompt(model: Model, prompt: Prompt, addBos?: boolean): number[] {
+export function encodePrompt(model: Model, prompt: EnginePrompt, addBos?: boolean): number[] {
   if (typeof prompt !== "string") return [...prompt];
   const t = model.tokenizer;
   if (!t) throw new RlvdError("BAD_ARGUMENT", "text prompts need a model with a tokenizer");
@@ -77,7 +77,7 @@ export function encodePrompt(model: Model, prompt: Prompt, addBos?: boolean): nu
 }
 
 /** The decode plan of a generate() call: options checked and defaulted, prompts encoded. */
-function planDecode(model: Model, prompts: readonly Prompt[], options: GenerateOptions): DecodePlan {
+function planDecode(model: Model, prompts: readonly EnginePrompt[], options: GenerateOptions): DecodePlan {
   const cfg = model.config, V = cfg.vocabSize, tok = model.tokenizer;
   const n = options.n ?? 1;
   const temperature = options.temperature ?? 1;
@@ -112,7 +112,7 @@ function planDecode(model: Model, prompts: readonly Prompt[], options: GenerateO
 }
 
 /** Samples completions (see the file comment); blocks until done. */
-export function generate(model: Model, prompts: readonly Prompt[], options: GenerateOptions = {}): Completion[] {
+export function generate(model: Model, prompts: readonly EnginePrompt[], options: GenerateOptions = {}): EngineCompletion[] {
   const it = generateSteps(model, prompts, options);
   for (;;) {
     const r = it.next();
@@ -130,7 +130,7 @@ export type AsyncGenerateOptions = GenerateOptions & {
 };
 
 /** generate() that gives the event loop a turn every few milliseconds (for servers), with progress and abort. */
-export async function generateAsync(model: Model, prompts: readonly Prompt[], options: AsyncGenerateOptions = {}): Promise<Completion[]> {
+export async function generateAsync(model: Model, prompts: readonly EnginePrompt[], options: AsyncGenerateOptions = {}): Promise<EngineCompletion[]> {
   const it = generateSteps(model, prompts, options);
   const every = options.yieldEveryMs ?? 20;
   let last = performance.now();
@@ -151,13 +151,13 @@ export async function generateAsync(model: Model, prompts: readonly Prompt[], op
 }
 
 /** The decode loop over checked options, one yield per decode step. */
-function* generateSteps(model: Model, prompts: readonly Prompt[], options: GenerateOptions): Generator<GenerateProgress, Completion[], void> {
+function* generateSteps(model: Model, prompts: readonly EnginePrompt[], options: GenerateOptions): Generator<GenerateProgress, EngineCompletion[], void> {
   const plan = planDecode(model, prompts, options);
   if (options.tree && options.onText) throw new RlvdError("BAD_ARGUMENT", "onText needs independent sampling (tree: false)");
   return yield* decode(model, plan);
 }
 
-export type ScoreItem = { prompt: Prompt; completion: Prompt };
+export type ScoreItem = { prompt: EnginePrompt; completion: EnginePrompt };
 export type ScoreOptions = {
   /** prepend bos to text prompts (default true when the model has a tokenizer) */
   addBos?: boolean;

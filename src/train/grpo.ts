@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { Question } from "../core/types.js";
-import { AdamW, clipGradNorm, generate, getLr, makeBatch, scoreCompletions, type Completion, type Model, type Sequence } from "../engine/index.js";
+import { AdamW, clipGradNorm, generate, getLr, makeBatch, scoreCompletions, type EngineCompletion, type Model, type Sequence } from "../engine/index.js";
 import { Rng32 } from "../world/rng.js";
 import { groupAdvantages, policyGradientWeights, zeroAdvantageFraction, type SequenceTerms } from "./grpo-loss.js";
 import { TrainLog } from "./log.js";
+import { RlvdError } from "../core/errors.js";
 
 /**
  * GRPO settings. Defaults follow PAPER.md (G = 10 generations per question, rollout temperature 0.9,
@@ -73,7 +74,7 @@ export type GrpoHooks = {
  */
 export async function trainGrpo(model: Model, questions: readonly Question[], verify: Verifier, input: Partial<GrpoConfig>, hooks: GrpoHooks = {}): Promise<GrpoStepStats[]> {
   const cfg = GrpoConfigSchema.parse(input);
-  if (questions.length === 0) throw new RangeError("GRPO needs training questions");
+  if (questions.length === 0) throw new RlvdError("BAD_INPUT", "GRPO needs training questions (the dataset is empty)");
   const tok = model.tokenizer!;
   const opt = new AdamW(model, { weightDecay: cfg.weightDecay, beta1: 0.9, beta2: cfg.beta2 });
   const rng = new Rng32(cfg.seed);
@@ -150,7 +151,7 @@ export async function trainGrpo(model: Model, questions: readonly Question[], ve
 }
 
 /** Log-probs of each rollout's tokens under `model`: the engine's scorer, `microBatch` sequences per pass. */
-function completionLogprobs(model: Model, rollouts: readonly Completion[], prompts: readonly number[][], microBatch: number): number[][] {
+function completionLogprobs(model: Model, rollouts: readonly EngineCompletion[], prompts: readonly number[][], microBatch: number): number[][] {
   return scoreCompletions(model, rollouts.map((c) => ({ prompt: prompts[c.prompt]!, completion: c.tokens })), { batchSize: microBatch }).map((s) => s.logprobs);
 }
 
