@@ -32,7 +32,7 @@ async function serve(name: string, seed: number): Promise<string[]> {
 }
 const [base, rl] = [await serve("base", 1), await serve("rl", 2)];
 writeFileSync(join(dir, "q.jsonl"), Array.from({ length: questions }, (_, i) => JSON.stringify({ id: `q${i}`, problem: `${i}+1=?`, answer: String(i + 1) })).join("\n") + "\n");
-const sample = (id: string) => `  - { id: ${id}, kind: sample, model: "openai:${id}", dataset: q.jsonl, template: question, k: ${k}, sampling: { temperature: 1, top_k: 0, max_tokens: 8 }, grade: { extract: boxed }, nPerRequest: 4 }`;
+const sample = (id: string) => `  - { id: ${id}, kind: sample, model: "openai:${id}", dataset: q.jsonl, template: question, k: ${k}, sampling: { temperature: 1, topK: 0, maxTokens: 8 }, grade: { extract: boxed }, nPerRequest: 4 }`;
 writeFileSync(join(dir, "spec.yaml"), ["name: bench", "stages:", sample("base"), sample("rl"), "  - { id: analyze, kind: analyze, base: base }", "  - { id: report, kind: report, base: base, formats: none }"].join("\n") + "\n");
 const quiet = { out: () => {}, err: () => {}, isTTY: false };
 async function run(label: string, endpoints: [string, string]): Promise<void> {

@@ -28,8 +28,8 @@ const nested = (spec: ReturnType<typeof loadSpec>, id: string) =>
 describe("run-time bindings", () => {
   it("--set names a stage whose id holds dots, parses values as YAML, and reaches nested studies", () => {
     const d = specs();
-    const pair = bindSpec(loadSpec(join(d, "pair.yaml"), STAGE_KINDS), { set: ["v1.base.sampling.top_k=0", "v1.base.name=base", "rl.k=8"] }, "pair.yaml");
-    expect(stage(pair, "v1.base").sampling).toEqual({ top_k: 0 });
+    const pair = bindSpec(loadSpec(join(d, "pair.yaml"), STAGE_KINDS), { set: ["v1.base.sampling.topK=0", "v1.base.name=base", "rl.k=8"] }, "pair.yaml");
+    expect(stage(pair, "v1.base").sampling).toEqual({ topK: 0 });
     expect(stage(pair, "v1.base").name).toBe("base");
     expect(stage(pair, "rl").k).toBe(8);
     const top = bindSpec(loadSpec(join(d, "top.yaml"), STAGE_KINDS), { set: ["one/rl.k=16"] }, "top.yaml");

@@ -40,14 +40,14 @@ export const RealSampleSettingsSchema = z
     sampling: z
       .object({
         temperature: z.number().min(0).default(STUDY_SAMPLING.temperature),
-        top_p: z.number().gt(0).max(1).default(STUDY_SAMPLING.top_p),
-        top_k: z.number().int().min(-1).default(STUDY_SAMPLING.top_k),
-        max_tokens: z.number().int().positive().default(STUDY_SAMPLING.max_tokens),
+        topP: z.number().gt(0).max(1).default(STUDY_SAMPLING.top_p),
+        topK: z.number().int().min(-1).default(STUDY_SAMPLING.top_k),
+        maxTokens: z.number().int().positive().default(STUDY_SAMPLING.max_tokens),
         stop: z.array(z.string()).optional(),
         /** further request fields, sent as given (as `rlvd sample --sampling-extra`) */
         extra: z.record(z.string(), z.unknown()).optional(),
         /** false: only OpenAI's own fields (hosted APIs reject vLLM's top_k, min_p, ...) */
-        vllm_params: z.boolean().default(true),
+        vllmParams: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
@@ -129,11 +129,13 @@ export async function runRealSample(ctx: StageContext, s: RealSampleSettings): P
   const backend = await createBackend(spec, {
     apiKeyEnv: e.apiKeyEnv, timeoutMs: e.timeout * 1000, connectTimeoutMs: e.connectTimeout * 1000,
     firstByteTimeoutMs: e.firstByteTimeout === undefined ? undefined : e.firstByteTimeout * 1000, silentAfterMs: e.silentAfter * 1000,
-    maxAttempts: e.maxAttempts, concurrency: e.concurrency, vllmExtras: s.sampling.vllm_params,
+    maxAttempts: e.maxAttempts, concurrency: e.concurrency, vllmExtras: s.sampling.vllmParams,
   });
   const grader = s.grade.verifier === "math" ? mathGrader({ extract: s.grade.extract, strict: s.grade.strict }) : null;
   try {
-    const { vllm_params: _vllm, extra, ...sampling } = s.sampling;
+    const { temperature, topP, topK, maxTokens, stop, extra } = s.sampling;
+    // spec keys are camelCase; the request fields keep the OpenAI names (backends/types.ts)
+    const sampling = { temperature, top_p: topP, top_k: topK, max_tokens: maxTokens, ...(stop ? { stop } : {}) };
     const result = await sampleRun({
       // tagged with the stage hash (URL-free): a changed setting replaces the old samples, a resume on other servers keeps them
       runDir: store, backend, model: name, spec: `${withoutEndpoints(ref)}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced,

@@ -72,7 +72,7 @@ function writeSpec(dir: string, options: { k?: number; typo?: boolean } = {}): s
     `    dataset: questions.jsonl`,
     `    template: question`,
     `    k: ${options.k ?? K}`,
-    `    sampling: { ${options.typo && id === "rl" ? "temprature" : "temperature"}: 1, top_k: 0, max_tokens: 6 }`,
+    `    sampling: { ${options.typo && id === "rl" ? "temprature" : "temperature"}: 1, topK: 0, maxTokens: 6 }`,
     `    grade: { extract: boxed }`,
     `    nPerRequest: 2`,
     `    endpoint: { concurrency: 1 }`,

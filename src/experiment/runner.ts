@@ -182,7 +182,8 @@ export function checkStages(stages: readonly StageSpec[], kindList: readonly Sta
       for (const ref of referencedIds(parsed.data, field)) {
         if (!stage.needs.includes(ref)) throw new RlvdError("BAD_INPUT", `stage ${stage.id}: ${field} names stage "${ref}", which is not in its needs`);
         const producer = kindOf.get(ref)!;
-        const missing = Object.keys(needed.shape).filter((key) => !(key in producer.output.shape));
+        // fields the reference may do without (a world's broad split) are checked when the stage runs
+        const missing = Object.entries(needed.shape).filter(([key, field]) => !(key in producer.output.shape) && !field.safeParse(undefined).success).map(([key]) => key);
         if (missing.length > 0) throw new RlvdError("BAD_INPUT", `stage ${stage.id}: ${field} names stage "${ref}", a ${producer.kind} stage, which leaves no ${missing.join(", ")}`);
       }
     }

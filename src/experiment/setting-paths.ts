@@ -1,4 +1,4 @@
-/** Dotted paths into a stage's settings (`train.seed`, `sampling.max_tokens`): set one, or rename its last key. */
+/** Dotted paths into a stage's settings (`train.seed`, `sampling.maxTokens`): read one, set one, or rename its last key. */
 import { RlvdError } from "../core/errors.js";
 
 /** Sets a dotted path, creating objects on the way (a setting left to its default gets an explicit value). */
@@ -12,6 +12,13 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
     at = at[key] as Record<string, unknown>;
   }
   at[keys[keys.length - 1]!] = value;
+}
+
+/** The value at a dotted path, or undefined where any step is missing or not an object. */
+export function getPath(target: unknown, path: string): unknown {
+  let at = target;
+  for (const key of path.split(".")) at = at !== null && typeof at === "object" && !Array.isArray(at) ? (at as Record<string, unknown>)[key] : undefined;
+  return at;
 }
 
 /**

@@ -6,6 +6,8 @@ import { STAGE_KINDS } from "../../experiment/stages/index.js";
 import type { CliIO } from "../io.js";
 import type { ExperimentResult } from "../../experiment/demo.js";
 import type { CommandModule } from "./index.js";
+import { flag } from "../options.js";
+import { outputDir, words } from "../parsers.js";
 
 /** Repeatable options: --set a.k=1 --set b.k=2 */
 const collect = (v: string, all: string[]) => [...all, v];
@@ -23,7 +25,7 @@ export const demoCommand: CommandModule = {
       .command("demo")
       .description("the embedded study end to end: pretrain base and teacher, RLVR, distillation, sample, analyze, report")
       .addOption(new Option("--preset <name>", "smoke (CI, about a minute) | quick (the study, under 10 minutes) | full (3 seeds at k = 1024 and a discoverability sweep, under an hour)").choices([...PRESETS]).default("quick"))
-      .option("--out <dir>", "run folder (default: runs/demo-PRESET)")
+      .addOption(flag("--out <dir>", "run folder (default: runs/demo-PRESET)", outputDir))
       .action(async (opts: { preset: string; out?: string }) => {
         summary(io, await runDemo(opts.preset, opts.out ?? `runs/demo-${opts.preset}`, { log }));
       });
@@ -31,8 +33,8 @@ export const demoCommand: CommandModule = {
       .command("run")
       .description("run an experiment spec (YAML or JSON): stages cached by their settings, resumable after a crash")
       .argument("<spec>", "experiment spec file (see presets/*.yaml)")
-      .option("--out <dir>", "run folder (default: runs/NAME)")
-      .option("--force <stages>", "rerun these stages (and what depends on them)", (v) => v.split(","))
+      .addOption(flag("--out <dir>", "run folder (default: runs/NAME)", outputDir))
+      .addOption(flag("--force <stages>", "rerun these stages (and what depends on them), e.g. rl,sample-rl", words))
       .option("--set <stage.field=value>", "replace a setting without editing the file (STUDY/STAGE.field reaches a nested study)", collect, [])
       .option("--endpoint <name=urls>", "servers of the sample stages of model NAME (or stage NAME): URL[,URL...]; not part of any cache key", collect, [])
       .option("--check", "check the spec and list what it still needs (endpoints, datasets); runs nothing")

@@ -1,36 +1,7 @@
-/**
- * Every stage kind a spec may use: one line per kind, each declared whole in its own file (settings,
- * references, seeds, output, run). Adding a kind is a new file and a line here (docs/design-notes.md).
- */
+/** The registry of stage kinds: every kind stages/kinds.ts lists (one line per kind), by name. */
 import type { StageKind } from "../runner.js";
-import { analyzeKind } from "./analyze.js";
-import { distillKind } from "./distill.js";
-import { exportKind } from "./export.js";
-import { grpoKind } from "./grpo.js";
-import { pretrainKind } from "./pretrain.js";
-import { reportKind } from "./report.js";
-import { sampleKind } from "./sample.js";
-import { seedsKind } from "./seeds.js";
-import { sftKind } from "./sft.js";
-import { studyKind } from "./study.js";
-import { summaryKind } from "./summary.js";
-import { sweepKind } from "./sweep.js";
-import { worldKind } from "./world.js";
+import * as kinds from "./kinds.js";
 
-export const STAGE_KINDS: readonly StageKind[] = [
-  worldKind,
-  pretrainKind,
-  grpoKind,
-  sampleKind,
-  distillKind,
-  sftKind,
-  exportKind,
-  analyzeKind,
-  reportKind,
-  studyKind,
-  seedsKind,
-  sweepKind,
-  summaryKind,
-];
+export const STAGE_KINDS: readonly StageKind[] = Object.values(kinds);
 
 export { WORLD_FORMATS } from "./report.js";

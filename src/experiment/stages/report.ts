@@ -6,7 +6,7 @@ import { writeReport } from "../../report/report.js";
 import type { ResponseClassifier } from "../../report/response-classes.js";
 import { detectFormat, FORMATS } from "../../world/index.js";
 import { defineStageKind } from "../runner.js";
-import { FindingSettingsSchema } from "./shared.js";
+import { FindingSettingsSchema, StudyModelsSchema, studyModels } from "./shared.js";
 
 /** The world's solution formats as report classes: which method each model answers with (docs/world.md). */
 export const WORLD_FORMATS: ResponseClassifier = {
@@ -20,7 +20,7 @@ export const WORLD_FORMATS: ResponseClassifier = {
 export const reportKind = defineStageKind({
   kind: "report",
   settings: z.object({
-    base: z.string().default("base"), title: z.string().optional(), findings: FindingSettingsSchema.default({}),
+    base: z.string().default("base"), title: z.string().optional(), findings: FindingSettingsSchema.default({}), models: StudyModelsSchema.optional(),
     /** the world's solution formats as a table (embedded study; the default), or none (real models answer in their own words) */
     // no default: an unset field stays out of the cache hash, so earlier run folders stay cached
     formats: z.enum(["world", "none"]).optional(),
@@ -32,7 +32,7 @@ export const reportKind = defineStageKind({
   run: async (ctx, s) => {
     const published = s.published === undefined ? null : readPublished(s.published, ctx.id);
     const r = await writeReport(ctx.runDir, {
-      base: s.base, title: s.title, classify: s.formats === "none" ? undefined : WORLD_FORMATS, findings: s.findings,
+      base: s.base, title: s.title, classify: s.formats === "none" ? undefined : WORLD_FORMATS, findings: s.findings, study: studyModels(s.models),
       extraTables: published ? (analysis) => [publishedTable(published, analysis)] : undefined,
     });
     return { report: r.files.html, summary: r.files.markdown, findings: r.files.findings };

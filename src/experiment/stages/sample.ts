@@ -10,17 +10,18 @@ import { sampleRun } from "../sample-run.js";
 import { Checkpoint, stageRef, StoredSamples, WorldFiles } from "./outputs.js";
 import { readQuestions } from "./shared.js";
 
+/** Spec keys are camelCase; the request fields they become keep the OpenAI names (backends/types.ts). */
 const SamplingSchema = z.object({
   temperature: z.number().min(0).default(0.9),
-  top_p: z.number().gt(0).max(1).default(1),
-  top_k: z.number().int().nonnegative().default(50),
-  max_tokens: z.number().int().positive().default(64),
-});
+  topP: z.number().gt(0).max(1).default(1),
+  topK: z.number().int().nonnegative().default(50),
+  maxTokens: z.number().int().positive().default(64),
+}).strict();
 
 /** Samples a world's checkpoint on the test set (into the run's store) or the training or broad set (into DIR/train). */
 const WorldSampleSettings = z.object({
   world: stageRef, from: stageRef, model: z.string().min(1), split: z.enum(["test", "train", "broad"]), k: z.number().int().positive(),
-  sampling: SamplingSchema.default({ temperature: 0.9, top_p: 1, top_k: 50, max_tokens: 64 }), seed: z.number().int().nonnegative().default(0),
+  sampling: SamplingSchema.default({ temperature: 0.9, topP: 1, topK: 50, maxTokens: 64 }), seed: z.number().int().nonnegative().default(0),
 }).strict();
 type WorldSampleSettings = z.infer<typeof WorldSampleSettings>;
 
@@ -39,6 +40,8 @@ const real = (s: RealSampleSettings | WorldSampleSettings): s is RealSampleSetti
 export const sampleKind = defineStageKind({
   kind: "sample",
   settings: SampleSettings,
+  // the OpenAI spellings these had before spec keys were all camelCase
+  renamed: { "sampling.top_p": "sampling.topP", "sampling.top_k": "sampling.topK", "sampling.max_tokens": "sampling.maxTokens" },
   // a real-data stage names neither: an unset reference resolves to nothing
   references: { world: WorldFiles, from: Checkpoint } as unknown as Record<never, z.ZodObject>,
   seeds: ["seed"],
@@ -60,7 +63,7 @@ export const sampleKind = defineStageKind({
       // the stage hash in the spec: a rerun after its model was retrained replaces the old samples, a resumed one keeps them
       runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced, questions, k: s.k, template: TEMPLATES.question!,
       // many questions in flight: the backend decodes them together, and tree sampling leaves few rows per question
-      params: s.sampling, nPerRequest: s.k, concurrency: 64, seed: s.seed,
+      params: { temperature: s.sampling.temperature, top_p: s.sampling.topP, top_k: s.sampling.topK, max_tokens: s.sampling.maxTokens }, nPerRequest: s.k, concurrency: 64, seed: s.seed,
       grader: async (items) => items.map(({ gold, response }) => {
         const r = checkWorldAnswer(gold, response);
         // the world's own checker, not the math verifier: its verdicts are labelled so in the store and report

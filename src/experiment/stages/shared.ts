@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { Question } from "../../core/types.js";
+import { STUDY_MODELS, type StudyModels } from "../../report/study-models.js";
 import { World } from "../../world/index.js";
 import type { StageContext } from "../runner.js";
 
@@ -22,6 +23,20 @@ export function progressEcho(ctx: StageContext, what: string): (line: string) =>
     last = now;
     ctx.log(`${what} ${line}`);
   };
+}
+
+/**
+ * The study's model names (report/study-models.ts), for runs whose models are named otherwise: any left out keep
+ * the embedded study's (rl: rlvr, selfBase: base<-base, ...). Left out altogether, it is not in the cache hash.
+ */
+export const StudyModelsSchema = z.object({
+  rl: z.string().min(1), selfBase: z.string().min(1), selfRl: z.string().min(1), baseFromRl: z.string().min(1),
+  teacher: z.string().min(1), patterns: z.string().min(1), knowledge: z.string().min(1),
+}).partial().strict();
+
+/** The study's model names with the defaults filled in. */
+export function studyModels(names: z.infer<typeof StudyModelsSchema> | undefined): StudyModels {
+  return { ...STUDY_MODELS, ...names };
 }
 
 /**

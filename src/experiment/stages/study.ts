@@ -19,7 +19,7 @@ const StudySettings = z.object({
 }).strict();
 
 /** The nested spec with the study's seed and overrides applied, checked as a spec of its own. */
-function nestedSpec(s: z.infer<typeof StudySettings>, id: string, kinds: readonly StageKind[]): ExperimentSpec {
+export function nestedSpec(s: z.infer<typeof StudySettings>, id: string, kinds: readonly StageKind[]): ExperimentSpec {
   const where = `stage ${id}`;
   return parseSpec(applyOverrides(s.spec, { seed: s.seed, set: s.set }, where, kinds), where, kinds, 1);
 }

@@ -5,11 +5,12 @@ import type { AcrossSeeds } from "../../report/across-seeds.js";
 import { writeFullReport, type SweepResult } from "../../report/full-report.js";
 import { defineStageKind } from "../runner.js";
 import { AcrossSeedsFile, stageRef, StudyRun, SweepFile } from "./outputs.js";
+import { StudyModelsSchema, studyModels } from "./shared.js";
 
 /** metrics.json, report.html and summary.md of a run made of studies, at the top of its run folder. */
 export const summaryKind = defineStageKind({
   kind: "summary",
-  settings: z.object({ seeds: stageRef.optional(), sweep: stageRef.optional(), title: z.string().optional(), description: z.string().optional() }).strict(),
+  settings: z.object({ seeds: stageRef.optional(), sweep: stageRef.optional(), title: z.string().optional(), description: z.string().optional(), models: StudyModelsSchema.optional() }).strict(),
   references: { seeds: AcrossSeedsFile, sweep: SweepFile },
   output: z.object({ report: z.string(), metrics: z.string(), summary: z.string() }),
   run: async (ctx, s, inputs) => {
@@ -20,7 +21,7 @@ export const summaryKind = defineStageKind({
       const study = StudyRun.safeParse(output);
       return study.success ? [{ id, label: study.data.label, report: study.data.report !== undefined ? relative(ctx.runDir, study.data.report) : null }] : [];
     });
-    const files = await writeFullReport(ctx.runDir, { across, sweep, studies, title: s.title, description: s.description });
+    const files = await writeFullReport(ctx.runDir, { across, sweep, studies, title: s.title, description: s.description, study: studyModels(s.models) });
     return { report: files.html, metrics: files.metrics, summary: files.markdown };
   },
 });
