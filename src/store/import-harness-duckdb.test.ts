@@ -12,7 +12,7 @@ const tmp = useTmpDirs();
 
 const stored = (run: string) =>
   withStore(run, {}, async (s) => ({
-    samples: await s.all("SELECT * FROM samples ORDER BY ALL"),
+    samples: await s.all<Record<string, unknown>>("SELECT * FROM samples ORDER BY ALL"),
     questions: await s.all("SELECT * FROM questions ORDER BY ALL"),
     models: await s.all("SELECT * FROM models ORDER BY ALL"),
   }));
