@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { QUESTIONS, RESPONSES, lmEvalFile, lmEvalRepeatsFile, writeDataset } from "../test-helpers/harness-fixtures.js";
+import { QUESTIONS, RESPONSES, lmEvalFile, lmEvalRepeatsFile, qwenSeedFile, writeDataset } from "../test-helpers/harness-fixtures.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { importSamplesFile, type ImportSamplesOptions } from "./import-samples.js";
 import { withStore } from "./store.js";
@@ -129,5 +129,49 @@ describe("lm-eval read by DuckDB", () => {
     const changed = join(dir, "samples_b.jsonl");
     writeFileSync(changed, [lines[0], "", lines[1], "", JSON.stringify(line(2, { resps: [["other"]] }))].join("\n") + "\n");
     await expect(importSamplesFile(run, changed, { model: "m" })).rejects.toThrow(/samples_b\.jsonl:5: sample \(model m, question 2, index 0\) is already in the store with different values/);
+  });
+});
+
+/** One Qwen eval line (math_eval.py's fields, see qwen.ts), fields overridable. */
+const qwenLine = (i: number, over: Record<string, unknown> = {}) => ({
+  idx: i, question: QUESTIONS[i % 3]!.problem, gt: QUESTIONS[i % 3]!.answer, level: QUESTIONS[i % 3]!.level, subject: QUESTIONS[i % 3]!.subject,
+  code: RESPONSES[i % 3]!.map((r) => r.text), pred: RESPONSES[i % 3]!.map((r) => r.extracted), score: RESPONSES[i % 3]!.map((r) => r.harness), ...over,
+});
+
+describe("Qwen eval files read by DuckDB", () => {
+  const plain: Array<[string, (dir: string) => string, ImportSamplesOptions]> = [
+    ["a seed file (offset seed x k, finish_reason kept)", (dir) => qwenSeedFile(dir, 2), { model: "q" }],
+    ["no pred/score, a null finish_reason entry, an empty code list, problem instead of question", (dir) => writeJsonl(dir, "q.jsonl", [
+      qwenLine(0, { pred: undefined, score: null, finish_reason: ["stop", null] }), qwenLine(1, { code: [], pred: [], score: [] }),
+      qwenLine(2, { question: undefined, problem: "P?", pred: ["1", 2] }),
+    ]), { model: "q" }],
+    ["--id-field and --dataset", (dir) => writeJsonl(dir, "q.jsonl", QUESTIONS.map((q, i) => qwenLine(i, { unique_id: q.unique_id }))), { model: "q", idField: "unique_id", dataset: "DATASET" }],
+  ];
+  for (const [what, make, options] of plain) {
+    it(`stores what the record path stores: ${what}`, async () => {
+      const dir = tmp();
+      const opts = options.dataset ? { ...options, dataset: writeDataset(dir) } : options;
+      const { fast, slow, a, b } = await bothWays(dir, make(dir), opts);
+      expect([fast.reader, slow.reader]).toEqual(["duckdb", "records"]);
+      expect({ ...fast, reader: null }).toEqual({ ...slow, reader: null });
+      expect(a).toEqual(b);
+    });
+  }
+
+  it("the values are the expected ones, and odd lines go record by record or fail as there", async () => {
+    const dir = tmp();
+    const r = await importSamplesFile(join(dir, "run"), qwenSeedFile(dir, 1), { model: "q" });
+    expect(r).toMatchObject({ reader: "duckdb", lines: 6, questions: 3, seed_offset: 2 });
+    const rows = await withStore(join(dir, "run"), {}, (s) => s.all<{ i: number; text: string; e: string; h: boolean; f: string }>(
+      "SELECT sample_index AS i, text, extracted AS e, harness_correct AS h, finish_reason AS f FROM samples WHERE question_id = '0' ORDER BY i"));
+    const rs = [...RESPONSES[0]!].reverse();
+    expect(rows).toEqual(rs.map((x, j) => ({ i: 2 + j, text: x.text, e: x.extracted, h: x.harness, f: "stop" })));
+    // a fractional pred (number texts differ): record by record, same rows
+    const frac = await bothWays(join(dir, "frac"), writeJsonl(dir, "frac.jsonl", [qwenLine(0, { pred: [0.5, "x"] })]), { model: "q" });
+    expect(frac.fast.reader).toBe("records");
+    expect(frac.a).toEqual(frac.b);
+    // a score that is no boolean: the record path's error
+    await expect(importSamplesFile(join(dir, "bad"), writeJsonl(dir, "bad.jsonl", [qwenLine(0), qwenLine(1, { score: [1, 0] })]), { model: "q" }))
+      .rejects.toThrow(/bad\.jsonl:2: field "score\[0\]": must be true or false/);
   });
 });

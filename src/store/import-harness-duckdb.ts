@@ -39,7 +39,8 @@ export async function stageInDuckDb(
   matcher: QuestionMatcher | null,
   seed: number | null,
 ): Promise<StagedHarnessFile | null> {
-  if (!format.readInDuckDb) return null;
+  // only files read as JSONL (readRecords reads .parquet and .json otherwise)
+  if (!format.readInDuckDb || file.endsWith(".parquet") || file.endsWith(".json")) return null;
   const ctx: FormatContext = { file, idField: options.idField, filter: options.filter ?? null, skipped: 0 };
   let t: string | null;
   try {
