@@ -4,7 +4,9 @@
  * filtered_resps, filter, metrics, hashes, exact_match), one document per line, through the same code path as
  * `rlvd import samples FILE --model M`. Old vs new side by side: the record-by-record path (`staging: "js"`,
  * what every import did before DuckDB read lm-eval files) and the default (DuckDB reads the file), alternating,
- * each import in a fresh child process so its peak RSS is its own; medians, with the load average. Also times
+ * each import in a fresh child process so its peak RSS and CPU time are its own; medians, with the load average
+ * (on a loaded machine wall time mostly measures the others' load; CPU seconds over all threads say what an
+ * import costs). Also times
  * reading + JSON.parse alone, the ceiling of any record-by-record path. Prints figures; asserts nothing.
  *
  *   npx tsx bench/import-harness.ts [--lines 1000000] [--rounds 2] [--keep]
@@ -26,10 +28,12 @@ const { values } = parseArgs({
 if (values.child) {
   const run = mkdtempSync(join(tmpdir(), "rlvd-bench-run-"));
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = await importSamplesFile(run, values.file!, { model: "bench", staging: values.child as "js" | "auto" });
   const s = (performance.now() - t) / 1000;
+  const c = process.cpuUsage(cpu0);
   rmSync(run, { recursive: true, force: true });
-  console.log(JSON.stringify({ s, samples: r.lines, questions: r.questions, reader: r.reader, peakMB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ s, samples: r.lines, questions: r.questions, reader: r.reader, peakMB: process.resourceUsage().maxRSS / 1024, cpuS: (c.user + c.system) / 1e6 }));
   process.exit(0);
 }
 
@@ -70,7 +74,7 @@ const parseS = (performance.now() - t) / 1000;
 console.log(`read + JSON.parse alone: ${parseS.toFixed(1)} s (${Math.round(parsed / parseS).toLocaleString()} lines/s, ${(mb / parseS).toFixed(0)} MB/s)`);
 
 const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
-type Run = { s: number; samples: number; questions: number; reader: string; peakMB: number };
+type Run = { s: number; samples: number; questions: number; reader: string; peakMB: number; cpuS: number };
 const runs: Record<"js" | "auto", Run[]> = { js: [], auto: [] };
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const staging of ["js", "auto"] as const) {
@@ -78,14 +82,16 @@ for (let round = 0; round < Number(values.rounds); round++) {
     const r = JSON.parse(out.trim().split("\n").pop()!) as Run;
     runs[staging].push(r);
     console.log(`round ${round + 1} ${staging === "js" ? "old (record by record)" : "new (DuckDB reads)    "}: ${r.samples.toLocaleString()} samples in ${r.s.toFixed(1)} s = ` +
-      `${Math.round(r.samples / r.s).toLocaleString()} samples/s, peak RSS ${r.peakMB.toFixed(0)} MB, reader ${r.reader}; load average ${load()}`);
+      `${Math.round(r.samples / r.s).toLocaleString()} samples/s, ${r.cpuS.toFixed(1)} CPU s (all threads), peak RSS ${r.peakMB.toFixed(0)} MB, reader ${r.reader}; load average ${load()}`);
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const rate = (rs: Run[]) => median(rs.map((r) => r.samples / r.s));
+const cpuRate = (rs: Run[]) => median(rs.map((r) => r.samples / r.cpuS));
 const peak = (rs: Run[]) => Math.max(...rs.map((r) => r.peakMB));
 console.log(`median old ${Math.round(rate(runs.js)).toLocaleString()} samples/s (peak ${peak(runs.js).toFixed(0)} MB), ` +
   `new ${Math.round(rate(runs.auto)).toLocaleString()} samples/s (peak ${peak(runs.auto).toFixed(0)} MB): ${(rate(runs.auto) / rate(runs.js)).toFixed(1)}x; ` +
+  `per CPU second (all threads: what a loaded machine divides) old ${Math.round(cpuRate(runs.js)).toLocaleString()}, new ${Math.round(cpuRate(runs.auto)).toLocaleString()} samples (${(cpuRate(runs.auto) / cpuRate(runs.js)).toFixed(1)}x); ` +
   `${N.toLocaleString()} lines, ${Number(values.rounds)} rounds alternating; cores ${(await import("node:os")).cpus().length}; load average now ${load()}`);
 if (!values.keep) rmSync(dir, { recursive: true, force: true });
 else console.log(`kept ${dir}`);
