@@ -22,6 +22,7 @@ const { values } = parseArgs({
     reps: { type: "string", default: "20" },
     settle: { type: "string", default: String(ADAPTIVE_DEFAULTS.settle) },
     keep: { type: "string", default: String(ADAPTIVE_DEFAULTS.keep) },
+    taper: { type: "string", default: String(ADAPTIVE_DEFAULTS.taper) },
     schedule: { type: "string", default: ADAPTIVE_DEFAULTS.schedule.join(",") },
     tokens: { type: "string", default: "600", description: "mean generated tokens per sample, for the GPU-hours proxy" },
   },
@@ -29,7 +30,7 @@ const { values } = parseArgs({
 const schedule = values.schedule!.split(",").map(Number);
 const byModel = await countsByModel({ counts: values.counts });
 const reps = Number(values.reps);
-console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}; ${reps} repetitions per model\n`);
+console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}, taper ${values.taper}; ${reps} repetitions per model\n`);
 for (const [model, full] of byModel) {
   const N = schedule[schedule.length - 1]!;
   if (full.some((q) => q.n !== N)) throw new Error(`${model}: every question needs n = ${N} recorded samples`);
@@ -38,11 +39,11 @@ for (const [model, full] of byModel) {
   const fullPass = full.reduce((s, q) => s + passAtKCurve(N, q.correct)[N]!, 0) / full.length;
   const [accCi, passCi] = bootstrapMeanCIs([Float64Array.from(full, (q) => q.correct / N), Float64Array.from(full, (q) => passAtKCurve(N, q.correct)[N]!)], { resamples: 2000 });
   const fullBins = full.map((q) => binIndex(scheme, q.correct, N));
-  const rows: Array<{ sameBin: number; acc: number; pass: number; share: number; perBin: number[]; qPerBin: number[] }> = [];
+  const rows: Array<{ expected: number; sameBin: number; acc: number; pass: number; share: number; perBin: number[]; qPerBin: number[] }> = [];
   const started = Date.now();
   for (let r = 0; r < reps; r++) {
     const rng = seededRng(100 + r);
-    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, settle: Number(values.settle), keep: Number(values.keep) });
+    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, settle: Number(values.settle), keep: Number(values.keep), taper: Number(values.taper) });
     const drawn = full.map(() => ({ n: 0, c: 0 }));
     for (let req = alloc.request(); req.length > 0; req = alloc.request()) {
       for (const { question, samples } of req) {
@@ -56,14 +57,15 @@ for (const [model, full] of byModel) {
     }
     const e = alloc.estimates();
     const same = alloc.questions.filter((q, i) => q.bin === fullBins[i]).length / full.length;
-    rows.push({ sameBin: same, acc: e.accuracy, pass: e.pass_at_full, share: e.samples / e.samples_full, perBin: e.samples_per_bin, qPerBin: e.questions_per_bin });
+    const expected = alloc.questions.reduce((s, q) => s + q.bin_probability, 0) / full.length;
+    rows.push({ expected, sameBin: same, acc: e.accuracy, pass: e.pass_at_full, share: e.samples / e.samples_full, perBin: e.samples_per_bin, qPerBin: e.questions_per_bin });
   }
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const sd = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
   const inside = (xs: number[], ci: [number, number]) => xs.filter((x) => x >= ci[0] && x <= ci[1]).length / xs.length;
   const share = rows.map((r) => r.share);
   console.log(`${model}: ${full.length} questions, full run N = ${N} (${(Date.now() - started) / 1000} s)`);
-  console.log(`  same bin as the full run: mean ${(100 * mean(rows.map((r) => r.sameBin))).toFixed(1)}%, worst ${(100 * Math.min(...rows.map((r) => r.sameBin))).toFixed(1)}%`);
+  console.log(`  same bin as the full run: mean ${(100 * mean(rows.map((r) => r.sameBin))).toFixed(1)}%, worst ${(100 * Math.min(...rows.map((r) => r.sameBin))).toFixed(1)}%; the posteriors expected ${(100 * mean(rows.map((r) => r.expected))).toFixed(1)}%`);
   console.log(`  accuracy: full ${fullAcc.toFixed(4)} [${accCi![0].toFixed(4)}, ${accCi![1].toFixed(4)}]; adaptive mean ${mean(rows.map((r) => r.acc)).toFixed(4)} (sd ${sd(rows.map((r) => r.acc)).toFixed(4)}), inside the full interval ${(100 * inside(rows.map((r) => r.acc), accCi!)).toFixed(0)}%`);
   console.log(`  pass@${N}: full ${fullPass.toFixed(4)} [${passCi![0].toFixed(4)}, ${passCi![1].toFixed(4)}]; adaptive mean ${mean(rows.map((r) => r.pass)).toFixed(4)} (sd ${sd(rows.map((r) => r.pass)).toFixed(4)}), inside the full interval ${(100 * inside(rows.map((r) => r.pass), passCi!)).toFixed(0)}%`);
   const tokens = Number(values.tokens);

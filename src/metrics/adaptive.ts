@@ -33,9 +33,14 @@ export type AdaptiveOptions = {
   settle?: number;
   /** probability that a settled question is sampled further anyway (keeps the estimators unbiased; > 0) */
   keep?: number;
+  /**
+   * how the accepted chance of a different final bin, 1 - settle after the first round, shrinks as the samples a
+   * stop would save shrink: 1 - settle times ((N - n) / (N - n_1))^taper. 0 holds every round to 1 - settle.
+   */
+  taper?: number;
 };
 /** The settings docs/analysis.md measured on the study's counts (the best that keeps >= 97% of bins). */
-export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.95, keep: 0.05 } satisfies Required<AdaptiveOptions>;
+export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.95, keep: 0.05, taper: 0 } satisfies Required<AdaptiveOptions>;
 
 export type AdaptiveQuestion = {
   /** samples drawn so far */
@@ -120,9 +125,10 @@ export class AdaptiveAllocator {
     this.prior = this.prior ? fitMixture(counts, { variant: "zero", start: this.prior, starts: 0 }) : fitMixture(counts, { variant: "zero" });
     for (const q of this.questions) {
       if (q.stopped) continue;
+      // one success already makes the full run's pass@N of this question exactly 1 (its samples include these)
       const g = {
         accuracy: q.correct / q.n,
-        pass_at_full: q.n >= this.full ? passAtKCurve(q.n, q.correct)[this.full]! : posteriorPassAtK(this.prior, q.n, q.correct, this.full),
+        pass_at_full: q.n >= this.full ? passAtKCurve(q.n, q.correct)[this.full]! : q.correct > 0 ? 1 : posteriorPassAtK(this.prior, q.n, q.correct, this.full),
       };
       q.accuracy += q.weight * (g.accuracy - q.last.accuracy);
       q.pass_at_full += q.weight * (g.pass_at_full - q.last.pass_at_full);
@@ -136,7 +142,9 @@ export class AdaptiveAllocator {
       }
       // an audited question (kept at random once while settled) runs to the end: its weight stays 1 / keep
       // instead of compounding to 1 / keep^j over later rounds
-      const continueProbability = q.audited || probability < this.options.settle ? 1 : this.options.keep;
+      const first = this.options.schedule[0]!;
+      const tolerance = (1 - this.options.settle) * ((this.full - q.n) / Math.max(1, this.full - first)) ** this.options.taper;
+      const continueProbability = q.audited || 1 - probability > tolerance ? 1 : this.options.keep;
       if (continueProbability < 1) q.audited = true;
       if (rng() < continueProbability) q.weight /= continueProbability;
       else q.stopped = true;
