@@ -47,7 +47,7 @@ export async function adaptiveSampleRun(options: AdaptiveRunOptions): Promise<Ad
   try {
     alloc = new AdaptiveAllocator(questions.length, studyBins(full), settings);
   } catch (e) {
-    throw new RlvdError("BAD_ARGUMENT", `adaptive sampling: ${(e as Error).message}`);
+    throw new RlvdError("USAGE", `adaptive sampling: ${(e as Error).message}`);
   }
   const seed = options.seed ?? 0;
   let written = 0, already = 0, requested = 0, rounds = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AdaptiveAllocator, finalBin } from "./adaptive.js";
+import { AdaptiveAllocator, adaptiveSchedule, finalBin } from "./adaptive.js";
 import { binsFromUpperEdges, studyBins } from "./bins.js";
 import { sampleBeta, sampleBinomial } from "./fit-simulate.js";
 import { seededRng } from "./rng.js";
@@ -72,5 +72,14 @@ describe("adaptive sampling", () => {
     const scheme = studyBins(16);
     expect(() => new AdaptiveAllocator(3, scheme, { schedule: [8, 8] })).toThrow(/increasing/);
     expect(() => new AdaptiveAllocator(3, scheme, { keep: 0 })).toThrow(/keep/);
+  });
+});
+
+describe("adaptiveSchedule", () => {
+  it("scales the study's rounds to k, ends at k, and merges rounds that collapse", () => {
+    expect(adaptiveSchedule(256)).toEqual([16, 24, 32, 48, 64, 96, 128, 192, 256]);
+    expect(adaptiveSchedule(1024)).toEqual([64, 96, 128, 192, 256, 384, 512, 768, 1024]);
+    expect(adaptiveSchedule(16)).toEqual([1, 2, 3, 4, 6, 8, 12, 16]);
+    expect(adaptiveSchedule(1)).toEqual([1]);
   });
 });

@@ -39,8 +39,15 @@ export type AdaptiveOptions = {
    */
   taper?: number;
 };
-/** The settings docs/analysis.md measured on the study's counts (the best that keeps >= 97% of bins). */
-export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.95, keep: 0.05, taper: 0 } satisfies Required<AdaptiveOptions>;
+/** The settings docs/analysis.md measured on the study's counts (the fewest samples that keep >= 97% of bins). */
+export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.9, keep: 0.05, taper: 1 } satisfies Required<AdaptiveOptions>;
+
+/** The default schedule for k samples per question: the study's rounds at 256 scaled by k / 256 (rounds that collapse are merged). */
+export function adaptiveSchedule(k: number): number[] {
+  const scaled = ADAPTIVE_DEFAULTS.schedule.map((n) => Math.max(1, Math.round((n * k) / 256)));
+  scaled[scaled.length - 1] = k;
+  return scaled.filter((n, i) => i === 0 || n > scaled[i - 1]!);
+}
 
 export type AdaptiveQuestion = {
   /** samples drawn so far */
