@@ -15,6 +15,8 @@ import { GrpoConfigSchema } from "../train/grpo.js";
 import { runGrpo, runSft } from "../train/run.js";
 import { SftConfigSchema } from "../train/sft.js";
 import { buildCorpus, checkWorldAnswer, detectFormat, drawQuestions, FORMATS, World, WorldConfigSchema, worldCharacters } from "../world/index.js";
+import { adaptiveSchedule } from "../metrics/adaptive.js";
+import { adaptiveSampleRun } from "./adaptive-run.js";
 import { sampleRun } from "./sample-run.js";
 import { defineStageKind, type StageContext, type StageKind, type StageOutput } from "./runner.js";
 
@@ -117,31 +119,50 @@ const SamplingSchema = z.object({
   max_tokens: z.number().int().positive().default(64),
 });
 
+const AdaptiveSettingsSchema = z.object({
+  schedule: z.array(z.number().int().positive()).min(1).optional(),
+  settle: z.number().gt(0).max(1).optional(),
+  keep: z.number().gt(0).max(1).optional(),
+  taper: z.number().nonnegative().optional(),
+}).strict();
+
 /** Samples a checkpoint on the test set (into the run's store) or the training or broad set (into DIR/train). */
 const sampleKind = defineStageKind({
   kind: "sample",
   settings: z.object({
     world: ref, from: ref, model: z.string().min(1), split: z.enum(["test", "train", "broad"]), k: z.number().int().positive(),
     sampling: SamplingSchema.default({ temperature: 0.9, top_p: 1, top_k: 50, max_tokens: 64 }), seed: z.number().int().nonnegative().default(0),
+    /** adaptive sampling (docs/analysis.md): `true` for the defaults at k, or the allocator's settings */
+    adaptive: z.union([z.boolean(), AdaptiveSettingsSchema]).optional(),
   }).strict(),
   run: async (ctx, s, inputs) => {
     const questions = readQuestions(input(inputs, s.world, s.split, ctx.id));
     const store = s.split === "test" ? ctx.runDir : join(ctx.runDir, "train");
     const checkpoint = input(inputs, s.from, "checkpoint", ctx.id);
     const backend = await EmbeddedBackend.open(checkpoint);
-    const result = await sampleRun({
+    const common = {
       // the stage hash in the spec: a rerun after its model was retrained replaces the old samples, a resumed one keeps them
-      runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced, questions, k: s.k, template: TEMPLATES.question!,
+      runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced, questions, template: TEMPLATES.question!,
       // many questions in flight: the backend decodes them together, and tree sampling leaves few rows per question
       params: s.sampling, nPerRequest: s.k, concurrency: 64, seed: s.seed,
-      grader: async (items) => items.map(({ gold, response }) => {
+      grader: async (items: Array<{ gold: string; response: string }>) => items.map(({ gold, response }) => {
         const r = checkWorldAnswer(gold, response);
         // the world's own checker, not the math verifier: its verdicts are labelled so in the store and report
-        return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" : "ok", grading: "world" };
+        return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" as const : "ok" as const, grading: "world" };
       }),
-    });
+    };
+    const adaptive = s.adaptive === true ? {} : s.adaptive || null;
+    if (adaptive?.schedule && adaptive.schedule[adaptive.schedule.length - 1] !== s.k) {
+      throw new RlvdError("BAD_INPUT", `stage ${ctx.id}: adaptive.schedule must end at k = ${s.k} (got ${adaptive.schedule.join(",")})`);
+    }
+    const adaptiveResult = adaptive ? await adaptiveSampleRun({ ...common, adaptive: { ...adaptive, schedule: adaptive.schedule ?? adaptiveSchedule(s.k) } }) : null;
+    const result = adaptiveResult ?? (await sampleRun({ ...common, k: s.k }));
     backend.model.dispose();
     ctx.log(`${result.written} samples of ${s.model} on ${questions.length} ${s.split} questions (${result.already} already stored)`);
+    if (adaptiveResult) {
+      const e = adaptiveResult.adaptive.estimates;
+      ctx.log(`adaptive: ${e.samples} of ${e.samples_full} samples (${((100 * e.samples) / e.samples_full).toFixed(1)}%), ${adaptiveResult.adaptive.samples_saved} saved`);
+    }
     return { store, model: s.model };
   },
 });
