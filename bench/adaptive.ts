@@ -5,11 +5,11 @@
  * placed in the full run's bin, accuracy and pass@N against the full run's values and 95% bootstrap intervals,
  * and the samples spent (and saved). Asserts nothing.
  *
- *   npx tsx bench/adaptive.ts [--counts FILE.jsonl] [--reps 20] [--settle 0.95] [--keep 0.05] [--schedule 16,24,32,48,64,96,128,192,256]
+ *   npx tsx bench/adaptive.ts [--counts FILE.jsonl | --run DIR [--models a,b]] [--reps 20] [--settle 0.95] [--keep 0.05] [--schedule 16,24,32,48,64,96,128,192,256]
  */
 import { parseArgs } from "node:util";
 import { countsByModel } from "./study-counts.js";
-import { ADAPTIVE_DEFAULTS, AdaptiveAllocator } from "../src/metrics/adaptive.js";
+import { ADAPTIVE_DEFAULTS, AdaptiveAllocator, adaptiveSchedule } from "../src/metrics/adaptive.js";
 import { binIndex, studyBins } from "../src/metrics/bins.js";
 import { bootstrapMeanCIs } from "../src/metrics/bootstrap.js";
 import { sampleHypergeometric } from "../src/metrics/fit-simulate.js";
@@ -19,19 +19,24 @@ import { seededRng } from "../src/metrics/rng.js";
 const { values } = parseArgs({
   options: {
     counts: { type: "string", default: "../shared/data/paper/math500-base-correct-counts.jsonl" },
+    run: { type: "string", description: "a run folder instead: every model's stored per-question results (e.g. the full preset's k = 1024)" },
+    models: { type: "string", description: "only these models (comma-separated)" },
     reps: { type: "string", default: "20" },
     settle: { type: "string", default: String(ADAPTIVE_DEFAULTS.settle) },
     keep: { type: "string", default: String(ADAPTIVE_DEFAULTS.keep) },
     taper: { type: "string", default: String(ADAPTIVE_DEFAULTS.taper) },
-    schedule: { type: "string", default: ADAPTIVE_DEFAULTS.schedule.join(",") },
+    schedule: { type: "string", description: "default: the study's rounds scaled to the recorded n (adaptiveSchedule)" },
     tokens: { type: "string", default: "600", description: "mean generated tokens per sample, for the GPU-hours proxy" },
   },
 });
-const schedule = values.schedule!.split(",").map(Number);
-const byModel = await countsByModel({ counts: values.counts });
+const byModel = await countsByModel({ counts: values.counts, run: values.run });
+const only = values.models ? new Set(values.models.split(",")) : null;
+const recordedN = Math.min(...[...byModel.values()].flat().map((q) => q.n));
+const schedule = values.schedule ? values.schedule.split(",").map(Number) : adaptiveSchedule(recordedN);
 const reps = Number(values.reps);
 console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}, taper ${values.taper}; ${reps} repetitions per model\n`);
 for (const [model, full] of byModel) {
+  if (only && !only.has(model)) continue;
   const N = schedule[schedule.length - 1]!;
   if (full.some((q) => q.n !== N)) throw new Error(`${model}: every question needs n = ${N} recorded samples`);
   const scheme = studyBins(N);

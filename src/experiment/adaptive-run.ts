@@ -1,5 +1,7 @@
 import { RlvdError } from "../core/errors.js";
-import { AdaptiveAllocator, ADAPTIVE_DEFAULTS, type AdaptiveEstimates, type AdaptiveOptions } from "../metrics/adaptive.js";
+import { AdaptiveAllocator, ADAPTIVE_DEFAULTS, type AdaptiveOptions, type AdaptiveSummary } from "../metrics/adaptive.js";
+
+export type { AdaptiveSummary };
 import { studyBins } from "../metrics/bins.js";
 import { seededRng } from "../metrics/rng.js";
 import { answersByQuestion } from "../store/queries.js";
@@ -20,20 +22,6 @@ export type AdaptiveRunOptions = Omit<SampleRunOptions, "k" | "grader"> & {
   /** verdicts are what the decisions rest on: an adaptive run grades as it goes */
   grader: Grader;
   adaptive: AdaptiveOptions;
-};
-
-/** What an adaptive run spent and estimated; stored in models.meta.adaptive for `analyze` and the report. */
-export type AdaptiveSummary = {
-  settings: Required<AdaptiveOptions>;
-  seed: number;
-  rounds: number;
-  /** inverse-probability estimates (unbiased for the full run's accuracy and pass@N) and samples per bin */
-  estimates: AdaptiveEstimates;
-  bins: string[];
-  samples_saved: number;
-  /** mean generated tokens per stored sample (null when the backend reports none) and the tokens not generated */
-  mean_tokens: number | null;
-  tokens_saved: number | null;
 };
 
 export type AdaptiveRunResult = SampleRunResult & { adaptive: AdaptiveSummary };

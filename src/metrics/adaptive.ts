@@ -79,6 +79,21 @@ export type AdaptiveEstimates = {
   questions_per_bin: number[];
 };
 
+/** What an adaptive run spent and estimated; `rlvd sample --adaptive` stores it in models.meta.adaptive for the report. */
+export type AdaptiveSummary = {
+  settings: Required<AdaptiveOptions>;
+  seed: number;
+  rounds: number;
+  /** inverse-probability estimates (unbiased for the full run's accuracy and pass@N) and samples per bin */
+  estimates: AdaptiveEstimates;
+  /** the bins' labels at the full n (the estimates' per-bin arrays follow them) */
+  bins: string[];
+  samples_saved: number;
+  /** mean generated tokens per stored sample (null when the backend reports none) and the tokens not generated */
+  mean_tokens: number | null;
+  tokens_saved: number | null;
+};
+
 /**
  * The allocator. Call `request()` for this round's draws, `record()` each question's results, then `decide(rng)`;
  * repeat until `request()` is empty. Knows nothing about how samples are produced.

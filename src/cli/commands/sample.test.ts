@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../test-helpers/cli.js";
+import { readFileSync } from "node:fs";
 import { analyzeRun } from "../../report/analyze-run.js";
+import { adaptiveTable } from "../../report/tables.js";
 import { withStore } from "../../store/store.js";
 import { fakeTokens, startFakeOpenAI } from "../../test-helpers/fake-openai.js";
 import { useTmpDirs, writeJsonl } from "../../test-helpers/tmp.js";
@@ -122,7 +124,21 @@ describe("rlvd sample", () => {
     const before = s.requests.length;
     expect((await runCli(...args)).out).toMatch(/m: 0 new samples/);
     expect(s.requests.length).toBe(before);
-  });
+
+    // analyze carries the record; the report's table splits the spend by bin and adds up to what was stored
+    const analysis = await analyzeRun(run);
+    const adaptive = analysis.models.m!.generation!.adaptive!;
+    expect(adaptive.estimates.samples).toBe(spent);
+    const table = adaptiveTable(analysis, ["m"])!;
+    const binRows = table.rows.filter((row) => row[1] !== "all");
+    expect(binRows.reduce((a, row) => a + Number(row[3]), 0)).toBe(spent);
+    expect(binRows.reduce((a, row) => a + Number(row[2]), 0)).toBe(12);
+    expect(table.rows.at(-1)!.slice(0, 4)).toEqual(["m", "all", "12", String(spent)]);
+    const out = join(dir, "rep", "r.html");
+    expect((await runCli("report", run, "--base", "m", "--out", out)).code).toBe(0);
+    expect(readFileSync(out, "utf8")).toContain("Adaptive sampling: samples spent per bin");
+    expect(readFileSync(join(dir, "rep", "summary.md"), "utf8")).toContain("Adaptive sampling: samples spent per bin");
+  }, 120_000);
 
   it("--adaptive's settings are checked with one-line usage errors", async () => {
     const dir = tmp();
