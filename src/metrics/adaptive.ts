@@ -38,9 +38,15 @@ export type AdaptiveOptions = {
    * stop would save shrink: 1 - settle times ((N - n) / (N - n_1))^taper. 0 holds every round to 1 - settle.
    */
   taper?: number;
+  /**
+   * a question never solved so far stops only when it stays unsolved through the full n with at least this
+   * probability: its pass@N is 0 or 1, so one stopped at random odds of a success adds (1 / keep - 1) q (1 - q)
+   * to the variance of pass@N's estimate, far more than any bin decision does
+   */
+  unsolvedSettle?: number;
 };
 /** The settings docs/analysis.md measured on the study's counts (the fewest samples that keep >= 97% of bins). */
-export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.9, keep: 0.05, taper: 1 } satisfies Required<AdaptiveOptions>;
+export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.9, keep: 0.05, taper: 1, unsolvedSettle: 0.99 } satisfies Required<AdaptiveOptions>;
 
 /** The default schedule for k samples per question: the study's rounds at 256 scaled by k / 256 (rounds that collapse are merged). */
 export function adaptiveSchedule(k: number): number[] {
@@ -166,7 +172,8 @@ export class AdaptiveAllocator {
       // instead of compounding to 1 / keep^j over later rounds
       const first = this.options.schedule[0]!;
       const tolerance = (1 - this.options.settle) * ((this.full - q.n) / Math.max(1, this.full - first)) ** this.options.taper;
-      const continueProbability = q.audited || 1 - probability > tolerance ? 1 : this.options.keep;
+      const unsettled = 1 - probability > tolerance || (q.correct === 0 && unsolvedProbability(this.prior, q.n, this.full) < this.options.unsolvedSettle);
+      const continueProbability = q.audited || unsettled ? 1 : this.options.keep;
       if (continueProbability < 1) q.audited = true;
       if (rng() < continueProbability) q.weight /= continueProbability;
       else q.stopped = true;
@@ -189,6 +196,12 @@ export class AdaptiveAllocator {
     }
     return { accuracy: acc / Q, pass_at_full: pass / Q, samples, samples_full: Q * this.full, samples_per_bin, questions_per_bin };
   }
+}
+
+/** P(no success in the remaining full - n samples | 0 of n) under the prior's posterior. */
+export function unsolvedProbability(prior: BetaMixture, n: number, full: number): number {
+  if (n >= full) return 1;
+  return 1 - posteriorPassAtK(prior, n, 0, full - n);
 }
 
 /**
