@@ -25,6 +25,7 @@ const { values } = parseArgs({
     settle: { type: "string", default: String(ADAPTIVE_DEFAULTS.settle) },
     keep: { type: "string", default: String(ADAPTIVE_DEFAULTS.keep) },
     taper: { type: "string", default: String(ADAPTIVE_DEFAULTS.taper) },
+    unsolved: { type: "string", default: String(ADAPTIVE_DEFAULTS.unsolvedSettle), description: "unsolvedSettle" },
     schedule: { type: "string", description: "default: the study's rounds scaled to the recorded n (adaptiveSchedule)" },
     tokens: { type: "string", default: "600", description: "mean generated tokens per sample, for the GPU-hours proxy" },
   },
@@ -34,7 +35,7 @@ const only = values.models ? new Set(values.models.split(",")) : null;
 const recordedN = Math.min(...[...byModel.values()].flat().map((q) => q.n));
 const schedule = values.schedule ? values.schedule.split(",").map(Number) : adaptiveSchedule(recordedN);
 const reps = Number(values.reps);
-console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}, taper ${values.taper}; ${reps} repetitions per model\n`);
+console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}, taper ${values.taper}, unsolved ${values.unsolved}; ${reps} repetitions per model\n`);
 for (const [model, full] of byModel) {
   if (only && !only.has(model)) continue;
   const N = schedule[schedule.length - 1]!;
@@ -48,7 +49,7 @@ for (const [model, full] of byModel) {
   const started = Date.now();
   for (let r = 0; r < reps; r++) {
     const rng = seededRng(100 + r);
-    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, settle: Number(values.settle), keep: Number(values.keep), taper: Number(values.taper) });
+    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, settle: Number(values.settle), keep: Number(values.keep), taper: Number(values.taper), unsolvedSettle: Number(values.unsolved) });
     const drawn = full.map(() => ({ n: 0, c: 0 }));
     for (let req = alloc.request(); req.length > 0; req = alloc.request()) {
       for (const { question, samples } of req) {

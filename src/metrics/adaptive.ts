@@ -41,12 +41,15 @@ export type AdaptiveOptions = {
   /**
    * a question never solved so far stops only when it stays unsolved through the full n with at least this
    * probability: its pass@N is 0 or 1, so one stopped at random odds of a success adds (1 / keep - 1) q (1 - q)
-   * to the variance of pass@N's estimate, far more than any bin decision does
+   * to the variance of pass@N's estimate, far more than any bin decision does. 1 (the default): never solved
+   * questions always run to the full n, because the fitted posterior is overconfident for a model sharpened by RL
+   * (docs/analysis.md: on the full preset's rlvr, 0 of 64 reads as "never solvable" numerically while a few such
+   * questions are solved by 1024)
    */
   unsolvedSettle?: number;
 };
 /** The settings docs/analysis.md measured on the study's counts (the fewest samples that keep >= 97% of bins). */
-export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.9, keep: 0.05, taper: 1, unsolvedSettle: 0.99 } satisfies Required<AdaptiveOptions>;
+export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.9, keep: 0.05, taper: 1, unsolvedSettle: 1 } satisfies Required<AdaptiveOptions>;
 
 /** The default schedule for k samples per question: the study's rounds at 256 scaled by k / 256 (rounds that collapse are merged). */
 export function adaptiveSchedule(k: number): number[] {
@@ -109,6 +112,7 @@ export class AdaptiveAllocator {
   readonly questions: AdaptiveQuestion[];
   private round = 0;
   private prior: BetaMixture | null = null;
+  private tailPrior: BetaMixture | null = null;
 
   constructor(questionCount: number, readonly scheme: BinScheme, options: AdaptiveOptions = {}) {
     this.options = { ...ADAPTIVE_DEFAULTS, ...options };
@@ -151,6 +155,12 @@ export class AdaptiveAllocator {
     // later rounds polish the previous round's prior rather than search from scratch
     const counts = countPatterns(this.questions.map((q) => ({ n: q.n, correct: q.correct })));
     this.prior = this.prior ? fitMixture(counts, { variant: "zero", start: this.prior, starts: 0 }) : fitMixture(counts, { variant: "zero" });
+    // whether an unsolved question stays unsolved depends on the left tail only: fitted there (counts above n/4
+    // censored, as the extrapolation does), since a model sharpened by RL puts its Beta near 1 and the whole-range
+    // fit then reads every 0 of n as "never solvable" (measured on the full preset's rlvr: docs/analysis.md)
+    this.tailPrior = this.tailPrior
+      ? fitMixture(counts, { variant: "zero", censorAbove: 0.25, start: this.tailPrior, starts: 0 })
+      : fitMixture(counts, { variant: "zero", censorAbove: 0.25 });
     for (const q of this.questions) {
       if (q.stopped) continue;
       // one success already makes the full run's pass@N of this question exactly 1 (its samples include these)
@@ -172,7 +182,7 @@ export class AdaptiveAllocator {
       // instead of compounding to 1 / keep^j over later rounds
       const first = this.options.schedule[0]!;
       const tolerance = (1 - this.options.settle) * ((this.full - q.n) / Math.max(1, this.full - first)) ** this.options.taper;
-      const unsettled = 1 - probability > tolerance || (q.correct === 0 && unsolvedProbability(this.prior, q.n, this.full) < this.options.unsolvedSettle);
+      const unsettled = 1 - probability > tolerance || (q.correct === 0 && (this.options.unsolvedSettle >= 1 || unsolvedProbability(this.tailPrior, q.n, this.full) < this.options.unsolvedSettle));
       const continueProbability = q.audited || unsettled ? 1 : this.options.keep;
       if (continueProbability < 1) q.audited = true;
       if (rng() < continueProbability) q.weight /= continueProbability;
