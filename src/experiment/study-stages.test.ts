@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { useTmpDirs } from "../test-helpers/tmp.js";
 import { parseChainId, usesHeldOut, World } from "../world/index.js";
 import { runStages } from "./runner.js";
-import { STUDY_STAGE_KINDS } from "./study-stages.js";
+import { STAGE_KINDS as STUDY_STAGE_KINDS } from "./stages/index.js";
 
 const tmp = useTmpDirs();
 
@@ -47,11 +47,14 @@ describe("sample stage, adaptive", () => {
     const { withStore } = await import("../store/store.js");
     const { modelMeta } = await import("../store/sampling-records.js");
     // an untrained model on the world's characters: sampling is what is tested, not what it knows
+    const { Checkpoint, WorldFiles } = await import("./stages/outputs.js");
     const randomModel = defineStageKind({
       kind: "random-model",
       settings: z.object({ world: z.string() }).strict(),
+      references: { world: WorldFiles },
+      output: Checkpoint,
       run: async (ctx, _s, inputs) => {
-        const world = new World(JSON.parse(readFileSync(String(inputs.world!.config), "utf8")));
+        const world = new World(JSON.parse(readFileSync(inputs.world.config, "utf8")));
         const tokenizer = CharTokenizer.fromText(worldCharacters(world));
         const model = await createModel({ vocabSize: tokenizer.vocabSize, dim: 16, layers: 1, heads: 2, context: 64 }, 1, { tokenizer });
         const checkpoint = join(ctx.stageDir, "model");
@@ -65,7 +68,7 @@ describe("sample stage, adaptive", () => {
     const stages = (adaptive: unknown) => [
       { id: "world", kind: "world", needs: [], settings: { world: worldConfig, test: 12, train: 4 } },
       { id: "m", kind: "random-model", needs: ["world"], settings: { world: "world" } },
-      { id: "test-m", kind: "sample", needs: ["world", "m"], settings: { world: "world", from: "m", model: "m", split: "test", k: 8, sampling: { max_tokens: 8 }, adaptive } },
+      { id: "test-m", kind: "sample", needs: ["world", "m"], settings: { world: "world", from: "m", model: "m", split: "test", k: 8, sampling: { maxTokens: 8 }, adaptive } },
     ];
     expect(() => checkStages(stages({ settle: 0.9, typo: 1 }), kinds)).toThrow(/stage test-m: settings\.adaptive/);
     const run = tmp();
