@@ -5,7 +5,8 @@
  * placed in the full run's bin, accuracy and pass@N against the full run's values and 95% bootstrap intervals,
  * and the samples spent (and saved). Asserts nothing.
  *
- *   npx tsx bench/adaptive.ts [--counts FILE.jsonl | --run DIR [--models a,b]] [--reps 20] [--settle 0.95] [--keep 0.05] [--schedule 16,24,32,48,64,96,128,192,256]
+ *   npx tsx bench/adaptive.ts [--counts FILE.jsonl | --run DIR [--models a,b]] [--reps 20] [--settle 0.9] [--taper 1] [--keep 0.05]
+ *     [--unsolved 1] [--schedule 16,24,..,256 (default: the study's rounds scaled to the recorded n)]
  */
 import { parseArgs } from "node:util";
 import { countsByModel } from "./study-counts.js";
