@@ -1,3 +1,5 @@
+import { RlvdError } from "../core/errors.js";
+
 /**
  * Several endpoints serving the same model (one vLLM server per GPU node). Each endpoint has its own limit of
  * requests in flight (a GPU node keeps its batch full with so many; the limit is per endpoint, so adding nodes
@@ -23,8 +25,8 @@ export class EndpointPool {
     /** requests in flight per endpoint */
     readonly perEndpoint = Infinity,
   ) {
-    if (urls.length === 0) throw new RangeError("an endpoint pool needs at least one URL");
-    if (!(perEndpoint >= 1)) throw new RangeError(`requests per endpoint must be at least 1 (got ${perEndpoint})`);
+    if (urls.length === 0) throw new RlvdError("BAD_ARGUMENT", "an endpoint pool needs at least one URL");
+    if (!(perEndpoint >= 1)) throw new RlvdError("BAD_ARGUMENT", `requests per endpoint must be at least 1 (got ${perEndpoint})`);
     this.failures = urls.map(() => 0);
     this.coolUntil = urls.map(() => 0);
     this.inflight = urls.map(() => 0);

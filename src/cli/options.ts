@@ -1,51 +1,89 @@
+// The CLI's option table: options that several commands share are declared once here (flags, help, parser,
+// default), and every option of every command is built by `flag` from a parser in parsers.ts, so a bad value is
+// always the same one-line usage error (exit 2) naming the option and what it accepts.
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { RlvdError } from "../core/errors.js";
 import { EXTRACT_CONVENTIONS, EXTRACT_NAMES, parseExtractConvention, type ExtractConvention, type Grading } from "../verify/conventions.js";
+import { integer, list, MAX_TIMEOUT_MS, nonNegativeInt, outputFile, port, seed, type Parse } from "./parsers.js";
 
-/** Commander argument parsers: each turns a string into a typed value or rejects it with a message. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
+/** One option: `flags` as commander spells them ("--seed <n>"), its help, its parser and default. */
+export type OptionDecl<T> = {
+  flags: string;
+  description: string;
+  parse: Parse<T>;
+  default?: T;
+  /** shown in --help instead of the default's JSON */
+  defaultText?: string;
+};
+
+/** A commander Option from a declaration, its parser told the option's long name for the message. */
+export function flag<T>(decl: OptionDecl<T>): Option;
+export function flag<T>(flags: string, description: string, parse: Parse<T>, defaultValue?: T): Option;
+export function flag<T>(a: OptionDecl<T> | string, description?: string, parse?: Parse<T>, defaultValue?: T): Option {
+  const d: OptionDecl<T> = typeof a === "string" ? { flags: a, description: description!, parse: parse!, default: defaultValue } : a;
+  const option = new Option(d.flags, d.description);
+  const name = option.long ?? option.short ?? d.flags;
+  option.argParser((value: string) => d.parse(value, name));
+  if (d.default !== undefined) option.default(d.default, d.defaultText);
+  if (d.parse.prepare) PREPARE.set(option, d.parse.prepare as (value: unknown, option: string) => void);
+  return option;
 }
 
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
-  return n;
+/** The prepare steps of the options `flag` built (path checks, output folders), by option. */
+const PREPARE = new WeakMap<Option, (value: unknown, option: string) => void>();
+
+/**
+ * Runs the prepare step of every option `command` was given, in the order declared: called once all flags have
+ * parsed, before the command's action (main.ts installs it as commander's preAction hook).
+ */
+export function prepareOptions(command: Command): void {
+  for (const option of command.options) {
+    const prepare = PREPARE.get(option);
+    const value = command.getOptionValue(option.attributeName());
+    if (prepare && value !== undefined && command.getOptionValueSource(option.attributeName()) === "cli") prepare(value, option.long ?? option.flags);
+  }
 }
 
-/** A comma-separated list of non-negative integers, e.g. "1,2,4,8". */
-export function intList(value: string): number[] {
-  const parts = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
-  if (parts.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of integers, got "${value}"`);
-  return parts.map((p) => {
-    const n = Number(p);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${p}" in "${value}" is not a non-negative integer`);
-    return n;
-  });
+/** The same, but the option must be given. */
+export function requiredFlag<T>(flags: string, description: string, parse: Parse<T>): Option {
+  return flag(flags, description, parse).makeOptionMandatory();
 }
 
-export function finiteNumber(value: string): number {
-  const x = Number(value);
-  if (value.trim() === "" || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
-  return x;
+/** A declaration with another help text or default (the shared entry stays the one fact about the parser). */
+export function withHelp<T>(decl: OptionDecl<T>, description: string, defaultValue: T | undefined = decl.default): OptionDecl<T> {
+  return { ...decl, description, default: defaultValue };
 }
 
-/** An integer option of at least `min`, named in the error (model shapes: --dim, --layers, ...). */
-export function parseIntArg(name: string, min: number) {
-  return (v: string): number => {
-    if (!/^-?\d+$/.test(v.trim()) || Number(v) < min) throw new RlvdError("BAD_ARGUMENT", `--${name} must be an integer >= ${min} (got ${JSON.stringify(v)})`);
-    return Number(v);
-  };
-}
+/**
+ * The most samples per question `rlvd sample -k` takes. Every per-question array (indices, verdicts, pass@k
+ * terms) is k long; the study's largest k is 1024 and the planner's default ceiling 4096, and at 10^9 the
+ * sampler ran 40 s into 4.5 GB before sending a request. Raise it here if a study needs more.
+ */
+export const MAX_K = 65_536;
+/** Verifier threads at most: beyond a few per core they only cost memory (each is a worker thread). */
+export const MAX_WORKERS = 1024;
+/** Bootstrap resamples at most: 10^6 is already 100 times the default; more only runs longer. */
+export const MAX_RESAMPLES = 1_000_000;
+
+/** Options shared by several commands, declared once. */
+export const OPTIONS = {
+  seed: { flags: "--seed <n>", description: "seed", parse: seed, default: 0 },
+  port: { flags: "--port <n>", description: "port (0: any free port)", parse: port },
+  workers: { flags: "--workers <n>", description: "verifier threads (default: all cores)", parse: integer(1, MAX_WORKERS) },
+  timeoutMs: { flags: "--timeout <ms>", description: "time limit per verification", parse: integer(1, MAX_TIMEOUT_MS), default: 2000 },
+  ks: { flags: "--k <list>", description: "k values", parse: list(nonNegativeInt) },
+  bins: { flags: "--bins <edges>", description: "custom inclusive upper bin edges, e.g. 0,8,64,192,256 (the last is n)", parse: list(nonNegativeInt) },
+  outFile: { flags: "--out <file>", description: "output file (its folder is created if missing)", parse: outputFile },
+} satisfies Record<string, OptionDecl<unknown>>;
 
 /** The options among `keys` that the user set, to spread over a preset's defaults. */
 export function definedOptions(opts: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
 }
 
-/** --extract's parser: a convention name from verify/conventions.ts, else a one-line usage error (exit 2). */
+/**
+ * --extract's parser: a convention name from verify/conventions.ts. An enum, so it answers as commander's
+ * choices do ("argument 'x' is invalid. expected one of ..."), still one line and exit 2.
+ */
 export function extractConvention(value: string): ExtractConvention {
   try {
     return parseExtractConvention(value);
@@ -69,20 +107,4 @@ export function addGradingOptions(cmd: Command): Command {
 /** The grading the flags of addGradingOptions ask for. */
 export function gradingFrom(opts: { extract?: ExtractConvention; strict?: boolean }): Grading {
   return { extract: opts.extract ?? "any", strict: opts.strict !== false };
-}
-
-/** A number in the open interval (lo, hi), e.g. --alpha. */
-export function numberIn(lo: number, hi: number) {
-  return (value: string): number => {
-    const x = finiteNumber(value);
-    if (!(x > lo && x < hi)) throw new InvalidArgumentError(`expected a number between ${lo} and ${hi} (exclusive), got "${value}"`);
-    return x;
-  };
-}
-
-/** A non-negative number, e.g. --margin. */
-export function nonNegativeNumber(value: string): number {
-  const x = finiteNumber(value);
-  if (x < 0) throw new InvalidArgumentError(`expected a number >= 0, got "${value}"`);
-  return x;
 }

@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError, RlvdError } from "../core/errors.js";
 import { resolveConfig, type ModelConfig } from "./config.js";
-import { kernelsFor, Model, type Backend } from "./model.js";
+import { kernelsFor, Model, type KernelBackend } from "./model.js";
 import type { AdamW } from "./optim.js";
 import { CharTokenizer, SPECIAL_TOKENS } from "./tokenizer.js";
 
@@ -154,7 +154,7 @@ function encodeSafetensors(m: Model): Uint8Array {
   return out;
 }
 
-export type LoadOptions = { backend?: Backend };
+export type LoadOptions = { backend?: KernelBackend };
 
 /** Loads a checkpoint directory written by saveCheckpoint (or any float32 HF Llama checkpoint of this shape). */
 export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Promise<Model> {

@@ -10,19 +10,20 @@ import { MATRICES, matrixShape, paramLayout, resolveConfig, type MatrixName, typ
 import type { FloatArray, Kernels } from "./kernels.js";
 import { refKernels } from "./kernels_ref.js";
 import { wasmRuntime } from "./kernels_wasm.js";
-import { Rng } from "./rng.js";
+import { Xoshiro128 } from "./rng.js";
 import type { CharTokenizer } from "./tokenizer.js";
 
-export type Backend = "wasm" | "ref" | "ref64";
+/** Which kernels run the engine (not a generation backend: those are backends/types.ts `Backend`). */
+export type KernelBackend = "wasm" | "ref" | "ref64";
 
 export type ModelOptions = {
   /** kernel backend: "wasm" (fast, default), "ref" (TypeScript float32) or "ref64" (TypeScript float64) */
-  backend?: Backend;
+  backend?: KernelBackend;
   /** tokenizer to keep with the model (needed for text prompts and for checkpoints) */
   tokenizer?: CharTokenizer;
 };
 
-export async function kernelsFor(backend: Backend = "wasm"): Promise<Kernels> {
+export async function kernelsFor(backend: KernelBackend = "wasm"): Promise<Kernels> {
   if (backend === "ref") return refKernels("float32");
   if (backend === "ref64") return refKernels("float64");
   return (await wasmRuntime()).kernels;
@@ -255,7 +256,7 @@ export class Model {
 
   /** Random init: N(0, 0.02) matrices and embeddings, unit norm gains; the same seed gives the same model. */
   initRandom(seed: number): void {
-    const rng = new Rng(seed);
+    const rng = new Xoshiro128(seed);
     const { offsets, nDecay, total } = this.layout;
     for (let i = 0; i < nDecay; i++) this.params[i] = 0.02 * rng.normal();
     for (let i = offsets.ln1w; i < total; i++) this.params[i] = 1;

@@ -3,7 +3,7 @@
 // do not depend on the batch, the slot pressure or the other prompts.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createModel, type Model } from "./model.js";
-import { generate, scoreCompletions, type Completion } from "./sample.js";
+import { generate, scoreCompletions, type EngineCompletion } from "./sample.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 import { CharTokenizer } from "./tokenizer.js";
 
@@ -17,8 +17,8 @@ beforeAll(async () => {
   model.paramsChanged();
 });
 
-const key = (c: Completion) => c.tokens.join(",");
-function frequencies(cs: Completion[]): Map<string, number> {
+const key = (c: EngineCompletion) => c.tokens.join(",");
+function frequencies(cs: EngineCompletion[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const c of cs) m.set(key(c), (m.get(key(c)) ?? 0) + 1);
   return m;

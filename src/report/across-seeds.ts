@@ -10,6 +10,7 @@ import type { PairedResult } from "../metrics/paired-test.js";
 import type { Analysis } from "./analyze-run.js";
 import { judgeFindings, type Verdict } from "./findings.js";
 import { STUDY_MODELS, type StudyModels } from "./study-models.js";
+import { RlvdError } from "../core/errors.js";
 
 export type SeedRun = { id: string; analysis: Analysis };
 
@@ -66,9 +67,9 @@ function optionalInterval(values: Array<number | null | undefined>, level: numbe
 
 /** `study`: the model names the findings look for (default: the embedded study's). */
 export function aggregateSeeds(runs: readonly SeedRun[], level = 0.95, study: StudyModels = STUDY_MODELS): AcrossSeeds {
-  if (runs.length === 0) throw new RangeError("aggregateSeeds needs at least one run");
+  if (runs.length === 0) throw new RlvdError("BAD_ARGUMENT", "aggregateSeeds needs at least one run");
   const base = runs[0]!.analysis.base;
-  if (base === null || runs.some((r) => r.analysis.base !== base)) throw new RangeError(`every seed needs the same base model (got ${runs.map((r) => r.analysis.base).join(", ")})`);
+  if (base === null || runs.some((r) => r.analysis.base !== base)) throw new RlvdError("BAD_INPUT", `every seed needs the same base model (got ${runs.map((r) => r.analysis.base).join(", ")})`);
   const names = commonModels(runs);
   const n = Math.min(...runs.flatMap((r) => names.map((m) => r.analysis.models[m]!.samples_per_question)));
   const ks = reportedKs(n);
@@ -143,7 +144,7 @@ export function sweepRows(levels: readonly SweepLevel[], trained = "rlvr"): Swee
     const a = level.analysis;
     const base = a.base;
     const c = a.comparisons.find((x) => x.other === trained);
-    if (base === null || !c) throw new RangeError(`sweep level ${level.id}: no comparison of ${trained} with a base`);
+    if (base === null || !c) throw new RlvdError("BAD_INPUT", `sweep level ${level.id}: no comparison of ${trained} with a base`);
     const ks = Object.keys(c.significance.pass_at_k).map(Number).sort((x, y) => x - y);
     const k = ks[ks.length - 1]!;
     const pass = c.significance.pass_at_k[String(k)]!;

@@ -36,11 +36,15 @@ const verdict = z
   .transform((v) => (v === null ? null : Boolean(v)));
 const answerText = z.union([z.string(), z.number()], { error: "must be a string or number" }).transform(String);
 
+/** The largest sample index (and token count) the store holds: its columns are 32-bit signed INTEGERs (schema.ts). */
+export const MAX_SAMPLE_INDEX = 2 ** 31 - 1;
+
 /** A generic sample line: `{model, question, sample_index?, response, correct?, answer?, extracted?}`. */
 const GenericLineSchema = z.object({
   model: z.string().min(1).optional(),
   question: id,
-  sample_index: z.number().int().nonnegative({ error: "must be a non-negative integer" }).optional(),
+  sample_index: z.number().int().nonnegative({ error: "must be a non-negative integer" })
+    .max(MAX_SAMPLE_INDEX, { error: `must be at most ${MAX_SAMPLE_INDEX} (the store's 32-bit index)` }).optional(),
   response: z.string({ error: "must be the response text (string)" }).nullable(),
   correct: verdict.optional(),
   /** the gold answer of the question */
@@ -48,7 +52,7 @@ const GenericLineSchema = z.object({
   /** the final answer extracted from the response */
   extracted: answerText.nullable().optional(),
   prompt: z.string().optional(),
-  n_tokens: z.number().int().nonnegative().nullable().optional(),
+  n_tokens: z.number().int().nonnegative().max(MAX_SAMPLE_INDEX, { error: `must be at most ${MAX_SAMPLE_INDEX}` }).nullable().optional(),
   finish_reason: z.string().nullable().optional(),
 });
 
@@ -173,12 +177,13 @@ function commonGenericLine(value: unknown): GenericLine | null {
   const optionalString = (x: unknown) => x === undefined || x === null || typeof x === "string";
   if (typeof v.question !== "string" || v.question.length === 0) return null;
   if (v.model !== undefined && (typeof v.model !== "string" || v.model.length === 0)) return null;
-  if (v.sample_index !== undefined && !(Number.isSafeInteger(v.sample_index) && (v.sample_index as number) >= 0)) return null;
+  const int32 = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= MAX_SAMPLE_INDEX;
+  if (v.sample_index !== undefined && !int32(v.sample_index)) return null;
   if (v.response !== null && typeof v.response !== "string") return null;
   if (v.correct !== undefined && v.correct !== null && typeof v.correct !== "boolean") return null;
   if (!optionalString(v.answer) || !optionalString(v.extracted) || !optionalString(v.finish_reason)) return null;
   if (v.prompt !== undefined && typeof v.prompt !== "string") return null;
-  if (v.n_tokens !== undefined && v.n_tokens !== null && !(Number.isSafeInteger(v.n_tokens) && (v.n_tokens as number) >= 0)) return null;
+  if (v.n_tokens !== undefined && v.n_tokens !== null && !int32(v.n_tokens)) return null;
   return v as GenericLine;
 }
 

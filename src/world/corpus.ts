@@ -4,6 +4,7 @@ import { chainId, chainPrompt, type Chain } from "./questions.js";
 import { Rng32 } from "./rng.js";
 import type { SolutionFormat } from "./config.js";
 import type { World } from "./world.js";
+import { RlvdError } from "../core/errors.js";
 
 export type Document = { prompt: string; completion: string };
 
@@ -27,7 +28,7 @@ export function buildCorpus(world: World, options: CorpusOptions): Document[] {
   const docs: Document[] = [];
   let tries = 0;
   while (docs.length < options.documents) {
-    if (++tries > options.documents * 50 + 10_000) throw new RangeError("the corpus settings leave too few chains to draw from");
+    if (++tries > options.documents * 50 + 10_000) throw new RlvdError("BAD_ARGUMENT", "the corpus settings leave too few chains to draw from");
     const length = rng.pick(world.config.chainLengths);
     const chain: Chain = { start: rng.int(world.alphabet), operands: Array.from({ length }, () => rng.int(world.alphabet)) };
     if (options.exclude?.has(chainId(world, chain))) continue;

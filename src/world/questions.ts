@@ -1,6 +1,7 @@
 import type { Question } from "../core/types.js";
 import { Rng32 } from "./rng.js";
 import type { World } from "./world.js";
+import { RlvdError } from "../core/errors.js";
 
 /** A chain question: start at `start`, apply op(., y) for each operand in turn; the answer is every result. */
 export type Chain = { start: number; operands: number[] };
@@ -29,10 +30,10 @@ export function parseChainId(world: World, id: string): Chain {
   const m = /^([A-Z]):([A-Z]+)$/.exec(id);
   const index = (s: string) => {
     const i = s.charCodeAt(0) - 65;
-    if (i < 0 || i >= world.alphabet) throw new RangeError(`symbol ${s} is outside this world's alphabet`);
+    if (i < 0 || i >= world.alphabet) throw new RlvdError("BAD_INPUT", `symbol ${s} is outside this world's alphabet`);
     return i;
   };
-  if (!m) throw new RangeError(`not a chain id: ${id}`);
+  if (!m) throw new RlvdError("BAD_INPUT", `not a chain id: ${id}`);
   return { start: index(m[1]!), operands: [...m[2]!].map(index) };
 }
 
@@ -68,7 +69,7 @@ export function drawQuestions(world: World, n: number, seed: number, exclude: Re
   const out: Question[] = [];
   let tries = 0;
   while (out.length < n) {
-    if (++tries > n * 100 + 10_000) throw new RangeError(`cannot draw ${n} distinct questions from this world`);
+    if (++tries > n * 100 + 10_000) throw new RlvdError("BAD_ARGUMENT", `cannot draw ${n} distinct questions from this world`);
     const length = rng.pick(world.config.chainLengths);
     const chain = { start: rng.int(world.alphabet), operands: Array.from({ length }, () => rng.int(world.alphabet)) };
     const id = chainId(world, chain);

@@ -4,7 +4,8 @@ import { analyzeRun } from "../../report/analyze-run.js";
 import { formatAnalysis } from "../../report/analysis-text.js";
 import { analysisWithFindings } from "../../report/findings.js";
 import { addFindingOptions, findingSettings, type FindingFlags } from "./finding-options.js";
-import { intList } from "../options.js";
+import { flag, OPTIONS, withHelp } from "../options.js";
+import { list, positiveInt } from "../parsers.js";
 import type { CommandModule } from "./index.js";
 import type { FitVariant } from "../../metrics/fit-beta-binomial.js";
 
@@ -15,15 +16,15 @@ export const analyzeCommand: CommandModule = {
       .description("accuracy, pass@k, bins and base -> model comparisons for a run folder")
       .argument("<dir>", "run folder")
       .option("--base <model>", 'model whose difficulty bins the comparisons use (default: a model named "base")')
-      .option("--k <list>", "k values to show and test, e.g. 1,4,16,256 (default: powers of two)", intList)
-      .option("--bins <edges>", "custom inclusive upper bin edges, e.g. 0,8,64,192,256 (the last is n)", intList)
-      .option("--fit-k <list>", "extra k values for the extrapolated pass@k (pass_at_k_fit), e.g. 1000,10000", intList)
+      .addOption(flag(withHelp(OPTIONS.ks, "k values to show and test, e.g. 1,4,16,256 (default: powers of two)")))
+      .addOption(flag(OPTIONS.bins))
+      .addOption(flag("--fit-k <list>", "extra k values for the extrapolated pass@k (pass_at_k_fit), e.g. 1000,10000", list(positiveInt)))
       .addOption(new Option("--fit-variant <kind>", "the fit's mixture: a Beta, plus a never-solvable mass (zero), plus an always-solved one (zero-one), or the lowest AIC (auto)").choices(["beta", "zero", "zero-one", "auto"]).default("beta"))
       .option("--fit-bins", "also fit every model per difficulty bin of the base (pass_at_k_fit_bins, at k = n, 4n, 16n)")
       .option("--no-fit", "skip the beta-binomial fit of pass@k beyond n")
-      .option("--seed <n>", "seed for bootstrap and permutation tests", (v) => Number(v), 0)
+      .addOption(flag(withHelp(OPTIONS.seed, "seed for bootstrap and permutation tests")))
       .addOption(new Option("--equivalence <kind>", "how answers are grouped for maj@k and entropy: math (the verifier's equivalence), exact (identical strings; also: string), auto (exact for embedded-checkpoint models, math otherwise)").choices(["auto", "math", "exact", "string"]).default("auto"))
-      .option("--out <file>", "also write the JSON to this file (e.g. DIR/metrics.json)")
+      .addOption(flag(withHelp(OPTIONS.outFile, "also write the JSON to this file (e.g. DIR/metrics.json; its folder is created if missing)")))
       .option("--json", "print the JSON (see docs) instead of tables")
       .option("--allow-mixed-grading", "compare models whose verdicts were made under different grading conventions (--extract, --no-strict)"))
       .action(async (dir: string, opts: FindingFlags & { base?: string; k?: number[]; bins?: number[]; fitK?: number[]; fitBins?: boolean; fit: boolean; fitVariant: FitVariant | "auto"; seed: number; out?: string; json?: boolean; equivalence: string; allowMixedGrading?: boolean }) => {

@@ -1,9 +1,11 @@
 // rlvd bench engine: training and sampling tokens/s of the embedded engine (torch_reference.py's protocol).
 import type { Command } from "commander";
-import { benchEngine } from "../../engine/index.js";
+import { benchEngine, ModelConfigSchema } from "../../engine/index.js";
 import type { CliIO } from "../io.js";
 import type { CommandModule } from "./index.js";
-import { parseIntArg } from "../options.js";
+import { flag } from "../options.js";
+import { integer } from "../parsers.js";
+import { SHAPE } from "./model.js";
 
 export const benchCommand: CommandModule = {
   register(program: Command, io: CliIO) {
@@ -11,12 +13,12 @@ export const benchCommand: CommandModule = {
     bench
       .command("engine")
       .description("training (forward+backward+AdamW on batch x context tokens) and sampling (256 x 64 new tokens) tokens/s")
-      .option("--dim <n>", "hidden size", parseIntArg("dim", 2), 128)
-      .option("--layers <n>", "layers", parseIntArg("layers", 1), 2)
-      .option("--heads <n>", "heads", parseIntArg("heads", 1), 4)
-      .option("--vocab <n>", "vocabulary size", parseIntArg("vocab", 2), 48)
-      .option("--context <n>", "sequence length", parseIntArg("context", 17), 128)
-      .option("--batch <n>", "training batch", parseIntArg("batch", 1), 32)
+      .addOption(flag("--dim <n>", "hidden size", SHAPE.dim, 128))
+      .addOption(flag("--layers <n>", "layers", SHAPE.layers, 2))
+      .addOption(flag("--heads <n>", "heads", SHAPE.heads, 4))
+      .addOption(flag("--vocab <n>", "vocabulary size", integer(2, ModelConfigSchema.shape.vocabSize.maxValue ?? undefined), 48))
+      .addOption(flag("--context <n>", "sequence length (at least 17: the sampling benchmark's prompt is 16)", integer(17, ModelConfigSchema.shape.context.maxValue ?? undefined), 128))
+      .addOption(flag("--batch <n>", "training batch", integer(1, 1 << 16), 32))
       .option("--json", "print one JSON object")
       .action(async (o: { dim: number; layers: number; heads: number; vocab: number; context: number; batch: number; json?: boolean }) => {
         const r = await benchEngine(o);

@@ -5,6 +5,8 @@ import { STAGE_KINDS } from "../../experiment/stages/index.js";
 import type { CliIO } from "../io.js";
 import type { ExperimentResult } from "../../experiment/demo.js";
 import type { CommandModule } from "./index.js";
+import { flag } from "../options.js";
+import { outputDir, words } from "../parsers.js";
 
 function summary(io: CliIO, r: ExperimentResult): void {
   const ran = r.stages.filter((s) => !s.cached).length;
@@ -19,7 +21,7 @@ export const demoCommand: CommandModule = {
       .command("demo")
       .description("the embedded study end to end: pretrain base and teacher, RLVR, distillation, sample, analyze, report")
       .addOption(new Option("--preset <name>", "smoke (CI, about a minute) | quick (the study, under 10 minutes) | full (3 seeds at k = 1024 and a discoverability sweep, under an hour)").choices([...PRESETS]).default("quick"))
-      .option("--out <dir>", "run folder (default: runs/demo-PRESET)")
+      .addOption(flag("--out <dir>", "run folder (default: runs/demo-PRESET)", outputDir))
       .action(async (opts: { preset: string; out?: string }) => {
         summary(io, await runDemo(opts.preset, opts.out ?? `runs/demo-${opts.preset}`, { log }));
       });
@@ -27,8 +29,8 @@ export const demoCommand: CommandModule = {
       .command("run")
       .description("run an experiment spec (YAML or JSON): stages cached by their settings, resumable after a crash")
       .argument("<spec>", "experiment spec file (see presets/*.yaml)")
-      .option("--out <dir>", "run folder (default: runs/NAME)")
-      .option("--force <stages>", "rerun these stages (and what depends on them)", (v) => v.split(","))
+      .addOption(flag("--out <dir>", "run folder (default: runs/NAME)", outputDir))
+      .addOption(flag("--force <stages>", "rerun these stages (and what depends on them), e.g. rl,sample-rl", words))
       .action(async (file: string, opts: { out?: string; force?: string[] }) => {
         const spec = loadSpec(file, STAGE_KINDS);
         summary(io, await runExperiment(spec, opts.out ?? `runs/${spec.name}`, { log, force: opts.force }));

@@ -1,13 +1,8 @@
 import { join } from "node:path";
 import { buildDistillSet, writeDistillSet } from "../../train/distill-set.js";
-import { nonNegativeInt, positiveInt } from "../options.js";
+import { flag, OPTIONS, withHelp } from "../options.js";
+import { positiveInt, probability, words } from "../parsers.js";
 import type { CommandModule } from "./index.js";
-
-const fraction = (v: string) => {
-  const x = Number(v);
-  if (!(x >= 0 && x <= 1)) throw new Error(`expected a number in [0, 1], got "${v}"`);
-  return x;
-};
 
 export const distillSetCommand: CommandModule = {
   register(program, io) {
@@ -16,13 +11,13 @@ export const distillSetCommand: CommandModule = {
       .description("rejection-sampled SFT data: up to m correct responses per question of one model")
       .argument("<dir>", "run folder")
       .requiredOption("--from <model>", "model whose correct responses are taken")
-      .option("--per-question <m>", "responses per question at most", positiveInt, 8)
+      .addOption(flag("--per-question <m>", "responses per question at most", positiveInt, 8))
       .option("--base <model>", 'model the filters read (default: "base")')
-      .option("--min-base-accuracy <x>", "keep questions the base solves at least this often (0..1)", fraction)
-      .option("--max-base-accuracy <x>", "keep questions the base solves at most this often (0..1)", fraction)
-      .option("--bins <labels>", "keep questions in these base bins, e.g. 129-192,193-256", (v) => v.split(",").map((s) => s.trim()))
-      .option("--seed <n>", "seed of the choice among correct responses", nonNegativeInt, 0)
-      .option("--out <file>", "output JSONL (default: DIR/distill-FROM.jsonl)")
+      .addOption(flag("--min-base-accuracy <x>", "keep questions the base solves at least this often (0..1)", probability))
+      .addOption(flag("--max-base-accuracy <x>", "keep questions the base solves at most this often (0..1)", probability))
+      .addOption(flag("--bins <labels>", "keep questions in these base bins, e.g. 129-192,193-256", words))
+      .addOption(flag(withHelp(OPTIONS.seed, "seed of the choice among correct responses")))
+      .addOption(flag(withHelp(OPTIONS.outFile, "output JSONL (default: DIR/distill-FROM.jsonl; its folder is created if missing)")))
       .action(async (dir: string, opts) => {
         const options = {
           from: opts.from, perQuestion: opts.perQuestion, base: opts.base, minBaseAccuracy: opts.minBaseAccuracy,

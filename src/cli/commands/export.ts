@@ -7,6 +7,8 @@ import { loadDataset } from "../../store/dataset.js";
 import { exportSamples } from "../../store/export.js";
 import { exportTrl, exportVerl } from "../../train/exports.js";
 import type { CommandModule } from "./index.js";
+import { flag, OPTIONS, withHelp } from "../options.js";
+import { existingFile } from "../parsers.js";
 
 type ExportOptions = {
   run?: string; out: string; model?: string; dataset?: string; distill?: string; template: string;
@@ -19,11 +21,11 @@ export const exportCommand: CommandModule = {
       .command("export")
       .description("write data for other tools: stored samples (jsonl, parquet) or training sets for verl and TRL")
       .addArgument(new Argument("<format>", "output format").choices(["jsonl", "parquet", "verl", "trl"]))
-      .requiredOption("--out <file>", "output file")
+      .addOption(flag(withHelp(OPTIONS.outFile, "output file (its folder is created if missing)")).makeOptionMandatory())
       .option("--run <dir>", "run folder (jsonl, parquet: its samples)")
       .option("--model <name>", "jsonl, parquet: only this model's samples")
-      .option("--dataset <file>", "verl, trl: the questions (JSONL, JSON or Parquet)")
-      .option("--distill <file>", "trl: an SFT set from 'rlvd distill-set' instead of questions")
+      .addOption(flag("--dataset <file>", "verl, trl: the questions (JSONL, JSON or Parquet)", existingFile))
+      .addOption(flag("--distill <file>", "trl: an SFT set from 'rlvd distill-set' instead of questions", existingFile))
       .option("--template <name|file>", "verl, trl: prompt template", "boxed")
       .option("--data-source <name>", "verl: data_source field (default: rlvd)")
       .option("--split <name>", "verl: extra_info.split", "train")

@@ -1,6 +1,6 @@
 import { gradeRun } from "../../experiment/grade-run.js";
 import { mathGrader } from "../../experiment/graders.js";
-import { addGradingOptions, gradingFrom, positiveInt } from "../options.js";
+import { addGradingOptions, flag, gradingFrom, OPTIONS } from "../options.js";
 import type { ExtractConvention } from "../../verify/conventions.js";
 import type { CommandModule } from "./index.js";
 
@@ -11,8 +11,8 @@ export const gradeCommand: CommandModule = {
       .description("verify every stored sample that has no verdict yet against its question's gold answer")
       .argument("<dir>", "run folder")
       .option("--model <name>", "only this model's samples")
-      .option("--workers <n>", "verifier threads (default: all cores)", positiveInt)
-      .option("--timeout <ms>", "time limit per verification", positiveInt, 2000);
+      .addOption(flag(OPTIONS.workers))
+      .addOption(flag(OPTIONS.timeoutMs));
     addGradingOptions(cmd)
       .action(async (dir: string, opts: { model?: string; workers?: number; timeout: number; extract: ExtractConvention; strict: boolean }) => {
         const grader = mathGrader({ workers: opts.workers, timeoutMs: opts.timeout, ...gradingFrom(opts) });

@@ -1,15 +1,15 @@
-import { InvalidArgumentError, Option } from "commander";
+import { Option } from "commander";
 import { FORMAT_NAMES } from "../../store/formats/registry.js";
 import { importCountsFile } from "../../store/import-counts.js";
-import { importSamplesFile, type SampleImportResult } from "../../store/import-samples.js";
+import { importSamplesFile, MAX_SAMPLE_INDEX, type SampleImportResult } from "../../store/import-samples.js";
 import type { ImportResult } from "../../store/import-counts.js";
 import type { CliIO } from "../io.js";
-import { nonNegativeInt } from "../options.js";
 import type { CommandModule } from "./index.js";
 import { gradeRun } from "../../experiment/grade-run.js";
 import { mathGrader } from "../../experiment/graders.js";
 import type { ExtractConvention } from "../../verify/conventions.js";
-import { addGradingOptions, gradingFrom, positiveInt } from "../options.js";
+import { addGradingOptions, flag, gradingFrom, OPTIONS, withHelp } from "../options.js";
+import { existingFile, integer, outputDir, usageError, type Parse } from "../parsers.js";
 
 function report(io: CliIO, result: ImportResult & Partial<SampleImportResult>, json: boolean): void {
   if (json) {
@@ -27,14 +27,14 @@ function report(io: CliIO, result: ImportResult & Partial<SampleImportResult>, j
   }
 }
 
-function seedOffset(value: string): number | "auto" {
+const seedOffset: Parse<number | "auto"> = (value, option) => {
   if (value === "auto") return value;
   try {
-    return nonNegativeInt(value);
+    return integer(0, MAX_SAMPLE_INDEX)(value, option);
   } catch {
-    throw new InvalidArgumentError(`expected "auto" or a non-negative integer, got "${value}"`);
+    throw usageError(option, `"auto" or an integer from 0 to ${MAX_SAMPLE_INDEX}`, value);
   }
-}
+};
 
 export const importCommand: CommandModule = {
   register(program, io) {
@@ -43,7 +43,7 @@ export const importCommand: CommandModule = {
       .command("counts")
       .description('per-question counts JSONL: {"question": ID, "model": NAME, "n": 256, "correct": 17} per line')
       .argument("<file>", "JSONL file")
-      .requiredOption("--run <dir>", "run folder (created if missing)")
+      .addOption(flag("--run <dir>", "run folder (created if missing)", outputDir).makeOptionMandatory())
       .option("--json", "print the result as JSON")
       .action(async (file: string, opts: { run: string; json?: boolean }) => {
         report(io, await importCountsFile(opts.run, file), Boolean(opts.json));
@@ -53,17 +53,17 @@ export const importCommand: CommandModule = {
       .description("samples: generic JSONL {model, question, sample_index?, response, correct?, answer?, extracted?} lines, " +
         "or a harness's results file (lm-eval, lighteval, verl, OpenRLHF, SkyThought, evalchemy, Qwen2.5-Math; see README)")
       .argument("<file>", "JSONL, JSON or Parquet file")
-      .requiredOption("--run <dir>", "run folder (created if missing)")
+      .addOption(flag("--run <dir>", "run folder (created if missing)", outputDir).makeOptionMandatory())
       .addOption(new Option("--format <format>", "file format (auto: detected from the first record)").choices(["auto", ...FORMAT_NAMES]).default("auto"))
       .option("--model <name>", "model name (required for harness files; fallback for generic lines without one)")
       .option("--id-field <field>", "field holding the question id (default: question; Qwen schema: idx)")
-      .option("--dataset <file>", "match questions to this dataset by id or prompt text; gold answers and metadata come from it")
-      .option("--seed-offset <n>", 'add n to every sample index (several seeds of one model); "auto": seed N in the file name x responses per question', seedOffset, "auto")
+      .addOption(flag("--dataset <file>", "match questions to this dataset by id or prompt text; gold answers and metadata come from it", existingFile))
+      .addOption(flag("--seed-offset <n>", 'add n to every sample index (several seeds of one model); "auto": seed N in the file name x responses per question', seedOffset, "auto"))
       .option("--filter <name>", "lm-eval: keep the lines of this filter (default: the first in the file)")
       .option("--json", "print the result as JSON")
       .option("--regrade", "grade the imported samples with rlvd's verifier (imported verdicts are replaced; see --extract)")
-      .option("--workers <n>", "with --regrade: verifier threads (default: all cores)", positiveInt)
-      .option("--timeout <ms>", "with --regrade: time limit per verification", positiveInt, 2000);
+      .addOption(flag(withHelp(OPTIONS.workers, "with --regrade: verifier threads (default: all cores)")))
+      .addOption(flag(withHelp(OPTIONS.timeoutMs, "with --regrade: time limit per verification")));
     type SampleFlags = { run: string; format: "auto" | (typeof FORMAT_NAMES)[number]; model?: string; idField?: string; dataset?: string;
       seedOffset: number | "auto"; filter?: string; json?: boolean; regrade?: boolean; workers?: number; timeout: number; extract: ExtractConvention; strict: boolean };
     addGradingOptions(samples)

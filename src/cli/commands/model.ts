@@ -1,10 +1,23 @@
 // rlvd model init | logits: make a random checkpoint; print the last position's logits of a checkpoint.
 import type { Command } from "commander";
 import { RlvdError } from "../../core/errors.js";
-import { initCheckpoint, loadCheckpoint } from "../../engine/index.js";
+import { initCheckpoint, loadCheckpoint, ModelConfigSchema } from "../../engine/index.js";
 import type { CliIO } from "../io.js";
 import type { CommandModule } from "./index.js";
-import { parseIntArg } from "../options.js";
+import { flag, OPTIONS, withHelp } from "../options.js";
+import { integer, outputDir } from "../parsers.js";
+
+/** A shape flag's bounds, read from the engine's config schema (the one place they are declared). */
+function shape(field: "dim" | "layers" | "heads" | "vocabSize" | "context", min?: number) {
+  const z = ModelConfigSchema.shape[field];
+  return integer(min ?? z.minValue ?? 1, z.maxValue ?? undefined);
+}
+
+/** The shape flags of model init and bench engine (vocab: at least the 4 special tokens and one character). */
+export const SHAPE = {
+  dim: shape("dim"), layers: shape("layers"), heads: shape("heads"), vocab: shape("vocabSize", 5), context: shape("context"),
+  intermediate: integer(1, 1 << 18),
+} as const;
 
 export function parseTokenList(text: string): number[] {
   let v: unknown;
@@ -25,14 +38,14 @@ export const modelCommand: CommandModule = {
     model
       .command("init")
       .description("write a randomly initialised checkpoint")
-      .requiredOption("--out <dir>", "checkpoint directory to write")
-      .requiredOption("--dim <n>", "hidden size C", parseIntArg("dim", 2))
-      .requiredOption("--layers <n>", "transformer blocks L", parseIntArg("layers", 1))
-      .requiredOption("--heads <n>", "attention heads H (dim/heads must be even)", parseIntArg("heads", 1))
-      .requiredOption("--vocab <n>", "vocabulary size V (4 special tokens + characters)", parseIntArg("vocab", 5))
-      .requiredOption("--context <n>", "longest sequence T", parseIntArg("context", 1))
-      .option("--seed <n>", "random seed", parseIntArg("seed", 0), 0)
-      .option("--intermediate <n>", "MLP hidden size (default int(8*dim/3 // 8 * 8))", parseIntArg("intermediate", 1))
+      .addOption(flag("--out <dir>", "checkpoint directory to write", outputDir).makeOptionMandatory())
+      .addOption(flag("--dim <n>", "hidden size C", SHAPE.dim).makeOptionMandatory())
+      .addOption(flag("--layers <n>", "transformer blocks L", SHAPE.layers).makeOptionMandatory())
+      .addOption(flag("--heads <n>", "attention heads H (dim/heads must be even)", SHAPE.heads).makeOptionMandatory())
+      .addOption(flag("--vocab <n>", "vocabulary size V (4 special tokens + characters)", SHAPE.vocab).makeOptionMandatory())
+      .addOption(flag("--context <n>", "longest sequence T", SHAPE.context).makeOptionMandatory())
+      .addOption(flag(withHelp(OPTIONS.seed, "random seed")))
+      .addOption(flag("--intermediate <n>", "MLP hidden size (default int(8*dim/3 // 8 * 8))", SHAPE.intermediate))
       .option("--chars <string>", "the tokenizer's characters (default: newline and printable ASCII)")
       .action(async (o: { out: string; dim: number; layers: number; heads: number; vocab: number; context: number; seed: number; intermediate?: number; chars?: string }) => {
         const { params } = await initCheckpoint(o);

@@ -1,6 +1,7 @@
-import { InvalidArgumentError, Option } from "commander";
+import { Option } from "commander";
 import { formatPlan, planRun } from "../../report/plan-run.js";
-import { finiteNumber, intList, positiveInt } from "../options.js";
+import { flag, MAX_K, OPTIONS, withHelp } from "../options.js";
+import { integer, number, positiveInt } from "../parsers.js";
 import type { CommandModule } from "./index.js";
 
 export const planCommand: CommandModule = {
@@ -9,11 +10,11 @@ export const planCommand: CommandModule = {
       .command("plan")
       .description("from a pilot run: samples per question needed for a chosen interval width on accuracy and pass@k")
       .argument("<dir>", "pilot run folder (graded samples or imported counts)")
-      .requiredOption("--width <w>", "target width of the 95% interval, e.g. 0.02", width)
-      .option("--k <list>", "k values to plan for (1 = accuracy), e.g. 1,64,256 (default: 1)", intList)
+      .addOption(flag("--width <w>", "target width of the 95% interval, e.g. 0.02", number({ min: 0, max: 1, open: true, what: "a width" })).makeOptionMandatory())
+      .addOption(flag(withHelp(OPTIONS.ks, "k values to plan for (1 = accuracy), e.g. 1,64,256 (default: 1)")))
       .option("--model <name...>", "only these models")
-      .option("--questions <n>", "questions in the planned run (default: the pilot's)", positiveInt)
-      .option("--max-n <n>", "largest samples per question to consider (default 4096)", positiveInt)
+      .addOption(flag("--questions <n>", "questions in the planned run (default: the pilot's)", positiveInt))
+      .addOption(flag("--max-n <n>", `largest samples per question to consider (default 4096; at most ${MAX_K}, what rlvd sample -k takes)`, integer(1, MAX_K)))
       .addOption(new Option("--json", "print the plan as JSON"))
       .action(async (dir: string, opts: { width: number; k?: number[]; model?: string[]; questions?: number; maxN?: number; json?: boolean }) => {
         const ks = opts.k?.filter((k) => k >= 1);
@@ -22,9 +23,3 @@ export const planCommand: CommandModule = {
       });
   },
 };
-
-function width(value: string): number {
-  const w = finiteNumber(value);
-  if (!(w > 0 && w < 1)) throw new InvalidArgumentError(`expected a width between 0 and 1, got "${value}"`);
-  return w;
-}

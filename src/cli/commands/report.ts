@@ -1,5 +1,6 @@
 import { writeReport } from "../../report/report.js";
-import { intList, positiveInt } from "../options.js";
+import { flag, OPTIONS, withHelp } from "../options.js";
+import { integer, outputDir } from "../parsers.js";
 import type { CommandModule } from "./index.js";
 import { addFindingOptions, findingSettings, type FindingFlags } from "./finding-options.js";
 
@@ -10,11 +11,11 @@ export const reportCommand: CommandModule = {
       .description("one self-contained HTML report (charts, findings, question explorer) plus summary.md")
       .argument("<dir>", "run folder")
       .option("--base <model>", 'model whose difficulty bins the comparisons use (default: a model named "base")')
-      .option("--out <file>", "HTML file to write (default: DIR/report.html); summary.md is written beside it")
-      .option("--specs <dir>", "also write each chart's Vega-Lite spec and data to this folder")
-      .option("--bins <edges>", "custom inclusive upper bin edges, e.g. 0,8,64,192,256 (the last is n)", intList)
-      .option("--samples <n>", "samples shown per model and question in the explorer (default 4)", positiveInt)
-      .option("--seed <n>", "seed for bootstrap and permutation tests", (v) => Number(v), 0))
+      .addOption(flag(withHelp(OPTIONS.outFile, "HTML file to write (default: DIR/report.html); summary.md is written beside it (the folder is created if missing)")))
+      .addOption(flag("--specs <dir>", "also write each chart's Vega-Lite spec and data to this folder", outputDir))
+      .addOption(flag(OPTIONS.bins))
+      .addOption(flag("--samples <n>", "samples shown per model and question in the explorer (default 4, at most 1024)", integer(1, 1024)))
+      .addOption(flag(withHelp(OPTIONS.seed, "seed for bootstrap and permutation tests"))))
       .action(async (dir: string, opts: FindingFlags & { base?: string; out?: string; specs?: string; bins?: number[]; samples?: number; seed: number }) => {
         const result = await writeReport(dir, {
           base: opts.base,

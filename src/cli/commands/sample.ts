@@ -3,43 +3,33 @@ import { createBackend } from "../../backends/create.js";
 import { NEUTRAL_SAMPLING } from "../../backends/types.js";
 import { RlvdError } from "../../core/errors.js";
 import { resolveTemplate } from "../../backends/templates.js";
-import { InvalidArgumentError, Option } from "commander";
+import { Option } from "commander";
 import { mathGrader } from "../../experiment/graders.js";
 import { sampleRun } from "../../experiment/sample-run.js";
 import { adaptiveSampleRun, type AdaptiveSummary } from "../../experiment/adaptive-run.js";
 import { ADAPTIVE_DEFAULTS, adaptiveSchedule } from "../../metrics/adaptive.js";
 import { loadDataset } from "../../store/dataset.js";
-import { addGradingOptions, gradingFrom, intList, nonNegativeInt, positiveInt } from "../options.js";
+import { addGradingOptions, flag, gradingFrom, MAX_K, OPTIONS, requiredFlag, withHelp } from "../options.js";
+import { existingFile, integer, list, MAX_TIMEOUT_MS, nonNegativeInt, number, outputDir, positiveInt, usageError, type Parse } from "../parsers.js";
 import type { CommandModule } from "./index.js";
 
 /** --sampling-extra: a JSON object of request fields, sent as given (after the pinned ones, so it may override them). */
-function samplingExtra(v: string): Record<string, unknown> {
+const samplingExtra: Parse<Record<string, unknown>> = (v, option) => {
   let parsed: unknown;
   try {
     parsed = JSON.parse(v);
-  } catch (e) {
-    throw new InvalidArgumentError(`--sampling-extra must be a JSON object (${(e as Error).message})`);
+  } catch {
+    throw usageError(option, `a JSON object, e.g. '{"min_tokens": 4}'`, v);
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new InvalidArgumentError(`--sampling-extra must be a JSON object, e.g. '{"min_tokens": 4}' (got ${v})`);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw usageError(option, `a JSON object, e.g. '{"min_tokens": 4}'`, v);
   for (const reserved of ["model", "n", "prompt", "messages", "seed", "stream"]) {
-    if (reserved in parsed) throw new InvalidArgumentError(`--sampling-extra may not set "${reserved}": rlvd sets it per request`);
+    if (reserved in parsed) throw usageError(option, `a JSON object without "${reserved}" (rlvd sets it per request)`, v);
   }
   return parsed as Record<string, unknown>;
-}
+};
 
-function seconds(v: string): number {
-  const x = Number(v);
-  if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${v}"`);
-  return x;
-}
-
-function probability(name: string, lo: number, hi: number) {
-  return (v: string) => {
-    const x = Number(v);
-    if (!Number.isFinite(x) || x < lo || x > hi) throw new InvalidArgumentError(`--${name} must be a number in [${lo}, ${hi}] (got "${v}")`);
-    return x;
-  };
-}
+/** Seconds, positive, and short enough for a timer once in milliseconds. */
+const seconds = number({ min: 0, max: MAX_TIMEOUT_MS / 1000, open: true, what: "a number of seconds" });
 
 /** What an adaptive run spent, saved and estimated, in one line. */
 function adaptiveLine(a: AdaptiveSummary): string {
@@ -56,39 +46,39 @@ export const sampleCommand: CommandModule = {
       .command("sample")
       .description("sample k responses per question into the run's store (resumable: rerun to continue)")
       .requiredOption("--model <spec>", "embedded:CHECKPOINT_DIR or openai:MODEL@URL[,URL...]")
-      .requiredOption("--dataset <file>", "questions: JSONL, JSON or Parquet")
-      .requiredOption("-k, --k <n>", "samples per question", positiveInt)
-      .requiredOption("--run <dir>", "run folder (created if missing)")
+      .addOption(requiredFlag("--dataset <file>", "questions: JSONL, JSON or Parquet", existingFile))
+      .addOption(requiredFlag("-k, --k <n>", `samples per question (at most ${MAX_K})`, integer(1, MAX_K)))
+      .addOption(requiredFlag("--run <dir>", "run folder (created if missing)", outputDir))
       .option("--name <name>", "store samples under this model name (default: from the spec)")
       .option("--template <name|file>", "question | boxed | r1, or a file with {question}", "boxed")
-      .option("--max-tokens <n>", "max new tokens per response", positiveInt, 1024)
-      .option("--temperature <t>", "sampling temperature", probability("temperature", 0, 5), 0.9)
-      .option("--top-p <p>", "nucleus sampling mass", probability("top-p", 0, 1), 1.0)
-      .option("--top-k <k>", "top-k cut (0: none; hosted APIs need 0)", nonNegativeInt, 50)
+      .addOption(flag("--max-tokens <n>", "max new tokens per response", integer(1, 1 << 24), 1024))
+      .addOption(flag("--temperature <t>", "sampling temperature", number({ min: 0, max: 5 }), 0.9))
+      .addOption(flag("--top-p <p>", "nucleus sampling mass", number({ min: 0, max: 1 }), 1.0))
+      .addOption(flag("--top-k <k>", "top-k cut (0: none; hosted APIs need 0)", nonNegativeInt, 50))
       .option("--stop <s...>", "stop strings")
-      .option("--seed <n>", "base seed", nonNegativeInt, 0)
-      .option("--limit <n>", "only the first n questions", positiveInt)
+      .addOption(flag(withHelp(OPTIONS.seed, "base seed")))
+      .addOption(flag("--limit <n>", "only the first n questions", positiveInt))
       .option("--question-field <f>", "dataset field with the question")
       .option("--answer-field <f>", "dataset field with the gold answer")
       .option("--id-field <f>", "dataset field with the question id")
-      .option("--sampling-extra <json>", "further request fields as a JSON object, e.g. '{\"min_tokens\": 4}'", samplingExtra)
+      .addOption(flag("--sampling-extra <json>", "further request fields as a JSON object, e.g. '{\"min_tokens\": 4}'", samplingExtra))
       .option("--no-vllm-params", "send only OpenAI's own fields (hosted APIs reject top_k, min_p, repetition_penalty)")
-      .option("--n-per-request <n>", "completions per request", positiveInt, 16)
-      .option("--concurrency <n>", "requests in flight per endpoint (embedded: in all)", positiveInt, 32)
+      .addOption(flag("--n-per-request <n>", "completions per request", integer(1, MAX_K), 16))
+      .addOption(flag("--concurrency <n>", "requests in flight per endpoint (embedded: in all)", integer(1, 65_536), 32))
       .option("--api-key-env <var>", "environment variable with the API key (sent as Authorization: Bearer; falls back to $RLVD_API_KEY)", "OPENAI_API_KEY")
-      .option("--timeout <s>", "per-request time limit in seconds, connect to last byte", seconds, 600)
-      .option("--connect-timeout <s>", "TCP connect limit in seconds", seconds, 10)
-      .option("--first-byte-timeout <s>", "limit from request to first answer byte (a non-streaming server answers when done)", seconds)
-      .option("--silent-after <s>", "probe an endpoint silent this long; abandon its requests when the probe fails", seconds, 60)
-      .option("--max-attempts <n>", "tries per request before giving up (with backoff and failover)", positiveInt, 6)
+      .addOption(flag("--timeout <s>", "per-request time limit in seconds, connect to last byte", seconds, 600))
+      .addOption(flag("--connect-timeout <s>", "TCP connect limit in seconds", seconds, 10))
+      .addOption(flag("--first-byte-timeout <s>", "limit from request to first answer byte (a non-streaming server answers when done)", seconds))
+      .addOption(flag("--silent-after <s>", "probe an endpoint silent this long; abandon its requests when the probe fails", seconds, 60))
+      .addOption(flag("--max-attempts <n>", "tries per request before giving up (with backoff and failover)", integer(1, 1000), 6))
       // not --strict: that is the grading flag (math-verify's strict) on every command that grades
       .option("--require-all", "exit non-zero when any question could not be sampled (the rest are sampled either way)")
       .addOption(new Option("--grade <verifier>", "verify samples as they land (none: later, with rlvd grade)").choices(["math", "none"]).default("math"))
-      .option("--flush-ms <ms>", "commit arrived samples at least this often", positiveInt, 1000)
+      .addOption(flag("--flush-ms <ms>", "commit arrived samples at least this often", integer(1, MAX_TIMEOUT_MS), 1000))
       .option("--adaptive", "sample in rounds and stop each question once more samples cannot change its bin (docs/analysis.md)")
-      .option("--adaptive-schedule <list>", "cumulative samples per question after each round, ending at k (default: 16,24,32,48,64,96,128,192,256 scaled to k)", intList)
-      .option("--adaptive-settle <p>", "stop a question when its final bin is this likely (after round 1; stricter later)", probability("adaptive-settle", 0.5, 1), ADAPTIVE_DEFAULTS.settle)
-      .option("--adaptive-keep <p>", "chance that a settled question is sampled on anyway (keeps the estimates unbiased)", probability("adaptive-keep", 0.001, 1), ADAPTIVE_DEFAULTS.keep)
+      .addOption(flag("--adaptive-schedule <list>", "cumulative samples per question after each round, ending at k (default: 16,24,32,48,64,96,128,192,256 scaled to k)", list(integer(1, MAX_K))))
+      .addOption(flag("--adaptive-settle <p>", "stop a question when its final bin is this likely (after round 1; stricter later)", number({ min: 0.5, max: 1 }), ADAPTIVE_DEFAULTS.settle))
+      .addOption(flag("--adaptive-keep <p>", "chance that a settled question is sampled on anyway (keeps the estimates unbiased)", number({ min: 0.001, max: 1 }), ADAPTIVE_DEFAULTS.keep))
       .option("--json", "print the result as JSON");
     addGradingOptions(cmd)
       .action(async (opts) => {

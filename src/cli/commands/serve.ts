@@ -2,7 +2,8 @@ import type { AddressInfo } from "node:net";
 import { API_KEY_ENV, exposureWarning, resolveApiKey } from "../../core/auth.js";
 import { EmbeddedBackend } from "../../backends/embedded.js";
 import { createOpenAIServer } from "../../backends/serve.js";
-import { nonNegativeInt } from "../options.js";
+import { flag, OPTIONS } from "../options.js";
+import { listenOn } from "../listen.js";
 import type { CommandModule } from "./index.js";
 
 export const serveCommand: CommandModule = {
@@ -11,7 +12,7 @@ export const serveCommand: CommandModule = {
       .command("serve")
       .description("an OpenAI-compatible HTTP server for an embedded checkpoint (/v1/models, /v1/completions, /v1/chat/completions)")
       .requiredOption("--checkpoint <dir>", "embedded checkpoint folder")
-      .option("--port <n>", "port (0: any free port)", nonNegativeInt, 8000)
+      .addOption(flag({ ...OPTIONS.port, default: 8000 }))
       .option("--host <host>", "interface to listen on", "127.0.0.1")
       .option("--name <name>", "model name clients use (default: the folder name)")
       .option("--api-key <key>", `require Authorization: Bearer KEY, as vLLM's --api-key (default: $${API_KEY_ENV})`)
@@ -22,10 +23,12 @@ export const serveCommand: CommandModule = {
         const backend = await EmbeddedBackend.open(opts.checkpoint, { lanes: 2, tree: false });
         const name = opts.name ?? (opts.checkpoint.replace(/\/+$/, "").split("/").pop() || "embedded");
         const server = createOpenAIServer(backend, { modelName: name, apiKey });
-        await new Promise<void>((resolve, reject) => {
-          server.once("error", reject);
-          server.listen(opts.port, opts.host, resolve);
-        });
+        try {
+          await listenOn(server, opts.port, opts.host);
+        } catch (e) {
+          await backend.close();
+          throw e;
+        }
         const { port } = server.address() as AddressInfo;
         const warning = exposureWarning(opts.host, apiKey, "serve");
         if (warning) io.err(warning);

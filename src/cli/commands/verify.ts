@@ -7,16 +7,10 @@ import { readJsonl } from "../../core/jsonl.js";
 import { verify, type VerifyResult } from "../../verify/verify.js";
 import { verifyBatch, type VerifyItem } from "../../verify/pool.js";
 import type { ExtractConvention } from "../../verify/conventions.js";
-import { addGradingOptions, gradingFrom } from "../options.js";
+import { addGradingOptions, flag, gradingFrom, OPTIONS, withHelp } from "../options.js";
+import { existingFile } from "../parsers.js";
 
-type VerifyFlags = { gold?: string; pred?: string; file?: string; out?: string; json?: boolean; timeout: string; workers?: string; extract: ExtractConvention; strict: boolean };
-
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new RlvdError("BAD_ARGUMENT", `--${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-}
+type VerifyFlags = { gold?: string; pred?: string; file?: string; out?: string; json?: boolean; timeout: number; workers?: number; extract: ExtractConvention; strict: boolean };
 
 function line(r: VerifyResult): string {
   const verdict = r.correct ? "correct" : "incorrect";
@@ -37,8 +31,8 @@ async function readCases(file: string): Promise<VerifyItem[]> {
 }
 
 async function run(flags: VerifyFlags, io: CliIO): Promise<void> {
-  const timeoutMs = positiveInt("timeout", flags.timeout) ?? 2000;
-  const workers = positiveInt("workers", flags.workers);
+  const timeoutMs = flags.timeout;
+  const workers = flags.workers;
   const grading = gradingFrom(flags);
   if (flags.file !== undefined) {
     if (flags.gold !== undefined || flags.pred !== undefined) throw new RlvdError("BAD_ARGUMENT", "use either --file or --gold/--pred, not both");
@@ -69,11 +63,11 @@ export const verifyCommand: CommandModule = {
       .description("is a response's final answer equal to the gold answer? (one pair, or a JSONL file of {gold, pred})")
       .option("--gold <answer>", "the ground-truth answer (LaTeX, with or without $)")
       .option("--pred <response>", "the response or predicted answer (free text)")
-      .option("--file <cases.jsonl>", "verify every {gold, pred} line; writes one JSON result per line, in order")
-      .option("--out <file>", "with --file: write the results here instead of stdout")
+      .addOption(flag("--file <cases.jsonl>", "verify every {gold, pred} line; writes one JSON result per line, in order", existingFile))
+      .addOption(flag(withHelp(OPTIONS.outFile, "with --file: write the results here instead of stdout (its folder is created if missing)")))
       .option("--json", "with --gold/--pred: print the full JSON result instead of one readable line")
-      .option("--timeout <ms>", "time limit per verification", "2000")
-      .option("--workers <n>", "with --file: worker threads (default: all cores)");
+      .addOption(flag(OPTIONS.timeoutMs))
+      .addOption(flag(withHelp(OPTIONS.workers, "with --file: worker threads (default: all cores)")));
     addGradingOptions(cmd).action(async (flags: VerifyFlags) => run(flags, io));
   },
 };
