@@ -5,11 +5,12 @@
  * placed in the full run's bin, accuracy and pass@N against the full run's values and 95% bootstrap intervals,
  * and the samples spent (and saved). Asserts nothing.
  *
- *   npx tsx bench/adaptive.ts [--counts FILE.jsonl] [--reps 20] [--settle 0.95] [--keep 0.05] [--schedule 16,24,32,48,64,96,128,192,256]
+ *   npx tsx bench/adaptive.ts [--counts FILE.jsonl | --run DIR [--models a,b]] [--reps 20] [--settle 0.9] [--taper 1] [--keep 0.05]
+ *     [--unsolved 1] [--schedule 16,24,..,256 (default: the study's rounds scaled to the recorded n)]
  */
 import { parseArgs } from "node:util";
 import { countsByModel } from "./study-counts.js";
-import { ADAPTIVE_DEFAULTS, AdaptiveAllocator } from "../src/metrics/adaptive.js";
+import { ADAPTIVE_DEFAULTS, AdaptiveAllocator, adaptiveSchedule } from "../src/metrics/adaptive.js";
 import { binIndex, studyBins } from "../src/metrics/bins.js";
 import { bootstrapMeanCIs } from "../src/metrics/bootstrap.js";
 import { sampleHypergeometric } from "../src/metrics/fit-simulate.js";
@@ -19,18 +20,25 @@ import { seededRng } from "../src/metrics/rng.js";
 const { values } = parseArgs({
   options: {
     counts: { type: "string", default: "../shared/data/paper/math500-base-correct-counts.jsonl" },
+    run: { type: "string", description: "a run folder instead: every model's stored per-question results (e.g. the full preset's k = 1024)" },
+    models: { type: "string", description: "only these models (comma-separated)" },
     reps: { type: "string", default: "20" },
     settle: { type: "string", default: String(ADAPTIVE_DEFAULTS.settle) },
     keep: { type: "string", default: String(ADAPTIVE_DEFAULTS.keep) },
-    schedule: { type: "string", default: ADAPTIVE_DEFAULTS.schedule.join(",") },
+    taper: { type: "string", default: String(ADAPTIVE_DEFAULTS.taper) },
+    unsolved: { type: "string", default: String(ADAPTIVE_DEFAULTS.unsolvedSettle), description: "unsolvedSettle" },
+    schedule: { type: "string", description: "default: the study's rounds scaled to the recorded n (adaptiveSchedule)" },
     tokens: { type: "string", default: "600", description: "mean generated tokens per sample, for the GPU-hours proxy" },
   },
 });
-const schedule = values.schedule!.split(",").map(Number);
-const byModel = await countsByModel({ counts: values.counts });
+const byModel = await countsByModel({ counts: values.counts, run: values.run });
+const only = values.models ? new Set(values.models.split(",")) : null;
+const recordedN = Math.min(...[...byModel.values()].flat().map((q) => q.n));
+const schedule = values.schedule ? values.schedule.split(",").map(Number) : adaptiveSchedule(recordedN);
 const reps = Number(values.reps);
-console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}; ${reps} repetitions per model\n`);
+console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}, taper ${values.taper}, unsolved ${values.unsolved}; ${reps} repetitions per model\n`);
 for (const [model, full] of byModel) {
+  if (only && !only.has(model)) continue;
   const N = schedule[schedule.length - 1]!;
   if (full.some((q) => q.n !== N)) throw new Error(`${model}: every question needs n = ${N} recorded samples`);
   const scheme = studyBins(N);
@@ -38,11 +46,11 @@ for (const [model, full] of byModel) {
   const fullPass = full.reduce((s, q) => s + passAtKCurve(N, q.correct)[N]!, 0) / full.length;
   const [accCi, passCi] = bootstrapMeanCIs([Float64Array.from(full, (q) => q.correct / N), Float64Array.from(full, (q) => passAtKCurve(N, q.correct)[N]!)], { resamples: 2000 });
   const fullBins = full.map((q) => binIndex(scheme, q.correct, N));
-  const rows: Array<{ sameBin: number; acc: number; pass: number; share: number; perBin: number[]; qPerBin: number[] }> = [];
+  const rows: Array<{ expected: number; sameBin: number; acc: number; pass: number; share: number; perBin: number[]; qPerBin: number[] }> = [];
   const started = Date.now();
   for (let r = 0; r < reps; r++) {
     const rng = seededRng(100 + r);
-    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, settle: Number(values.settle), keep: Number(values.keep) });
+    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, settle: Number(values.settle), keep: Number(values.keep), taper: Number(values.taper), unsolvedSettle: Number(values.unsolved) });
     const drawn = full.map(() => ({ n: 0, c: 0 }));
     for (let req = alloc.request(); req.length > 0; req = alloc.request()) {
       for (const { question, samples } of req) {
@@ -56,14 +64,15 @@ for (const [model, full] of byModel) {
     }
     const e = alloc.estimates();
     const same = alloc.questions.filter((q, i) => q.bin === fullBins[i]).length / full.length;
-    rows.push({ sameBin: same, acc: e.accuracy, pass: e.pass_at_full, share: e.samples / e.samples_full, perBin: e.samples_per_bin, qPerBin: e.questions_per_bin });
+    const expected = alloc.questions.reduce((s, q) => s + q.bin_probability, 0) / full.length;
+    rows.push({ expected, sameBin: same, acc: e.accuracy, pass: e.pass_at_full, share: e.samples / e.samples_full, perBin: e.samples_per_bin, qPerBin: e.questions_per_bin });
   }
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const sd = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
   const inside = (xs: number[], ci: [number, number]) => xs.filter((x) => x >= ci[0] && x <= ci[1]).length / xs.length;
   const share = rows.map((r) => r.share);
   console.log(`${model}: ${full.length} questions, full run N = ${N} (${(Date.now() - started) / 1000} s)`);
-  console.log(`  same bin as the full run: mean ${(100 * mean(rows.map((r) => r.sameBin))).toFixed(1)}%, worst ${(100 * Math.min(...rows.map((r) => r.sameBin))).toFixed(1)}%`);
+  console.log(`  same bin as the full run: mean ${(100 * mean(rows.map((r) => r.sameBin))).toFixed(1)}%, worst ${(100 * Math.min(...rows.map((r) => r.sameBin))).toFixed(1)}%; the posteriors expected ${(100 * mean(rows.map((r) => r.expected))).toFixed(1)}%`);
   console.log(`  accuracy: full ${fullAcc.toFixed(4)} [${accCi![0].toFixed(4)}, ${accCi![1].toFixed(4)}]; adaptive mean ${mean(rows.map((r) => r.acc)).toFixed(4)} (sd ${sd(rows.map((r) => r.acc)).toFixed(4)}), inside the full interval ${(100 * inside(rows.map((r) => r.acc), accCi!)).toFixed(0)}%`);
   console.log(`  pass@${N}: full ${fullPass.toFixed(4)} [${passCi![0].toFixed(4)}, ${passCi![1].toFixed(4)}]; adaptive mean ${mean(rows.map((r) => r.pass)).toFixed(4)} (sd ${sd(rows.map((r) => r.pass)).toFixed(4)}), inside the full interval ${(100 * inside(rows.map((r) => r.pass), passCi!)).toFixed(0)}%`);
   const tokens = Number(values.tokens);

@@ -4,7 +4,7 @@
  * extrapolation, plan and adaptive benchmarks.
  */
 import { readFileSync } from "node:fs";
-import { questionResults } from "../src/store/queries.js";
+import { answersByQuestion, modelContents, questionResults } from "../src/store/queries.js";
 import { withStore } from "../src/store/store.js";
 
 export type Counts = { n: number; correct: number };
@@ -26,4 +26,20 @@ export async function countsByModel(source: { counts?: string; run?: string }): 
     add(r.model, r);
   }
   return byModel;
+}
+
+/**
+ * Every model's graded outcomes per question in sample_index order, from a run folder's store: the first m of
+ * them are what a run of m samples would have drawn (the full preset's validation of extrapolation).
+ */
+export async function outcomesByModel(run: string): Promise<Map<string, boolean[][]>> {
+  return withStore(run, {}, async (s) => {
+    const out = new Map<string, boolean[][]>();
+    for (const { model } of await modelContents(s)) {
+      const rows: boolean[][] = [];
+      for await (const q of answersByQuestion(s, model)) rows.push(q.correct);
+      if (rows.length > 0) out.set(model, rows);
+    }
+    return out;
+  });
 }

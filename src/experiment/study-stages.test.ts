@@ -37,3 +37,53 @@ describe("analyze and report stages", () => {
     expect(() => checkStages([stage("report", { margins: 0.1 })], STUDY_STAGE_KINDS)).toThrow(/stage report: settings\.findings/);
   });
 });
+
+describe("sample stage, adaptive", () => {
+  it("samples the test split in rounds (adaptive: settings), records the spend, and refuses a schedule that misses k", async () => {
+    const { z } = await import("zod");
+    const { CharTokenizer, createModel, saveCheckpoint } = await import("../engine/index.js");
+    const { worldCharacters } = await import("../world/index.js");
+    const { defineStageKind, checkStages } = await import("./runner.js");
+    const { withStore } = await import("../store/store.js");
+    const { modelMeta } = await import("../store/sampling-records.js");
+    // an untrained model on the world's characters: sampling is what is tested, not what it knows
+    const { Checkpoint, WorldFiles } = await import("./stages/outputs.js");
+    const randomModel = defineStageKind({
+      kind: "random-model",
+      settings: z.object({ world: z.string() }).strict(),
+      references: { world: WorldFiles },
+      output: Checkpoint,
+      run: async (ctx, _s, inputs) => {
+        const world = new World(JSON.parse(readFileSync(inputs.world.config, "utf8")));
+        const tokenizer = CharTokenizer.fromText(worldCharacters(world));
+        const model = await createModel({ vocabSize: tokenizer.vocabSize, dim: 16, layers: 1, heads: 2, context: 64 }, 1, { tokenizer });
+        const checkpoint = join(ctx.stageDir, "model");
+        await saveCheckpoint(model, checkpoint);
+        model.dispose();
+        return { checkpoint };
+      },
+    });
+    const kinds = [...STUDY_STAGE_KINDS, randomModel];
+    const worldConfig = { seed: 4, alphabet: 8, chainLengths: [1, 2], facts: { known: 0.5, shaky: 0.2, weak: 0.1, absent: 0.2 }, heldOut: 0 };
+    const stages = (adaptive: unknown) => [
+      { id: "world", kind: "world", needs: [], settings: { world: worldConfig, test: 12, train: 4 } },
+      { id: "m", kind: "random-model", needs: ["world"], settings: { world: "world" } },
+      { id: "test-m", kind: "sample", needs: ["world", "m"], settings: { world: "world", from: "m", model: "m", split: "test", k: 8, sampling: { maxTokens: 8 }, adaptive } },
+    ];
+    expect(() => checkStages(stages({ settle: 0.9, typo: 1 }), kinds)).toThrow(/stage test-m: settings\.adaptive/);
+    const run = tmp();
+    await expect(runStages(stages({ schedule: [2, 4] }), { runDir: run, kinds })).rejects.toThrow(/stage test-m: adaptive\.schedule must end at k = 8 \(got 2,4\)/);
+    await runStages(stages({ schedule: [2, 4, 8], settle: 0.8 }), { runDir: run, kinds });
+    const { rows, meta } = await withStore(run, {}, async (s) => ({
+      rows: await s.all<{ n: number; max_idx: number }>("SELECT count(*)::INTEGER AS n, max(sample_index)::INTEGER AS max_idx FROM samples WHERE model = 'm' GROUP BY question_id"),
+      meta: await modelMeta(s, "m"),
+    }));
+    expect(rows).toHaveLength(12);
+    for (const r of rows) {
+      expect([2, 4, 8]).toContain(r.n);
+      expect(r.max_idx).toBe(r.n - 1);
+    }
+    const spent = rows.reduce((a, r) => a + r.n, 0);
+    expect(meta.adaptive).toMatchObject({ rounds: expect.any(Number), estimates: { samples: spent, samples_full: 96 }, samples_saved: 96 - spent });
+  }, 120_000);
+});

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { AdaptiveAllocator, finalBin } from "./adaptive.js";
+import { AdaptiveAllocator, adaptiveSchedule, finalBin } from "./adaptive.js";
 import { binsFromUpperEdges, studyBins } from "./bins.js";
 import { sampleBeta, sampleBinomial } from "./fit-simulate.js";
 import { seededRng } from "./rng.js";
 
 /** One adaptive run on questions with known p: returns the allocator after its last round. */
-function run(ps: number[], seed: number, options: { schedule: number[]; settle: number; keep: number }) {
+function run(ps: number[], seed: number, options: { schedule: number[]; settle: number; keep: number; taper?: number; unsolvedSettle?: number }) {
   const rng = seededRng(seed);
   const scheme = studyBins(options.schedule[options.schedule.length - 1]!);
   const alloc = new AdaptiveAllocator(ps.length, scheme, options);
@@ -20,14 +20,17 @@ describe("adaptive sampling", () => {
   const rng = seededRng(42);
   // a population like the study's: some never solved, many rarely, a bulk spread out
   const ps = Array.from({ length: 150 }, () => (rng() < 0.08 ? 0 : sampleBeta(rng, 0.5, 0.7)));
-  const options = { schedule: [8, 16, 32, 64], settle: 0.8, keep: 0.2 };
   const N = 64;
 
-  it("returns unbiased accuracy and pass@N over seeded replications, while the naive c / n is biased", () => {
+  // the flat rule of the first version and the default tapered one with its stricter rule for unsolved questions
+  it.each([
+    { label: "flat settle", options: { schedule: [8, 16, 32, 64], settle: 0.8, keep: 0.2, taper: 0, unsolvedSettle: 0 } },
+    { label: "tapered, unsolved held to 0.9", options: { schedule: [8, 16, 32, 64], settle: 0.8, keep: 0.2, taper: 1, unsolvedSettle: 0.9 } },
+  ])("$label: returns unbiased accuracy and pass@N over seeded replications, while the naive c / n is biased", ({ options }) => {
     const truthAcc = ps.reduce((s, p) => s + p, 0) / ps.length;
     const truthPass = ps.reduce((s, p) => s + (1 - (1 - p) ** N), 0) / ps.length;
     const acc: number[] = [], pass: number[] = [], naive: number[] = [], share: number[] = [];
-    for (let r = 0; r < 200; r++) {
+    for (let r = 0; r < 150; r++) {
       const a = run(ps, 1000 + r, options);
       const e = a.estimates();
       acc.push(e.accuracy);
@@ -72,5 +75,14 @@ describe("adaptive sampling", () => {
     const scheme = studyBins(16);
     expect(() => new AdaptiveAllocator(3, scheme, { schedule: [8, 8] })).toThrow(/increasing/);
     expect(() => new AdaptiveAllocator(3, scheme, { keep: 0 })).toThrow(/keep/);
+  });
+});
+
+describe("adaptiveSchedule", () => {
+  it("scales the study's rounds to k, ends at k, and merges rounds that collapse", () => {
+    expect(adaptiveSchedule(256)).toEqual([16, 24, 32, 48, 64, 96, 128, 192, 256]);
+    expect(adaptiveSchedule(1024)).toEqual([64, 96, 128, 192, 256, 384, 512, 768, 1024]);
+    expect(adaptiveSchedule(16)).toEqual([1, 2, 3, 4, 6, 8, 12, 16]);
+    expect(adaptiveSchedule(1)).toEqual([1]);
   });
 });

@@ -33,9 +33,30 @@ export type AdaptiveOptions = {
   settle?: number;
   /** probability that a settled question is sampled further anyway (keeps the estimators unbiased; > 0) */
   keep?: number;
+  /**
+   * how the accepted chance of a different final bin, 1 - settle after the first round, shrinks as the samples a
+   * stop would save shrink: 1 - settle times ((N - n) / (N - n_1))^taper. 0 holds every round to 1 - settle.
+   */
+  taper?: number;
+  /**
+   * a question never solved so far stops only when it stays unsolved through the full n with at least this
+   * probability: its pass@N is 0 or 1, so one stopped at random odds of a success adds (1 / keep - 1) q (1 - q)
+   * to the variance of pass@N's estimate, far more than any bin decision does. 1 (the default): never solved
+   * questions always run to the full n, because the fitted posterior is overconfident for a model sharpened by RL
+   * (docs/analysis.md: on the full preset's rlvr, 0 of 64 reads as "never solvable" numerically while a few such
+   * questions are solved by 1024)
+   */
+  unsolvedSettle?: number;
 };
-/** The settings docs/analysis.md measured on the study's counts (the best that keeps >= 97% of bins). */
-export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.95, keep: 0.05 } satisfies Required<AdaptiveOptions>;
+/** The settings docs/analysis.md measured on the study's counts (the fewest samples that keep >= 97% of bins). */
+export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.9, keep: 0.05, taper: 1, unsolvedSettle: 1 } satisfies Required<AdaptiveOptions>;
+
+/** The default schedule for k samples per question: the study's rounds at 256 scaled by k / 256 (rounds that collapse are merged). */
+export function adaptiveSchedule(k: number): number[] {
+  const scaled = ADAPTIVE_DEFAULTS.schedule.map((n) => Math.max(1, Math.round((n * k) / 256)));
+  scaled[scaled.length - 1] = k;
+  return scaled.filter((n, i) => i === 0 || n > scaled[i - 1]!);
+}
 
 export type AdaptiveQuestion = {
   /** samples drawn so far */
@@ -67,6 +88,21 @@ export type AdaptiveEstimates = {
   questions_per_bin: number[];
 };
 
+/** What an adaptive run spent and estimated; `rlvd sample --adaptive` stores it in models.meta.adaptive for the report. */
+export type AdaptiveSummary = {
+  settings: Required<AdaptiveOptions>;
+  seed: number;
+  rounds: number;
+  /** inverse-probability estimates (unbiased for the full run's accuracy and pass@N) and samples per bin */
+  estimates: AdaptiveEstimates;
+  /** the bins' labels at the full n (the estimates' per-bin arrays follow them) */
+  bins: string[];
+  samples_saved: number;
+  /** mean generated tokens per stored sample (null when the backend reports none) and the tokens not generated */
+  mean_tokens: number | null;
+  tokens_saved: number | null;
+};
+
 /**
  * The allocator. Call `request()` for this round's draws, `record()` each question's results, then `decide(rng)`;
  * repeat until `request()` is empty. Knows nothing about how samples are produced.
@@ -76,6 +112,7 @@ export class AdaptiveAllocator {
   readonly questions: AdaptiveQuestion[];
   private round = 0;
   private prior: BetaMixture | null = null;
+  private tailPrior: BetaMixture | null = null;
 
   constructor(questionCount: number, readonly scheme: BinScheme, options: AdaptiveOptions = {}) {
     this.options = { ...ADAPTIVE_DEFAULTS, ...options };
@@ -118,11 +155,18 @@ export class AdaptiveAllocator {
     // later rounds polish the previous round's prior rather than search from scratch
     const counts = countPatterns(this.questions.map((q) => ({ n: q.n, correct: q.correct })));
     this.prior = this.prior ? fitMixture(counts, { variant: "zero", start: this.prior, starts: 0 }) : fitMixture(counts, { variant: "zero" });
+    // whether an unsolved question stays unsolved depends on the left tail only: fitted there (counts above n/4
+    // censored, as the extrapolation does), since a model sharpened by RL puts its Beta near 1 and the whole-range
+    // fit then reads every 0 of n as "never solvable" (measured on the full preset's rlvr: docs/analysis.md)
+    this.tailPrior = this.tailPrior
+      ? fitMixture(counts, { variant: "zero", censorAbove: 0.25, start: this.tailPrior, starts: 0 })
+      : fitMixture(counts, { variant: "zero", censorAbove: 0.25 });
     for (const q of this.questions) {
       if (q.stopped) continue;
+      // one success already makes the full run's pass@N of this question exactly 1 (its samples include these)
       const g = {
         accuracy: q.correct / q.n,
-        pass_at_full: q.n >= this.full ? passAtKCurve(q.n, q.correct)[this.full]! : posteriorPassAtK(this.prior, q.n, q.correct, this.full),
+        pass_at_full: q.n >= this.full ? passAtKCurve(q.n, q.correct)[this.full]! : q.correct > 0 ? 1 : posteriorPassAtK(this.prior, q.n, q.correct, this.full),
       };
       q.accuracy += q.weight * (g.accuracy - q.last.accuracy);
       q.pass_at_full += q.weight * (g.pass_at_full - q.last.pass_at_full);
@@ -136,7 +180,10 @@ export class AdaptiveAllocator {
       }
       // an audited question (kept at random once while settled) runs to the end: its weight stays 1 / keep
       // instead of compounding to 1 / keep^j over later rounds
-      const continueProbability = q.audited || probability < this.options.settle ? 1 : this.options.keep;
+      const first = this.options.schedule[0]!;
+      const tolerance = (1 - this.options.settle) * ((this.full - q.n) / Math.max(1, this.full - first)) ** this.options.taper;
+      const unsettled = 1 - probability > tolerance || (q.correct === 0 && (this.options.unsolvedSettle >= 1 || unsolvedProbability(this.tailPrior, q.n, this.full) < this.options.unsolvedSettle));
+      const continueProbability = q.audited || unsettled ? 1 : this.options.keep;
       if (continueProbability < 1) q.audited = true;
       if (rng() < continueProbability) q.weight /= continueProbability;
       else q.stopped = true;
@@ -159,6 +206,12 @@ export class AdaptiveAllocator {
     }
     return { accuracy: acc / Q, pass_at_full: pass / Q, samples, samples_full: Q * this.full, samples_per_bin, questions_per_bin };
   }
+}
+
+/** P(no success in the remaining full - n samples | 0 of n) under the prior's posterior. */
+export function unsolvedProbability(prior: BetaMixture, n: number, full: number): number {
+  if (n >= full) return 1;
+  return 1 - posteriorPassAtK(prior, n, 0, full - n);
 }
 
 /**

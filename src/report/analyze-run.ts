@@ -8,6 +8,7 @@ import {
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
 import { answersByQuestion, modelContents, modelGradings, questionResults, type ModelContents } from "../store/queries.js";
 import { generationStats, modelMeta, sampleFailures } from "../store/sampling-records.js";
+import type { AdaptiveSummary } from "../metrics/adaptive.js";
 import { textAggregates } from "../store/text-aggregates.js";
 import { harnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
 import { withStore, type SampleStore } from "../store/store.js";
@@ -69,7 +70,19 @@ export type GenerationSummary = {
   with_finish: number;
   failed_questions: string[];
   sampling?: Record<string, unknown>;
+  /** what `rlvd sample --adaptive` spent, per bin, and its unbiased estimates (models.meta.adaptive) */
+  adaptive?: AdaptiveSummary;
 };
+
+/** models.meta.adaptive as rlvd wrote it, or null (absent, or from a version whose shape differs). */
+function adaptiveRecord(x: unknown): AdaptiveSummary | null {
+  if (x === null || typeof x !== "object") return null;
+  const a = x as Partial<AdaptiveSummary>;
+  const e = a.estimates;
+  const ok = Array.isArray(a.bins) && e !== undefined && Array.isArray(e.samples_per_bin) && Array.isArray(e.questions_per_bin) &&
+    e.samples_per_bin.length === a.bins.length && typeof e.samples === "number" && typeof e.accuracy === "number";
+  return ok ? (a as AdaptiveSummary) : null;
+}
 
 export type ModelAnalysis = ModelSummary & Partial<AnswerStats> & Partial<ModelFit> & {
   pass_at_k_fit_bins?: BinFit[]; length?: LengthStats; keywords?: KeywordStats; generation?: GenerationSummary;
@@ -225,12 +238,15 @@ async function addGeneration(store: SampleStore, models: Record<string, ModelAna
   for (const g of await generationStats(store)) {
     const m = models[g.model];
     if (!m) continue;
-    const sampling = (await modelMeta(store, g.model)).sampling as Record<string, unknown> | undefined;
+    const meta = await modelMeta(store, g.model);
+    const sampling = meta.sampling as Record<string, unknown> | undefined;
+    const adaptive = adaptiveRecord(meta.adaptive);
     m.generation = {
       mean_tokens: g.counted > 0 ? g.mean_tokens : null, counted: g.counted,
       truncation_rate: g.with_finish > 0 ? g.truncated / g.with_finish : null, truncated: g.truncated, with_finish: g.with_finish,
       failed_questions: (failed.get(g.model) ?? []).map((f) => f.question_id),
       ...(sampling ? { sampling } : {}),
+      ...(adaptive ? { adaptive } : {}),
     };
   }
 }

@@ -115,6 +115,7 @@ export function renderHtml(p: PageParts): string {
     sections.push(["texts", "Response length and reflection keywords", chart("response-length") + chart("reflection-keywords") + tableHtml(p.tables.text)]);
   }
   if (p.tables.generation) sections.push(["generation", "Generation", tableHtml(p.tables.generation)]);
+  if (p.tables.adaptive) sections.push(["adaptive", p.tables.adaptive.title, tableHtml(p.tables.adaptive)]);
   if (p.tables.classes) sections.push(["classes", p.tables.classes.title, tableHtml(p.tables.classes)]);
   if (p.tables.harness) sections.push(["harness", p.tables.harness.title, tableHtml(p.tables.harness)]);
   for (const t of p.tables.extra ?? []) sections.push([t.id, t.title, tableHtml(t)]);

@@ -20,6 +20,8 @@ export type ReportTables = {
   text: ReportTable | null;
   /** length in tokens, truncation at max_tokens, failed questions and sampling parameters per model */
   generation: ReportTable | null;
+  /** models sampled with --adaptive: samples spent per (estimated) bin and the unbiased estimates */
+  adaptive: ReportTable | null;
   training: ReportTable | null;
   /** responses by class (ReportOptions.classify), null without a classifier */
   classes: ReportTable | null;
@@ -29,7 +31,7 @@ export type ReportTables = {
 
 /** The tables in reading order, absent ones left out. */
 export function allTables(t: ReportTables): ReportTable[] {
-  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.classes, t.harness, t.training, ...(t.extra ?? [])].filter((x): x is ReportTable => x !== null);
+  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.adaptive, t.classes, t.harness, t.training, ...(t.extra ?? [])].filter((x): x is ReportTable => x !== null);
 }
 
 export function reportTables(analysis: Analysis, models: string[], logs: readonly TrainLog[], classes: ReportTable | null = null): ReportTables {
@@ -41,6 +43,7 @@ export function reportTables(analysis: Analysis, models: string[], logs: readonl
     entropy: entropyTable(analysis, models),
     text: textTable(analysis, models),
     generation: generationTable(analysis, models),
+    adaptive: adaptiveTable(analysis, models),
     training: trainingTable(logs),
     classes,
     harness: harnessTable(analysis),
@@ -198,6 +201,40 @@ export function generationTable(analysis: Analysis, models: string[]): ReportTab
       ];
     }),
     note: "A model cut off at max_tokens more often than another is a confound for the length and accuracy comparisons.",
+  };
+}
+
+/**
+ * Models sampled adaptively: per bin (each question in its most likely bin at the full n), the questions, the
+ * samples spent and their share of a fixed run's, then the totals with the inverse-probability estimates, the
+ * unbiased ones under the stopping (the plain per-question c / n of such a run is not).
+ */
+export function adaptiveTable(analysis: Analysis, models: string[]): ReportTable | null {
+  const withAdaptive = models.filter((m) => analysis.models[m]!.generation?.adaptive);
+  if (withAdaptive.length === 0) return null;
+  const rows: string[][] = [];
+  for (const name of withAdaptive) {
+    const a = analysis.models[name]!.generation!.adaptive!;
+    const e = a.estimates;
+    const full = a.settings.schedule[a.settings.schedule.length - 1]!;
+    a.bins.forEach((label, i) => {
+      const q = e.questions_per_bin[i]!, spent = e.samples_per_bin[i]!;
+      if (q === 0) return;
+      rows.push([name, label, String(q), String(spent), fmt(spent / q, 0), `${((100 * spent) / (q * full)).toFixed(1)}%`, ""]);
+    });
+    const tokens = a.tokens_saved === null ? "" : `, ~${a.tokens_saved.toLocaleString("en-US")} tokens`;
+    rows.push([
+      name, "all", String(e.questions_per_bin.reduce((s, x) => s + x, 0)), String(e.samples), fmt(e.samples / Math.max(1, e.questions_per_bin.reduce((s, x) => s + x, 0)), 0),
+      `${((100 * e.samples) / e.samples_full).toFixed(1)}%`,
+      `accuracy ${fmt(e.accuracy)}, pass@${full} ${fmt(e.pass_at_full)}; saved ${a.samples_saved} samples${tokens} in ${a.rounds} rounds`,
+    ]);
+  }
+  return {
+    id: "adaptive-table",
+    title: "Adaptive sampling: samples spent per bin",
+    header: ["model", "bin (most likely at full n)", "questions", "samples", "samples/question", "of a fixed run", "unbiased estimates"],
+    rows,
+    note: "Questions stopped in rounds once more samples could not change their bin; a few settled ones were sampled on at random, which keeps the estimates unbiased (docs/analysis.md, \"Adaptive sampling\"). The pass@k columns above average each question's own n and are not corrected for the stopping.",
   };
 }
 

@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../test-helpers/cli.js";
+import { readFileSync } from "node:fs";
 import { analyzeRun } from "../../report/analyze-run.js";
+import { adaptiveTable } from "../../report/tables.js";
 import { withStore } from "../../store/store.js";
 import { fakeTokens, startFakeOpenAI } from "../../test-helpers/fake-openai.js";
 import { useTmpDirs, writeJsonl } from "../../test-helpers/tmp.js";
@@ -96,5 +98,56 @@ describe("rlvd sample", () => {
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/--require-all: 1 of 5 questions failed/);
     expect(s.requests.filter((q) => q.behavior !== "context")).toHaveLength(8);
+  });
+
+  it("--adaptive samples in rounds, keeps sample_index contiguous, and prints what it saved", async () => {
+    const s = await startFakeOpenAI();
+    servers.push(s);
+    const dir = tmp();
+    // the fake answers \boxed{(seed + choice) % 7}: right about one time in seven, the same for every question
+    const data = writeJsonl(dir, "d.jsonl", Array.from({ length: 12 }, (_, i) => ({ id: `q${i}`, problem: `[q${i}] which digit?`, answer: String(i % 7) })));
+    const run = join(dir, "run");
+    const args = ["sample", "--model", `openai:m@${s.url}`, "--dataset", data, "-k", "16", "--n-per-request", "4", "--run", run, "--adaptive", "--adaptive-schedule", "4,8,16"];
+    const r = await runCli(...args);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/adaptive: \d+ of 192 samples \(\d+\.\d%\) in 3 rounds; saved \d+ samples, ~[\d,]+ generated tokens; accuracy 0\.\d{4}, pass@16 /);
+    const rows = await withStore(run, {}, (st) => st.all<{ n: number; max_idx: number }>(
+      "SELECT count(*)::INTEGER AS n, max(sample_index)::INTEGER AS max_idx FROM samples GROUP BY question_id"));
+    expect(rows).toHaveLength(12);
+    for (const row of rows) {
+      expect([4, 8, 16]).toContain(row.n);
+      expect(row.max_idx).toBe(row.n - 1);
+    }
+    const spent = rows.reduce((a, row) => a + row.n, 0);
+    expect(r.out).toContain(`adaptive: ${spent} of 192 samples`);
+    // a rerun replays the decisions from the store and requests nothing
+    const before = s.requests.length;
+    expect((await runCli(...args)).out).toMatch(/m: 0 new samples/);
+    expect(s.requests.length).toBe(before);
+
+    // analyze carries the record; the report's table splits the spend by bin and adds up to what was stored
+    const analysis = await analyzeRun(run);
+    const adaptive = analysis.models.m!.generation!.adaptive!;
+    expect(adaptive.estimates.samples).toBe(spent);
+    const table = adaptiveTable(analysis, ["m"])!;
+    const binRows = table.rows.filter((row) => row[1] !== "all");
+    expect(binRows.reduce((a, row) => a + Number(row[3]), 0)).toBe(spent);
+    expect(binRows.reduce((a, row) => a + Number(row[2]), 0)).toBe(12);
+    expect(table.rows.at(-1)!.slice(0, 4)).toEqual(["m", "all", "12", String(spent)]);
+    const out = join(dir, "rep", "r.html");
+    expect((await runCli("report", run, "--base", "m", "--out", out)).code).toBe(0);
+    expect(readFileSync(out, "utf8")).toContain("Adaptive sampling: samples spent per bin");
+    expect(readFileSync(join(dir, "rep", "summary.md"), "utf8")).toContain("Adaptive sampling: samples spent per bin");
+  }, 120_000);
+
+  it("--adaptive's settings are checked with one-line usage errors", async () => {
+    const dir = tmp();
+    const data = writeJsonl(dir, "d.jsonl", [{ problem: "1+1?", answer: "2" }]);
+    const base = ["sample", "--model", "openai:m@http://127.0.0.1:1", "--dataset", data, "-k", "16", "--run", join(dir, "run")];
+    expect(await runCli(...base, "--adaptive", "--grade", "none")).toMatchObject({ code: 2, err: expect.stringMatching(/--adaptive decides from the verdicts: it needs --grade math/) });
+    expect(await runCli(...base, "--adaptive", "--adaptive-schedule", "4,8")).toMatchObject({ code: 2, err: expect.stringMatching(/--adaptive-schedule must end at -k 16 \(got 4,8\)/) });
+    expect(await runCli(...base, "--adaptive-schedule", "4,16")).toMatchObject({ code: 2, err: expect.stringMatching(/--adaptive-schedule needs --adaptive/) });
+    expect(await runCli(...base, "--adaptive", "--adaptive-schedule", "8,4,16")).toMatchObject({ code: 2, err: expect.stringMatching(/adaptive sampling: the adaptive schedule must be increasing/) });
+    expect((await runCli(...base, "--adaptive", "--adaptive-keep", "0")).err).toMatch(/--adaptive-keep must be a number in \[0.001, 1\]/);
   });
 });

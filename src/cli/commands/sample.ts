@@ -6,9 +6,11 @@ import { resolveTemplate } from "../../backends/templates.js";
 import { Option } from "commander";
 import { mathGrader } from "../../experiment/graders.js";
 import { sampleRun } from "../../experiment/sample-run.js";
+import { adaptiveSampleRun, type AdaptiveSummary } from "../../experiment/adaptive-run.js";
+import { ADAPTIVE_DEFAULTS, adaptiveSchedule } from "../../metrics/adaptive.js";
 import { loadDataset } from "../../store/dataset.js";
 import { addGradingOptions, flag, gradingFrom, MAX_K, OPTIONS, requiredFlag, withHelp } from "../options.js";
-import { existingFile, integer, MAX_TIMEOUT_MS, nonNegativeInt, number, outputDir, positiveInt, usageError, type Parse } from "../parsers.js";
+import { existingFile, integer, list, MAX_TIMEOUT_MS, nonNegativeInt, number, outputDir, positiveInt, usageError, type Parse } from "../parsers.js";
 import type { CommandModule } from "./index.js";
 
 /** --sampling-extra: a JSON object of request fields, sent as given (after the pinned ones, so it may override them). */
@@ -28,6 +30,15 @@ const samplingExtra: Parse<Record<string, unknown>> = (v, option) => {
 
 /** Seconds, positive, and short enough for a timer once in milliseconds. */
 const seconds = number({ min: 0, max: MAX_TIMEOUT_MS / 1000, open: true, what: "a number of seconds" });
+
+/** What an adaptive run spent, saved and estimated, in one line. */
+function adaptiveLine(a: AdaptiveSummary): string {
+  const e = a.estimates;
+  const full = a.settings.schedule[a.settings.schedule.length - 1]!;
+  const tokens = a.tokens_saved === null ? "" : `, ~${a.tokens_saved.toLocaleString("en-US")} generated tokens`;
+  return `adaptive: ${e.samples} of ${e.samples_full} samples (${((100 * e.samples) / e.samples_full).toFixed(1)}%) in ${a.rounds} rounds; saved ${a.samples_saved} samples${tokens}; ` +
+    `accuracy ${e.accuracy.toFixed(4)}, pass@${full} ${e.pass_at_full.toFixed(4)} (unbiased estimates; rlvd report shows samples per bin)`;
+}
 
 export const sampleCommand: CommandModule = {
   register(program, io) {
@@ -64,6 +75,10 @@ export const sampleCommand: CommandModule = {
       .option("--require-all", "exit non-zero when any question could not be sampled (the rest are sampled either way)")
       .addOption(new Option("--grade <verifier>", "verify samples as they land (none: later, with rlvd grade)").choices(["math", "none"]).default("math"))
       .addOption(flag("--flush-ms <ms>", "commit arrived samples at least this often", integer(1, MAX_TIMEOUT_MS), 1000))
+      .option("--adaptive", "sample in rounds and stop each question once more samples cannot change its bin (docs/analysis.md)")
+      .addOption(flag("--adaptive-schedule <list>", "cumulative samples per question after each round, ending at k (default: 16,24,32,48,64,96,128,192,256 scaled to k)", list(integer(1, MAX_K))))
+      .addOption(flag("--adaptive-settle <p>", "stop a question when its final bin is this likely (after round 1; stricter later)", number({ min: 0.5, max: 1 }), ADAPTIVE_DEFAULTS.settle))
+      .addOption(flag("--adaptive-keep <p>", "chance that a settled question is sampled on anyway (keeps the estimates unbiased)", number({ min: 0.001, max: 1 }), ADAPTIVE_DEFAULTS.keep))
       .option("--json", "print the result as JSON");
     addGradingOptions(cmd)
       .action(async (opts) => {
@@ -75,18 +90,32 @@ export const sampleCommand: CommandModule = {
           firstByteTimeoutMs: opts.firstByteTimeout === undefined ? undefined : opts.firstByteTimeout * 1000, silentAfterMs: opts.silentAfter * 1000,
           maxAttempts: opts.maxAttempts, concurrency: opts.concurrency, vllmExtras: opts.vllmParams,
         });
+        const schedule: number[] | undefined = opts.adaptiveSchedule;
+        if (opts.adaptive) {
+          if (opts.grade === "none") throw new RlvdError("USAGE", "--adaptive decides from the verdicts: it needs --grade math");
+          if (schedule && schedule[schedule.length - 1] !== opts.k) throw new RlvdError("USAGE", `--adaptive-schedule must end at -k ${opts.k} (got ${schedule.join(",")})`);
+        } else if (schedule) throw new RlvdError("USAGE", "--adaptive-schedule needs --adaptive");
         const grader = opts.grade === "math" ? mathGrader(gradingFrom(opts)) : null;
         try {
-          const result = await sampleRun({
-            runDir: opts.run, backend, model: opts.name ?? defaultModelName(spec), spec: opts.model, questions, k: opts.k, template,
+          const common = {
+            runDir: opts.run, backend, model: opts.name ?? defaultModelName(spec), spec: opts.model, questions, template,
             params: { ...NEUTRAL_SAMPLING, temperature: opts.temperature, top_p: opts.topP, top_k: opts.topK, max_tokens: opts.maxTokens, stop: opts.stop, extra: opts.samplingExtra },
             seed: opts.seed, nPerRequest: opts.nPerRequest, flushMs: opts.flushMs,
             // an embedded model is one "endpoint": --concurrency is its total
             concurrency: spec.kind === "embedded" ? opts.concurrency : undefined,
-            progress: { write: io.err, isTTY: io.isTTY }, grader: grader?.grade,
-          });
+            progress: { write: io.err, isTTY: io.isTTY },
+          };
+          const result = opts.adaptive
+            ? await adaptiveSampleRun({
+                ...common, grader: grader!.grade,
+                adaptive: { schedule: schedule ?? adaptiveSchedule(opts.k), settle: opts.adaptiveSettle, keep: opts.adaptiveKeep },
+              })
+            : await sampleRun({ ...common, k: opts.k, grader: grader?.grade });
           if (opts.json) io.out(JSON.stringify(result) + "\n");
-          else io.out(`${result.model}: ${result.written} new samples (${result.already} already stored) for ${result.questions} questions in ${result.seconds.toFixed(1)} s\n`);
+          else {
+            io.out(`${result.model}: ${result.written} new samples (${result.already} already stored) for ${result.questions} questions in ${result.seconds.toFixed(1)} s\n`);
+            if ("adaptive" in result) io.out(adaptiveLine(result.adaptive as AdaptiveSummary) + "\n");
+          }
           if (result.failed.length > 0) {
             io.err(`${result.failed.length} question${result.failed.length === 1 ? "" : "s"} could not be sampled (recorded in the store; a rerun tries them again):\n`);
             for (const f of result.failed) io.err(`  ${f.question_id}: ${f.error}\n`);

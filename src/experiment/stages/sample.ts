@@ -6,6 +6,8 @@ import { TEMPLATES } from "../../backends/templates.js";
 import { checkWorldAnswer } from "../../world/index.js";
 import { defineStageKind } from "../runner.js";
 import { checkRealSample, isRealSample, RealSampleSettingsSchema, realSampleHashed, realSampleIncomplete, runRealSample, type RealSampleSettings } from "../real-sample.js";
+import { adaptiveSchedule } from "../../metrics/adaptive.js";
+import { adaptiveSampleRun } from "../adaptive-run.js";
 import { sampleRun } from "../sample-run.js";
 import { Checkpoint, stageRef, StoredSamples, WorldFiles } from "./outputs.js";
 import { readQuestions } from "./shared.js";
@@ -18,10 +20,21 @@ const SamplingSchema = z.object({
   maxTokens: z.number().int().positive().default(64),
 }).strict();
 
+/** The adaptive allocator's settings (metrics/adaptive.ts AdaptiveOptions); absent ones take its defaults. */
+const AdaptiveSettingsSchema = z.object({
+  schedule: z.array(z.number().int().positive()).min(1).optional(),
+  settle: z.number().gt(0).max(1).optional(),
+  keep: z.number().gt(0).max(1).optional(),
+  taper: z.number().nonnegative().optional(),
+  unsolvedSettle: z.number().gt(0).max(1).optional(),
+}).strict();
+
 /** Samples a world's checkpoint on the test set (into the run's store) or the training or broad set (into DIR/train). */
 const WorldSampleSettings = z.object({
   world: stageRef, from: stageRef, model: z.string().min(1), split: z.enum(["test", "train", "broad"]), k: z.number().int().positive(),
   sampling: SamplingSchema.default({ temperature: 0.9, topP: 1, topK: 50, maxTokens: 64 }), seed: z.number().int().nonnegative().default(0),
+  /** adaptive sampling (docs/analysis.md): `true` for the defaults at k, or the allocator's settings */
+  adaptive: z.union([z.boolean(), AdaptiveSettingsSchema]).optional(),
 }).strict();
 type WorldSampleSettings = z.infer<typeof WorldSampleSettings>;
 
@@ -59,19 +72,29 @@ export const sampleKind = defineStageKind({
     const store = s.split === "test" ? ctx.runDir : join(ctx.runDir, "train");
     const checkpoint = inputs.from.checkpoint;
     const backend = await EmbeddedBackend.open(checkpoint);
-    const result = await sampleRun({
+    const common = {
       // the stage hash in the spec: a rerun after its model was retrained replaces the old samples, a resumed one keeps them
-      runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced, questions, k: s.k, template: TEMPLATES.question!,
+      runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced, questions, template: TEMPLATES.question!,
       // many questions in flight: the backend decodes them together, and tree sampling leaves few rows per question
       params: { temperature: s.sampling.temperature, top_p: s.sampling.topP, top_k: s.sampling.topK, max_tokens: s.sampling.maxTokens }, nPerRequest: s.k, concurrency: 64, seed: s.seed,
-      grader: async (items) => items.map(({ gold, response }) => {
+      grader: async (items: Array<{ gold: string; response: string }>) => items.map(({ gold, response }) => {
         const r = checkWorldAnswer(gold, response);
         // the world's own checker, not the math verifier: its verdicts are labelled so in the store and report
-        return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" : "ok", grading: "world" };
+        return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" as const : "ok" as const, grading: "world" };
       }),
-    });
+    };
+    const adaptive = s.adaptive === true ? {} : s.adaptive || null;
+    if (adaptive?.schedule && adaptive.schedule[adaptive.schedule.length - 1] !== s.k) {
+      throw new RlvdError("BAD_INPUT", `stage ${ctx.id}: adaptive.schedule must end at k = ${s.k} (got ${adaptive.schedule.join(",")})`);
+    }
+    const adaptiveResult = adaptive ? await adaptiveSampleRun({ ...common, adaptive: { ...adaptive, schedule: adaptive.schedule ?? adaptiveSchedule(s.k) } }) : null;
+    const result = adaptiveResult ?? (await sampleRun({ ...common, k: s.k }));
     backend.model.dispose();
     ctx.log(`${result.written} samples of ${s.model} on ${questions.length} ${s.split} questions (${result.already} already stored)`);
+    if (adaptiveResult) {
+      const e = adaptiveResult.adaptive.estimates;
+      ctx.log(`adaptive: ${e.samples} of ${e.samples_full} samples (${((100 * e.samples) / e.samples_full).toFixed(1)}%), ${adaptiveResult.adaptive.samples_saved} saved`);
+    }
     return { store, model: s.model };
   },
 });
