@@ -7,6 +7,7 @@ import type { ImportResult } from "./import-counts.js";
 import { QuestionMatcher } from "./question-match.js";
 import { commitStagedQuestions, pushQuestion, stageQuestions } from "./questions.js";
 import { commitSamples, SampleBatch } from "./samples.js";
+import { modelMeta, setModelMeta } from "./sampling-records.js";
 import type { SampleStore } from "./store.js";
 
 export type HarnessImportOptions = {
@@ -133,7 +134,7 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
     committed = await store.transaction(async () => {
       await commitStagedQuestions(store, staged, file);
       const r = await commitSamples(store, batch, { onConflict: "error", source: file, harness: true });
-      for (const [name, m] of steps) await store.run("UPDATE models SET meta = ? WHERE name = ? AND meta IS NULL", [JSON.stringify(m), name]);
+      for (const [name, m] of steps) if (Object.keys(await modelMeta(store, name)).length === 0) await setModelMeta(store, name, m);
       return r;
     });
   } catch (e) {

@@ -8,7 +8,7 @@ const FLUSH_CHARS = 1 << 20;
 export type StagingColumn = readonly [name: string, type: "VARCHAR" | "INTEGER" | "BIGINT" | "BOOLEAN" | "DOUBLE"];
 
 /**
- * Collects rows for a TEMP table. Rows are written as newline-delimited JSON to a scratch file in the run folder
+ * Collects rows for a TEMP table. Rows are written as newline-delimited JSON to a scratch file (store.scratchDir)
  * and loaded by DuckDB's parallel JSON reader when the table is finished: at millions of rows this is about twice
  * as fast as the appender, whose per-string encoding runs in JavaScript. Staged rows are invisible to the real
  * tables until a transaction copies them over, so a failure half-way leaves the store as it was.
@@ -29,7 +29,7 @@ export class StagingTable {
     private readonly columns: readonly StagingColumn[],
   ) {
     this.prefixes = columns.map(([n], i) => `${i === 0 ? "{" : ","}${JSON.stringify(n)}:`);
-    this.file = join(store.dir, `.staging-${name}-${process.pid}.ndjson`);
+    this.file = join(store.scratchDir(), `staging-${name}.ndjson`);
     this.fd = openSync(this.file, "w");
     store.onClose(() => this.discardFile());
   }
