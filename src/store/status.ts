@@ -1,6 +1,6 @@
 import { activeWriters, type WriterInfo } from "./writers.js";
 import { modelMeta } from "./sampling-records.js";
-import type { SampleStore } from "./store.js";
+import { withStore, type SampleStore } from "./store.js";
 
 /** Per model, how far a run is: what `rlvd status RUN` prints. */
 export type ModelStatus = {
@@ -52,4 +52,9 @@ export async function runStatus(store: SampleStore): Promise<RunStatus> {
     });
   }
   return { questions, models: out, writers };
+}
+
+/** The status of run folder `runDir` (read-only: needs no write access). */
+export async function statusOf(runDir: string): Promise<RunStatus> {
+  return withStore(runDir, {}, (store) => runStatus(store));
 }

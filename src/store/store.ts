@@ -254,7 +254,7 @@ export class SampleStore {
   scratchDir(): string {
     if (this.scratch === null) {
       if (this.writable) {
-        this.scratch = join(tmpDir(this.dir), `${WRITER_ID}-scratch`);
+        this.scratch = join(tmpDir(this.dir), `${WRITER_ID}-scratch-${instances++}`);
         mkdirSync(this.scratch, { recursive: true });
       } else this.scratch = mkdtempSync(join(tmpdir(), "rlvd-scratch-"));
       const made = this.scratch;

@@ -49,6 +49,9 @@ export const sampleCommand: CommandModule = {
       .requiredOption("-k, --k <n>", "samples per question", positiveInt)
       .requiredOption("--run <dir>", "run folder (created if missing)")
       .option("--name <name>", "store samples under this model name (default: from the spec)")
+      .option("--new-model <name>", "store under this new model name (refused if it has samples): a resume with other settings")
+      .option("--allow-mixed", "resume even though the stored samples were drawn with other settings (recorded in the store)")
+      .option("--shard <i/n>", "sample only part i of n of this model's samples (one per node/process; together they are the whole)", shardOption)
       .option("--template <name|file>", "question | boxed | r1, or a file with {question}", "boxed")
       .option("--max-tokens <n>", "max new tokens per response", positiveInt, 1024)
       .option("--temperature <t>", "sampling temperature", probability("temperature", 0, 5), 0.9)
@@ -88,7 +91,8 @@ export const sampleCommand: CommandModule = {
         const grader = opts.grade === "math" ? mathGrader(gradingFrom(opts)) : null;
         try {
           const result = await sampleRun({
-            runDir: opts.run, backend, model: opts.name ?? defaultModelName(spec), spec: opts.model, questions, k: opts.k, template,
+            runDir: opts.run, backend, model: opts.newModel ?? opts.name ?? defaultModelName(spec), newModel: opts.newModel !== undefined,
+            shard: opts.shard, allowMixed: opts.allowMixed, spec: opts.model, questions, k: opts.k, template,
             params: { ...NEUTRAL_SAMPLING, temperature: opts.temperature, top_p: opts.topP, top_k: opts.topK, max_tokens: opts.maxTokens, stop: opts.stop, extra: opts.samplingExtra },
             seed: opts.seed, nPerRequest: opts.nPerRequest, flushMs: opts.flushMs,
             // an embedded model is one "endpoint": --concurrency is its total
@@ -109,3 +113,12 @@ export const sampleCommand: CommandModule = {
       });
   },
 };
+
+/** `--shard I/N`: 1 <= I <= N. */
+function shardOption(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new InvalidArgumentError(`expected I/N with 1 <= I <= N, e.g. 2/4, got "${value}"`);
+  return { index, count };
+}
