@@ -1,5 +1,6 @@
 import { closeSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { storageError } from "./segments.js";
 import type { SampleStore } from "./store.js";
 
 const FLUSH_CHARS = 1 << 20;
@@ -30,7 +31,11 @@ export class StagingTable {
   ) {
     this.prefixes = columns.map(([n], i) => `${i === 0 ? "{" : ","}${JSON.stringify(n)}:`);
     this.file = join(store.scratchDir(), `staging-${name}.ndjson`);
-    this.fd = openSync(this.file, "w");
+    try {
+      this.fd = openSync(this.file, "w");
+    } catch (e) {
+      throw storageError(this.file, e, "cannot create the staging file");
+    }
     store.onClose(() => this.discardFile());
   }
 
@@ -66,9 +71,19 @@ export class StagingTable {
     if (this.buffer.length >= FLUSH_CHARS) this.flush();
   }
 
+  /** Writes the buffer whole: writeSync may write less than asked (a full disk), so it loops until all is out. */
   private flush(): void {
     if (this.fd === null || this.buffer.length === 0) return;
-    writeSync(this.fd, this.buffer);
+    const bytes = Buffer.from(this.buffer, "utf8");
+    try {
+      for (let off = 0; off < bytes.length; ) {
+        const n = writeSync(this.fd, bytes, off, bytes.length - off);
+        if (n <= 0) throw Object.assign(new Error("no bytes written"), { code: "ENOSPC" });
+        off += n;
+      }
+    } catch (e) {
+      throw storageError(this.file, e, `cannot stage ${this.rows} rows (nothing of this batch is stored; what was stored before is intact)`);
+    }
     this.buffer = "";
   }
 

@@ -254,8 +254,13 @@ export class SampleStore {
   scratchDir(): string {
     if (this.scratch === null) {
       if (this.writable) {
-        this.scratch = join(tmpDir(this.dir), `${WRITER_ID}-scratch-${instances++}`);
-        mkdirSync(this.scratch, { recursive: true });
+        const scratch = join(tmpDir(this.dir), `${WRITER_ID}-scratch-${instances++}`);
+        try {
+          mkdirSync(scratch, { recursive: true });
+        } catch (e) {
+          throw storageError(scratch, e, "cannot create the scratch folder");
+        }
+        this.scratch = scratch;
       } else this.scratch = mkdtempSync(join(tmpdir(), "rlvd-scratch-"));
       const made = this.scratch;
       this.cleanups.push(() => rmSync(made, { recursive: true, force: true }));
@@ -293,7 +298,13 @@ export class SampleStore {
 
   close(): void {
     this.discardPending();
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    for (const cleanup of this.cleanups.splice(0)) {
+      try {
+        cleanup();
+      } catch {
+        // scratch that cannot be removed (its folder is gone or unwritable): the next writer's open cleans it
+      }
+    }
     this.db.closeSync();
     this.instance.closeSync();
   }
