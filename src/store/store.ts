@@ -161,36 +161,36 @@ export class SampleStore {
   async writeSegment(table: SegmentTable, select: string, params: DuckDBValue[] = []): Promise<number> {
     await this.ensureWriter();
     const perModel = table === "samples" || table === "grades";
-    await this.db.run(`CREATE OR REPLACE TEMP TABLE segment_out AS SELECT ${castColumns(table, "x")} FROM (${select}) x`, params);
-    try {
-      const models = perModel
-        ? (await this.all<{ model: string }>("SELECT DISTINCT model FROM segment_out ORDER BY model")).map((r) => r.model)
-        : [null];
-      let rows = 0;
-      for (const model of models) {
-        const tmp = tmpSegmentPath(this.dir);
-        const where = model === null ? "" : "WHERE model = ?";
-        let n: number;
-        try {
-          const r = await this.db.runAndReadAll(`COPY (SELECT * FROM segment_out ${where}) TO ${sqlString(tmp)} (FORMAT parquet)`, model === null ? [] : [model]);
-          n = Number(r.getRowObjectsJS()[0]?.Count ?? 0);
-        } catch (e) {
-          rmSync(tmp, { force: true });
-          throw storageError(tmpDir(this.dir), e, "cannot write the segment");
-        }
-        if (n === 0) {
-          rmSync(tmp, { force: true });
-          continue;
-        }
-        rows += n;
-        const folder = model === null ? join(storeDir(this.dir), table) : join(storeDir(this.dir), table, modelFolder(model));
-        this.pending.push({ tmp, final: join(folder, segmentName()) });
+    // `select` is read directly by each COPY (callers pass a staged table or a small query): no extra copy of
+    // the texts in memory
+    const models = perModel
+      ? (await this.all<{ model: string }>(`SELECT DISTINCT model FROM (${select}) ORDER BY model`, params)).map((r) => r.model)
+      : [null];
+    let rows = 0;
+    for (const model of models) {
+      const tmp = tmpSegmentPath(this.dir);
+      const where = model === null ? "" : "WHERE x.model = ?";
+      let n: number;
+      try {
+        const r = await this.db.runAndReadAll(
+          `COPY (SELECT ${castColumns(table, "x")} FROM (${select}) x ${where}) TO ${sqlString(tmp)} (FORMAT parquet)`,
+          model === null ? params : [...params, model],
+        );
+        n = Number(r.getRowObjectsJS()[0]?.Count ?? 0);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw storageError(tmpDir(this.dir), e, "cannot write the segment");
       }
-      if (this.depth === 0) await this.publishPending();
-      return rows;
-    } finally {
-      await this.db.run("DROP TABLE IF EXISTS temp.main.segment_out");
+      if (n === 0) {
+        rmSync(tmp, { force: true });
+        continue;
+      }
+      rows += n;
+      const folder = model === null ? join(storeDir(this.dir), table) : join(storeDir(this.dir), table, modelFolder(model));
+      this.pending.push({ tmp, final: join(folder, segmentName()) });
     }
+    if (this.depth === 0) await this.publishPending();
+    return rows;
   }
 
   /**
