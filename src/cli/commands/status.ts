@@ -22,12 +22,12 @@ export const statusCommand: CommandModule = {
 
 function line(m: ModelStatus): string {
   const parts = [
-    `${m.model}:`, `${m.samples} samples (${m.graded} graded)`, m.k === null ? "imported" : `k = ${m.k}`,
+    `${m.samples} samples (${m.graded} graded)`, m.k === null ? "imported" : `k = ${m.k}`,
     `questions ${m.complete} complete, ${m.partial} partial, ${m.missing} missing`,
   ];
   if (m.writers > 0) parts.push(`${m.writers} writer${m.writers === 1 ? "" : "s"} at ${Math.round(m.rate ?? 0)} samples/s, ETA ${m.eta_s === null ? "unknown" : eta(m.eta_s)}`);
   if (m.duplicates > 0) parts.push(`${m.duplicates} repeated keys ignored (first write kept${m.clashes > 0 ? `; ${m.clashes} with different content` : ""})`);
-  return parts.join(", ");
+  return `${m.model}: ${parts.join(", ")}`;
 }
 
 function eta(s: number): string {
