@@ -6,10 +6,11 @@ import { RlvdError } from "./errors.js";
 import { VERSION } from "./version.js";
 
 /**
- * A run folder holds everything about one study: `rlvd.duckdb` (the sample store), `run.json` (this manifest),
+ * A run folder holds everything about one study: `store/` (the sample store's segments; `rlvd.duckdb` in
+ * run folders of older versions), `run.json` (this manifest),
  * `metrics.json`, `report.html`, checkpoints. The manifest records what was done to the folder and when.
  */
-export const RUN_FILES = { db: "rlvd.duckdb", manifest: "run.json", metrics: "metrics.json", report: "report.html" } as const;
+export const RUN_FILES = { db: "rlvd.duckdb", store: "store", manifest: "run.json", metrics: "metrics.json", report: "report.html" } as const;
 
 const ManifestSchema = z.object({
   rlvd_version: z.string(),
@@ -35,7 +36,9 @@ export async function ensureRunFolder(dir: string): Promise<void> {
 
 /** Fails with a clear message unless `dir` is a run folder with a store. */
 export function requireRunFolder(dir: string): void {
-  if (!existsSync(runPath(dir, "db"))) throw new RlvdError("NOT_FOUND", `${dir}: not a run folder (no ${RUN_FILES.db}); create one with 'rlvd import' or 'rlvd sample'`);
+  if (!existsSync(runPath(dir, "store")) && !existsSync(runPath(dir, "db"))) {
+    throw new RlvdError("NOT_FOUND", `${dir}: not a run folder (no ${RUN_FILES.store}/ or ${RUN_FILES.db}); create one with 'rlvd import' or 'rlvd sample'`);
+  }
 }
 
 export async function readManifest(dir: string): Promise<RunManifest> {

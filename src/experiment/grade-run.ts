@@ -17,7 +17,7 @@ export type GradeRunOptions = {
  * `correct`), in batches, each landing in one transaction: an interrupted run keeps what it graded.
  */
 export async function gradeRun(runDir: string, grader: Grader, options: GradeRunOptions = {}): Promise<{ graded: number; correct: number }> {
-  const result = await withStore(runDir, {}, async (store) => {
+  const result = await withStore(runDir, { write: true }, async (store) => {
     const total = await countToGrade(store, options.model, options.regrade);
     const progress = new Progress("grading", total, options.progress ?? null, 5_000, " samples");
     let graded = 0;

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { importSamplesFile } from "../store/import-samples.js";
 import { modelGradings } from "../store/queries.js";
 import { withStore } from "../store/store.js";
+import { toLegacyStore } from "../test-helpers/legacy-store.js";
 import { runCli } from "../test-helpers/cli.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 
@@ -67,8 +68,8 @@ describe("grading conventions in the store", () => {
     const run = join(dir, "run");
     await importSamplesFile(run, writeJsonl(dir, "s.jsonl", LINES.slice(0, 2)));
     await runCli("grade", run, "--workers", "1");
-    // make it an old store: the samples table as it was before the grading column
-    await withStore(run, {}, (s) => s.run("ALTER TABLE samples DROP COLUMN grading"));
+    // make it an old store: one rlvd.duckdb file, the samples table as it was before the grading column
+    await toLegacyStore(run, { dropColumns: [["samples", "grading"]] });
     await withStore(run, {}, async (s) => {
       const cols = await s.all<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'samples' AND column_name = 'grading'");
       expect(cols).toHaveLength(1);

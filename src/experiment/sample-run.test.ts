@@ -5,6 +5,7 @@ import { OpenAIBackend } from "../backends/openai.js";
 import { TEMPLATES } from "../backends/templates.js";
 import { STUDY_SAMPLING } from "../backends/types.js";
 import { withStore } from "../store/store.js";
+import { toLegacyStore } from "../test-helpers/legacy-store.js";
 import { startFakeOpenAI } from "../test-helpers/fake-openai.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { requestSeed, sampleRun } from "./sample-run.js";
@@ -135,10 +136,13 @@ describe("sampleRun", () => {
       /model m: its stored samples were drawn with other settings \(min_tokens unset -> 3, temperature 0.9 -> 0.6\)/,
     );
     await expect(sampleRun({ ...opts, k: 4, template: TEMPLATES.question! })).rejects.toThrow(/template boxed -> question/);
-    // a store written before these records: no meta, no sample_failures table
+    // a store written before these records: one rlvd.duckdb file, no meta, no sample_failures table
+    await toLegacyStore(run);
     await withStore(run, {}, async (st) => {
-      await st.run("UPDATE models SET meta = NULL");
-      await st.run("DROP TABLE sample_failures");
+      await st.run("DETACH legacy");
+      await st.run(`ATTACH '${join(run, "rlvd.duckdb")}' AS old`);
+      await st.run("UPDATE old.models SET meta = NULL");
+      await st.run("DROP TABLE old.sample_failures");
     });
     expect(await sampleRun({ ...opts, k: 3 })).toMatchObject({ written: 6, already: 12, failed: [] });
     expect((await meta()).template).toBe("boxed");

@@ -9,6 +9,7 @@ import { upsertQuestions } from "../store/questions.js";
 import { clearSampleFailures, modelMeta, replaceSampleFailures, setModelMeta, type SampleFailure } from "../store/sampling-records.js";
 import { writeSamples } from "../store/samples.js";
 import { registerModel, storedIndices } from "../store/models.js";
+import { WriterRecord } from "../store/writers.js";
 import { withStore, type SampleStore } from "../store/store.js";
 
 /** `grading`: the convention the verdict was made under (verify/conventions.ts gradingLabel), stored with it. */
@@ -45,6 +46,16 @@ export type SampleRunOptions = {
   replaceOtherSpec?: boolean;
   /** delete this model's stored samples first and sample everything again (a forced stage) */
   fresh?: boolean;
+  /**
+   * This process's part of one model's sampling split over several (`--shard I/N`, on one machine or many):
+   * request chunks of nPerRequest indices are dealt round-robin over the shards, so the shards are disjoint,
+   * together they are the whole, and each sample's seed is the same as in an unsplit run.
+   */
+  shard?: { index: number; count: number };
+  /** `model` is meant to be new (`--new-model`): refused when it already has samples */
+  newModel?: boolean;
+  /** go on when the stored samples were drawn with other settings (recorded, not refused) */
+  allowMixed?: boolean;
   /** flush to the store after this many samples or this many ms, whichever comes first */
   flushSamples?: number;
   flushMs?: number;
@@ -73,13 +84,18 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
     const replaced = await registerModel(store, model, options.spec, { replaceOtherSpec: options.replaceOtherSpec ?? false, fresh: options.fresh ?? false });
     if (replaced) await clearSampleFailures(store, model);
     const have = await storedIndices(store, model);
-    await recordSampling(store, model, backend.samplingRecord?.(options.params) ?? { ...options.params }, options.template.name, have.size > 0);
+    if (options.newModel && have.size > 0) throw new RlvdError("CONFLICT", `--new-model ${model}: the run already has samples of model ${model}; choose another name`);
+    await recordSampling(store, model, backend.samplingRecord?.(options.params) ?? { ...options.params }, options.template.name, have.size > 0, k, options.allowMixed ?? false);
     const work: Array<{ question: Question; indices: number[] }> = [];
     let already = 0;
-    for (const question of options.questions) {
+    const chunksPerQuestion = Math.ceil(k / nPerRequest);
+    const shard = options.shard;
+    const owned = (qpos: number, i: number) => !shard || (qpos * chunksPerQuestion + Math.floor(i / nPerRequest)) % shard.count === shard.index - 1;
+    for (const [qpos, question] of options.questions.entries()) {
       const done = have.get(question.id);
       let chunk: number[] = [];
       for (let i = 0; i < k; i++) {
+        if (!owned(qpos, i)) continue;
         if (done?.has(i)) {
           already++;
           continue;
@@ -95,7 +111,20 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
     const requested = work.reduce((s, w) => s + w.indices.length, 0);
     const progress = new Progress(`sampling ${model}`, requested, options.progress ?? null, 5_000, " samples");
     // large batches: each flush is one store transaction with key checks, and generation waits when flushes queue up
-    const writer = new BufferedWriter(store, options.flushSamples ?? 16_384, options.flushMs ?? 1_000);
+    const record = new WriterRecord(options.runDir, { command: "sample", model, shard: shard ? `${shard.index}/${shard.count}` : null, target: requested });
+    const writer = new BufferedWriter(store, options.flushSamples ?? 16_384, options.flushMs ?? 1_000, (n) => record.update(n));
+    // SIGTERM/SIGINT: take no new requests, land what has arrived, and stop with a message that says so
+    let interrupted: NodeJS.Signals | null = null;
+    let wake: () => void = () => {};
+    const woken = new Promise<void>((r) => (wake = r));
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (interrupted !== null) process.exit(sig === "SIGINT" ? 130 : 143);
+      interrupted = sig;
+      failure ??= new RlvdError("USAGE", `interrupted by ${sig}`);
+      wake();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
     let arrived = 0;
     let failure: unknown = null;
     const rejected = new Map<string, SampleFailure>();
@@ -137,9 +166,22 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
-    clearInterval(ticker);
-    const written = await writer.flush();
+    let written: number;
+    try {
+      // on a signal, requests in flight are abandoned: their samples were never acknowledged
+      await Promise.race([Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker)), woken]);
+      clearInterval(ticker);
+      written = await writer.flush();
+    } catch (e) {
+      // a write that failed (a full disk, a folder gone read-only): everything landed before it stays
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new RlvdError(e instanceof RlvdError ? e.code : "INTERNAL", `${msg} (${writer.landed} new samples are safely stored; run the same command again to resume)`, { cause: e });
+    } finally {
+      clearInterval(ticker);
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      record.close();
+    }
     progress.finish();
     await replaceSampleFailures(store, model, [...attempted], [...rejected.values()]);
     if (failure !== null) {
@@ -166,7 +208,17 @@ class BufferedWriter {
   private error: unknown = null;
   private written = 0;
 
-  constructor(private readonly store: SampleStore, private readonly maxSamples: number, private readonly maxMs: number) {}
+  constructor(
+    private readonly store: SampleStore,
+    private readonly maxSamples: number,
+    private readonly maxMs: number,
+    private readonly onLanded: (written: number) => void = () => {},
+  ) {}
+
+  /** samples landed so far (durable: in published segments) */
+  get landed(): number {
+    return this.written;
+  }
 
   add(samples: Sample[]): void {
     this.buffer.push(...samples);
@@ -188,6 +240,7 @@ class BufferedWriter {
     this.chain = this.chain.then(async () => {
       try {
         this.written += (await writeSamples(this.store, batch)).inserted;
+        this.onLanded(this.written);
       } catch (e) {
         this.error ??= e;
       } finally {
@@ -209,19 +262,28 @@ class BufferedWriter {
  * stored under other settings would mix two distributions under one name: that is refused, naming the fields.
  * Stores from before this record (no meta) take the current settings.
  */
-async function recordSampling(store: SampleStore, model: string, sampling: Record<string, unknown>, template: string, hasSamples: boolean): Promise<void> {
+async function recordSampling(
+  store: SampleStore, model: string, sampling: Record<string, unknown>, template: string, hasSamples: boolean, k: number, allowMixed: boolean,
+): Promise<void> {
   const meta = await modelMeta(store, model);
   const before = meta.sampling as Record<string, unknown> | undefined;
+  const next: Record<string, unknown> = { ...meta, sampling, template, k: Math.max(k, typeof meta.k === "number" ? meta.k : 0) };
   if (hasSamples && before) {
     const fields = [...new Set([...Object.keys(before), ...Object.keys(sampling)])].sort();
     const differ = fields.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(sampling[f]));
     const templateDiffers = meta.template !== undefined && meta.template !== template;
     if (differ.length > 0 || templateDiffers) {
       const what = [...differ.map((f) => `${f} ${JSON.stringify(before[f]) ?? "unset"} -> ${JSON.stringify(sampling[f]) ?? "unset"}`), ...(templateDiffers ? [`template ${String(meta.template)} -> ${template}`] : [])];
-      throw new RlvdError("CONFLICT", `model ${model}: its stored samples were drawn with other settings (${what.join(", ")}); sample under another --name, or keep the settings`);
+      if (!allowMixed) {
+        throw new RlvdError("CONFLICT", `model ${model}: its stored samples were drawn with other settings (${what.join(", ")}); sample under another name (--new-model NAME), keep the settings, or pass --allow-mixed to mix them deliberately`);
+      }
+      // mixed on purpose: every setting the model was sampled under stays on record
+      const history = Array.isArray(meta.sampling_history) ? meta.sampling_history : [{ sampling: before, template: meta.template }];
+      next.sampling_history = [...history, { sampling, template }];
+      next.mixed = true;
     }
   }
-  await setModelMeta(store, model, { ...meta, sampling, template });
+  await setModelMeta(store, model, next);
 }
 
 function recordRejection(into: Map<string, SampleFailure>, model: string, questionId: string, missing: number, e: RequestRejected): void {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { importSamplesFile } from "../store/import-samples.js";
 import { withStore } from "../store/store.js";
+import { registerModel } from "../store/models.js";
 import { analyzeRun } from "./analyze-run.js";
 import { groupingNote } from "./tables.js";
 
@@ -17,7 +18,7 @@ async function fixture(): Promise<string> {
     answers.map((a, i) => ({ model, question: "q1", sample_index: i, response: `\\boxed{${a}}`, extracted: a, correct: i < 3 })),
   );
   await importSamplesFile(run, writeJsonl(dir, "samples.jsonl", lines));
-  await withStore(run, {}, (store) => store.run("UPDATE models SET spec = 'embedded:/ckpt' WHERE name = 'world'"));
+  await withStore(run, {}, (store) => registerModel(store, "world", "embedded:/ckpt", { replaceOtherSpec: false, fresh: false }));
   return run;
 }
 

@@ -30,7 +30,8 @@ export type CommitResult = { staged: number; inserted: number; unchanged: number
 /**
  * Moves staged rows into their table. Identical repeats (within the batch or already stored) are no-ops;
  * conflicting repeats are an error (or ignored). Nothing is written unless everything checks out, and the
- * write itself is one transaction, so a failed import leaves the store exactly as it was.
+ * write itself is one transaction (new segments, published together), so a failed import leaves the store
+ * exactly as it was.
  */
 export async function commitStaged(store: SampleStore, staged: StagingTable, spec: CommitSpec): Promise<CommitResult> {
   await staged.finish();
@@ -76,27 +77,26 @@ export async function commitStaged(store: SampleStore, staged: StagingTable, spe
   }
 
   const total = (await store.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${source}`))[0]!.n;
+  // existence: samples against this process's key cache (one scan of the snapshot per model, then the rows
+  // it writes itself), counts against the (small) counts view
+  let existing: string = spec.table;
+  if (spec.table === "samples") {
+    const models = (await store.all<{ model: string }>(`SELECT DISTINCT model FROM ${source}`)).map((r) => r.model);
+    await store.knownKeys(models);
+    existing = "known_keys";
+  }
+  const fresh = `SELECT ${spec.columns.map((c) => `a.${c}`).join(", ")} FROM ${source} a WHERE NOT EXISTS (SELECT 1 FROM ${existing} b WHERE ${on})`;
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${source}_new AS ${fresh}`);
   const inserted = await store.transaction(async () => {
-    await store.run(
-      `INSERT INTO models (name) SELECT DISTINCT model FROM ${source} a WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.name = a.model)`,
-    );
-    await store.run(
-      `INSERT INTO questions (id) SELECT DISTINCT question_id FROM ${source} a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.question_id)`,
-    );
-    const before = await countRows(store, spec.table);
-    await store.run(
-      `INSERT INTO ${spec.table} (${cols}) SELECT ${spec.columns.map((c) => `a.${c}`).join(", ")} FROM ${source} a
-       WHERE NOT EXISTS (SELECT 1 FROM ${spec.table} b WHERE ${on})`,
-    );
-    return (await countRows(store, spec.table)) - before;
+    await store.writeSegment("models", `SELECT DISTINCT model AS name, NULL AS spec, NULL AS meta FROM ${source}_new a WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.name = a.model)`);
+    await store.writeSegment("questions", `SELECT DISTINCT question_id AS id, NULL AS prompt, NULL AS answer, NULL AS meta FROM ${source}_new a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.question_id)`);
+    return store.writeSegment(spec.table, `SELECT * FROM ${source}_new`);
   });
+  if (spec.table === "samples") await store.rememberKeys(`SELECT * FROM ${source}_new`);
+  await store.run(`DROP TABLE IF EXISTS temp.main.${source}_new`);
   await staged.drop();
   if (source !== s) await store.run(`DROP TABLE IF EXISTS temp.main.${source}`);
   return { staged: staged.rows, inserted, unchanged: total - inserted };
-}
-
-async function countRows(store: SampleStore, table: string): Promise<number> {
-  return (await store.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${table}`))[0]!.n;
 }
 
 /** Guards SQL identifiers built from code (never from user input). */

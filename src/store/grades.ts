@@ -37,18 +37,14 @@ export async function countToGrade(store: SampleStore, model?: string, regrade =
   return rows[0]!.n;
 }
 
-/** Writes verdicts onto stored samples in one transaction. */
+/** Writes verdicts onto stored samples, all in one segment per model. */
 export async function applyGrades(store: SampleStore, grades: readonly Grade[]): Promise<void> {
   const staged = await StagingTable.create(store, "staged_grades", [
     ["model", "VARCHAR"], ["question_id", "VARCHAR"], ["sample_index", "INTEGER"], ["correct", "BOOLEAN"], ["extracted", "VARCHAR"], ["status", "VARCHAR"], ["grading", "VARCHAR"],
   ]);
   for (const g of grades) staged.push([g.model, g.question_id, g.sample_index, g.correct, g.extracted, g.status, g.grading ?? null]);
   await staged.finish();
-  await store.transaction(() =>
-    store.run(
-      `UPDATE samples SET correct = g.correct, extracted = g.extracted, verify_status = g.status, grading = g.grading FROM staged_grades g
-        WHERE samples.model = g.model AND samples.question_id = g.question_id AND samples.sample_index = g.sample_index`,
-    ),
-  );
+  // a grades segment: the newest verdict of a key overrides the one its sample was written with (views.ts)
+  await store.writeSegment("grades", "SELECT model, question_id, sample_index, correct, extracted, status AS verify_status, grading FROM staged_grades");
   await staged.drop();
 }

@@ -9,6 +9,7 @@ import { commitStagedQuestions, pushQuestion, stageQuestions } from "./questions
 import { stageInDuckDb, type StagedHarnessFile } from "./import-harness-duckdb.js";
 import { commitSamples, SampleBatch } from "./samples.js";
 import type { StagingTable } from "./staging.js";
+import { modelMeta, setModelMeta } from "./sampling-records.js";
 import type { SampleStore } from "./store.js";
 
 export type HarnessImportOptions = {
@@ -168,7 +169,7 @@ async function land(
     return await store.transaction(async () => {
       await commitStagedQuestions(store, questions, file);
       const r = await commitSamples(store, batch, { onConflict: "error", source: file, harness: true });
-      for (const [name, m] of steps) await store.run("UPDATE models SET meta = ? WHERE name = ? AND meta IS NULL", [JSON.stringify(m), name]);
+      for (const [name, m] of steps) if (Object.keys(await modelMeta(store, name)).length === 0) await setModelMeta(store, name, m);
       return r;
     });
   } catch (e) {

@@ -23,6 +23,8 @@ export type ImportSamplesOptions = Omit<HarnessImportOptions, "model"> & {
   model?: string;
   /** the field that identifies a question (generic: `question`; Qwen schema: `idx`) */
   idField?: string;
+  /** generic JSONL: invalid UTF-8 read with U+FFFD (default: an error naming the line) */
+  lossy?: boolean;
   /** how rows are staged: "auto" lets DuckDB read plain generic files itself; "js" always goes line by line */
   staging?: "auto" | "js";
 };
@@ -93,7 +95,7 @@ export async function importSamplesFile(runDir: string, file: string, options: I
   }
   if (format !== "generic") throw new RlvdError("BAD_ARGUMENT", `unknown format ${format}`);
   const result = await withStore(runDir, { create: true }, async (store) => {
-    if (format === "generic" && !options.idField && options.staging !== "js") {
+    if (format === "generic" && !options.idField && options.staging !== "js" && !options.lossy) {
       // DuckDB reads the file on its own threads while this thread validates it
       const read = SampleBatch.fromSelect(
         store,
@@ -142,7 +144,7 @@ async function scanSamples(file: string, format: SampleFileFormat, options: Impo
     scan.lines++;
   };
   const plainValue = (v: unknown) => v === undefined || v === null || typeof v === "string" || (typeof v === "number" && Number.isSafeInteger(v));
-  for await (const { line, value } of readJsonl(file)) {
+  for await (const { line, value } of readJsonl(file, { lossy: options.lossy })) {
     const row = commonGenericLine(value) ?? parseLine(GenericLineSchema, value, file, line);
     const model = row.model ?? options.model;
     if (!model) throw new InputError(file, line, `field "model": is missing (or pass --model NAME)`);

@@ -208,7 +208,9 @@ describe("failed imports", () => {
     const run = join(dir, "run");
     await importCountsFile(run, writeJsonl(dir, "ok.jsonl", [{ question: "a", model: "m", n: 1, correct: 1 }]));
     await expect(importCountsFile(run, writeJsonl(dir, "bad.jsonl", [{ question: "b", model: "m", n: 1, correct: 1 }, "{oops"]))).rejects.toThrow(/bad\.jsonl:2/);
-    expect(readdirSync(run).sort()).toEqual(["rlvd.duckdb", "run.json"]);
+    // the segment layout (docs/store.md): the store's folder, and nothing left in its tmp/
+    expect(readdirSync(run).sort()).toEqual(["run.json", "store"]);
+    expect(readdirSync(join(run, "store", "tmp"))).toEqual([]);
   });
 });
 

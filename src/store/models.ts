@@ -27,15 +27,13 @@ export async function registerModel(
   options: { replaceOtherSpec: boolean; fresh: boolean },
 ): Promise<boolean> {
   const known = await store.all<{ spec: string | null }>("SELECT spec FROM models WHERE name = ?", [model]);
+  const record = (meta: string | null) => store.writeSegment("models", "SELECT ?::VARCHAR AS name, ?::VARCHAR AS spec, ?::VARCHAR AS meta", [model, spec, meta]);
   if (known.length > 0 && (options.fresh || (options.replaceOtherSpec && known[0]!.spec !== spec))) {
-    await store.transaction(async () => {
-      await store.run("DELETE FROM samples WHERE model = ?", [model]);
-      await store.run("UPDATE models SET spec = ?, meta = NULL WHERE name = ?", [spec, model]);
-    });
+    await store.deleteModelSamples(model);
+    await record("{}"); // the metadata starts over with the samples
     return true;
   }
-  if (known.length === 0) await store.run("INSERT INTO models (name, spec) VALUES (?, ?)", [model, spec]);
-  else if (known[0]!.spec === null) await store.run("UPDATE models SET spec = ? WHERE name = ?", [spec, model]);
+  if (known.length === 0 || known[0]!.spec === null) await record(null);
   return false;
 }
 

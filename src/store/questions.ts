@@ -66,17 +66,12 @@ export async function commitStagedQuestions(store: SampleStore, staged: StagingT
     const c = clash[0]!;
     throw new InputError(source, c.line ?? undefined, `question ${c.id} has answer ${JSON.stringify(c.answer)} but the store has ${JSON.stringify(c.stored)}`);
   }
-  await store.transaction(async () => {
-    await store.run(
-      `UPDATE questions SET prompt = coalesce(questions.prompt, s.prompt), answer = coalesce(questions.answer, s.answer),
-              meta = coalesce(questions.meta, s.meta)
-       FROM staged_questions_first s WHERE questions.id = s.id`,
-    );
-    await store.run(
-      `INSERT INTO questions (id, prompt, answer, meta)
-       SELECT id, prompt, answer, meta FROM staged_questions_first a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.id)`,
-    );
-  });
+  // only what adds to the store: new ids, or fields the stored question lacks (the first value written wins)
+  await store.writeSegment(
+    "questions",
+    `SELECT s.id, s.prompt, s.answer, s.meta FROM staged_questions_first s LEFT JOIN questions q ON q.id = s.id
+      WHERE q.id IS NULL OR (q.prompt IS NULL AND s.prompt IS NOT NULL) OR (q.answer IS NULL AND s.answer IS NOT NULL) OR (q.meta IS NULL AND s.meta IS NOT NULL)`,
+  );
   await store.run("DROP TABLE IF EXISTS temp.main.staged_questions_first");
   await staged.drop();
 }

@@ -1,3 +1,4 @@
+import { StagingTable } from "./staging.js";
 import type { SampleStore } from "./store.js";
 
 /**
@@ -14,20 +15,28 @@ export type SampleFailure = { model: string; question_id: string; missing: numbe
  */
 export async function replaceSampleFailures(store: SampleStore, model: string, attempted: readonly string[], failures: readonly SampleFailure[]): Promise<void> {
   if (attempted.length === 0 && failures.length === 0) return;
-  await store.transaction(async () => {
-    for (let i = 0; i < attempted.length; i += 1000) {
-      const chunk = attempted.slice(i, i + 1000);
-      await store.run(`DELETE FROM sample_failures WHERE model = ? AND question_id IN (${chunk.map(() => "?").join(",")})`, [model, ...chunk]);
-    }
-    const at = new Date().toISOString();
-    for (const f of failures) {
-      await store.run("INSERT INTO sample_failures VALUES (?, ?, ?, ?, ?, ?)", [f.model, f.question_id, f.missing, f.status, f.error, at]);
-    }
-  });
+  const stored = new Set((await sampleFailures(store)).filter((f) => f.model === model).map((f) => f.question_id));
+  const failed = new Set(failures.map((f) => f.question_id));
+  const cleared = attempted.filter((q) => stored.has(q) && !failed.has(q));
+  await writeFailures(store, [...failures.map((f) => ({ ...f, cleared: false })), ...cleared.map((q) => ({ model, question_id: q, missing: 0, status: null, error: "", cleared: true }))]);
 }
 
 export async function clearSampleFailures(store: SampleStore, model: string): Promise<void> {
-  await store.run("DELETE FROM sample_failures WHERE model = ?", [model]);
+  const stored = (await sampleFailures(store)).filter((f) => f.model === model);
+  await writeFailures(store, stored.map((f) => ({ ...f, cleared: true })));
+}
+
+/** Failure records as one segment; `cleared`: the question's earlier failure no longer holds. */
+async function writeFailures(store: SampleStore, rows: ReadonlyArray<SampleFailure & { cleared: boolean }>): Promise<void> {
+  if (rows.length === 0) return;
+  const staged = await StagingTable.create(store, "staged_failures", [
+    ["model", "VARCHAR"], ["question_id", "VARCHAR"], ["missing", "INTEGER"], ["status", "INTEGER"], ["error", "VARCHAR"], ["recorded_at", "VARCHAR"], ["cleared", "BOOLEAN"],
+  ]);
+  const at = new Date().toISOString();
+  for (const f of rows) staged.push([f.model, f.question_id, f.missing, f.status, f.error, at, f.cleared]);
+  await staged.finish();
+  await store.writeSegment("failures", "SELECT * FROM staged_failures");
+  await staged.drop();
 }
 
 /** Every recorded failure, by model and question. */
@@ -49,7 +58,7 @@ export async function modelMeta(store: SampleStore, model: string): Promise<Reco
 }
 
 export async function setModelMeta(store: SampleStore, model: string, meta: Record<string, unknown>): Promise<void> {
-  await store.run("UPDATE models SET meta = ? WHERE name = ?", [JSON.stringify(meta), model]);
+  await store.writeSegment("models", "SELECT ?::VARCHAR AS name, NULL AS spec, ?::VARCHAR AS meta", [model, JSON.stringify(meta)]);
 }
 
 /**

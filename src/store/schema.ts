@@ -1,4 +1,8 @@
 /**
+ * The tables of the single-file store rlvd wrote before segments (one `rlvd.duckdb` per run folder): what
+ * legacy.ts reads and migrates, and test-helpers/legacy-store.ts writes to test that. The segment store's
+ * columns are views.ts SEGMENT_COLUMNS.
+ *
  * The store's tables. Keys are enforced by rlvd's write path (staged, anti-joined inserts inside a
  * transaction) rather than by DuckDB PRIMARY KEY indexes: the index costs ~3 s per 2M rows on bulk import and
  * buys nothing the write path does not already guarantee. `SCHEMA_VERSION` guards against old files.

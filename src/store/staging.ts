@@ -1,5 +1,6 @@
 import { closeSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { storageError } from "./segments.js";
 import type { SampleStore } from "./store.js";
 
 const FLUSH_CHARS = 1 << 20;
@@ -8,7 +9,7 @@ const FLUSH_CHARS = 1 << 20;
 export type StagingColumn = readonly [name: string, type: "VARCHAR" | "INTEGER" | "BIGINT" | "BOOLEAN" | "DOUBLE"];
 
 /**
- * Collects rows for a TEMP table. Rows are written as newline-delimited JSON to a scratch file in the run folder
+ * Collects rows for a TEMP table. Rows are written as newline-delimited JSON to a scratch file (store.scratchDir)
  * and loaded by DuckDB's parallel JSON reader when the table is finished: at millions of rows this is about twice
  * as fast as the appender, whose per-string encoding runs in JavaScript. Staged rows are invisible to the real
  * tables until a transaction copies them over, so a failure half-way leaves the store as it was.
@@ -29,8 +30,12 @@ export class StagingTable {
     private readonly columns: readonly StagingColumn[],
   ) {
     this.prefixes = columns.map(([n], i) => `${i === 0 ? "{" : ","}${JSON.stringify(n)}:`);
-    this.file = join(store.dir, `.staging-${name}-${process.pid}.ndjson`);
-    this.fd = openSync(this.file, "w");
+    this.file = join(store.scratchDir(), `staging-${name}.ndjson`);
+    try {
+      this.fd = openSync(this.file, "w");
+    } catch (e) {
+      throw storageError(this.file, e, "cannot create the staging file");
+    }
     store.onClose(() => this.discardFile());
   }
 
@@ -66,9 +71,19 @@ export class StagingTable {
     if (this.buffer.length >= FLUSH_CHARS) this.flush();
   }
 
+  /** Writes the buffer whole: writeSync may write less than asked (a full disk), so it loops until all is out. */
   private flush(): void {
     if (this.fd === null || this.buffer.length === 0) return;
-    writeSync(this.fd, this.buffer);
+    const bytes = Buffer.from(this.buffer, "utf8");
+    try {
+      for (let off = 0; off < bytes.length; ) {
+        const n = writeSync(this.fd, bytes, off, bytes.length - off);
+        if (n <= 0) throw Object.assign(new Error("no bytes written"), { code: "ENOSPC" });
+        off += n;
+      }
+    } catch (e) {
+      throw storageError(this.file, e, `cannot stage ${this.rows} rows (nothing of this batch is stored; what was stored before is intact)`);
+    }
     this.buffer = "";
   }
 

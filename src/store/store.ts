@@ -1,88 +1,295 @@
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { ensureRunFolder, requireRunFolder, runPath } from "../core/run-folder.js";
 import { RlvdError } from "../core/errors.js";
-import { ADDED_COLUMNS_SQL, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
+import {
+  cleanAbandoned, ensureStoreDirs, listSegments, modelFolder, publishFile, SEGMENT_TABLES, segmentName, storageError, storeDir, tmpDir,
+  tmpSegmentPath, WRITER_ID, type SegmentTable,
+} from "./segments.js";
+import { castColumns, DROPPED_SQL, legacyViews, logicalViews, rawView, sqlString } from "./views.js";
+import { migrateLegacy } from "./legacy.js";
+
+let instances = 0;
+
+export type OpenOptions = {
+  /** create the run folder and store when missing (a writer) */
+  create?: boolean;
+  /** the caller writes (grade): the store's folders are made and a legacy store is migrated first */
+  write?: boolean;
+};
 
 /**
- * The sample store of one run folder: a DuckDB file holding questions, models, samples and per-question counts.
- * One process writes a store at a time (DuckDB locks the file).
+ * The sample store of one run folder: immutable Parquet segments under RUN/store/ (segments.ts), read through
+ * an in-memory DuckDB whose views (`samples`, `questions`, `models`, `counts`, `sample_failures`) fold one
+ * snapshot of them into tables. Any number of processes, on one machine or several, write and read one run at
+ * once: nothing is locked, a writer adds whole segments, a reader sees the segments that were there when it
+ * opened (or last wrote). A run folder of an older rlvd (one `rlvd.duckdb` file) is read in place, and moved
+ * to segments by the first writer that opens it (legacy.ts).
  */
 export class SampleStore {
   /** run at close, whatever happened: e.g. removing staging scratch files of an aborted import */
   private readonly cleanups: Array<() => void> = [];
+  /** renames waiting for the end of the current transaction */
+  private pending: Array<{ tmp: string; final: string }> = [];
+  private depth = 0;
+  /** models whose stored keys are loaded into TEMP table `known_keys` (write-side existence checks) */
+  private readonly keysLoaded = new Set<string>();
+  private scratch: string | null = null;
 
   private constructor(
     readonly dir: string,
     private readonly instance: DuckDBInstance,
     readonly db: DuckDBConnection,
+    /** this process writes into the store (a store opened to read becomes a writer at its first write) */
+    private writable: boolean,
+    /** reading an un-migrated rlvd.duckdb in place (read-only) */
+    private legacy: boolean,
   ) {}
 
   /** Opens the store of run folder `dir`, creating the folder and store when `create` is set. */
-  static async open(dir: string, options: { create?: boolean } = {}): Promise<SampleStore> {
-    if (options.create) await ensureRunFolder(dir);
-    else requireRunFolder(dir);
-    const file = runPath(dir, "db");
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(file);
-    } catch (e) {
-      throw new RlvdError("BAD_INPUT", `${file}: cannot open the store (${firstLine(e)})`);
+  static async open(dir: string, options: OpenOptions = {}): Promise<SampleStore> {
+    const writable = options.create === true || options.write === true;
+    if (options.create) {
+      try {
+        await ensureRunFolder(dir);
+      } catch (e) {
+        throw storageError(dir, e, "cannot create the run folder");
+      }
+    } else requireRunFolder(dir);
+    const legacyFile = runPath(dir, "db");
+    if (writable) {
+      ensureStoreDirs(dir);
+      cleanAbandoned(dir);
     }
+    // DuckDB's spill files: beside the data for a writer, in the system temp folder for a reader (which must
+    // not need write access to the run folder)
+    const spill = join(writable ? tmpDir(dir) : tmpdir(), `${WRITER_ID}-duckdb-${instances++}`);
+    const instance = await DuckDBInstance.create(":memory:", { temp_directory: spill });
     const db = await instance.connect();
-    const store = new SampleStore(dir, instance, db);
-    await store.migrate();
+    let legacy = existsSync(legacyFile);
+    try {
+      if (writable && legacy) {
+        await migrateLegacy(db, dir, legacyFile);
+        legacy = false;
+      }
+      if (legacy) await db.run(`ATTACH ${sqlString(legacyFile)} AS legacy (READ_ONLY)`);
+    } catch (e) {
+      db.closeSync();
+      instance.closeSync();
+      if (e instanceof RlvdError) throw e;
+      throw new RlvdError("BAD_INPUT", `${legacyFile}: cannot open the store (${firstLine(e)})`);
+    }
+    const store = new SampleStore(dir, instance, db, writable, legacy);
+    store.cleanups.push(() => rmSync(spill, { recursive: true, force: true }));
+    await store.refresh({ dropped: true });
     return store;
   }
 
-  private async migrate(): Promise<void> {
-    await this.db.run(SCHEMA_SQL);
-    const rows = await this.all<{ value: string }>("SELECT value FROM rlvd_meta WHERE key = 'schema_version'");
-    if (rows.length === 0) await this.db.run("INSERT INTO rlvd_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]);
-    else if (rows[0]!.value !== SCHEMA_VERSION) {
-      throw new RlvdError("BAD_INPUT", `${runPath(this.dir, "db")}: store schema version ${rows[0]!.value}, this rlvd reads ${SCHEMA_VERSION}`);
+  /**
+   * Takes a new snapshot: lists the segments and rebuilds the views. `dropped` also recomputes which rows
+   * repeat an earlier key (a scan of every key: done on open, not after each of this process's own writes,
+   * which never repeat a key of the snapshot they were checked against).
+   */
+  async refresh(options: { dropped?: boolean } = {}): Promise<void> {
+    if (this.legacy) {
+      const cols = await this.db.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'legacy'");
+      const have = new Set(cols.getRowObjectsJS().map((r) => `${String(r.table_name)}.${String(r.column_name)}`));
+      for (const sql of legacyViews((t, c) => have.has(`${t}.${c}`))) await this.db.run(sql);
+      return;
     }
-    await this.db.run(ADDED_COLUMNS_SQL);
+    const files = new Map<SegmentTable, string[]>(SEGMENT_TABLES.map((t) => [t, listSegments(this.dir, t)]));
+    for (const t of SEGMENT_TABLES) await this.db.run(rawView(t, files.get(t)!));
+    if (options.dropped || !this.droppedReady) {
+      if (files.get("samples")!.length > 0) {
+        await this.db.run(DROPPED_SQL);
+        const n = await this.db.runAndReadAll("SELECT count(*)::INTEGER AS n FROM sample_dropped");
+        this.hasDropped = Number(n.getRowObjectsJS()[0]!.n) > 0;
+      } else this.hasDropped = false;
+      this.droppedReady = true;
+    }
+    for (const sql of logicalViews({ dropped: this.hasDropped, grades: files.get("grades")!.length > 0 })) await this.db.run(sql);
   }
 
-  private depth = 0;
+  /** Per model: rows hidden because they repeat an earlier writer's key, and how many of those differ in content. */
+  async droppedRows(): Promise<Array<{ model: string; n: number; differs: number }>> {
+    if (!this.hasDropped) return [];
+    return this.all("SELECT model, count(*)::INTEGER AS n, count_if(differs)::INTEGER AS differs FROM sample_dropped GROUP BY model ORDER BY model");
+  }
+
+  private droppedReady = false;
+  private hasDropped = false;
 
   /**
-   * Runs `fn` inside a transaction: all of its writes land, or none do. Nested calls join the outer
-   * transaction, so steps that are atomic on their own also compose into one atomic import.
+   * Runs `fn` as one unit: the segments it writes are published (renamed into place) together at its end, in
+   * the order written, or removed when it fails. Nested calls join the outer one.
    */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.depth > 0) {
-      this.depth++;
-      try {
-        return await fn();
-      } finally {
-        this.depth--;
-      }
-    }
-    await this.db.run("BEGIN TRANSACTION");
-    this.depth = 1;
+    this.depth++;
     try {
       const result = await fn();
-      await this.db.run("COMMIT");
+      if (this.depth === 1) await this.publishPending();
       return result;
     } catch (e) {
-      await this.db.run("ROLLBACK");
+      if (this.depth === 1) this.discardPending();
       throw e;
     } finally {
-      this.depth = 0;
+      this.depth--;
     }
   }
 
+  private async publishPending(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    try {
+      for (const p of batch) publishFile(p.tmp, p.final);
+    } finally {
+      for (const p of batch) rmSync(p.tmp, { force: true });
+      await this.refresh();
+    }
+  }
+
+  private discardPending(): void {
+    for (const p of this.pending.splice(0)) rmSync(p.tmp, { force: true });
+  }
+
   /**
-   * Store-internal (and tests'): runs a query and returns its rows as plain JS objects (BIGINT as bigint, so cast counts to INTEGER/DOUBLE). */
+   * Writes the rows of `select` (the table's columns, any order of rows) as new segments of `table`: one
+   * segment per model for samples and grades. Returns the rows written (0: nothing is written).
+   */
+  async writeSegment(table: SegmentTable, select: string, params: DuckDBValue[] = []): Promise<number> {
+    await this.ensureWriter();
+    const perModel = table === "samples" || table === "grades";
+    // `select` is read directly by each COPY (callers pass a staged table or a small query): no extra copy of
+    // the texts in memory
+    const models = perModel
+      ? (await this.all<{ model: string }>(`SELECT DISTINCT model FROM (${select}) ORDER BY model`, params)).map((r) => r.model)
+      : [null];
+    let rows = 0;
+    for (const model of models) {
+      const tmp = tmpSegmentPath(this.dir);
+      const where = model === null ? "" : "WHERE x.model = ?";
+      let n: number;
+      try {
+        const r = await this.db.runAndReadAll(
+          `COPY (SELECT ${castColumns(table, "x")} FROM (${select}) x ${where}) TO ${sqlString(tmp)} (FORMAT parquet)`,
+          model === null ? params : [...params, model],
+        );
+        n = Number(r.getRowObjectsJS()[0]?.Count ?? 0);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw storageError(tmpDir(this.dir), e, "cannot write the segment");
+      }
+      if (n === 0) {
+        rmSync(tmp, { force: true });
+        continue;
+      }
+      rows += n;
+      const folder = model === null ? join(storeDir(this.dir), table) : join(storeDir(this.dir), table, modelFolder(model));
+      this.pending.push({ tmp, final: join(folder, segmentName()) });
+    }
+    if (this.depth === 0) await this.publishPending();
+    return rows;
+  }
+
+  /**
+   * Loads the stored keys of `models` into TEMP table `known_keys` (once per model per process) for
+   * write-side existence checks; `rememberKeys` adds the keys this process writes after.
+   */
+  async knownKeys(models: readonly string[]): Promise<void> {
+    await this.db.run("CREATE TEMP TABLE IF NOT EXISTS known_keys (model VARCHAR, question_id VARCHAR, sample_index INTEGER)");
+    const missing = models.filter((m) => !this.keysLoaded.has(m));
+    if (missing.length === 0) return;
+    await this.db.run(
+      `INSERT INTO known_keys SELECT model, question_id, sample_index FROM sample_keys WHERE model IN (${missing.map(() => "?").join(", ")})`,
+      missing,
+    );
+    for (const m of missing) this.keysLoaded.add(m);
+  }
+
+  async rememberKeys(select: string): Promise<void> {
+    await this.db.run(`INSERT INTO known_keys SELECT model, question_id, sample_index FROM (${select})`);
+  }
+
+  /** Removes every stored sample and verdict of `model` (a forced restart of its sampling). */
+  async deleteModelSamples(model: string): Promise<void> {
+    await this.ensureWriter();
+    for (const table of ["samples", "grades"] as const) {
+      const folder = join(storeDir(this.dir), table, modelFolder(model));
+      if (!existsSync(folder)) continue;
+      // out of sight in one rename, then removed: a reader that listed it retries on a fresh snapshot
+      const trash = join(tmpDir(this.dir), `${WRITER_ID}-trash-${segmentName()}`);
+      try {
+        renameSync(folder, trash);
+        rmSync(trash, { recursive: true, force: true });
+      } catch (e) {
+        throw storageError(folder, e, "cannot remove the model's samples");
+      }
+    }
+    this.keysLoaded.delete(model);
+    await this.db.run("DELETE FROM known_keys WHERE model = ?", [model]).catch(() => undefined);
+    await this.refresh({ dropped: true });
+  }
+
+  /** Before a first write: the store's folders, abandoned files cleaned, a legacy store migrated. */
+  private async ensureWriter(): Promise<void> {
+    if (this.writable) return;
+    ensureStoreDirs(this.dir);
+    cleanAbandoned(this.dir);
+    if (this.legacy) {
+      await this.db.run("DETACH legacy");
+      await migrateLegacy(this.db, this.dir, runPath(this.dir, "db"));
+      this.legacy = false;
+      this.droppedReady = false;
+    }
+    this.writable = true;
+    await this.refresh({ dropped: true });
+  }
+
+  /**
+   * A folder for this process's scratch files (staging): the store's tmp/ for a writer (same disk as the
+   * data), the system temp folder for a reader, which must not need write access to the run.
+   */
+  scratchDir(): string {
+    if (this.scratch === null) {
+      if (this.writable) {
+        const scratch = join(tmpDir(this.dir), `${WRITER_ID}-scratch-${instances++}`);
+        try {
+          mkdirSync(scratch, { recursive: true });
+        } catch (e) {
+          throw storageError(scratch, e, "cannot create the scratch folder");
+        }
+        this.scratch = scratch;
+      } else this.scratch = mkdtempSync(join(tmpdir(), "rlvd-scratch-"));
+      const made = this.scratch;
+      this.cleanups.push(() => rmSync(made, { recursive: true, force: true }));
+    }
+    return this.scratch;
+  }
+
+  /**
+   * Store-internal (and tests'): runs a query and returns its rows as plain JS objects (BIGINT as bigint, so
+   * cast counts to INTEGER/DOUBLE). A segment removed under this snapshot (compaction, a forced restart) makes
+   * the query run again once on a fresh snapshot.
+   */
   async all<T>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
-    const reader = await this.db.runAndReadAll(sql, params);
-    return reader.getRowObjectsJS() as T[];
+    return this.retrying(async () => (await this.db.runAndReadAll(sql, params)).getRowObjectsJS() as T[]);
   }
 
   /** Store-internal (and tests'): the layers outside store/ use the typed functions of store/index.ts. */
   async run(sql: string, params?: DuckDBValue[]): Promise<void> {
-    await this.db.run(sql, params);
+    await this.retrying(() => this.db.run(sql, params));
+  }
+
+  async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (this.legacy || !/No files found|No such file|Cannot open file|could not open file/i.test(firstLine(e))) throw e;
+      await this.refresh({ dropped: true });
+      return fn();
+    }
   }
 
   onClose(cleanup: () => void): void {
@@ -90,14 +297,21 @@ export class SampleStore {
   }
 
   close(): void {
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.discardPending();
+    for (const cleanup of this.cleanups.splice(0)) {
+      try {
+        cleanup();
+      } catch {
+        // scratch that cannot be removed (its folder is gone or unwritable): the next writer's open cleans it
+      }
+    }
     this.db.closeSync();
     this.instance.closeSync();
   }
 }
 
 /** Opens a store, runs `fn`, and always closes it. */
-export async function withStore<T>(dir: string, options: { create?: boolean }, fn: (store: SampleStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(dir: string, options: OpenOptions, fn: (store: SampleStore) => Promise<T>): Promise<T> {
   const store = await SampleStore.open(dir, options);
   try {
     return await fn(store);
@@ -106,6 +320,6 @@ export async function withStore<T>(dir: string, options: { create?: boolean }, f
   }
 }
 
-function firstLine(e: unknown): string {
+export function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
 }

@@ -63,13 +63,14 @@ export const importCommand: CommandModule = {
       .option("--json", "print the result as JSON")
       .option("--regrade", "grade the imported samples with rlvd's verifier (imported verdicts are replaced; see --extract)")
       .addOption(flag(withHelp(OPTIONS.workers, "with --regrade: verifier threads (default: all cores)")))
-      .addOption(flag(withHelp(OPTIONS.timeoutMs, "with --regrade: time limit per verification")));
+      .addOption(flag(withHelp(OPTIONS.timeoutMs, "with --regrade: time limit per verification")))
+      .option("--lossy", "generic JSONL: read invalid UTF-8 with U+FFFD in place of the bad bytes (default: a file:line error)");
     type SampleFlags = { run: string; format: "auto" | (typeof FORMAT_NAMES)[number]; model?: string; idField?: string; dataset?: string;
-      seedOffset: number | "auto"; filter?: string; json?: boolean; regrade?: boolean; workers?: number; timeout: number; extract: ExtractConvention; strict: boolean };
+      seedOffset: number | "auto"; filter?: string; json?: boolean; regrade?: boolean; workers?: number; timeout: number; lossy?: boolean; extract: ExtractConvention; strict: boolean };
     addGradingOptions(samples)
       .action(async (file: string, opts: SampleFlags) => {
         const result = await importSamplesFile(opts.run, file, {
-          format: opts.format, model: opts.model, idField: opts.idField, dataset: opts.dataset, seedOffset: opts.seedOffset, filter: opts.filter,
+          format: opts.format, model: opts.model, idField: opts.idField, dataset: opts.dataset, seedOffset: opts.seedOffset, filter: opts.filter, lossy: opts.lossy,
         });
         if (!opts.regrade) return report(io, result, Boolean(opts.json));
         // the import has landed (all or nothing); grading then lands batch by batch, resumable with rlvd grade

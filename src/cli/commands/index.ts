@@ -21,5 +21,6 @@ export async function allCommands(): Promise<CommandModule[]> {
   const { gradeCommand } = await import("./grade.js");
   const { rewardServerCommand } = await import("./reward-server.js");
   const { planCommand } = await import("./plan.js");
-  return [demoCommand, sampleCommand, importCommand, analyzeCommand, planCommand, reportCommand, verifyCommand, gradeCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, rewardServerCommand, modelCommand, benchCommand];
+  const { statusCommand } = await import("./status.js");
+  return [demoCommand, sampleCommand, importCommand, analyzeCommand, statusCommand, planCommand, reportCommand, verifyCommand, gradeCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, rewardServerCommand, modelCommand, benchCommand];
 }

@@ -3,7 +3,7 @@ import { createBackend } from "../../backends/create.js";
 import { NEUTRAL_SAMPLING } from "../../backends/types.js";
 import { RlvdError } from "../../core/errors.js";
 import { resolveTemplate } from "../../backends/templates.js";
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { mathGrader } from "../../experiment/graders.js";
 import { sampleRun } from "../../experiment/sample-run.js";
 import { adaptiveSampleRun, type AdaptiveSummary } from "../../experiment/adaptive-run.js";
@@ -50,6 +50,9 @@ export const sampleCommand: CommandModule = {
       .addOption(requiredFlag("-k, --k <n>", `samples per question (at most ${MAX_K})`, integer(1, MAX_K)))
       .addOption(requiredFlag("--run <dir>", "run folder (created if missing)", outputDir))
       .option("--name <name>", "store samples under this model name (default: from the spec)")
+      .option("--new-model <name>", "store under this new model name (refused if it has samples): a resume with other settings")
+      .option("--allow-mixed", "resume even though the stored samples were drawn with other settings (recorded in the store)")
+      .option("--shard <i/n>", "sample only part i of n of this model's samples (one per node/process; together they are the whole)", shardOption)
       .option("--template <name|file>", "question | boxed | r1, or a file with {question}", "boxed")
       .addOption(flag("--max-tokens <n>", "max new tokens per response", integer(1, 1 << 24), 1024))
       .addOption(flag("--temperature <t>", "sampling temperature", number({ min: 0, max: 5 }), 0.9))
@@ -94,11 +97,13 @@ export const sampleCommand: CommandModule = {
         if (opts.adaptive) {
           if (opts.grade === "none") throw new RlvdError("USAGE", "--adaptive decides from the verdicts: it needs --grade math");
           if (schedule && schedule[schedule.length - 1] !== opts.k) throw new RlvdError("USAGE", `--adaptive-schedule must end at -k ${opts.k} (got ${schedule.join(",")})`);
+          if (opts.shard) throw new RlvdError("USAGE", "--adaptive decides per question from all its samples: it cannot be combined with --shard");
         } else if (schedule) throw new RlvdError("USAGE", "--adaptive-schedule needs --adaptive");
         const grader = opts.grade === "math" ? mathGrader(gradingFrom(opts)) : null;
         try {
           const common = {
-            runDir: opts.run, backend, model: opts.name ?? defaultModelName(spec), spec: opts.model, questions, template,
+            runDir: opts.run, backend, model: opts.newModel ?? opts.name ?? defaultModelName(spec), newModel: opts.newModel !== undefined,
+            shard: opts.shard, allowMixed: opts.allowMixed, spec: opts.model, questions, template,
             params: { ...NEUTRAL_SAMPLING, temperature: opts.temperature, top_p: opts.topP, top_k: opts.topK, max_tokens: opts.maxTokens, stop: opts.stop, extra: opts.samplingExtra },
             seed: opts.seed, nPerRequest: opts.nPerRequest, flushMs: opts.flushMs,
             // an embedded model is one "endpoint": --concurrency is its total
@@ -128,3 +133,12 @@ export const sampleCommand: CommandModule = {
       });
   },
 };
+
+/** `--shard I/N`: 1 <= I <= N. */
+function shardOption(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new InvalidArgumentError(`expected I/N with 1 <= I <= N, e.g. 2/4, got "${value}"`);
+  return { index, count };
+}
