@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCheckpoint, saveCheckpoint } from "../src/engine/checkpoint.js";
-import { Rng } from "../src/engine/rng.js";
+import { Xoshiro128 } from "../src/engine/rng.js";
 
 const TORCH = process.env.TORCH_REFERENCE ?? "/work/shared/bench/torch_reference.py";
 const PY = process.env.PYTHON ?? "/usr/bin/python3";
@@ -16,7 +16,7 @@ const i = process.argv.indexOf("--configs");
 const n = i >= 0 ? Number(process.argv[i + 1]) : 6;
 const si = process.argv.indexOf("--scale");
 const scale = si >= 0 ? Number(process.argv[si + 1]) : 1;
-const rng = new Rng(2024);
+const rng = new Xoshiro128(2024);
 const dir = mkdtempSync(join(tmpdir(), "rlvd-parity-"));
 let worst = 0;
 try {

@@ -2,22 +2,41 @@
  * Import speed and peak memory for a large lm-eval `--log_samples` file: N lines (default 1M) shaped like
  * lm_eval/loggers/evaluation_tracker.py writes them (doc, target, arguments.gen_args_0, resps [[text]],
  * filtered_resps, filter, metrics, hashes, exact_match), one document per line, through the same code path as
- * `rlvd import samples FILE --model M`. Also times reading + parsing the file alone, and with the format's
- * conversion, to show where the time goes (the rest is staging and DuckDB's load and checks).
- * Prints figures; asserts nothing.
+ * `rlvd import samples FILE --model M`. Old vs new side by side: the record-by-record path (`staging: "js"`,
+ * what every import did before DuckDB read lm-eval files) and the default (DuckDB reads the file), alternating,
+ * each import in a fresh child process so its peak RSS and CPU time are its own; medians, with the load average
+ * (on a loaded machine wall time mostly measures the others' load; CPU seconds over all threads say what an
+ * import costs). Also times
+ * reading + JSON.parse alone, the ceiling of any record-by-record path. Prints figures; asserts nothing.
  *
- *   npx tsx bench/import-harness.ts [--lines 1000000] [--keep]
+ *   npx tsx bench/import-harness.ts [--lines 1000000] [--rounds 2] [--keep]
  */
+import { execFileSync } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readJsonl } from "../src/core/jsonl.js";
 import { importSamplesFile } from "../src/store/import-samples.js";
-import { lmEval } from "../src/store/formats/lm-eval.js";
 
-const { values } = parseArgs({ options: { lines: { type: "string", default: "1000000" }, keep: { type: "boolean" } } });
+const { values } = parseArgs({
+  options: { lines: { type: "string", default: "1000000" }, rounds: { type: "string", default: "2" }, keep: { type: "boolean" }, child: { type: "string" }, file: { type: "string" } },
+});
+
+// a child: one import, figures as one JSON line
+if (values.child) {
+  const run = mkdtempSync(join(tmpdir(), "rlvd-bench-run-"));
+  const t = performance.now();
+  const cpu0 = process.cpuUsage();
+  const r = await importSamplesFile(run, values.file!, { model: "bench", staging: values.child as "js" | "auto" });
+  const s = (performance.now() - t) / 1000;
+  const c = process.cpuUsage(cpu0);
+  rmSync(run, { recursive: true, force: true });
+  console.log(JSON.stringify({ s, samples: r.lines, questions: r.questions, reader: r.reader, peakMB: process.resourceUsage().maxRSS / 1024, cpuS: (c.user + c.system) / 1e6 }));
+  process.exit(0);
+}
+
 const N = Number(values.lines);
 const dir = mkdtempSync(join(tmpdir(), "rlvd-bench-harness-"));
 const file = join(dir, "samples_hendrycks_math_2025-01-01T00-00-00.jsonl");
@@ -54,19 +73,25 @@ for await (const _ of readJsonl(file)) parsed++;
 const parseS = (performance.now() - t) / 1000;
 console.log(`read + JSON.parse alone: ${parseS.toFixed(1)} s (${Math.round(parsed / parseS).toLocaleString()} lines/s, ${(mb / parseS).toFixed(0)} MB/s)`);
 
-t = performance.now();
-const ctx = { file, filter: null, skipped: 0 };
-let converted = 0;
-for await (const { line, value } of readJsonl(file)) converted += lmEval.convert(value as Record<string, unknown>, line, ctx)?.samples.length ?? 0;
-const convertS = (performance.now() - t) / 1000;
-console.log(`read + parse + convert (no staging): ${convertS.toFixed(1)} s (${Math.round(converted / convertS).toLocaleString()} samples/s)`);
-
-const rssBefore = process.resourceUsage().maxRSS / 1024;
-t = performance.now();
-const r = await importSamplesFile(join(dir, "run"), file, { model: "bench" });
-const importS = (performance.now() - t) / 1000;
-const peak = process.resourceUsage().maxRSS / 1024;
-console.log(`import: ${r.lines.toLocaleString()} samples, ${r.questions.toLocaleString()} questions in ${importS.toFixed(1)} s = ` +
-  `${Math.round(r.lines / importS).toLocaleString()} samples/s; peak RSS ${peak.toFixed(0)} MB (${rssBefore.toFixed(0)} MB before the import)`);
+const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
+type Run = { s: number; samples: number; questions: number; reader: string; peakMB: number; cpuS: number };
+const runs: Record<"js" | "auto", Run[]> = { js: [], auto: [] };
+for (let round = 0; round < Number(values.rounds); round++) {
+  for (const staging of ["js", "auto"] as const) {
+    const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, "--child", staging, "--file", file], { encoding: "utf8", maxBuffer: 1 << 20 });
+    const r = JSON.parse(out.trim().split("\n").pop()!) as Run;
+    runs[staging].push(r);
+    console.log(`round ${round + 1} ${staging === "js" ? "old (record by record)" : "new (DuckDB reads)    "}: ${r.samples.toLocaleString()} samples in ${r.s.toFixed(1)} s = ` +
+      `${Math.round(r.samples / r.s).toLocaleString()} samples/s, ${r.cpuS.toFixed(1)} CPU s (all threads), peak RSS ${r.peakMB.toFixed(0)} MB, reader ${r.reader}; load average ${load()}`);
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const rate = (rs: Run[]) => median(rs.map((r) => r.samples / r.s));
+const cpuRate = (rs: Run[]) => median(rs.map((r) => r.samples / r.cpuS));
+const peak = (rs: Run[]) => Math.max(...rs.map((r) => r.peakMB));
+console.log(`median old ${Math.round(rate(runs.js)).toLocaleString()} samples/s (peak ${peak(runs.js).toFixed(0)} MB), ` +
+  `new ${Math.round(rate(runs.auto)).toLocaleString()} samples/s (peak ${peak(runs.auto).toFixed(0)} MB): ${(rate(runs.auto) / rate(runs.js)).toFixed(1)}x; ` +
+  `per CPU second (all threads: what a loaded machine divides) old ${Math.round(cpuRate(runs.js)).toLocaleString()}, new ${Math.round(cpuRate(runs.auto)).toLocaleString()} samples (${(cpuRate(runs.auto) / cpuRate(runs.js)).toFixed(1)}x); ` +
+  `${N.toLocaleString()} lines, ${Number(values.rounds)} rounds alternating; cores ${(await import("node:os")).cpus().length}; load average now ${load()}`);
 if (!values.keep) rmSync(dir, { recursive: true, force: true });
 else console.log(`kept ${dir}`);

@@ -10,7 +10,7 @@ export {
   generate, generateAsync, scoreCompletions, encodePrompt,
   CharTokenizer, SPECIAL_TOKENS,
   saveCheckpoint, loadCheckpoint, initCheckpoint, hfConfig, saveOptimizerState, loadOptimizerState, CHECKPOINT_FILES, OPTIMIZER_FILE, DEFAULT_CHARS,
-  Rng, mixSeeds, hashString,
+  Xoshiro128, mixSeeds, hashString,
   benchEngine, forwardFlopsPerToken,
   wasmRuntime, wasmAvailable, defaultThreads, WASM_PATH, refKernels,
 } from "./engine/index.js";

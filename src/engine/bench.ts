@@ -6,7 +6,7 @@ import { RlvdError } from "../core/errors.js";
 import { resolveConfig, type ModelConfig } from "./config.js";
 import { createModel, type Model } from "./model.js";
 import { AdamW } from "./optim.js";
-import { Rng } from "./rng.js";
+import { Xoshiro128 } from "./rng.js";
 import { generate } from "./sample.js";
 
 export type EngineBenchOptions = {
@@ -52,7 +52,7 @@ export async function benchEngine(o: EngineBenchOptions = {}): Promise<EngineBen
     if (G < 1) throw new RlvdError("BAD_ARGUMENT", `context ${a.context} is too short for the sampling benchmark (prompt 16)`);
     let sampleTps = 0, sampleGflops = 0;
     if (!o.noSample) {
-      const rng = new Rng(1);
+      const rng = new Xoshiro128(1);
       const prompts = Array.from({ length: S }, () => Array.from({ length: P }, () => rng.int(a.vocab)));
       const opts = { maxTokens: G, temperature: 1, stopTokens: [], seed: 1 };
       generate(model, prompts, opts);
@@ -85,7 +85,7 @@ export async function benchEngine(o: EngineBenchOptions = {}): Promise<EngineBen
 
 /** seconds per training step */
 function benchTrain(model: Model, B: number, T: number, steps: number): number {
-  const V = model.config.vocabSize, rng = new Rng(0);
+  const V = model.config.vocabSize, rng = new Xoshiro128(0);
   const tokens = Array.from({ length: B * T }, () => rng.int(V));
   const batch = { B, T, tokens, targets: tokens };
   const opt = new AdamW(model, { beta1: 0.9, beta2: 0.999, weightDecay: 0.01 });

@@ -4,12 +4,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { FloatArray, Kernels } from "./kernels.js";
 import { refKernels } from "./kernels_ref.js";
 import { wasmRuntime } from "./kernels_wasm.js";
-import { Rng } from "./rng.js";
+import { Xoshiro128 } from "./rng.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 
 let W: Kernels;
 const R = refKernels("float64");
-const rng = new Rng(1);
+const rng = new Xoshiro128(1);
 
 beforeAll(async () => {
   ensureWasm();

@@ -3,7 +3,7 @@
 import { beforeAll, expect, it } from "vitest";
 import { createModel } from "./model.js";
 import { AdamW, clipGradNorm, getLr } from "./optim.js";
-import { Rng } from "./rng.js";
+import { Xoshiro128 } from "./rng.js";
 import { generate } from "./sample.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 import { CharTokenizer } from "./tokenizer.js";
@@ -12,10 +12,10 @@ beforeAll(() => ensureWasm());
 
 const ALPHABET = "abcdefgh";
 const reverse = (s: string) => [...s].reverse().join("");
-const randomString = (r: Rng) => Array.from({ length: 1 + r.int(6) }, () => ALPHABET[r.int(ALPHABET.length)]).join("");
+const randomString = (r: Xoshiro128) => Array.from({ length: 1 + r.int(6) }, () => ALPHABET[r.int(ALPHABET.length)]).join("");
 
 function exactMatch(model: Awaited<ReturnType<typeof createModel>>, seed: number, n: number): number {
-  const r = new Rng(seed);
+  const r = new Xoshiro128(seed);
   const xs = Array.from({ length: n }, () => randomString(r));
   const out = generate(model, xs.map((x) => `${x}=`), { temperature: 0, maxTokens: 8 });
   return out.filter((c, i) => c.finishReason === "stop" && c.text === reverse(xs[i])).length / n;
@@ -27,7 +27,7 @@ it("a 2-layer model learns to reverse strings to > 99% exact match", async () =>
   const T = 16, B = 64, maxSteps = 900;
   const model = await createModel({ vocabSize: tok.vocabSize, dim: 64, layers: 2, heads: 4, context: T }, 1, { tokenizer: tok });
   const opt = new AdamW(model, { weightDecay: 0.01 });
-  const rng = new Rng(0);
+  const rng = new Xoshiro128(0);
   const tokens = new Int32Array(B * T), targets = new Int32Array(B * T);
   let step = 0, acc = 0;
   for (; step < maxSteps; step++) {

@@ -3,12 +3,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PARAM_NAMES } from "./config.js";
 import { createModel, type Model, type TrainBatch } from "./model.js";
-import { Rng } from "./rng.js";
+import { Xoshiro128 } from "./rng.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 
 beforeAll(() => ensureWasm());
 
-function randomBatch(rng: Rng, B: number, T: number, V: number): TrainBatch {
+function randomBatch(rng: Xoshiro128, B: number, T: number, V: number): TrainBatch {
   const tokens: number[] = [], targets: number[] = [], weights: number[] = [];
   for (let i = 0; i < B * T; i++) {
     tokens.push(rng.int(V));
@@ -23,7 +23,7 @@ describe("gradients", () => {
     const config = { vocabSize: 7, dim: 8, layers: 2, heads: 2, intermediate: 12, context: 8 };
     const model = await createModel(config, 3, { backend: "ref64" });
     // unit-ish norm gains and larger weights make every path matter
-    const rng = new Rng(5);
+    const rng = new Xoshiro128(5);
     for (let i = 0; i < model.layout.total; i++) model.params[i] = i < model.layout.nDecay ? 0.5 * rng.normal() : 1 + 0.3 * rng.normal();
     model.paramsChanged();
     const batch = randomBatch(rng, 2, 5, 7);
@@ -77,7 +77,7 @@ describe("wasm model vs float64 reference", () => {
     [{ vocabSize: 50, dim: 32, layers: 1, heads: 1, intermediate: 20, context: 16 }, 2, 16],
   ])("logits, loss and every gradient tensor %j", async (config, B, T) => {
     const [fast, ref] = await twin(config, 11);
-    const rng = new Rng(2);
+    const rng = new Xoshiro128(2);
     for (let i = 0; i < fast.layout.total; i++) fast.params[i] += 0.05 * rng.normal();
     fast.paramsChanged();
     ref.params.set(fast.params);
@@ -110,7 +110,7 @@ describe("wasm model vs float64 reference", () => {
 
   it("activation buffers sized for a bigger batch serve smaller ones unchanged", async () => {
     const config = { vocabSize: 20, dim: 32, layers: 2, heads: 2, context: 16 };
-    const small = randomBatch(new Rng(4), 2, 6, 20), big = randomBatch(new Rng(5), 3, 16, 20);
+    const small = randomBatch(new Xoshiro128(4), 2, 6, 20), big = randomBatch(new Xoshiro128(5), 3, 16, 20);
     const fresh = await createModel(config, 3);
     fresh.zeroGrad();
     const l0 = fresh.forwardBackward(small).loss;
@@ -128,7 +128,7 @@ describe("wasm model vs float64 reference", () => {
     const config = { vocabSize: 20, dim: 32, layers: 2, heads: 2, context: 16 };
     const run = async () => {
       const m = await createModel(config, 7);
-      const batch = randomBatch(new Rng(9), 4, 16, 20);
+      const batch = randomBatch(new Xoshiro128(9), 4, 16, 20);
       m.zeroGrad();
       m.forwardBackward(batch);
       const g = Float32Array.from(m.grads);

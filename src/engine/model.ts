@@ -10,7 +10,7 @@ import { MATRICES, matrixShape, paramLayout, resolveConfig, type MatrixName, typ
 import type { FloatArray, Kernels } from "./kernels.js";
 import { refKernels } from "./kernels_ref.js";
 import { wasmRuntime } from "./kernels_wasm.js";
-import { Rng } from "./rng.js";
+import { Xoshiro128 } from "./rng.js";
 import type { CharTokenizer } from "./tokenizer.js";
 
 /** Which kernels run the engine (not a generation backend: those are backends/types.ts `Backend`). */
@@ -256,7 +256,7 @@ export class Model {
 
   /** Random init: N(0, 0.02) matrices and embeddings, unit norm gains; the same seed gives the same model. */
   initRandom(seed: number): void {
-    const rng = new Rng(seed);
+    const rng = new Xoshiro128(seed);
     const { offsets, nDecay, total } = this.layout;
     for (let i = 0; i < nDecay; i++) this.params[i] = 0.02 * rng.normal();
     for (let i = offsets.ln1w; i < total; i++) this.params[i] = 1;

@@ -2,14 +2,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createModel } from "./model.js";
 import { AdamW, clipGradNorm, getLr, gradNorm } from "./optim.js";
-import { Rng } from "./rng.js";
+import { Xoshiro128 } from "./rng.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 
 beforeAll(() => ensureWasm());
 const config = { vocabSize: 20, dim: 32, layers: 2, heads: 2, context: 16 };
 
 function batch(seed: number, B: number, T: number) {
-  const r = new Rng(seed);
+  const r = new Xoshiro128(seed);
   const tokens = Array.from({ length: B * T }, () => r.int(20));
   const targets = tokens.map((t, i) => (i % T < 3 ? -1 : (t + 1) % 20));
   const weights = tokens.map(() => r.next() * 2 - 1);

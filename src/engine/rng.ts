@@ -1,5 +1,7 @@
 // Deterministic pseudo-random numbers: xoshiro128** seeded through splitmix32, so equal seeds give equal
 // streams on every platform. Used for weight init, shuffling, and per-sample sampling streams.
+// Named for its algorithm: the other seeded streams (core/mulberry32.ts behind metrics' `Rng` and the
+// world's `Rng32`) are different generators, and their documented results depend on staying so.
 
 function splitmix32(state: number): [number, number] {
   state = (state + 0x9e3779b9) | 0;
@@ -34,7 +36,8 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
-export class Rng {
+/** xoshiro128**: the engine's stream (weights, sampling). */
+export class Xoshiro128 {
   private a: number;
   private b: number;
   private c: number;

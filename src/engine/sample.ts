@@ -1,17 +1,18 @@
 // Batched sampling with a KV cache, and scoring of given completions.
 //
-// generate(): every sequence (prompt x sample) gets its own cache slot and its own random stream, seeded
-// from (prompt seed, sample index), and the model computes each row of a decode step independently of the
-// others, so sample j of a prompt comes out the same whatever else is in the batch. Prompts are fed one
-// position per decode step (prefill and decode share one path; the work is the same matmuls). Sequences
-// run in slots of up to `batchSize`; a finished sequence's slot takes the next waiting one.
+// generate(): options checked and prompts encoded here, then the one decode loop (decode.ts) runs them,
+// independently or as a prefix tree. Every sample has its own random stream, seeded from (prompt seed,
+// sample index) or, in a tree, from its path, and the model computes each row of a decode step independently
+// of the others, so results do not depend on what else is in the batch. Sequences run in slots of up to
+// `batchSize`; a finished sequence's slot takes the next waiting one.
 import { RlvdError } from "../core/errors.js";
+import { makeBatch, type Sequence } from "./batch.js";
+import { decode, type DecodePlan, type FinishReason, type GenerateProgress } from "./decode.js";
 import type { Model } from "./model.js";
-import { hashString, mixSeeds, Rng } from "./rng.js";
-import { appendPiece, drawToken, tokenDistribution } from "./token-distribution.js";
-import { treeSteps } from "./sample-tree.js";
+import { hashString, mixSeeds } from "./rng.js";
 
-/** Text (encoded with the model's tokenizer) or token ids (the rendered request prompt is backends/types.ts `Prompt`). */
+export type { FinishReason, GenerateProgress } from "./decode.js";
+
 export type EnginePrompt = string | readonly number[];
 
 export type GenerateOptions = {
@@ -54,9 +55,6 @@ export type GenerateOptions = {
   onText?: (prompt: number, sample: number, text: string) => void;
 };
 
-export type FinishReason = "stop" | "length";
-
-/** One sampled continuation as token ids (the HTTP-level completion is backends/types.ts `Completion`). */
 export type EngineCompletion = {
   /** index of the prompt in the input */
   prompt: number;
@@ -71,20 +69,6 @@ export type EngineCompletion = {
   finishReason: FinishReason;
 };
 
-type Seq = {
-  prompt: number;
-  sample: number;
-  ids: readonly number[];
-  rng: Rng;
-  tokens: number[];
-  logprobs: number[];
-  text: string;
-  finish?: FinishReason;
-  slot: number;
-  /** position of the next token to feed */
-  p: number;
-};
-
 export function encodePrompt(model: Model, prompt: EnginePrompt, addBos?: boolean): number[] {
   if (typeof prompt !== "string") return [...prompt];
   const t = model.tokenizer;
@@ -92,15 +76,8 @@ export function encodePrompt(model: Model, prompt: EnginePrompt, addBos?: boolea
   return t.encode(prompt, { bos: addBos ?? true });
 }
 
-/** Options checked and defaulted, prompts encoded: what both samplers start from. */
-export type ResolvedGenerate = {
-  n: number; temperature: number; topK: number; topP: number; stop: string[]; stopTokens: Set<number>;
-  firstSample: number; batchSize: number; encoded: number[][]; longest: number; maxTokens: number;
-  /** prompt i's stream seed */
-  promptSeeds: number[];
-};
-
-export function resolveGenerate(model: Model, prompts: readonly EnginePrompt[], options: GenerateOptions): ResolvedGenerate {
+/** The decode plan of a generate() call: options checked and defaulted, prompts encoded. */
+function planDecode(model: Model, prompts: readonly EnginePrompt[], options: GenerateOptions): DecodePlan {
   const cfg = model.config, V = cfg.vocabSize, tok = model.tokenizer;
   const n = options.n ?? 1;
   const temperature = options.temperature ?? 1;
@@ -128,7 +105,10 @@ export function resolveGenerate(model: Model, prompts: readonly EnginePrompt[], 
   if (!(Number.isInteger(maxTokens) && maxTokens >= 1)) throw new RlvdError("BAD_ARGUMENT", `maxTokens must be a positive integer (got ${maxTokens})`);
 
   const promptSeeds = encoded.map((ids, i) => options.seeds?.[i] ?? mixSeeds(options.seed ?? 0, hashString(ids.join(","))));
-  return { n, temperature, topK, topP, stop, stopTokens, firstSample, batchSize, encoded, longest, maxTokens, promptSeeds };
+  return {
+    prompts: encoded, promptSeeds, n, firstSample, tree: options.tree ?? false, temperature, topK, topP, stop, stopTokens, maxTokens, batchSize,
+    onText: options.onText,
+  };
 }
 
 /** Samples completions (see the file comment); blocks until done. */
@@ -140,7 +120,6 @@ export function generate(model: Model, prompts: readonly EnginePrompt[], options
   }
 }
 
-export type GenerateProgress = { finished: number; total: number; steps: number };
 export type AsyncGenerateOptions = GenerateOptions & {
   /** stops generation (the promise rejects with the signal's reason) */
   signal?: AbortSignal;
@@ -171,132 +150,11 @@ export async function generateAsync(model: Model, prompts: readonly EnginePrompt
   }
 }
 
-/** The decode loop, one yield per decode step. */
+/** The decode loop over checked options, one yield per decode step. */
 function* generateSteps(model: Model, prompts: readonly EnginePrompt[], options: GenerateOptions): Generator<GenerateProgress, EngineCompletion[], void> {
-  const resolved = resolveGenerate(model, prompts, options);
+  const plan = planDecode(model, prompts, options);
   if (options.tree && options.onText) throw new RlvdError("BAD_ARGUMENT", "onText needs independent sampling (tree: false)");
-  if (options.tree) return yield* treeSteps(model, resolved);
-  const cfg = model.config, V = cfg.vocabSize, tok = model.tokenizer;
-  const { n, temperature, topK, topP, stop, stopTokens, firstSample, batchSize, encoded, longest, maxTokens } = resolved;
-
-  const seqs: Seq[] = [];
-  encoded.forEach((ids, i) => {
-    const promptSeed = resolved.promptSeeds[i]!;
-    for (let j = 0; j < n; j++) {
-      const sample = firstSample + j;
-      seqs.push({ prompt: i, sample, ids, rng: new Rng(mixSeeds(promptSeed, sample)), tokens: [], logprobs: [], text: "", slot: -1, p: 0 });
-    }
-  });
-  if (seqs.length === 0) return [];
-
-  // positions fed: prompt 0..P-1, then generated tokens at P.. (the last generated token is never fed)
-  const Tmax = Math.min(cfg.context, longest + maxTokens - 1);
-  const slots = Math.min(batchSize, seqs.length);
-  const state = model.createDecodeState(slots, Math.max(1, Tmax));
-  const probs = new Float64Array(V);
-  const order = new Int32Array(V);
-  try {
-    // Sequences of one prompt share its prefill: the first one (the leader) feeds the prompt, the others
-    // wait in their slots and then copy the cache of positions 0..P-2 from any sequence that has them.
-    // Rows are computed independently of each other, so the copy is bitwise what they would have computed.
-    const { heads: H, dim: C } = cfg;
-    const hd = C / H, cacheSize = slots * state.Tmax * C;
-    type Group = { leader: Seq | null; waiters: Seq[]; holders: Set<Seq> };
-    const groups = new Map<number, Group>();
-    const copyPrefix = (from: Seq, to: Seq) => {
-      const n = (from.ids.length - 1) * hd;
-      for (let l = 0; l < cfg.layers; l++) {
-        for (let h = 0; h < H; h++) {
-          const src = l * cacheSize + (from.slot * H + h) * state.Tmax * hd, dst = l * cacheSize + (to.slot * H + h) * state.Tmax * hd;
-          state.kcache.copyWithin(dst, src, src + n);
-          state.vcache.copyWithin(dst, src, src + n);
-        }
-      }
-      to.p = to.ids.length - 1;
-    };
-    let active: Seq[] = [];
-    let next = 0, steps = 0, finished = 0;
-    /** puts seqs[next] into `slot`: active now, or waiting for its prompt's leader */
-    const start = (slot: number, into: Seq[]) => {
-      const q = seqs[next++];
-      q.slot = slot;
-      if (q.ids.length <= 1 || n === 1) {
-        into.push(q);
-        return;
-      }
-      let g = groups.get(q.prompt);
-      if (!g) groups.set(q.prompt, (g = { leader: null, waiters: [], holders: new Set() }));
-      const holder = g.holders.values().next();
-      if (!holder.done) {
-        copyPrefix(holder.value, q);
-        g.holders.add(q);
-        into.push(q);
-      } else if (g.leader) {
-        g.waiters.push(q);
-      } else {
-        g.leader = q;
-        into.push(q);
-      }
-    };
-    for (let s = 0; s < slots; s++) start(s, active);
-    while (active.length > 0) {
-      const S = active.length;
-      for (let r = 0; r < S; r++) {
-        const q = active[r];
-        state.tokens[r] = q.p < q.ids.length ? q.ids[q.p] : q.tokens[q.tokens.length - 1];
-        state.pos[r] = q.p;
-        state.slot[r] = q.slot;
-      }
-      const logits = model.decodeStep(state, S);
-      const still: Seq[] = [];
-      for (let r = 0; r < S; r++) {
-        const q = active[r];
-        q.p++;
-        if (q.p < q.ids.length) {
-          still.push(q); // still reading the prompt
-          const g = groups.get(q.prompt);
-          if (g && g.leader === q && q.p === q.ids.length - 1) {
-            // the prefix is in the leader's cache: release the waiters
-            g.leader = null;
-            g.holders.add(q);
-            for (const w of g.waiters) {
-              copyPrefix(q, w);
-              g.holders.add(w);
-              still.push(w);
-            }
-            g.waiters = [];
-          }
-          continue;
-        }
-        const d = tokenDistribution(logits, r * V, V, temperature, topK, topP, probs, order);
-        const t = d.greedy >= 0 ? d.greedy : drawToken(probs, V, q.rng.next() * d.total);
-        const lp = logits[r * V + t]! - d.lse;
-        q.tokens.push(t);
-        q.logprobs.push(lp);
-        if (stopTokens.has(t)) q.finish = "stop";
-        else if (tok && !tok.isSpecial(t)) {
-          const r = appendPiece(q.text, tok.pieces[t]!, stop);
-          q.text = r.text;
-          if (r.stopped) q.finish = "stop";
-          else options.onText?.(q.prompt, q.sample, q.text);
-        }
-        if (!q.finish && (q.tokens.length >= maxTokens || q.p >= Tmax)) q.finish = "length";
-        if (!q.finish) {
-          still.push(q);
-        } else {
-          finished++;
-          groups.get(q.prompt)?.holders.delete(q);
-          if (next < seqs.length) start(q.slot, still); // the finished sequence's slot takes the next waiting one
-        }
-      }
-      active = still;
-      steps++;
-      yield { finished, total: seqs.length, steps };
-    }
-  } finally {
-    state.free();
-  }
-  return seqs.map((q) => ({ prompt: q.prompt, sample: q.sample, tokens: q.tokens, text: q.text, logprobs: q.logprobs, finishReason: q.finish ?? "length" }));
+  return yield* decode(model, plan);
 }
 
 export type ScoreItem = { prompt: EnginePrompt; completion: EnginePrompt };
@@ -318,35 +176,27 @@ export type Score = {
 /** log p(completion | prompt) under the model, per token and summed, for each item. */
 export function scoreCompletions(model: Model, items: readonly ScoreItem[], options: ScoreOptions = {}): Score[] {
   const cfg = model.config;
-  const rows = items.map((it, i) => {
+  const rows: (Sequence & { promptLength: number })[] = items.map((it, i) => {
     const p = encodePrompt(model, it.prompt, options.addBos);
-    const c = typeof it.completion === "string" ? encodeText(model, it.completion) : [...it.completion];
+    const c = typeof it.completion === "string" ? encodeText(model, it.completion) : it.completion;
     if (p.length === 0) throw new RlvdError("BAD_ARGUMENT", `item ${i}: empty prompt (add a bos token)`);
     if (p.length + c.length - 1 > cfg.context) throw new RlvdError("BAD_ARGUMENT", `item ${i}: ${p.length + c.length} tokens exceed the context of ${cfg.context}`);
-    return { ids: [...p, ...c], P: p.length, c };
+    p.push(...c);
+    return { tokens: p, promptLength: p.length - c.length };
   });
   const out: Score[] = new Array(items.length);
   // group rows of similar length (longest first) so padding stays small
-  const idx = rows.map((_, i) => i).sort((a, b) => rows[b].ids.length - rows[a].ids.length || a - b);
+  const idx = rows.map((_, i) => i).sort((a, b) => rows[b]!.tokens.length - rows[a]!.tokens.length || a - b);
   const pad = model.tokenizer?.pad ?? 0;
   for (let s = 0; s < idx.length;) {
-    const T = Math.max(1, rows[idx[s]].ids.length - 1);
+    const T = Math.max(1, rows[idx[s]!]!.tokens.length - 1);
     const B = Math.max(1, Math.min(idx.length - s, options.batchSize ?? Math.max(1, Math.floor(16384 / T))));
-    const tokens = new Int32Array(B * T).fill(pad), targets = new Int32Array(B * T).fill(-1);
+    const { logprobs } = model.forwardLoss(makeBatch(idx.slice(s, s + B).map((i) => rows[i]!), pad, { width: T }));
     for (let b = 0; b < B; b++) {
-      const { ids, P } = rows[idx[s + b]];
-      for (let t = 0; t < ids.length - 1; t++) {
-        tokens[b * T + t] = ids[t];
-        if (t + 1 >= P) targets[b * T + t] = ids[t + 1];
-      }
-      if (ids.length === 1) tokens[b * T] = ids[0];
-    }
-    const { logprobs } = model.forwardLoss({ B, T, tokens, targets });
-    for (let b = 0; b < B; b++) {
-      const { P, c } = rows[idx[s + b]];
+      const { tokens, promptLength: P } = rows[idx[s + b]!]!;
       const lp: number[] = [];
-      for (let j = 0; j < c.length; j++) lp.push(logprobs[b * T + P - 1 + j]);
-      out[idx[s + b]] = { tokens: c, logprobs: lp, sum: lp.reduce((a, x) => a + x, 0) };
+      for (let t = P; t < tokens.length; t++) lp.push(logprobs[b * T + t - 1]!);
+      out[idx[s + b]!] = { tokens: tokens.slice(P), logprobs: lp, sum: lp.reduce((a, x) => a + x, 0) };
     }
     s += B;
   }

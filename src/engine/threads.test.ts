@@ -4,7 +4,7 @@ import { beforeAll, expect, it } from "vitest";
 import type { Kernels } from "./kernels.js";
 import { refKernels } from "./kernels_ref.js";
 import { wasmRuntime } from "./kernels_wasm.js";
-import { Rng } from "./rng.js";
+import { Xoshiro128 } from "./rng.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 
 let W: Kernels;
@@ -16,7 +16,7 @@ beforeAll(async () => {
 it("5 threads: 3000 calls of all sizes agree with the reference and with themselves", () => {
   expect(W.threads).toBe(5);
   const R = refKernels("float32");
-  const rng = new Rng(3);
+  const rng = new Xoshiro128(3);
   for (let it = 0; it < 1000; it++) {
     const N = 1 + rng.int(100), C = 1 + rng.int(40), OC = 1 + rng.int(40); // both sides of the small-work cut
     const inp = W.alloc(N * C), wT = W.alloc(C * OC), out = W.alloc(N * OC), out2 = W.alloc(N * OC);
@@ -56,7 +56,7 @@ it("results are bit-identical for 5 threads and 1 thread", async () => {
   const { generate } = await import("./sample.js");
   const run = async () => {
     const m = await createModel({ vocabSize: 30, dim: 48, layers: 2, heads: 4, context: 24 }, 8);
-    const r = new Rng(1);
+    const r = new Xoshiro128(1);
     const tokens = Array.from({ length: 4 * 24 }, () => r.int(30));
     m.zeroGrad();
     const { loss } = m.forwardBackward({ B: 4, T: 24, tokens, targets: tokens.map((t) => (t + 1) % 30) });

@@ -3,9 +3,10 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { RlvdError } from "../core/errors.js";
 import { runPath } from "../core/run-folder.js";
-import { runStages, type StageResult } from "./runner.js";
+import { specGaps } from "./bindings.js";
+import { checkStages, runStages, type StageResult } from "./runner.js";
 import { loadSpec, type ExperimentSpec } from "./spec.js";
-import { ALL_STAGE_KINDS } from "./composite-stages.js";
+import { STAGE_KINDS } from "./stages/index.js";
 
 export const PRESETS = ["smoke", "quick", "full"] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -19,17 +20,29 @@ export function presetFile(preset: string): string {
 
 export type ExperimentResult = { spec: ExperimentSpec; runDir: string; stages: StageResult[]; report: string | null; seconds: number };
 
+/**
+ * Checks a spec without running anything: the graph and every stage's settings (nested studies' too), then
+ * lists what it still needs before it can run (unbound endpoints, missing datasets).
+ */
+export function checkExperiment(spec: ExperimentSpec): { stages: number; gaps: string[] } {
+  checkStages(spec.stages, STAGE_KINDS);
+  return { stages: spec.stages.length, gaps: specGaps(spec) };
+}
+
 /** Runs an experiment spec in a run folder: every stage cached, resumable, timed in run.json. */
 export async function runExperiment(spec: ExperimentSpec, runDir: string, options: { log?: (m: string) => void; force?: string[] } = {}): Promise<ExperimentResult> {
   const started = Date.now();
-  const stages = await runStages(spec.stages, { runDir, kinds: ALL_STAGE_KINDS, log: options.log, force: options.force });
+  // an endpoint or dataset missing anywhere fails now, before the first stage runs (and before the run folder exists)
+  const { gaps } = checkExperiment(spec);
+  if (gaps.length > 0) throw new RlvdError("BAD_INPUT", `${spec.name}: cannot run yet: ${gaps.join("; ")}`);
+  const stages = await runStages(spec.stages, { runDir, kinds: STAGE_KINDS, log: options.log, force: options.force });
   const report = runPath(runDir, "report");
   return { spec, runDir, stages, report: existsSync(report) ? report : null, seconds: (Date.now() - started) / 1000 };
 }
 
 /** `rlvd demo`: the embedded study of a preset, end to end. */
 export async function runDemo(preset: string, runDir: string, options: { log?: (m: string) => void } = {}): Promise<ExperimentResult> {
-  return runExperiment(loadSpec(presetFile(preset)), runDir, options);
+  return runExperiment(loadSpec(presetFile(preset), STAGE_KINDS), runDir, options);
 }
 
 

@@ -117,6 +117,7 @@ export function renderHtml(p: PageParts): string {
   if (p.tables.generation) sections.push(["generation", "Generation", tableHtml(p.tables.generation)]);
   if (p.tables.classes) sections.push(["classes", p.tables.classes.title, tableHtml(p.tables.classes)]);
   if (p.tables.harness) sections.push(["harness", p.tables.harness.title, tableHtml(p.tables.harness)]);
+  for (const t of p.tables.extra ?? []) sections.push([t.id, t.title, tableHtml(t)]);
   if (chartIds.has("training-curves")) sections.push(["training", "Training", chart("training-curves") + tableHtml(p.tables.training)]);
 
   const rest = p.samplesLink === null ? "" : "href" in p.samplesLink

@@ -16,9 +16,10 @@ import { findingRecords, judgeFindings, type Finding } from "./findings.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { renderSvg } from "./render-svg.js";
-import { reportTables, type ReportTables } from "./tables.js";
+import { reportTables, type ReportTable, type ReportTables } from "./tables.js";
 import { classTable, tallyClasses, type ResponseClassifier } from "./response-classes.js";
 import { readTrainLogs, type TrainLog } from "./train-log.js";
+import { STUDY_MODELS } from "./study-models.js";
 
 export type ReportOptions = AnalyzeOptions & {
   /** the HTML file (default: DIR/report.html); summary.md goes beside it */
@@ -30,6 +31,8 @@ export type ReportOptions = AnalyzeOptions & {
   explorer?: ExplorerOptions;
   /** sort responses into classes (e.g. solution formats) and add a table of each model's classes */
   classify?: ResponseClassifier;
+  /** further tables made from the analysis, each its own section (e.g. report/published.ts) */
+  extraTables?: (analysis: Analysis) => ReportTable[];
   /** fixed timestamp for reproducible output (tests) */
   generatedAt?: string;
 };
@@ -56,7 +59,8 @@ export type ReportResult = {
 export async function reportContent(runDir: string, options: ReportOptions = {}): Promise<ReportContent> {
   return withStore(runDir, {}, async (store) => {
     const analysis = await analyzeStore(store, options);
-    const models = orderModels(analysis);
+    const study = { ...STUDY_MODELS, ...options.study };
+    const models = orderModels(analysis, study);
     analysis.comparisons.sort((a, b) => models.indexOf(a.other) - models.indexOf(b.other));
     const trainLogs = await readTrainLogs(runDir);
     options.onProgress?.("building the question explorer");
@@ -65,9 +69,9 @@ export async function reportContent(runDir: string, options: ReportOptions = {})
     return {
       analysis,
       models,
-      findings: judgeFindings(analysis),
-      tables: reportTables(analysis, models, trainLogs, classes),
-      charts: buildCharts(analysis, trainLogs),
+      findings: judgeFindings(analysis, study),
+      tables: { ...reportTables(analysis, models, trainLogs, classes), extra: options.extraTables?.(analysis) ?? [] },
+      charts: buildCharts(analysis, trainLogs, study),
       trainLogs,
       explorer,
     };

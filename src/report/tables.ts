@@ -11,6 +11,8 @@ export type ReportTable = { id: string; title: string; header: string[]; rows: s
 /** Every table of a report; null where the run has no data for it. */
 export type ReportTables = {
   accuracy: ReportTable;
+  /** tables the caller adds (ReportOptions.extraTables), e.g. a study's published figures beside the run's */
+  extra?: ReportTable[];
   comparison: ReportTable | null;
   binDelta: ReportTable | null;
   transitions: ReportTable[];
@@ -27,7 +29,7 @@ export type ReportTables = {
 
 /** The tables in reading order, absent ones left out. */
 export function allTables(t: ReportTables): ReportTable[] {
-  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.classes, t.harness, t.training].filter((x): x is ReportTable => x !== null);
+  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.classes, t.harness, t.training, ...(t.extra ?? [])].filter((x): x is ReportTable => x !== null);
 }
 
 export function reportTables(analysis: Analysis, models: string[], logs: readonly TrainLog[], classes: ReportTable | null = null): ReportTables {

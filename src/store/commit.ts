@@ -10,6 +10,11 @@ export type CommitSpec = {
   values: readonly string[];
   /** columns that must agree where both sides have a value (NULL: not known, e.g. a store older than the column) */
   lenient?: readonly string[];
+  /**
+   * columns that must agree only while the stored row still holds what was imported: `asImported` is a
+   * condition on the stored row `b` (e.g. a verdict rlvd has since re-graded no longer compares with the file's)
+   */
+  untilReplaced?: { columns: readonly string[]; asImported: string };
   /** all columns of `table`, in order; the staging table has these plus `line` */
   columns: readonly string[];
   /** `error`: a key that arrives with different values is an error naming the line; `ignore`: first write wins */
@@ -35,6 +40,7 @@ export async function commitStaged(store: SampleStore, staged: StagingTable, spe
   const differs = [
     ...spec.values.map((v) => `a.${v} IS DISTINCT FROM b.${v}`),
     ...(spec.lenient ?? []).map((v) => `coalesce(a.${v} <> b.${v}, false)`),
+    ...(spec.untilReplaced ? [`((${spec.untilReplaced.asImported}) AND (${spec.untilReplaced.columns.map((v) => `a.${v} IS DISTINCT FROM b.${v}`).join(" OR ")}))`] : []),
   ].join(" OR ");
   const cols = spec.columns.join(", ");
 

@@ -6,7 +6,9 @@ import { promptId, type FormatContext, type HarnessFormat } from "./formats/type
 import type { ImportResult } from "./import-counts.js";
 import { QuestionMatcher } from "./question-match.js";
 import { commitStagedQuestions, pushQuestion, stageQuestions } from "./questions.js";
+import { stageInDuckDb, type StagedHarnessFile } from "./import-harness-duckdb.js";
 import { commitSamples, SampleBatch } from "./samples.js";
+import type { StagingTable } from "./staging.js";
 import type { SampleStore } from "./store.js";
 
 export type HarnessImportOptions = {
@@ -24,6 +26,8 @@ export type HarnessImportOptions = {
   seedOffset?: number | "auto";
   /** lm-eval: the filter whose lines to keep (default: the first in the file) */
   filter?: string;
+  /** "auto": formats that DuckDB can read are read by it; "js": always record by record (same rows) */
+  staging?: "auto" | "js";
 };
 
 export type HarnessImportResult = ImportResult & {
@@ -36,6 +40,8 @@ export type HarnessImportResult = ImportResult & {
   /** the sample-index offset applied, and the seed read from the file name */
   seed_offset: number;
   seed: number | null;
+  /** how the file was read: by DuckDB in one query (formats with readInDuckDb), or record by record */
+  reader: "duckdb" | "records";
 };
 
 /** The start of a prompt, one line, for listing questions that have no id of their own. */
@@ -62,6 +68,26 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
   }
   const matcher = options.dataset ? await QuestionMatcher.load(options.dataset) : null;
   const seed = seedFromFileName(file);
+  if (options.staging !== "js") {
+    // DuckDB reads the file itself where the format can (several times faster); an error on the way, or a
+    // clash when landing, is reported by the line-by-line path below with its true line numbers
+    const fast = await stageInDuckDb(store, file, format, options, matcher, seed);
+    if (fast) {
+      try {
+        const questions = await countQuestions(store, fast.batch);
+        const committed = await land(store, file, fast.questions, fast.batch, new Map(), fast.offset);
+        return summary(file, format, { ...fast, questions, reader: "duckdb" }, [options.model!], committed, seed);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+      }
+    }
+  }
+  return importLineByLine(store, file, format, options, matcher, seed);
+}
+
+async function importLineByLine(
+  store: SampleStore, file: string, format: HarnessFormat, options: HarnessImportOptions, matcher: QuestionMatcher | null, seed: number | null,
+): Promise<HarnessImportResult> {
   const ctx: FormatContext = { file, idField: options.idField, filter: options.filter ?? null, skipped: 0 };
   // questions stream to a staging table too (checked there for clashing gold answers): a multi-gigabyte
   // file of a million documents must not hold a million questions in memory
@@ -126,12 +152,21 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
     throw new InputError(file, undefined, ctx.skipped > 0 ? `no lines of filter ${ctx.filter} (the file's lines are of other filters)` : "no samples in file");
   }
 
-  await batch.table.finish();
-  const questionCount = (await store.all<{ n: number }>(`SELECT count(DISTINCT question_id)::INTEGER AS n FROM ${batch.table.name}`))[0]!.n;
-  let committed: { inserted: number; unchanged: number };
+  const questions = await countQuestions(store, batch);
+  const committed = await land(store, file, staged, batch, steps, offset ?? 0);
+  return summary(file, format, {
+    questions, samples, skipped: ctx.skipped, offset: offset ?? 0, reader: "records",
+    ...(matcher ? { matched: matched.size, unmatched: [...unmatched.values()].slice(0, 20), unmatched_count: unmatched.size } : {}),
+  }, [...models], committed, seed);
+}
+
+/** Lands staged questions and samples in one transaction: the one write path of every harness import. */
+async function land(
+  store: SampleStore, file: string, questions: StagingTable, batch: SampleBatch, steps: Map<string, { series: string; step: number }>, offset: number,
+): Promise<{ inserted: number; unchanged: number }> {
   try {
-    committed = await store.transaction(async () => {
-      await commitStagedQuestions(store, staged, file);
+    return await store.transaction(async () => {
+      await commitStagedQuestions(store, questions, file);
       const r = await commitSamples(store, batch, { onConflict: "error", source: file, harness: true });
       for (const [name, m] of steps) await store.run("UPDATE models SET meta = ? WHERE name = ? AND meta IS NULL", [JSON.stringify(m), name]);
       return r;
@@ -143,9 +178,22 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
     }
     throw e;
   }
+}
+
+/** Distinct questions of a staged batch (read before landing: landing drops the staging table). */
+async function countQuestions(store: SampleStore, batch: SampleBatch): Promise<number> {
+  await batch.table.finish();
+  return (await store.all<{ n: number }>(`SELECT count(DISTINCT question_id)::INTEGER AS n FROM ${batch.table.name}`))[0]!.n;
+}
+
+function summary(
+  file: string, format: HarnessFormat,
+  staged: Pick<StagedHarnessFile, "samples" | "skipped" | "offset" | "matched" | "unmatched" | "unmatched_count"> & { questions: number; reader: HarnessImportResult["reader"] },
+  models: string[], committed: { inserted: number; unchanged: number }, seed: number | null,
+): HarnessImportResult {
   return {
-    file, format: format.name, lines: samples, models: [...models].sort(), questions: questionCount, ...committed,
-    skipped: ctx.skipped, seed_offset: offset ?? 0, seed,
-    ...(matcher ? { matched: matched.size, unmatched: [...unmatched.values()].slice(0, 20), unmatched_count: unmatched.size } : {}),
+    file, format: format.name, lines: staged.samples, models: models.sort(), questions: staged.questions, ...committed,
+    skipped: staged.skipped, seed_offset: staged.offset, seed, reader: staged.reader,
+    ...(staged.matched !== undefined ? { matched: staged.matched, unmatched: staged.unmatched, unmatched_count: staged.unmatched_count } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { importCountsFile } from "./import-counts.js";
 import { importSamplesFile } from "./import-samples.js";
 import { questionResults, modelContents } from "./queries.js";
+import { applyGrades } from "./grades.js";
 import { getQuestions, upsertQuestions } from "./questions.js";
 import { writeSamples } from "./samples.js";
 import { withStore } from "./store.js";
@@ -141,6 +142,35 @@ describe("import samples", () => {
 });
 
 describe("writeSamples", () => {
+  it("re-importing a file after rlvd graded its samples (--regrade, grade) is a no-op; a changed text still clashes", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    const lines = [
+      { model: "m", question: "q1", answer: "5", response: "the sum is 5", correct: true, extracted: "5" },
+      { model: "m", question: "q1", response: "\\boxed{5}", correct: true },
+      { model: "m", question: "q2", answer: "7", response: "7" },
+    ];
+    const file = writeJsonl(dir, "q.jsonl", lines);
+    await importSamplesFile(run, file);
+    // what gradeRun writes: rlvd's verdicts replace the file's (q1/0 right -> wrong) and grade the unverified one
+    await withStore(run, {}, (s) => applyGrades(s, [
+      { model: "m", question_id: "q1", sample_index: 0, correct: false, extracted: null, status: "no_answer", grading: "boxed" },
+      { model: "m", question_id: "q2", sample_index: 0, correct: true, extracted: "7", status: "ok", grading: "boxed" },
+    ]));
+    for (const staging of ["auto", "js"] as const) {
+      expect(await importSamplesFile(run, file, { staging })).toMatchObject({ inserted: 0, unchanged: 3 });
+    }
+    // rlvd's verdicts stay
+    const rows = await withStore(run, {}, (s) => s.all<{ correct: boolean; verify_status: string }>(
+      "SELECT correct, verify_status FROM samples ORDER BY question_id, sample_index"));
+    expect(rows).toEqual([{ correct: false, verify_status: "no_answer" }, { correct: true, verify_status: "imported" }, { correct: true, verify_status: "ok" }]);
+    // the text is still compared; so is the verdict of a sample rlvd has not graded (q1/1 is still imported)
+    const changedText = writeJsonl(dir, "t.jsonl", [{ ...lines[0], response: "other" }]);
+    await expect(importSamplesFile(run, changedText)).rejects.toThrow(/t\.jsonl:1: sample \(model m, question q1, index 0\) is already in the store with different values/);
+    const changedVerdict = writeJsonl(dir, "v.jsonl", [lines[0], { ...lines[1], correct: false }]);
+    await expect(importSamplesFile(run, changedVerdict)).rejects.toThrow(/v\.jsonl:2: sample \(model m, question q1, index 1\) is already in the store/);
+  });
+
   it("is idempotent per (model, question, index): the first write wins", async () => {
     const dir = tmp();
     const run = join(dir, "run");

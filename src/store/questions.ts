@@ -1,6 +1,6 @@
 import { InputError } from "../core/errors.js";
 import type { Question } from "../core/types.js";
-import { StagingTable } from "./staging.js";
+import { StagingTable, type StagingColumn } from "./staging.js";
 import type { SampleStore } from "./store.js";
 
 /**
@@ -18,11 +18,16 @@ export async function upsertQuestions(
   await commitStagedQuestions(store, staged, source);
 }
 
+const QUESTION_STAGING: StagingColumn[] = [["id", "VARCHAR"], ["prompt", "VARCHAR"], ["answer", "VARCHAR"], ["meta", "VARCHAR"], ["line", "INTEGER"]];
+
 /** A staging table for questions, filled with pushQuestion and landed with commitStagedQuestions. */
 export function stageQuestions(store: SampleStore): Promise<StagingTable> {
-  return StagingTable.create(store, "staged_questions", [
-    ["id", "VARCHAR"], ["prompt", "VARCHAR"], ["answer", "VARCHAR"], ["meta", "VARCHAR"], ["line", "INTEGER"],
-  ]);
+  return StagingTable.create(store, "staged_questions", QUESTION_STAGING);
+}
+
+/** The same staging table filled by a query yielding (id, prompt, answer, meta, line). */
+export function stageQuestionsFrom(store: SampleStore, select: string, params: string[] = []): Promise<StagingTable> {
+  return StagingTable.fromSelect(store, "staged_questions", QUESTION_STAGING, select, params);
 }
 
 export function pushQuestion(staged: StagingTable, q: Partial<Question> & { id: string }, line: number | null): void {

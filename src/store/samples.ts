@@ -32,6 +32,9 @@ export class SampleBatch {
   }
 }
 
+/** A stored sample whose verdict is still the one its import brought (or none): rlvd has not graded it. */
+const AS_IMPORTED = "b.verify_status IS NULL OR b.verify_status IN ('imported', 'unverified')";
+
 /**
  * Lands a batch of samples. Keyed by (model, question_id, sample_index): a sample already stored is left as
  * it is, so re-running any stage after a crash neither loses nor duplicates work. With `onConflict: "error"`
@@ -47,8 +50,12 @@ export async function commitSamples(
     table: "samples",
     key: ["model", "question_id", "sample_index"],
     // a harness import is the same again when its text and the harness's verdict are: rlvd may since have
-    // graded the stored sample itself (correct, extracted), which must not make a re-import a clash
-    ...(options.harness ? { values: ["text"], lenient: ["harness_correct"] } : { values: ["text", "correct", "extracted"] }),
+    // graded the stored sample itself (correct, extracted), which must not make a re-import a clash. A generic file's verdict
+    // is compared while the stored sample still carries it (status imported or unverified): once rlvd has
+    // graded the sample (`--regrade`, `rlvd grade`), the stored verdict is rlvd's and only the text must agree
+    ...(options.harness
+      ? { values: ["text"], lenient: ["harness_correct"] }
+      : { values: ["text"], untilReplaced: { columns: ["correct", "extracted"], asImported: AS_IMPORTED } }),
     columns: SAMPLE_COLUMNS,
     onConflict: options.onConflict ?? "ignore",
     source: options.source ?? "samples",

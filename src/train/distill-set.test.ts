@@ -52,4 +52,17 @@ describe("distill-set", () => {
     await expect(buildDistillSet(run, { from: "rl", perQuestion: 8, bins: ["9-99"] })).rejects.toThrow(/no bin "9-99" at n = 4/);
     await expect(buildDistillSet(run, { from: "nope", perQuestion: 8 })).rejects.toThrow(/no graded samples of model nope/);
   });
+
+  it("with distinct, takes each response text once per question", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    // q1: five correct responses, three of them the same text; q2: two copies of one text
+    const texts: Record<string, string[]> = { q1: ["a", "b", "a", "c", "a"], q2: ["d", "d"] };
+    const lines = Object.entries(texts).flatMap(([q, ts]) => ts.map((response, i) => ({ model: "rl", question: q, sample_index: i, response, correct: true, prompt: `prompt ${q}`, answer: "x" })));
+    await importSamplesFile(run, writeJsonl(dir, "s.jsonl", lines));
+    const all = await buildDistillSet(run, { from: "rl", perQuestion: 8 });
+    expect(all).toHaveLength(7);
+    const distinct = await buildDistillSet(run, { from: "rl", perQuestion: 8, distinct: true });
+    expect(distinct.map((e) => [e.question_id, e.completion, e.sample_index])).toEqual([["q1", "a", 0], ["q1", "b", 1], ["q1", "c", 3], ["q2", "d", 0]]);
+  });
 });

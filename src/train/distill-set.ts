@@ -17,6 +17,8 @@ export type DistillSetOptions = {
   maxBaseAccuracy?: number;
   /** keep questions in these base bins (labels as `rlvd analyze` prints them, e.g. "193-256") */
   bins?: string[];
+  /** each response text at most once per question (the first sample index of its copies stands for them) */
+  distinct?: boolean;
   /** makes the choice among a question's correct responses (deterministic for a given seed) */
   seed?: number;
 };
@@ -67,6 +69,7 @@ export async function buildDistillSet(runDir: string, options: DistillSetOptions
       if (r.prompt === null) throw new RlvdError("BAD_INPUT", `${runDir}: question ${r.question_id} has no prompt in the store`);
       let list = byQuestion.get(r.question_id);
       if (!list) byQuestion.set(r.question_id, (list = []));
+      if (options.distinct && list.some((x) => x.text === r.text)) continue;
       list.push(r);
     }
     const out: DistillExample[] = [];

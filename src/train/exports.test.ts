@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { TEMPLATES } from "../backends/templates.js";
 import { useTmpDirs } from "../test-helpers/tmp.js";
 import { loadDataset } from "../store/dataset.js";
-import { exportTrl, exportVerl, VERL_RAW_OVERRIDE } from "./exports.js";
+import { exportOpenRlhf, exportTrl, exportVerl, VERL_RAW_OVERRIDE } from "./exports.js";
 
 const tmp = useTmpDirs();
 const questions = [
@@ -65,5 +65,24 @@ describe("trainer exports", () => {
     await exportTrl([{ question_id: "q", prompt: "p", completion: "c" }], join(dir, "sft-text.jsonl"), { template: TEMPLATES.question!, kind: "sft" });
     expect(read("sft-text.jsonl")[0]).toEqual({ prompt: "p", completion: "c", question_id: "q" });
     await expect(exportTrl([{ question_id: "q", prompt: "p" }], join(dir, "x.jsonl"), { template: TEMPLATES.question!, kind: "sft" })).rejects.toThrow(/needs completions/);
+  });
+
+  it("write OpenRLHF rows as its preprocess_data reads them (input + label or output keys)", async () => {
+    const dir = tmp();
+    const rows = questions.map((q) => ({ question_id: q.id, prompt: q.prompt, answer: q.answer, completion: `so \\boxed{${q.answer}}` }));
+    const read = (f: string) => readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    // chat template: message lists, which OpenRLHF renders with --apply_chat_template
+    const rl = await exportOpenRlhf(rows, join(dir, "rl.jsonl"), { template: TEMPLATES.boxed!, kind: "rl" });
+    expect(rl).toMatchObject({ rows: 2, format: "chat" });
+    expect(rl.note).toMatch(/--input_key input --label_key label --apply_chat_template/);
+    expect(read(join(dir, "rl.jsonl"))[0]).toEqual({
+      input: [{ role: "user", content: "What is $1+1$?\nPlease reason step by step, and put your final answer within \\boxed{}." }],
+      label: "2", question_id: "test/a/1.json",
+    });
+    // text template: the prompt string as it is (preprocess_data's non-chat branch takes data[input_key] unchanged)
+    const sft = await exportOpenRlhf(rows, join(dir, "sft.jsonl"), { template: TEMPLATES.question!, kind: "sft" });
+    expect(sft.note).not.toMatch(/--apply_chat_template /);
+    expect(read(join(dir, "sft.jsonl"))[1]).toEqual({ input: TEMPLATES.question!.render(questions[1]!.prompt).kind === "text" ? (TEMPLATES.question!.render(questions[1]!.prompt) as { text: string }).text : null, output: "so \\boxed{\\frac{1}{2}}", question_id: "test/b/2.json" });
+    await expect(exportOpenRlhf([{ question_id: "q", prompt: "p" }], join(dir, "x.jsonl"), { template: TEMPLATES.question!, kind: "rl" })).rejects.toThrow(/question q: an RL export needs the gold answer/);
   });
 });

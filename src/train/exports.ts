@@ -121,3 +121,36 @@ async function writeParquetFromRows(rows: unknown[], columns: string, out: strin
     rmSync(scratch, { recursive: true, force: true });
   }
 }
+
+/**
+ * OpenRLHF datasets (JSONL), read the way OpenRLHF 0.8 reads them (openrlhf/datasets/sft_dataset.py and
+ * prompts_dataset.py, `preprocess_data`): `sft` rows are {input, output} for `--input_key input --output_key
+ * output`; `rl` rows are {input, label} for `--input_key input --label_key label` (the label reaches a reward
+ * function or server). A chat template gives message lists, which need `--apply_chat_template`; a text template
+ * gives the prompt text as it is (OpenRLHF then uses it unchanged unless told --input_template).
+ */
+export async function exportOpenRlhf(
+  rows: ReadonlyArray<{ question_id: string; prompt: string; answer?: string; completion?: string }>,
+  out: string,
+  options: { template: Template; kind: "rl" | "sft" },
+): Promise<ExportResult> {
+  const chat = isChat(options.template);
+  const lines = rows.map((r) => {
+    const rendered = options.template.render(r.prompt);
+    const input = rendered.kind === "chat" ? rendered.messages : rendered.text;
+    if (options.kind === "sft") {
+      if (r.completion === undefined) throw new RlvdError("BAD_INPUT", `question ${r.question_id}: an SFT export needs completions`);
+      return { input, output: chat ? [{ role: "assistant", content: r.completion }] : r.completion, question_id: r.question_id };
+    }
+    if (r.answer === undefined) throw new RlvdError("BAD_INPUT", `question ${r.question_id}: an RL export needs the gold answer`);
+    return { input, label: r.answer, question_id: r.question_id };
+  });
+  const tmp = `${out}.tmp-${process.pid}`;
+  writeFileSync(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
+  await rename(tmp, out);
+  // OpenRLHF 0.10.2+ spells the flags --data.input_key etc. (README, "Training real models")
+  const keys = options.kind === "sft" ? "--input_key input --output_key output" : "--input_key input --label_key label";
+  return chat
+    ? { rows: lines.length, format: "chat", note: `chat messages from template ${options.template.name}: train with ${keys} --apply_chat_template` }
+    : { rows: lines.length, format: "raw", note: `plain-text prompts from template ${options.template.name}: train with ${keys} (no --apply_chat_template, so the text reaches the model as it is)` };
+}

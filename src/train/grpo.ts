@@ -1,8 +1,7 @@
 import { z } from "zod";
 import type { Question } from "../core/types.js";
-import { AdamW, clipGradNorm, generate, getLr, type Model } from "../engine/index.js";
+import { AdamW, clipGradNorm, generate, getLr, makeBatch, scoreCompletions, type EngineCompletion, type Model, type Sequence } from "../engine/index.js";
 import { Rng32 } from "../world/rng.js";
-import { packBatch, type Sequence } from "./batches.js";
 import { groupAdvantages, policyGradientWeights, zeroAdvantageFraction, type SequenceTerms } from "./grpo-loss.js";
 import { TrainLog } from "./log.js";
 import { RlvdError } from "../core/errors.js";
@@ -101,9 +100,9 @@ export async function trainGrpo(model: Model, questions: readonly Question[], ve
     const rewards = correct.map((ok) => (ok ? cfg.rewardCorrect : cfg.rewardWrong));
     const advantages = groupAdvantages(rewards, cfg.group, cfg.aggregation);
     const prompts = batch.map((q) => tok.encode(q.prompt, { bos: true }));
-    const sequences: Sequence[] = rollouts.map((c) => ({ prompt: prompts[c.prompt]!, completion: c.tokens }));
+    const sequences: Sequence[] = rollouts.map((c) => ({ tokens: [...prompts[c.prompt]!, ...c.tokens], promptLength: prompts[c.prompt]!.length }));
     const old = rollouts.map((c) => c.logprobs);
-    const ref = cfg.beta > 0 && hooks.reference ? completionLogprobs(hooks.reference, sequences, cfg.microBatch) : null;
+    const ref = cfg.beta > 0 && hooks.reference ? completionLogprobs(hooks.reference, rollouts, prompts, cfg.microBatch) : null;
     let loss = 0;
     let clipFrac = 0;
     let kl: number | null = null;
@@ -111,7 +110,7 @@ export async function trainGrpo(model: Model, questions: readonly Question[], ve
     // sequences with zero advantage (and no KL term) contribute nothing: skip their forward/backward entirely
     const active = rollouts.map((_, i) => i).filter((i) => advantages[i] !== 0 || ref !== null);
     for (let u = 0; u < cfg.updates; u++) {
-      const current = u === 0 ? old : completionLogprobs(model, sequences, cfg.microBatch);
+      const current = u === 0 ? old : completionLogprobs(model, rollouts, prompts, cfg.microBatch);
       const terms: SequenceTerms[] = rollouts.map((_, i) => ({ advantage: advantages[i]!, logprobs: current[i]!, oldLogprobs: old[i]!, refLogprobs: ref?.[i] }));
       const w = policyGradientWeights(terms, { aggregation: cfg.aggregation, clipEps: cfg.clipEps, beta: cfg.beta, maxTokens: cfg.maxTokens });
       loss = w.loss;
@@ -120,7 +119,7 @@ export async function trainGrpo(model: Model, questions: readonly Question[], ve
       model.zeroGrad();
       for (let i = 0; i < active.length; i += cfg.microBatch) {
         const ids = active.slice(i, i + cfg.microBatch);
-        const packed = packBatch(ids.map((j) => ({ ...sequences[j]!, weights: w.weights[j]! })), tok.pad, model.config.context);
+        const packed = makeBatch(ids.map((j) => ({ ...sequences[j]!, weights: w.weights[j]! })), tok.pad, { context: model.config.context });
         model.forwardBackward(packed, { normaliser: w.normaliser });
       }
       if (active.length > 0) {
@@ -151,19 +150,9 @@ export async function trainGrpo(model: Model, questions: readonly Question[], ve
   return history;
 }
 
-/** Log-probs of each sequence's completion tokens under `model`. */
-function completionLogprobs(model: Model, sequences: readonly Sequence[], microBatch: number): number[][] {
-  const out: number[][] = [];
-  for (let i = 0; i < sequences.length; i += microBatch) {
-    const chunk = sequences.slice(i, i + microBatch);
-    const packed = packBatch(chunk, model.tokenizer!.pad, model.config.context);
-    const { logprobs } = model.forwardLoss(packed);
-    chunk.forEach((s, b) => {
-      const start = s.prompt.length - 1;
-      out.push(Array.from({ length: s.completion.length }, (_, c) => logprobs[b * packed.T + start + c]!));
-    });
-  }
-  return out;
+/** Log-probs of each rollout's tokens under `model`: the engine's scorer, `microBatch` sequences per pass. */
+function completionLogprobs(model: Model, rollouts: readonly EngineCompletion[], prompts: readonly number[][], microBatch: number): number[][] {
+  return scoreCompletions(model, rollouts.map((c) => ({ prompt: prompts[c.prompt]!, completion: c.tokens })), { batchSize: microBatch }).map((s) => s.logprobs);
 }
 
 function meanKl(current: number[][], ref: number[][]): number {

@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { AdamW, clipGradNorm, getLr, type Model } from "../engine/index.js";
+import { AdamW, clipGradNorm, completionLength, encodePair, getLr, makeBatch, type Model, type Sequence } from "../engine/index.js";
 import { Rng32 } from "../world/rng.js";
-import { encodePair, packBatch, type Sequence } from "./batches.js";
 import { TrainLog } from "./log.js";
 
 /** SFT settings: PAPER.md's (AdamW, constant lr after warmup 25, weight decay 1e-4) scaled to tiny models. */
@@ -59,7 +58,7 @@ export function trainSft(model: Model, data: readonly SftExample[], input: Parti
         }
         window.push(train[cursor++]!);
       }
-      window.sort((a, b) => a.prompt.length + a.completion.length - (b.prompt.length + b.completion.length));
+      window.sort((a, b) => a.tokens.length - b.tokens.length);
       for (let i = 0; i < window.length; i += cfg.batch) pending.push(window.slice(i, i + cfg.batch));
       rng.shuffle(pending);
     }
@@ -69,10 +68,10 @@ export function trainSft(model: Model, data: readonly SftExample[], input: Parti
     const t0 = Date.now();
     const batch = nextBatch();
     model.zeroGrad();
-    const tokens = batch.reduce((s, q) => s + q.completion.length, 0);
+    const tokens = batch.reduce((s, q) => s + completionLength(q), 0);
     let loss = 0;
     for (let i = 0; i < batch.length; i += cfg.microBatch) {
-      const packed = packBatch(batch.slice(i, i + cfg.microBatch), tok.pad, model.config.context);
+      const packed = makeBatch(batch.slice(i, i + cfg.microBatch), tok.pad, { context: model.config.context });
       loss += model.forwardBackward(packed, { normaliser: tokens }).loss;
     }
     const norm = clipGradNorm(model, cfg.gradClip);
@@ -92,7 +91,7 @@ export function meanLoss(model: Model, sequences: readonly Sequence[], microBatc
   let sum = 0;
   let count = 0;
   for (let i = 0; i < sequences.length; i += microBatch) {
-    const packed = packBatch(sequences.slice(i, i + microBatch), model.tokenizer!.pad, model.config.context);
+    const packed = makeBatch(sequences.slice(i, i + microBatch), model.tokenizer!.pad, { context: model.config.context });
     const r = model.forwardLoss(packed);
     sum += r.meanNll * r.tokens;
     count += r.tokens;

@@ -1,11 +1,16 @@
 import { Option } from "commander";
-import { runDemo, runExperiment, PRESETS } from "../../experiment/demo.js";
+import { bindSpec } from "../../experiment/bindings.js";
+import { checkExperiment, runDemo, runExperiment, PRESETS } from "../../experiment/demo.js";
 import { loadSpec } from "../../experiment/spec.js";
+import { STAGE_KINDS } from "../../experiment/stages/index.js";
 import type { CliIO } from "../io.js";
 import type { ExperimentResult } from "../../experiment/demo.js";
 import type { CommandModule } from "./index.js";
 import { flag } from "../options.js";
 import { outputDir, words } from "../parsers.js";
+
+/** Repeatable options: --set a.k=1 --set b.k=2 */
+const collect = (v: string, all: string[]) => [...all, v];
 
 function summary(io: CliIO, r: ExperimentResult): void {
   const ran = r.stages.filter((s) => !s.cached).length;
@@ -30,8 +35,16 @@ export const demoCommand: CommandModule = {
       .argument("<spec>", "experiment spec file (see presets/*.yaml)")
       .addOption(flag("--out <dir>", "run folder (default: runs/NAME)", outputDir))
       .addOption(flag("--force <stages>", "rerun these stages (and what depends on them), e.g. rl,sample-rl", words))
-      .action(async (file: string, opts: { out?: string; force?: string[] }) => {
-        const spec = loadSpec(file);
+      .option("--set <stage.field=value>", "replace a setting without editing the file (STUDY/STAGE.field reaches a nested study)", collect, [])
+      .option("--endpoint <name=urls>", "servers of the sample stages of model NAME (or stage NAME): URL[,URL...]; not part of any cache key", collect, [])
+      .option("--check", "check the spec and list what it still needs (endpoints, datasets); runs nothing")
+      .action(async (file: string, opts: { out?: string; force?: string[]; set: string[]; endpoint: string[]; check?: boolean }) => {
+        const spec = bindSpec(loadSpec(file, STAGE_KINDS), { set: opts.set, endpoints: opts.endpoint }, file);
+        if (opts.check) {
+          const { stages, gaps } = checkExperiment(spec);
+          io.out(`${spec.name}: ${stages} stages check${gaps.length > 0 ? `; to bind before running:\n${gaps.map((g) => `  ${g}\n`).join("")}` : "; ready to run\n"}`);
+          return;
+        }
         summary(io, await runExperiment(spec, opts.out ?? `runs/${spec.name}`, { log, force: opts.force }));
       });
   },

@@ -40,6 +40,10 @@ function expectedAgreement(used: Array<{ harness: boolean; truth: boolean }>) {
   };
 }
 
+/** The report's harness table rows for agreements already checked against the fixtures' hand-set flags. */
+const tableRows = (rows: Array<ReturnType<typeof expectedAgreement> & { model: string; agreement: number | null }>) =>
+  rows.map((a) => [a.model, String(a.harness_verdicts), String(a.compared), a.agreement!.toFixed(3), String(a.compared - a.agree), String(a.harness_only), String(a.rlvd_only)]);
+
 /** Imports, regrades, analyses and builds the report; returns the harness table rows and the analysis' agreement. */
 async function roundTrip(run: string) {
   await regrade(run);
@@ -85,8 +89,9 @@ describe("harness formats", () => {
     const rows = await perQuestion(run);
     expect(rows.map((q) => q.k)).toEqual([1, 1, 1]);
     expect(rows.map((q) => q.answer).sort()).toEqual(QUESTIONS.map((q) => q.answer).sort());
-    const { agreement } = await roundTrip(run);
+    const { agreement, table } = await roundTrip(run);
     expect(agreement).toEqual([{ model: "m", ...expectedAgreement(RESPONSES.map((rs) => rs[0]!)), agreement: 2 / 3 }]);
+    expect(table!.rows).toEqual(tableRows(agreement));
   });
 
   it("lighteval details parquet, new layout (doc/model_response/metric), matched to a dataset by prompt text", async () => {
@@ -99,9 +104,10 @@ describe("harness formats", () => {
     const meta = await withStore(run, {}, (s) => s.all<{ meta: string }>("SELECT meta FROM questions WHERE id = 'test/algebra/3.json'"));
     expect(JSON.parse(meta[0]!.meta)).toMatchObject({ level: 3, subject: "Algebra" });
     const used = RESPONSES.map((rs) => rs[1]!);
-    const { agreement } = await roundTrip(run);
+    const { agreement, table } = await roundTrip(run);
     const e = expectedAgreement(used);
     expect(agreement).toEqual([{ model: "m", ...e, agreement: e.agree / e.compared }]);
+    expect(table!.rows).toEqual(tableRows(agreement));
   });
 
   it("verl validation dumps: the step joins the model name and is recorded; ids derived from the prompt match across steps", async () => {
@@ -114,11 +120,13 @@ describe("harness formats", () => {
     const rows = await perQuestion(run);
     expect(rows.map((q) => q.k)).toEqual([2, 2, 2, 2, 2, 2]);
     expect(new Set(rows.map((q) => q.question_id)).size).toBe(3);
+    expect(rows.map((q) => q.answer).sort()).toEqual([...QUESTIONS, ...QUESTIONS].map((q) => q.answer).sort());
     const models = await withStore(run, {}, (s) => s.all<{ name: string; meta: string }>("SELECT name, meta FROM models ORDER BY name"));
     expect(models.map((m) => [m.name, JSON.parse(m.meta)])).toEqual([["grpo@step-100", { series: "grpo", step: 100 }], ["grpo@step-50", { series: "grpo", step: 50 }]]);
-    const { agreement } = await roundTrip(run);
+    const { agreement, table } = await roundTrip(run);
     const e = expectedAgreement(RESPONSES.flat());
     expect(agreement).toEqual(["grpo@step-100", "grpo@step-50"].map((model) => ({ model, ...e, agreement: e.agree / e.compared })));
+    expect(table!.rows).toEqual(tableRows(agreement));
   });
 
   it("verl main_generation parquet: responses[n] per dataset row, gold from reward_model, no harness verdict", async () => {
@@ -127,7 +135,8 @@ describe("harness formats", () => {
     const r = await importSamplesFile(run, await writeParquet(dir, "gen.parquet", verlGenerationRows()), { model: "m" });
     expect(r).toMatchObject({ format: "verl-generation", lines: 6, questions: 3 });
     expect(await perQuestion(run)).toEqual(QUESTIONS.map((q, i) => ({ model: "m", question_id: `HuggingFaceH4/MATH-500/${i}`, k: 2, answer: q.answer })));
-    await regrade(run);
+    // no harness verdicts: nothing to compare, and the report has no table
+    expect(await roundTrip(run)).toEqual({ agreement: [], table: null });
     const correct = await withStore(run, {}, (s) => s.all<{ c: boolean }>("SELECT correct AS c FROM samples ORDER BY question_id, sample_index"));
     expect(correct.map((x) => x.c)).toEqual(RESPONSES.flat().map((x) => x.truth));
   });
@@ -141,7 +150,7 @@ describe("harness formats", () => {
     const rows = await perQuestion(run);
     expect(rows.map((q) => q.k)).toEqual([2, 2, 2, 2]);
     expect(rows.filter((q) => q.answer !== null).map((q) => q.question_id).sort()).toEqual(QUESTIONS.map((q) => q.unique_id).sort());
-    await regrade(run);
+    expect(await roundTrip(run)).toEqual({ agreement: [], table: null });
     const correct = await withStore(run, {}, (s) => s.all<{ q: string; c: boolean }>(
       "SELECT question_id AS q, correct AS c FROM samples WHERE question_id LIKE 'test/%' ORDER BY question_id, sample_index"));
     const byId = new Map(QUESTIONS.map((q, i) => [q.unique_id, RESPONSES[i]!]));
@@ -171,8 +180,7 @@ describe("harness formats", () => {
     expect(await perQuestion(run)).toEqual(QUESTIONS.map((q, i) => ({ model: "m", question_id: String(60 + i), k: 2, answer: q.answer })));
     const answers = await withStore(run, {}, (s) => s.all<{ e: string }>("SELECT extracted AS e FROM samples ORDER BY question_id, sample_index"));
     expect(answers.map((a) => a.e)).toEqual(RESPONSES.flat().map((x) => x.extracted));
-    const { agreement } = await roundTrip(run);
-    expect(agreement).toEqual([]);
+    expect(await roundTrip(run)).toEqual({ agreement: [], table: null });
   });
 
   it("Qwen eval files of several seeds: sample indices offset by seed x k (automatic), finish_reason kept, re-import a no-op", async () => {
@@ -188,9 +196,10 @@ describe("harness formats", () => {
     const stored = await withStore(run, {}, (s) => s.all<{ i: number; seed: number; f: string }>(
       "SELECT sample_index AS i, seed::INTEGER AS seed, finish_reason AS f FROM samples WHERE question_id = '0' ORDER BY sample_index"));
     expect(stored).toEqual([{ i: 0, seed: 0, f: "stop" }, { i: 1, seed: 0, f: "stop" }, { i: 2, seed: 1, f: "stop" }, { i: 3, seed: 1, f: "stop" }]);
-    const { agreement } = await roundTrip(run);
+    const { agreement, table } = await roundTrip(run);
     const e = expectedAgreement([...RESPONSES.flat(), ...RESPONSES.flat()]);
     expect(agreement).toEqual([{ model: "qwen", ...e, agreement: e.agree / e.compared }]);
+    expect(table!.rows).toEqual(tableRows(agreement));
   });
 
   it("a second seed with the offset switched off clashes, and the error says how to fix it", async () => {

@@ -1,4 +1,5 @@
 import { InputError } from "../../core/errors.js";
+import { lmEvalInDuckDb } from "./lm-eval-duckdb.js";
 import { Fields, answerText, goldAnswer, metricVerdict, questionMeta, type HarnessFormat, type HarnessSample } from "./types.js";
 
 /**
@@ -19,6 +20,7 @@ export const lmEval: HarnessFormat = {
   summary: "lm-evaluation-harness --log_samples samples_<task>_<date>.jsonl (doc_id, doc, target, resps, filtered_resps)",
   signatures: [["doc_id", "doc", "target", "resps", "filtered_resps"]],
   needsModel: true,
+  readInDuckDb: lmEvalInDuckDb,
   convert(value, line, ctx) {
     const f = new Fields(value, ctx.file, line);
     const filter = f.optString("filter") ?? "none";

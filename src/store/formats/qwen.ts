@@ -1,4 +1,5 @@
 import { InputError } from "../../core/errors.js";
+import { qwenInDuckDb } from "./qwen-duckdb.js";
 import { Fields, answerText, questionMeta, type HarnessFormat } from "./types.js";
 
 /**
@@ -12,6 +13,7 @@ export const qwen: HarnessFormat = {
   summary: "Qwen2.5-Math / limit-of-RLVR eval JSONL (idx, question, gt, code[], pred[], score[])",
   signatures: [["gt", "code"]],
   needsModel: true,
+  readInDuckDb: qwenInDuckDb,
   convert(value, line, ctx) {
     const f = new Fields(value, ctx.file, line);
     const code = f.strings("code");

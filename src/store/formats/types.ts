@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { InputError } from "../../core/errors.js";
+import type { SampleStore } from "../store.js";
 
 /** One response as a harness file records it. */
 export type HarnessSample = {
@@ -58,7 +59,24 @@ export type HarnessFormat = {
    * when the document is an object of records. Returns null for a record skipped on purpose.
    */
   convert(value: Record<string, unknown>, line: number, ctx: FormatContext, key?: string): HarnessRecord | null;
+  /**
+   * The same conversion done by DuckDB over the whole file, for formats whose records carry their question id
+   * (the rest derive ids from prompts by a hash DuckDB cannot compute): fills a TEMP table of
+   * DUCKDB_RECORD_COLUMNS and returns its name, or null where the file is not one it reads (the records then go
+   * through `convert`). It sets ctx.filter as `convert` would. Where a row is not plain, the whole file goes
+   * through `convert`, which also words the errors.
+   */
+  readInDuckDb?(store: SampleStore, file: string, ctx: FormatContext): Promise<string | null>;
 };
+
+/**
+ * The table readInDuckDb fills, one row per record. `kept`: not skipped on purpose (another lm-eval filter);
+ * `plain`: the SQL conversion means what `convert` would make of the record. The lists hold one entry per
+ * response (`extracted`, `harness`, `finish_reason` may be NULL: none for any response).
+ */
+export const DUCKDB_RECORD_COLUMNS = [
+  "line", "kept", "plain", "id", "prompt", "input", "gold", "meta", "texts", "extracted", "harness", "finish_reason",
+] as const;
 
 /**
  * Field readers that word their errors as `file:line: field "x": problem`. Converters check fields by hand, not
@@ -154,7 +172,7 @@ export function binaryVerdict(x: unknown): boolean | null {
 }
 
 /** Metric names harnesses use for a per-response right/wrong, most specific first. */
-const VERDICT_METRICS = ["exact_match", "extractive_match", "math_pass@1:1_samples", "qem", "em", "acc", "correct", "pass@1"];
+export const VERDICT_METRICS = ["exact_match", "extractive_match", "math_pass@1:1_samples", "qem", "em", "acc", "correct", "pass@1"];
 
 /** The harness verdict among a record's metric values: the first known metric that is 0/1, else the first 0/1 one. */
 export function metricVerdict(metrics: Record<string, unknown>, names?: readonly string[]): boolean | null {
