@@ -4,18 +4,21 @@ import { createRewardServer, type RewardValues } from "../../train/reward-server
 import { VerifierPool } from "../../verify/pool.js";
 import { addGradingOptions, flag, gradingFrom, OPTIONS } from "../options.js";
 import { listenOn } from "../listen.js";
-import { finiteNumber, usageError, type Parse } from "../parsers.js";
+import { finiteNumber, type Parse } from "../parsers.js";
+import { UsageError } from "../../core/errors.js";
 import { gradingLabel, type ExtractConvention } from "../../verify/conventions.js";
 import type { CommandModule } from "./index.js";
 
 /** "CORRECT,WRONG", e.g. "1,-1" (the study) or "1,0". */
 const rewardValues: Parse<RewardValues> = (value, option) => {
+  // the wording the trainer integrations' test pins (train/integrations.test.ts)
+  const refuse = () => new UsageError(`${option}: expected CORRECT,WRONG (two numbers, e.g. 1,-1), got ${JSON.stringify(value)}`, option);
   const parts = value.split(",");
-  if (parts.length !== 2) throw usageError(option, "CORRECT,WRONG (two numbers, e.g. 1,-1)", value);
+  if (parts.length !== 2) throw refuse();
   try {
     return { correct: finiteNumber(parts[0]!, option), wrong: finiteNumber(parts[1]!, option) };
   } catch {
-    throw usageError(option, "CORRECT,WRONG (two numbers, e.g. 1,-1)", value);
+    throw refuse();
   }
 };
 
