@@ -14,6 +14,7 @@ import { applyOverrides } from "./overrides.js";
 import { checkStages, defineStageKind, runStages, type StageKind, type StageOutput } from "./runner.js";
 import { parseSpec } from "./spec.js";
 import { STUDY_STAGE_KINDS } from "./study-stages.js";
+import { seriesKind } from "./series-stage.js";
 
 const ref = z.string().min(1);
 
@@ -110,4 +111,4 @@ const summaryKind = defineStageKind({
 export const COMPOSITE_STAGE_KINDS: StageKind[] = [studyKind, seedsKind, sweepKind, summaryKind];
 
 /** Every stage kind a spec may use. */
-export const ALL_STAGE_KINDS: StageKind[] = [...STUDY_STAGE_KINDS, ...COMPOSITE_STAGE_KINDS];
+export const ALL_STAGE_KINDS: StageKind[] = [...STUDY_STAGE_KINDS, seriesKind, ...COMPOSITE_STAGE_KINDS];

@@ -16,6 +16,7 @@ export const SEED_FIELDS: Record<string, string[]> = {
   pretrain: ["seed", "corpusSeed", "train.seed"],
   grpo: ["train.seed"],
   sample: ["seed"],
+  series: ["seed"],
   distill: ["seed"],
   sft: ["train.seed"],
   analyze: ["seed"],

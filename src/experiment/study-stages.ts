@@ -25,7 +25,7 @@ import { defineStageKind, type StageContext, type StageKind, type StageOutput } 
 
 const ref = z.string().min(1);
 
-function input(inputs: Record<string, StageOutput>, id: string, field: string, stage: string): string {
+export function input(inputs: Record<string, StageOutput>, id: string, field: string, stage: string): string {
   const out = inputs[id];
   if (!out) throw new RlvdError("BAD_INPUT", `stage ${stage}: refers to stage "${id}", which is not in its needs`);
   const v = out[field];
@@ -33,7 +33,7 @@ function input(inputs: Record<string, StageOutput>, id: string, field: string, s
   return v;
 }
 
-function readQuestions(file: string): Question[] {
+export function readQuestions(file: string): Question[] {
   return readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Question);
 }
 
@@ -95,22 +95,26 @@ const pretrainKind = defineStageKind({
 
 const grpoKind = defineStageKind({
   kind: "grpo",
-  settings: z.object({ world: ref, from: ref, train: GrpoConfigSchema.partial().default({}), checkpointEvery: z.number().int().nonnegative().default(0) }).strict(),
+  settings: z.object({
+    world: ref, from: ref, train: GrpoConfigSchema.partial().default({}),
+    /** keep a snapshot every this many steps (0: none): a `series` stage samples them */
+    snapshotEvery: z.number().int().nonnegative().default(0),
+  }).strict(),
   run: async (ctx, s, inputs) => {
     const questions = readQuestions(input(inputs, s.world, "train", ctx.id));
     const checkpoint = join(ctx.stageDir, "model");
-    const history = await runGrpo({
+    const { history, snapshots } = await runGrpo({
       from: input(inputs, s.from, "checkpoint", ctx.id), out: checkpoint, name: ctx.id, questions,
-      verify: (q, text) => checkWorldAnswer(q.answer, text).correct, config: s.train, checkpointEvery: s.checkpointEvery, echo: progressEcho(ctx, "grpo"),
+      verify: (q, text) => checkWorldAnswer(q.answer, text).correct, config: s.train, snapshotEvery: s.snapshotEvery, echo: progressEcho(ctx, "grpo"),
     });
     const q = Math.max(1, Math.floor(history.length / 4));
     const mean = (xs: typeof history) => xs.reduce((a, h) => a + h.reward_mean, 0) / xs.length;
     ctx.log(`mean reward ${mean(history.slice(0, q)).toFixed(3)} (first quarter) -> ${mean(history.slice(-q)).toFixed(3)} (last quarter)`);
-    return { checkpoint };
+    return { checkpoint, ...(snapshots.length > 0 ? { snapshots } : {}) };
   },
 });
 
-const SamplingSchema = z.object({
+export const SamplingSchema = z.object({
   temperature: z.number().min(0).default(0.9),
   top_p: z.number().gt(0).max(1).default(1),
   top_k: z.number().int().nonnegative().default(50),
@@ -128,19 +132,7 @@ const sampleKind = defineStageKind({
     const questions = readQuestions(input(inputs, s.world, s.split, ctx.id));
     const store = s.split === "test" ? ctx.runDir : join(ctx.runDir, "train");
     const checkpoint = input(inputs, s.from, "checkpoint", ctx.id);
-    const backend = await EmbeddedBackend.open(checkpoint);
-    const result = await sampleRun({
-      // the stage hash in the spec: a rerun after its model was retrained replaces the old samples, a resumed one keeps them
-      runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced, questions, k: s.k, template: TEMPLATES.question!,
-      // many questions in flight: the backend decodes them together, and tree sampling leaves few rows per question
-      params: s.sampling, nPerRequest: s.k, concurrency: 64, seed: s.seed,
-      grader: async (items) => items.map(({ gold, response }) => {
-        const r = checkWorldAnswer(gold, response);
-        // the world's own checker, not the math verifier: its verdicts are labelled so in the store and report
-        return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" : "ok", grading: "world" };
-      }),
-    });
-    backend.model.dispose();
+    const result = await sampleWorldCheckpoint(ctx, { store, checkpoint, model: s.model, questions, k: s.k, sampling: s.sampling, seed: s.seed });
     ctx.log(`${result.written} samples of ${s.model} on ${questions.length} ${s.split} questions (${result.already} already stored)`);
     return { store, model: s.model };
   },
@@ -167,13 +159,13 @@ const distillKind = defineStageKind({
 
 const sftKind = defineStageKind({
   kind: "sft",
-  settings: z.object({ from: ref, data: ref, train: SftConfigSchema.partial().default({}) }).strict(),
+  settings: z.object({ from: ref, data: ref, train: SftConfigSchema.partial().default({}), snapshotEvery: z.number().int().nonnegative().default(0) }).strict(),
   run: async (ctx, s, inputs) => {
     const data = readFileSync(input(inputs, s.data, "data", ctx.id), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { prompt: string; completion: string });
     const checkpoint = join(ctx.stageDir, "model");
-    const r = await runSft({ from: input(inputs, s.from, "checkpoint", ctx.id), out: checkpoint, name: ctx.id, data, config: s.train, echo: progressEcho(ctx, "sft") });
+    const r = await runSft({ from: input(inputs, s.from, "checkpoint", ctx.id), out: checkpoint, name: ctx.id, data, config: s.train, snapshotEvery: s.snapshotEvery, echo: progressEcho(ctx, "sft") });
     ctx.log(`fine-tuned on ${data.length} examples: held-out loss ${r.firstEvalLoss?.toFixed(4) ?? "-"} -> ${r.evalLoss?.toFixed(4) ?? "-"}`);
-    return { checkpoint };
+    return { checkpoint, ...(r.snapshots.length > 0 ? { snapshots: r.snapshots } : {}) };
   },
 });
 
@@ -210,6 +202,32 @@ export const WORLD_FORMATS: ResponseClassifier = {
   classify: detectFormat,
   note: "share of each model's responses in each format of the world, and how many of those are right (docs/world.md: direct and steps use the fact table, check adds a reflection line, shortcut applies a rule that is right only where the table agrees with it)",
 };
+
+/**
+ * Samples an embedded checkpoint k times per question into the store of `store`, graded by the world's checker:
+ * what a sample stage and each snapshot of a series stage do.
+ */
+export async function sampleWorldCheckpoint(
+  ctx: StageContext,
+  o: { store: string; checkpoint: string; model: string; questions: Question[]; k: number; sampling: z.infer<typeof SamplingSchema>; seed: number; specSuffix?: string },
+): Promise<{ written: number; already: number }> {
+  const backend = await EmbeddedBackend.open(o.checkpoint);
+  try {
+    return await sampleRun({
+      // the stage hash in the spec: a rerun after its model was retrained replaces the old samples, a resumed one keeps them
+      runDir: o.store, backend, model: o.model, spec: `embedded:${o.checkpoint}#stage-${ctx.hash}${o.specSuffix ?? ""}`, replaceOtherSpec: true, fresh: ctx.forced, questions: o.questions, k: o.k, template: TEMPLATES.question!,
+      // many questions in flight: the backend decodes them together, and tree sampling leaves few rows per question
+      params: o.sampling, nPerRequest: o.k, concurrency: 64, seed: o.seed,
+      grader: async (items) => items.map(({ gold, response }) => {
+        const r = checkWorldAnswer(gold, response);
+        // the world's own checker, not the math verifier: its verdicts are labelled so in the store and report
+        return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" : "ok", grading: "world" };
+      }),
+    });
+  } finally {
+    backend.model.dispose();
+  }
+}
 
 /** Periodic training lines, so a long stage shows it is alive without flooding the log. */
 function progressEcho(ctx: StageContext, what: string): (line: string) => void {

@@ -54,7 +54,7 @@ export const trainCommand: CommandModule = {
       .option("--beta <x>", "KL coefficient to the starting model (0: none)", finiteNumber)
       .option("--updates <n>", "policy updates per rollout batch", positiveInt)
       .addOption(new Option("--aggregation <kind>", "loss aggregation").choices(["grpo", "dr_grpo", "dapo"]))
-      .option("--checkpoint-every <n>", "save OUT/step-N every n steps", positiveInt)
+      .option("--checkpoint-every <n>", "keep a snapshot OUT/step-N every n steps", positiveInt)
       .option("--seed <n>", "seed", nonNegativeInt);
     addGradingOptions(grpo)
       .action(async (opts) => {
@@ -70,7 +70,7 @@ export const trainCommand: CommandModule = {
         const defaults = smoke ? { steps: 80, questions: 32, group: 8, maxTokens: 24, lr: 3e-4, warmup: 5 } : {};
         const config = { ...defaults, ...definedOptions(opts, ["steps", "questions", "group", "lr", "warmup", "maxTokens", "temperature", "beta", "updates", "aggregation", "seed"]) };
         const from = smoke ? await smokeStart(opts.checkpoint, opts.out, echo) : opts.checkpoint;
-        const history = await runGrpo({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, questions, verify, config, checkpointEvery: opts.checkpointEvery, echo });
+        const { history } = await runGrpo({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, questions, verify, config, snapshotEvery: opts.checkpointEvery, echo });
         const q = Math.max(1, Math.floor(history.length / 4));
         const mean = (xs: typeof history) => xs.reduce((s, h) => s + h.reward_mean, 0) / xs.length;
         io.out(`trained ${history.length} GRPO steps -> ${opts.out}; mean reward first quarter ${mean(history.slice(0, q)).toFixed(3)}, last quarter ${mean(history.slice(-q)).toFixed(3)}\n`);
