@@ -22,7 +22,13 @@ describe("rlvd demo --preset smoke", () => {
       expect(m.pass_at_k["64"]).toBeGreaterThanOrEqual(m.accuracy);
     }
     expect(metrics.comparisons.map((c: { other: string }) => c.other).sort()).toEqual(MODELS.filter((m) => m !== "base").sort());
+    // the series of RLVR snapshots: one entry per kept step, ascending, none of them among the models
+    const series = metrics.series.rlvr as Array<{ model: string; step: number; questions: number; accuracy: number }>;
+    expect(series.map((e) => [e.model, e.step, e.questions])).toEqual([10, 20, 30, 40].map((s) => [`rlvr@step-${s}`, s, 100]));
+    // the last snapshot is the final checkpoint, sampled with the same seed: the same samples as test-rlvr
+    expect(series[3]!.accuracy).toBe(metrics.models.rlvr.accuracy);
     expect(existsSync(join(run, "report.html"))).toBe(true);
+    expect(readFileSync(join(run, "report.html"), "utf8")).toContain('id="s-dynamics"');
     expect(readFileSync(join(run, "report.html"), "utf8")).toContain("<svg");
     // the GRPO stage logged its steps where the report finds them
     expect(readFileSync(join(run, "stages", "rlvr", "model", "train-log.jsonl"), "utf8").trim().split("\n")).toHaveLength(40);
