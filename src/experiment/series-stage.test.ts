@@ -55,7 +55,7 @@ describe("series stage", () => {
   }, 300_000);
 
   it("names the training stage that kept no snapshots", async () => {
-    const spec = { ...SPEC, stages: SPEC.stages.map((s) => (s.id === "rlvr" ? { ...s, snapshotEvery: 0, train: { ...s.train, steps: 1 } } : s)).filter((s) => s.id !== "analyze" && s.id !== "report" && s.id !== "test-base") };
+    const spec = { ...SPEC, stages: SPEC.stages.map((s) => (s.id === "rlvr" ? { ...s, snapshotEvery: 0, train: { ...(s.train as object), steps: 1 } } : s)).filter((s) => s.id !== "analyze" && s.id !== "report" && s.id !== "test-base") };
     await expect(runStages(parseSpec(spec, "tiny.yaml").stages, { runDir: tmp(), kinds: ALL_STAGE_KINDS })).rejects.toThrow(/stage series-rlvr: stage "rlvr" kept no snapshots \(set its snapshotEvery\)/);
   }, 300_000);
 });
