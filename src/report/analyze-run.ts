@@ -88,7 +88,7 @@ export type Analysis = {
   harness_agreement?: HarnessAgreement[];
   /**
    * snapshots of a training run, per series name, steps ascending, on the base's bins (absent when the store
-   * records none); they are not among `models`, `comparisons` or the findings
+   * records none); they are not among `models`, `comparisons` or the findings, unless the store holds nothing else
    */
   series?: Record<string, SeriesJsonEntry[]>;
   /** per series: the first step whose pass@N interval against the base lies below zero */
@@ -114,11 +114,13 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
     if (c.ungraded > 0) warnings.push(`model ${c.model}: ${c.ungraded} of ${c.samples} samples are not graded yet and are left out`);
   }
   if (byModel.size === 0) throw new RlvdError("NOT_FOUND", `${store.dir}: the store holds no graded samples or counts to analyze`);
-  // snapshots of a series are analysed as a series (below), not as models of the study
+  // snapshots of a series are analysed as a series (below), not as models of the study; a store that holds
+  // nothing but snapshots (a verl dump, `rlvd sample --series` alone) keeps them as its models too
   const members = await seriesMembers(store);
   const allResults = new Map(byModel);
   const snapshotModels = new Set(members.map((m) => m.model));
-  for (const m of snapshotModels) byModel.delete(m);
+  if ([...byModel.keys()].some((m) => !snapshotModels.has(m))) for (const m of snapshotModels) byModel.delete(m);
+  else snapshotModels.clear();
   const grading = await gradingsByModel(store);
   const mixed = mixedGrading(grading);
   if (mixed !== null) {

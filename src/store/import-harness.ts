@@ -8,6 +8,7 @@ import { QuestionMatcher } from "./question-match.js";
 import { commitStagedQuestions, pushQuestion, stageQuestions } from "./questions.js";
 import { commitSamples, SampleBatch } from "./samples.js";
 import type { SampleStore } from "./store.js";
+import { recordSeriesStep } from "./series.js";
 
 export type HarnessImportOptions = {
   /** the model name (harness files carry none); verl dumps append `@step-N` */
@@ -133,7 +134,8 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
     committed = await store.transaction(async () => {
       await commitStagedQuestions(store, staged, file);
       const r = await commitSamples(store, batch, { onConflict: "error", source: file, harness: true });
-      for (const [name, m] of steps) await store.run("UPDATE models SET meta = ? WHERE name = ? AND meta IS NULL", [JSON.stringify(m), name]);
+      // a verl dump by step lands as the series NAME with the step as a number (store/series.ts)
+      for (const [name, m] of steps) await recordSeriesStep(store, name, m.series, m.step);
       return r;
     });
   } catch (e) {

@@ -33,8 +33,11 @@ export async function seriesMembers(store: SampleStore): Promise<SeriesMember[]>
     } catch {
       continue; // an unreadable meta records no series
     }
-    const s = (meta as { series?: { name?: unknown; step?: unknown } } | null)?.series;
-    if (s && typeof s.name === "string" && typeof s.step === "number") out.push({ model: r.name, series: s.name, step: s.step });
+    const m = meta as { series?: unknown; step?: unknown } | null;
+    const s = m?.series as { name?: unknown; step?: unknown } | string | undefined;
+    if (s && typeof s === "object" && typeof s.name === "string" && typeof s.step === "number") out.push({ model: r.name, series: s.name, step: s.step });
+    // verl imports before this record wrote {series: NAME, step: N} at the top level
+    else if (typeof s === "string" && typeof m!.step === "number") out.push({ model: r.name, series: s, step: m!.step });
   }
   return out.sort((a, b) => a.series.localeCompare(b.series) || a.step - b.step || a.model.localeCompare(b.model));
 }
