@@ -6,7 +6,7 @@
  *   npx tsx bench/world-formats.ts runs/demo-quick
  */
 import { parseArgs } from "node:util";
-import { WORLD_FORMATS } from "../src/experiment/study-stages.js";
+import { WORLD_FORMATS } from "../src/experiment/stages/report.js";
 import { classTable, tallyClasses } from "../src/report/response-classes.js";
 import { textTable } from "../src/report/text-table.js";
 import { withStore } from "../src/store/store.js";

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { useTmpDirs } from "../test-helpers/tmp.js";
 import { runExperiment } from "./demo.js";
 import { loadSpec } from "./spec.js";
+import { STAGE_KINDS } from "./stages/index.js";
 
 const tmp = useTmpDirs();
 
@@ -39,7 +40,7 @@ describe("study, seeds, sweep and summary stages", () => {
     writeFileSync(join(dir, "inner.yaml"), INNER);
     writeFileSync(join(dir, "outer.yaml"), OUTER);
     const run = join(dir, "run");
-    const first = await runExperiment(loadSpec(join(dir, "outer.yaml")), run);
+    const first = await runExperiment(loadSpec(join(dir, "outer.yaml"), STAGE_KINDS), run);
     expect(first.stages.every((s) => !s.cached)).toBe(true);
 
     // each study is a run folder of its own, with the seed and the override applied
@@ -78,13 +79,13 @@ describe("study, seeds, sweep and summary stages", () => {
     expect(html.match(/<svg/g)?.length).toBe(2);
     expect(existsSync(join(run, "summary.md"))).toBe(true);
 
-    const again = await runExperiment(loadSpec(join(dir, "outer.yaml")), run);
+    const again = await runExperiment(loadSpec(join(dir, "outer.yaml"), STAGE_KINDS), run);
     expect(again.stages.every((s) => s.cached)).toBe(true);
 
     // --force on a study reruns the whole nested study (and what depends on it), nothing else
     const stamp = (id: string) => read(join(nested(id), "stages", "base.json")).finished_at;
     const before = { a: stamp("seed-a"), b: stamp("seed-b") };
-    const forced = await runExperiment(loadSpec(join(dir, "outer.yaml")), run, { force: ["seed-b"] });
+    const forced = await runExperiment(loadSpec(join(dir, "outer.yaml"), STAGE_KINDS), run, { force: ["seed-b"] });
     expect(forced.stages.filter((s) => !s.cached).map((s) => s.id)).toEqual(["seed-b", "across", "summary"]);
     expect(stamp("seed-a")).toBe(before.a);
     expect(stamp("seed-b")).not.toBe(before.b);

@@ -5,7 +5,7 @@ import { RlvdError } from "../core/errors.js";
 import { runPath } from "../core/run-folder.js";
 import { runStages, type StageResult } from "./runner.js";
 import { loadSpec, type ExperimentSpec } from "./spec.js";
-import { ALL_STAGE_KINDS } from "./composite-stages.js";
+import { STAGE_KINDS } from "./stages/index.js";
 
 export const PRESETS = ["smoke", "quick", "full"] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -22,14 +22,14 @@ export type ExperimentResult = { spec: ExperimentSpec; runDir: string; stages: S
 /** Runs an experiment spec in a run folder: every stage cached, resumable, timed in run.json. */
 export async function runExperiment(spec: ExperimentSpec, runDir: string, options: { log?: (m: string) => void; force?: string[] } = {}): Promise<ExperimentResult> {
   const started = Date.now();
-  const stages = await runStages(spec.stages, { runDir, kinds: ALL_STAGE_KINDS, log: options.log, force: options.force });
+  const stages = await runStages(spec.stages, { runDir, kinds: STAGE_KINDS, log: options.log, force: options.force });
   const report = runPath(runDir, "report");
   return { spec, runDir, stages, report: existsSync(report) ? report : null, seconds: (Date.now() - started) / 1000 };
 }
 
 /** `rlvd demo`: the embedded study of a preset, end to end. */
 export async function runDemo(preset: string, runDir: string, options: { log?: (m: string) => void } = {}): Promise<ExperimentResult> {
-  return runExperiment(loadSpec(presetFile(preset)), runDir, options);
+  return runExperiment(loadSpec(presetFile(preset), STAGE_KINDS), runDir, options);
 }
 
 

@@ -2,10 +2,10 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTmpDirs } from "../test-helpers/tmp.js";
-import { ALL_STAGE_KINDS } from "./composite-stages.js";
 import { PRESETS, presetFile } from "./demo.js";
 import { checkStages } from "./runner.js";
 import { loadSpec } from "./spec.js";
+import { STAGE_KINDS as ALL_STAGE_KINDS } from "./stages/index.js";
 
 const tmp = useTmpDirs();
 
@@ -19,7 +19,7 @@ describe("shipped presets", () => {
   });
 
   it.each(files.map((f) => [f.slice(dir.length + 1), f]))("%s: every stage's settings check out, nested studies included", (_name, file) => {
-    expect(() => checkStages(loadSpec(file).stages, ALL_STAGE_KINDS)).not.toThrow();
+    expect(() => checkStages(loadSpec(file, ALL_STAGE_KINDS).stages, ALL_STAGE_KINDS)).not.toThrow();
   });
 
   it("a study whose nested spec has a bad setting fails when the spec is checked, naming both stages", () => {
@@ -31,6 +31,6 @@ describe("shipped presets", () => {
       "  - { id: fine, kind: study, spec: inner.yaml }",
       "  - { id: broken, kind: study, spec: inner.yaml, set: [{ stage: world, field: world.facts, value: { known: 0.9, shaky: 0.2, weak: 0, absent: 0 } }] }",
     ].join("\n"));
-    expect(() => checkStages(loadSpec(join(d, "outer.yaml")).stages, ALL_STAGE_KINDS)).toThrow(/stage broken.*stage world: settings\.world\.facts: fact shares must sum to 1/);
+    expect(() => checkStages(loadSpec(join(d, "outer.yaml"), ALL_STAGE_KINDS).stages, ALL_STAGE_KINDS)).toThrow(/stage broken.*stage world: settings\.world\.facts: fact shares must sum to 1/);
   });
 });

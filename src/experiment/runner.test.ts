@@ -10,14 +10,15 @@ const tmp = useTmpDirs();
 /** Toy kinds that count their runs: `make` produces a number, `add` sums its inputs plus a setting. */
 function toyKinds(runs: string[], failOn?: string): StageKind[] {
   return [
-    defineStageKind({ kind: "make", settings: z.object({ value: z.number() }).strict(), run: async (ctx, s) => (runs.push(ctx.id), { value: s.value }) }),
+    defineStageKind({ kind: "make", settings: z.object({ value: z.number() }).strict(), output: z.object({ value: z.number() }), run: async (ctx, s) => (runs.push(ctx.id), { value: s.value }) }),
     defineStageKind({
       kind: "add",
       settings: z.object({ plus: z.number().default(0) }).strict(),
-      run: async (ctx, s, inputs) => {
+      output: z.object({ value: z.number() }),
+      run: async (ctx, s) => {
         if (ctx.id === failOn) throw new Error(`crash in ${ctx.id}`);
         runs.push(ctx.id);
-        return { value: Object.values(inputs).reduce((acc, o) => acc + Number(o.value), s.plus) };
+        return { value: ctx.needs.reduce((acc, n) => acc + Number(n.output.value), s.plus) };
       },
     }),
   ];

@@ -4,10 +4,8 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { RlvdError } from "../core/errors.js";
 import { applyOverrides, type SettingOverride } from "./overrides.js";
-import type { StageSpec } from "./runner.js";
-
-/** Settings that name earlier stages (one id, or a list of ids): the stage then depends on them (no need to list them in `needs`). */
-const REFERENCE_FIELDS = ["world", "from", "data", "samples", "studies", "seeds", "sweep"] as const;
+import { referencedIds, type StageKind, type StageSpec } from "./runner.js";
+import { getPath, renameKey } from "./setting-paths.js";
 
 /** How deep `kind: study` stages may nest specs in specs (guards against a spec that includes itself). */
 const MAX_NESTING = 4;
@@ -26,9 +24,16 @@ export const ExperimentSpecSchema = z
 
 export type ExperimentSpec = { name: string; description?: string; stages: StageSpec[] };
 
-/** Reads an experiment spec (YAML or JSON); errors name the file and the path of the bad field. */
-export function loadSpec(file: string): ExperimentSpec {
-  return parseSpec(readSpecFile(file), file);
+/** Where a spec's one-line warnings go (old key spellings); the default is stderr. */
+export type SpecWarn = (line: string) => void;
+const toStderr: SpecWarn = (line) => void process.stderr.write(`rlvd: warning: ${line}\n`);
+
+/**
+ * Reads an experiment spec (YAML or JSON) for the given stage kinds (experiment/stages: STAGE_KINDS); errors
+ * name the file and the path of the bad field.
+ */
+export function loadSpec(file: string, kinds: readonly StageKind[], warn: SpecWarn = toStderr): ExperimentSpec {
+  return parseSpec(readSpecFile(file), file, kinds, 0, warn);
 }
 
 function readSpecFile(file: string): unknown {
@@ -49,34 +54,47 @@ function readSpecFile(file: string): unknown {
 
 /**
  * Validates a spec. A `kind: study` stage whose `spec` names a file (relative to `source`'s folder) gets that
- * spec inlined, so its content, not its path, is part of the stage's cache hash.
+ * spec inlined, so its content, not its path, is part of the stage's cache hash. The settings a kind declares as
+ * references become needs (before those listed in `needs`), so a spec need not list them twice. Keys a kind
+ * has renamed are read under their new names, with one warning line for the spec.
  */
-export function parseSpec(raw: unknown, source: string, depth = 0): ExperimentSpec {
+export function parseSpec(raw: unknown, source: string, kinds: readonly StageKind[], depth = 0, warn: SpecWarn = toStderr): ExperimentSpec {
   const parsed = ExperimentSpecSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new RlvdError("BAD_INPUT", `${source}: ${issue.path.join(".") || "spec"}: ${issue.message}`);
   }
+  const declared = new Map(kinds.map((k) => [k.kind, k]));
+  const respelled = new Map<string, number>();
   const stages = parsed.data.stages.map(({ id, kind, needs, ...settings }) => {
-    const refs = REFERENCE_FIELDS.flatMap((f) => {
-      const v = settings[f];
-      return typeof v === "string" ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-    });
-    if (kind === "study" && typeof settings.spec === "string") settings.spec = inlineSpec(settings.spec, source, id, depth);
+    for (const [old, now] of Object.entries(declared.get(kind)?.renamed ?? {})) {
+      if (getPath(settings, old) === undefined) continue;
+      if (getPath(settings, now) !== undefined) throw new RlvdError("BAD_INPUT", `${source}: stage ${id}: ${old} and ${now} are one setting (${now} is its name now): give it once`);
+      renameKey(settings, old, now);
+      const key = `${old} -> ${now}`;
+      respelled.set(key, (respelled.get(key) ?? 0) + 1);
+    }
+    // an unknown kind has no references; the checker names it
+    const refs = Object.keys(declared.get(kind)?.references ?? {}).flatMap((f) => referencedIds(settings, f));
+    if (kind === "study" && typeof settings.spec === "string") settings.spec = inlineSpec(settings.spec, source, id, kinds, depth, warn);
     if (kind === "study" && Array.isArray(settings.set) && typeof settings.spec === "object") {
       // a `set` that matches no stage is an error now, not after the stages before it have run
-      applyOverrides(settings.spec, { set: settings.set as SettingOverride[] }, `${source}: stage ${id}`);
+      applyOverrides(settings.spec, { set: settings.set as SettingOverride[] }, `${source}: stage ${id}`, kinds);
     }
     return { id, kind, needs: [...new Set([...refs, ...needs])], settings };
   });
+  if (respelled.size > 0) {
+    const list = [...respelled].map(([key, n]) => `${key} (${n} stage${n === 1 ? "" : "s"})`).join(", ");
+    warn(`${source}: old spellings of spec keys, read under their new names: ${list}; spec keys are camelCase now`);
+  }
   return { name: parsed.data.name, description: parsed.data.description, stages };
 }
 
-function inlineSpec(file: string, source: string, stage: string, depth: number): unknown {
+function inlineSpec(file: string, source: string, stage: string, kinds: readonly StageKind[], depth: number, warn: SpecWarn): unknown {
   if (depth >= MAX_NESTING) throw new RlvdError("BAD_INPUT", `${source}: stage ${stage}: studies nest more than ${MAX_NESTING} deep (does a spec include itself?)`);
   const path = resolve(dirname(source), file);
   // validated with the nested file's name in errors, its own studies inlined in turn; back to the raw form
-  const spec = parseSpec(readSpecFile(path), path, depth + 1);
+  const spec = parseSpec(readSpecFile(path), path, kinds, depth + 1, warn);
   return {
     name: spec.name,
     ...(spec.description !== undefined ? { description: spec.description } : {}),

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { useTmpDirs } from "../test-helpers/tmp.js";
 import { parseChainId, usesHeldOut, World } from "../world/index.js";
 import { runStages } from "./runner.js";
-import { STUDY_STAGE_KINDS } from "./study-stages.js";
+import { STAGE_KINDS as STUDY_STAGE_KINDS } from "./stages/index.js";
 
 const tmp = useTmpDirs();
 

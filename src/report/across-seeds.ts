@@ -9,6 +9,7 @@ import { seedInterval, type SeedInterval } from "../metrics/seeds.js";
 import type { PairedResult } from "../metrics/paired-test.js";
 import type { Analysis } from "./analyze-run.js";
 import { judgeFindings, type Verdict } from "./findings.js";
+import { STUDY_MODELS, type StudyModels } from "./study-models.js";
 
 export type SeedRun = { id: string; analysis: Analysis };
 
@@ -63,7 +64,8 @@ function optionalInterval(values: Array<number | null | undefined>, level: numbe
   return values.every((v): v is number => typeof v === "number") ? seedInterval(values, level) : undefined;
 }
 
-export function aggregateSeeds(runs: readonly SeedRun[], level = 0.95): AcrossSeeds {
+/** `study`: the model names the findings look for (default: the embedded study's). */
+export function aggregateSeeds(runs: readonly SeedRun[], level = 0.95, study: StudyModels = STUDY_MODELS): AcrossSeeds {
   if (runs.length === 0) throw new RangeError("aggregateSeeds needs at least one run");
   const base = runs[0]!.analysis.base;
   if (base === null || runs.some((r) => r.analysis.base !== base)) throw new RangeError(`every seed needs the same base model (got ${runs.map((r) => r.analysis.base).join(", ")})`);
@@ -106,7 +108,7 @@ export function aggregateSeeds(runs: readonly SeedRun[], level = 0.95): AcrossSe
 
   const findings: FindingAcrossSeeds[] = [];
   for (const run of runs) {
-    for (const f of judgeFindings(run.analysis)) {
+    for (const f of judgeFindings(run.analysis, study)) {
       let row = findings.find((x) => x.id === f.id);
       if (!row) findings.push((row = { id: f.id, claim: f.claim, rule: f.rule, verdicts: {}, evidence: {}, holds: 0, judged: 0, inconclusive: 0 }));
       row.verdicts[run.id] = f.verdict;

@@ -17,6 +17,7 @@ import type { FitVariant } from "../metrics/fit-beta-binomial.js";
 import { seriesMembers } from "../store/series.js";
 import { seriesResults, type SeriesJsonEntry } from "./analyze-series.js";
 import type { SeriesFall } from "../metrics/series.js";
+import { STUDY_MODELS, studyPairs, type StudyModels } from "./study-models.js";
 
 export type AnalyzeOptions = {
   /** the model whose difficulty bins everything is measured on; default: a model named "base", if any */
@@ -36,6 +37,8 @@ export type AnalyzeOptions = {
   equivalent?: AnswerEquivalence;
   seed?: number;
   confidence?: number;
+  /** the study's model names, for the direct contrasts its findings need (default: the embedded study's) */
+  study?: Partial<StudyModels>;
   /** settings of the findings' tests (alpha, margin, resamples, minimum bin size): docs/analysis.md */
   findings?: Partial<FindingSettings>;
   /** extra k values for the extrapolated pass@k (`--fit-k`); the fit is skipped when `fit` is false */
@@ -195,7 +198,7 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
   if (base !== null) {
     onProgress("testing the findings");
     finding_tests = findingTests(
-      { results: byModel, base: baseName!, scheme: baseScheme!, splitScheme: options.binEdges ? baseScheme! : undefined, entropy, texts, pairs: STUDY_PAIRS },
+      { results: byModel, base: baseName!, scheme: baseScheme!, splitScheme: options.binEdges ? baseScheme! : undefined, entropy, texts, pairs: studyPairs({ ...STUDY_MODELS, ...options.study }) },
       { ...DEFAULT_FINDING_SETTINGS, seed, ...options.findings },
     );
   }
@@ -266,14 +269,6 @@ async function addGeneration(store: SampleStore, models: Record<string, ModelAna
     };
   }
 }
-
-/** The direct contrasts the study's comparative findings need (computed when both models are in the run). */
-const STUDY_PAIRS: Array<[string, string, "accuracy" | "capability"]> = [
-  ["distill-knowledge", "distill-patterns", "capability"],
-  ["base<-rlvr", "base<-base", "accuracy"],
-  ["base<-rlvr", "rlvr", "accuracy"],
-  ["base<-base", "rlvr", "accuracy"],
-];
 
 function modalN(results: readonly QuestionResult[]): number {
   const counts = new Map<number, number>();

@@ -6,6 +6,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { powersOfTwoUpTo } from "../metrics/summary.js";
 import type { Analysis } from "./analyze-run.js";
 import { TRAIN_METRICS, type TrainLog, type TrainMetric } from "./train-log.js";
+import { STUDY_MODELS, studyModelOrder, type StudyModels } from "./study-models.js";
 
 export type ChartRow = Record<string, string | number | boolean | null>;
 
@@ -21,18 +22,19 @@ export type ReportChart = {
 };
 
 /** The embedded study's models, in the order its figures list them; other names follow alphabetically. */
-export const STUDY_MODEL_ORDER = ["base", "rlvr", "base<-base", "rlvr<-rlvr", "base<-rlvr", "teacher", "distill-patterns", "distill-knowledge"];
+export const STUDY_MODEL_ORDER = studyModelOrder(STUDY_MODELS);
 
 /** A colour-blind-safe palette (Okabe-Ito, then Tableau) so every chart colours a model the same way. */
 export const PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#7f7f7f", "#9467bd", "#8c564b", "#17becf"];
 
-export function orderModels(analysis: Analysis): string[] {
-  return orderModelNames(Object.keys(analysis.models), analysis.base);
+export function orderModels(analysis: Analysis, study: StudyModels = STUDY_MODELS): string[] {
+  return orderModelNames(Object.keys(analysis.models), analysis.base, study);
 }
 
 /** The base first, then the study's models in their order, then the rest alphabetically. */
-export function orderModelNames(names: readonly string[], base: string | null): string[] {
-  const rank = (n: string) => (n === base ? -1 : STUDY_MODEL_ORDER.includes(n) ? STUDY_MODEL_ORDER.indexOf(n) : STUDY_MODEL_ORDER.length);
+export function orderModelNames(names: readonly string[], base: string | null, study: StudyModels = STUDY_MODELS): string[] {
+  const order = studyModelOrder(study);
+  const rank = (n: string) => (n === base ? -1 : order.includes(n) ? order.indexOf(n) : order.length);
   return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
@@ -46,8 +48,8 @@ const CONFIG = {
 };
 
 /** Builds every chart the analysis (and training logs) can fill. */
-export function buildCharts(analysis: Analysis, trainLogs: readonly TrainLog[] = []): ReportChart[] {
-  const models = orderModels(analysis);
+export function buildCharts(analysis: Analysis, trainLogs: readonly TrainLog[] = [], study: StudyModels = STUDY_MODELS): ReportChart[] {
+  const models = orderModels(analysis, study);
   // fixed colours per model; each chart's legend lists only the models it draws
   const colorOf = new Map(models.map((m, i) => [m, PALETTE[i % PALETTE.length]!]));
   const color: ColorFor = (present) => {

@@ -15,6 +15,7 @@ import { holmAdjust } from "../metrics/holm.js";
 import type { Analysis } from "./analyze-run.js";
 import { slug } from "./charts.js";
 import { pairKey, type FindingSettings, type ModelTests } from "./finding-tests.js";
+import { STUDY_MODELS, type StudyModels } from "./study-models.js";
 import { fmt, signed } from "./text-table.js";
 
 /** What every report says above the findings: the verdicts, the family-wise control and the intervals' target. */
@@ -56,8 +57,8 @@ export type Finding = {
 export type FindingRecord = Pick<Finding, "id" | "claim" | "verdict" | "test" | "estimate" | "ci" | "p" | "n"> & Pick<Finding, "p_holm" | "target" | "ci_fixed" | "evidence">;
 
 /** `rlvd analyze --json`: the analysis with its findings under "findings". */
-export function analysisWithFindings(analysis: Analysis): Analysis & { findings: FindingRecord[] } {
-  return { ...analysis, findings: findingRecords(judgeFindings(analysis)) };
+export function analysisWithFindings(analysis: Analysis, study: StudyModels = STUDY_MODELS): Analysis & { findings: FindingRecord[] } {
+  return { ...analysis, findings: findingRecords(judgeFindings(analysis, study)) };
 }
 
 export function findingRecords(findings: readonly Finding[]): FindingRecord[] {
@@ -69,8 +70,6 @@ export function findingRecords(findings: readonly Finding[]): FindingRecord[] {
 
 /** A finding before the family-wise step: the p of the test that shows it, and of the test against it. */
 type Draft = Omit<Finding, "verdict" | "p_holm" | "p"> & { holdsP: number | null; failsP: number | null; forced?: Verdict };
-
-const STUDY = { rl: "rlvr", selfBase: "base<-base", selfRl: "rlvr<-rlvr", baseFromRl: "base<-rlvr", patterns: "distill-patterns", knowledge: "distill-knowledge" };
 
 const interval = (ci: [number, number] | null | undefined, digits = 3): string => (ci ? `[${signed(ci[0], digits)}, ${signed(ci[1], digits)}]` : "[-]");
 const ratioInterval = (ci: [number, number]): string => `[${fmt(ci[0])}, ${fmt(ci[1])}]`;
@@ -107,11 +106,11 @@ function allOf(parts: Array<{ c: Contrast; t: number; dir: "above" | "below" }>)
 }
 
 /**
- * Judges the findings. With the embedded study's model names (a `rlvr` model beside the base) the RLVR findings
- * are judged for `rlvr` and the distillation findings for the distilled models; otherwise every model is judged
- * against the base as if it were the trained one.
+ * Judges the findings. With the study's model names (`study`, default the embedded study's: a `rlvr` model beside
+ * the base) the RLVR findings are judged for the RLVR model and the distillation findings for the distilled
+ * models; otherwise every model is judged against the base as if it were the trained one.
  */
-export function judgeFindings(analysis: Analysis): Finding[] {
+export function judgeFindings(analysis: Analysis, study: StudyModels = STUDY_MODELS): Finding[] {
   const baseName = analysis.base;
   if (baseName === null) {
     return [finish({
@@ -121,14 +120,14 @@ export function judgeFindings(analysis: Analysis): Finding[] {
   }
   const tests = analysis.finding_tests;
   const names = analysis.comparisons.map((c) => c.other);
-  const studyMode = names.includes(STUDY.rl);
-  const trained = studyMode ? [STUDY.rl] : names;
+  const studyMode = names.includes(study.rl);
+  const trained = studyMode ? [study.rl] : names;
   const drafts: Draft[] = [];
   for (const name of trained) drafts.push(...rlvrFindings(analysis, name, studyMode ? "RLVR" : name));
   if (studyMode) {
-    drafts.push(selfDistillation(analysis));
-    drafts.push(patternsLikeRlvr(analysis));
-    drafts.push(knowledgeRaisesCapability(analysis));
+    drafts.push(selfDistillation(analysis, study));
+    drafts.push(patternsLikeRlvr(analysis, study));
+    drafts.push(knowledgeRaisesCapability(analysis, study));
   }
   if (!tests) return drafts.map((d) => finish(d.forced ? d : { ...d, holdsP: null, failsP: null, forced: "cannot be judged", evidence: `${d.evidence}; the analysis has no finding tests (made by an older rlvd: re-run analyze)` }, null, 1));
   const family = drafts.map((d, i) => ({ d, i })).filter(({ d }) => !d.forced && d.holdsP !== null);
@@ -303,54 +302,54 @@ function pair(a: Analysis, x: string, y: string, metric: "accuracy" | "capabilit
   return a.finding_tests?.pairs[pairKey(x, y, metric)];
 }
 
-function selfDistillation(a: Analysis): Draft {
+function selfDistillation(a: Analysis, m: StudyModels): Draft {
   const margin = settingsOf(a)?.margin ?? 0.01;
   const d = base("self-distillation", "Distilling RLVR's correct responses into the base recovers RLVR's accuracy; distilling the base's own does not",
-    `holds when three one-sided tests all reject: ${STUDY.baseFromRl} beats ${STUDY.selfBase} (direct paired accuracy contrast above 0), ${STUDY.baseFromRl} is not worse than ${STUDY.rl} by more than ${margin} (non-inferiority), and ${STUDY.selfBase} falls short of ${STUDY.rl} (contrast below 0)`,
+    `holds when three one-sided tests all reject: ${m.baseFromRl} beats ${m.selfBase} (direct paired accuracy contrast above 0), ${m.baseFromRl} is not worse than ${m.rl} by more than ${margin} (non-inferiority), and ${m.selfBase} falls short of ${m.rl} (contrast below 0)`,
     ["pass-at-k", "accuracy-table", "bin-accuracy-delta"]);
-  const need = [STUDY.rl, STUDY.baseFromRl, STUDY.selfBase];
+  const need = [m.rl, m.baseFromRl, m.selfBase];
   const absent = need.filter((m) => !compared(a, m));
   if (absent.length > 0) return missing(d, `the run has no ${absent.join(", ")} model`);
   if (!a.finding_tests) return missing(d, noTests);
-  const vsSelf = pair(a, STUDY.baseFromRl, STUDY.selfBase, "accuracy"), vsRl = pair(a, STUDY.baseFromRl, STUDY.rl, "accuracy"), selfVsRl = pair(a, STUDY.selfBase, STUDY.rl, "accuracy");
+  const vsSelf = pair(a, m.baseFromRl, m.selfBase, "accuracy"), vsRl = pair(a, m.baseFromRl, m.rl, "accuracy"), selfVsRl = pair(a, m.selfBase, m.rl, "accuracy");
   if (!vsSelf || !vsRl || !selfVsRl) return missing(d, "the direct contrasts were not computed");
   const r = allOf([{ c: vsSelf, t: 0, dir: "above" }, { c: vsRl, t: -margin, dir: "above" }, { c: selfVsRl, t: 0, dir: "below" }]);
-  const gains = [STUDY.rl, STUDY.baseFromRl, STUDY.selfBase, STUDY.selfRl].map((m) => testsOf(a, m)).map((t, i) => (t ? `${[STUDY.rl, STUDY.baseFromRl, STUDY.selfBase, STUDY.selfRl][i]} ${signed(t.accuracy.estimate)}` : null)).filter(Boolean).join(", ");
+  const gains = [m.rl, m.baseFromRl, m.selfBase, m.selfRl].map((m) => testsOf(a, m)).map((t, i) => (t ? `${[m.rl, m.baseFromRl, m.selfBase, m.selfRl][i]} ${signed(t.accuracy.estimate)}` : null)).filter(Boolean).join(", ");
   return {
     ...d, ...fromContrast(r.binding), test: `direct paired accuracy contrasts, ${vsSelf.method}; one-sided at alpha = ${settingsOf(a)!.alpha} each, the claim's p the largest`,
-    evidence: `${STUDY.baseFromRl} - ${STUDY.selfBase} ${signed(vsSelf.estimate)} ${interval(vsSelf.ci)}; ${STUDY.baseFromRl} - ${STUDY.rl} ${signed(vsRl.estimate)} ${interval(vsRl.ci)} (margin -${margin}); ${STUDY.selfBase} - ${STUDY.rl} ${signed(selfVsRl.estimate)} ${interval(selfVsRl.ci)}; accuracy gains over ${a.base}: ${gains}`,
+    evidence: `${m.baseFromRl} - ${m.selfBase} ${signed(vsSelf.estimate)} ${interval(vsSelf.ci)}; ${m.baseFromRl} - ${m.rl} ${signed(vsRl.estimate)} ${interval(vsRl.ci)} (margin -${margin}); ${m.selfBase} - ${m.rl} ${signed(selfVsRl.estimate)} ${interval(selfVsRl.ci)}; accuracy gains over ${a.base}: ${gains}`,
     holdsP: r.holdsP, failsP: r.failsP,
   };
 }
 
-function patternsLikeRlvr(a: Analysis): Draft {
+function patternsLikeRlvr(a: Analysis, m: StudyModels): Draft {
   const margin = settingsOf(a)?.margin ?? 0.01;
   const d = base("patterns-like-rlvr", "Distilling reasoning patterns only (questions the base can already solve) behaves like RLVR: accuracy rises, capability at large k does not",
-    `holds when distill-patterns' accuracy change is above 0 and its pass@N change below +${margin} (both one-sided tests must reject)`,
-    ["pass-at-k", "bin-accuracy-delta", `transition-${slug(STUDY.patterns)}`]);
-  const t = testsOf(a, STUDY.patterns);
-  if (!compared(a, STUDY.patterns)) return missing(d, `the run has no ${STUDY.patterns} model`);
+    `holds when ${m.patterns}' accuracy change is above 0 and its pass@N change below +${margin} (both one-sided tests must reject)`,
+    ["pass-at-k", "bin-accuracy-delta", `transition-${slug(m.patterns)}`]);
+  const t = testsOf(a, m.patterns);
+  if (!compared(a, m.patterns)) return missing(d, `the run has no ${m.patterns} model`);
   if (!t) return missing(d, noTests);
-  const acc = accuracyRises(a, STUDY.patterns, STUDY.patterns), cap = capabilityFlat(a, STUDY.patterns, STUDY.patterns);
+  const acc = accuracyRises(a, m.patterns, m.patterns), cap = capabilityFlat(a, m.patterns, m.patterns);
   if (cap.forced) return missing(d, cap.evidence);
   const r = allOf([{ c: t.accuracy, t: 0, dir: "above" }, { c: t.capability, t: margin, dir: "below" }]);
-  return { ...d, ...fromContrast(r.binding), test: "the accuracy and the capability tests of distill-patterns, the claim's p the larger", evidence: `${acc.evidence}; ${cap.evidence}`, holdsP: r.holdsP, failsP: r.failsP };
+  return { ...d, ...fromContrast(r.binding), test: `the accuracy and the capability tests of ${m.patterns}, the claim's p the larger`, evidence: `${acc.evidence}; ${cap.evidence}`, holdsP: r.holdsP, failsP: r.failsP };
 }
 
-function knowledgeRaisesCapability(a: Analysis): Draft {
+function knowledgeRaisesCapability(a: Analysis, m: StudyModels): Draft {
   const margin = settingsOf(a)?.margin ?? 0.01;
-  const d = base("knowledge-raises-capability", "Capability at large k rises only when new knowledge comes in (distill-knowledge), not with patterns alone (distill-patterns)",
-    `holds when three one-sided tests all reject: distill-knowledge's pass@N beats distill-patterns' (direct paired contrast above 0), distill-knowledge's pass@N change over the base is above 0, and distill-patterns' is below +${margin}`,
-    ["pass-at-k", `transition-${slug(STUDY.knowledge)}`]);
-  const absent = [STUDY.knowledge, STUDY.patterns].filter((m) => !compared(a, m));
+  const d = base("knowledge-raises-capability", `Capability at large k rises only when new knowledge comes in (${m.knowledge}), not with patterns alone (${m.patterns})`,
+    `holds when three one-sided tests all reject: ${m.knowledge}'s pass@N beats ${m.patterns}' (direct paired contrast above 0), ${m.knowledge}'s pass@N change over the base is above 0, and ${m.patterns}' is below +${margin}`,
+    ["pass-at-k", `transition-${slug(m.knowledge)}`]);
+  const absent = [m.knowledge, m.patterns].filter((m) => !compared(a, m));
   if (absent.length > 0) return missing(d, `the run has no ${absent.join(" and ")} model`);
-  const tk = testsOf(a, STUDY.knowledge), tp = testsOf(a, STUDY.patterns), direct = pair(a, STUDY.knowledge, STUDY.patterns, "capability");
+  const tk = testsOf(a, m.knowledge), tp = testsOf(a, m.patterns), direct = pair(a, m.knowledge, m.patterns, "capability");
   if (!tk || !tp || !direct) return missing(d, noTests);
   if (direct.n === 0) return missing(d, "no shared questions");
   const r = allOf([{ c: direct, t: 0, dir: "above" }, { c: tk.capability, t: 0, dir: "above" }, { c: tp.capability, t: margin, dir: "below" }]);
   return {
     ...d, ...fromContrast(r.binding), test: `direct paired pass@N contrast, ${direct.method}; one-sided at alpha = ${settingsOf(a)!.alpha} each, the claim's p the largest`,
-    evidence: `pass@${tk.capability.k}: ${STUDY.knowledge} - ${STUDY.patterns} ${signed(direct.estimate)} ${interval(direct.ci)}; change over ${a.base}: ${STUDY.knowledge} ${signed(tk.capability.estimate)} ${interval(tk.capability.ci)}, ${STUDY.patterns} ${signed(tp.capability.estimate)} ${interval(tp.capability.ci)}`,
+    evidence: `pass@${tk.capability.k}: ${m.knowledge} - ${m.patterns} ${signed(direct.estimate)} ${interval(direct.ci)}; change over ${a.base}: ${m.knowledge} ${signed(tk.capability.estimate)} ${interval(tk.capability.ci)}, ${m.patterns} ${signed(tp.capability.estimate)} ${interval(tp.capability.ci)}`,
     holdsP: r.holdsP, failsP: r.failsP,
   };
 }

@@ -14,19 +14,24 @@ import { escapeHtml, figureHtml, REPORT_CSS, tableHtml } from "./html.js";
 import { markdownTable } from "./markdown.js";
 import { renderSvg } from "./render-svg.js";
 import type { ReportTable } from "./tables.js";
+import { STUDY_MODELS, type StudyModels } from "./study-models.js";
 import { fmt, signed } from "./text-table.js";
 
 export type SweepResult = { knob: string; trained: string; rows: SweepRow[] };
 export type StudyLink = { id: string; label: string; report: string | null };
-export type FullReportInput = { across: AcrossSeeds | null; sweep: SweepResult | null; studies: StudyLink[]; title?: string; description?: string };
+export type FullReportInput = {
+  across: AcrossSeeds | null; sweep: SweepResult | null; studies: StudyLink[]; title?: string; description?: string;
+  /** the model names the figures order by (default: the embedded study's) */
+  study?: StudyModels;
+};
 export type FullReportFiles = { html: string; markdown: string; metrics: string };
 
 const mean = (s: SeedInterval, digits = 3) => `${fmt(s.mean, digits)} [${fmt(s.ci[0], digits)}, ${fmt(s.ci[1], digits)}]`;
 const meanSigned = (s: SeedInterval) => `${signed(s.mean)} [${signed(s.ci[0])}, ${signed(s.ci[1])}]`;
 const perSeed = (s: SeedInterval, f: (x: number) => string = (x) => fmt(x)) => s.values.map(f).join(" / ");
 
-export function acrossSeedsTables(a: AcrossSeeds): ReportTable[] {
-  const models = orderModelNames(Object.keys(a.models), a.base);
+export function acrossSeedsTables(a: AcrossSeeds, study: StudyModels = STUDY_MODELS): ReportTable[] {
+  const models = orderModelNames(Object.keys(a.models), a.base, study);
   const K = String(a.ks[a.ks.length - 1]);
   const mid = a.ks.includes(256) && K !== "256" ? "256" : null;
   const level = `${Math.round(a.level * 100)}%`;
@@ -75,8 +80,8 @@ export function sweepTable(s: SweepResult): ReportTable {
   };
 }
 
-function passAtKChart(a: AcrossSeeds): ReportChart {
-  const models = orderModelNames(Object.keys(a.models), a.base);
+function passAtKChart(a: AcrossSeeds, study: StudyModels): ReportChart {
+  const models = orderModelNames(Object.keys(a.models), a.base, study);
   const data: ChartRow[] = models.flatMap((m) => a.ks.map((k) => {
     const s = a.models[m]!.pass_at_k[String(k)]!;
     return { model: m, k, pass_at_k: s.mean, lo: s.ci[0], hi: s.ci[1] };
@@ -131,8 +136,8 @@ export async function writeFullReport(runDir: string, input: FullReportInput): P
   const md: string[] = [`# ${title}`, "", ...(input.description ? [input.description, ""] : [])];
   if (input.across) {
     const a = input.across;
-    const tables = acrossSeedsTables(a);
-    const chart = passAtKChart(a);
+    const tables = acrossSeedsTables(a, input.study);
+    const chart = passAtKChart(a, input.study ?? STUDY_MODELS);
     const svg = await renderSvg(chart.spec, chart.id);
     sections.push(["findings", "Findings across seeds", `<p class="muted">Each finding judged in each seed by the single-run report's rules; the verdict counts the seeds where it holds.</p>${findingsHtml(a.findings)}`]);
     sections.push(["seeds", "Accuracy and capability across seeds", figureHtml({ chart, svg }, null) + tables.map(tableHtml).join("")]);

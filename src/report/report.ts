@@ -20,6 +20,7 @@ import { renderSvg } from "./render-svg.js";
 import { reportTables, type ReportTables } from "./tables.js";
 import { classTable, tallyClasses, type ResponseClassifier } from "./response-classes.js";
 import { readTrainLogs, type TrainLog } from "./train-log.js";
+import { STUDY_MODELS } from "./study-models.js";
 
 export type ReportOptions = AnalyzeOptions & {
   /** the HTML file (default: DIR/report.html); summary.md goes beside it */
@@ -57,7 +58,8 @@ export type ReportResult = {
 export async function reportContent(runDir: string, options: ReportOptions = {}): Promise<ReportContent> {
   return withStore(runDir, {}, async (store) => {
     const analysis = await analyzeStore(store, options);
-    const models = orderModels(analysis);
+    const study = { ...STUDY_MODELS, ...options.study };
+    const models = orderModels(analysis, study);
     analysis.comparisons.sort((a, b) => models.indexOf(a.other) - models.indexOf(b.other));
     const trainLogs = await readTrainLogs(runDir);
     options.onProgress?.("building the question explorer");
@@ -66,9 +68,9 @@ export async function reportContent(runDir: string, options: ReportOptions = {})
     return {
       analysis,
       models,
-      findings: judgeFindings(analysis),
+      findings: judgeFindings(analysis, study),
       tables: reportTables(analysis, models, trainLogs, classes),
-      charts: [...buildCharts(analysis, trainLogs), ...dynamicsCharts(analysis, trainLogs)],
+      charts: [...buildCharts(analysis, trainLogs, study), ...dynamicsCharts(analysis, trainLogs)],
       trainLogs,
       explorer,
     };

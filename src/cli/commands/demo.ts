@@ -1,6 +1,7 @@
 import { Option } from "commander";
 import { runDemo, runExperiment, PRESETS } from "../../experiment/demo.js";
 import { loadSpec } from "../../experiment/spec.js";
+import { STAGE_KINDS } from "../../experiment/stages/index.js";
 import type { CliIO } from "../io.js";
 import type { ExperimentResult } from "../../experiment/demo.js";
 import type { CommandModule } from "./index.js";
@@ -29,7 +30,7 @@ export const demoCommand: CommandModule = {
       .option("--out <dir>", "run folder (default: runs/NAME)")
       .option("--force <stages>", "rerun these stages (and what depends on them)", (v) => v.split(","))
       .action(async (file: string, opts: { out?: string; force?: string[] }) => {
-        const spec = loadSpec(file);
+        const spec = loadSpec(file, STAGE_KINDS);
         summary(io, await runExperiment(spec, opts.out ?? `runs/${spec.name}`, { log, force: opts.force }));
       });
   },

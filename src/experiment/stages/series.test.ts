@@ -2,12 +2,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { withStore } from "../store/store.js";
-import { seriesMembers } from "../store/series.js";
-import { useTmpDirs } from "../test-helpers/tmp.js";
-import { ALL_STAGE_KINDS } from "./composite-stages.js";
-import { runStages } from "./runner.js";
-import { parseSpec } from "./spec.js";
+import { withStore } from "../../store/store.js";
+import { seriesMembers } from "../../store/series.js";
+import { useTmpDirs } from "../../test-helpers/tmp.js";
+import { runStages } from "../runner.js";
+import { parseSpec } from "../spec.js";
+import { STAGE_KINDS } from "./index.js";
 
 const tmp = useTmpDirs();
 
@@ -18,8 +18,8 @@ const SPEC = {
     { id: "base", kind: "pretrain", world: "world", author: "base", documents: 600, model: { dim: 32, layers: 1, heads: 2, context: 64 },
       train: { steps: 30, batch: 32, lr: 0.003, warmup: 5, schedule: "cosine", evalFraction: 0 } },
     { id: "rlvr", kind: "grpo", world: "world", from: "base", snapshotEvery: 2, train: { steps: 6, questions: 8, group: 4, maxTokens: 24, lr: 0.0005, warmup: 1 } },
-    { id: "test-base", kind: "sample", world: "world", from: "base", model: "base", split: "test", k: 8, sampling: { max_tokens: 24 } },
-    { id: "series-rlvr", kind: "series", world: "world", from: "rlvr", name: "rlvr", k: 8, sampling: { max_tokens: 24 } },
+    { id: "test-base", kind: "sample", world: "world", from: "base", model: "base", split: "test", k: 8, sampling: { maxTokens: 24 } },
+    { id: "series-rlvr", kind: "series", world: "world", from: "rlvr", name: "rlvr", k: 8, sampling: { maxTokens: 24 } },
     { id: "analyze", kind: "analyze", base: "base", needs: ["test-base", "series-rlvr"] },
     { id: "report", kind: "report", base: "base", needs: ["analyze"] },
   ],
@@ -28,7 +28,7 @@ const SPEC = {
 describe("series stage", () => {
   it("samples every snapshot of a GRPO run once, on a monotone step axis, into the analysis and the report", async () => {
     const run = tmp();
-    const results = await runStages(parseSpec(SPEC, "tiny.yaml").stages, { runDir: run, kinds: ALL_STAGE_KINDS });
+    const results = await runStages(parseSpec(SPEC, "tiny.yaml", STAGE_KINDS).stages, { runDir: run, kinds: STAGE_KINDS });
     const rlvr = results.find((r) => r.id === "rlvr")!.output as { snapshots: Array<{ step: number }> };
     expect(rlvr.snapshots.map((s) => s.step)).toEqual([2, 4, 6]);
 
@@ -56,6 +56,6 @@ describe("series stage", () => {
 
   it("names the training stage that kept no snapshots", async () => {
     const spec = { ...SPEC, stages: SPEC.stages.map((s) => (s.id === "rlvr" ? { ...s, snapshotEvery: 0, train: { ...(s.train as object), steps: 1 } } : s)).filter((s) => s.id !== "analyze" && s.id !== "report" && s.id !== "test-base") };
-    await expect(runStages(parseSpec(spec, "tiny.yaml").stages, { runDir: tmp(), kinds: ALL_STAGE_KINDS })).rejects.toThrow(/stage series-rlvr: stage "rlvr" kept no snapshots \(set its snapshotEvery\)/);
+    await expect(runStages(parseSpec(spec, "tiny.yaml", STAGE_KINDS).stages, { runDir: tmp(), kinds: STAGE_KINDS })).rejects.toThrow(/stage series-rlvr: stage "rlvr" kept no snapshots \(set its snapshotEvery\)/);
   }, 300_000);
 });

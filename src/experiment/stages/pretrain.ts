@@ -1,0 +1,38 @@
+import { join } from "node:path";
+import { z } from "zod";
+import { CharTokenizer, createModel } from "../../engine/index.js";
+import { runSft } from "../../train/run.js";
+import { SftConfigSchema } from "../../train/sft.js";
+import { buildCorpus, worldCharacters } from "../../world/index.js";
+import { defineStageKind } from "../runner.js";
+import { Checkpoint, stageRef, WorldFiles } from "./outputs.js";
+import { progressEcho, readQuestions, readWorld } from "./shared.js";
+
+/** A model trained from scratch on a corpus of the world's documents (the base's noisy one, or the teacher's). */
+export const pretrainKind = defineStageKind({
+  kind: "pretrain",
+  settings: z.object({
+    world: stageRef,
+    author: z.enum(["base", "teacher"]),
+    documents: z.number().int().positive(),
+    corpusSeed: z.number().int().nonnegative().default(0),
+    model: z.object({ dim: z.number().int(), layers: z.number().int(), heads: z.number().int(), context: z.number().int() }).strict(),
+    seed: z.number().int().nonnegative().default(1),
+    train: SftConfigSchema.partial().default({}),
+  }).strict(),
+  references: { world: WorldFiles },
+  seeds: ["seed", "corpusSeed", "train.seed"],
+  output: Checkpoint,
+  run: async (ctx, s, inputs) => {
+    const world = readWorld(inputs.world.config);
+    const test = new Set(readQuestions(inputs.world.test).map((q) => q.id));
+    const corpus = buildCorpus(world, { author: s.author, documents: s.documents, seed: s.corpusSeed, exclude: test });
+    const tokenizer = CharTokenizer.fromText(worldCharacters(world));
+    const model = await createModel({ vocabSize: tokenizer.vocabSize, ...s.model }, s.seed, { tokenizer });
+    const checkpoint = join(ctx.stageDir, "model");
+    const r = await runSft({ from: model, out: checkpoint, name: ctx.id, data: corpus, config: s.train, echo: progressEcho(ctx, "pretrain") });
+    model.dispose();
+    ctx.log(`pretrained on ${s.documents} ${s.author} documents: train loss ${r.trainLoss.toFixed(4)}`);
+    return { checkpoint };
+  },
+});
