@@ -45,6 +45,22 @@ function layerViolations(root: string): string[] {
   return violations;
 }
 
+/** The store's tables (store/schema.ts); SQL naming them belongs in store/, behind its typed API. */
+const STORE_TABLES = ["samples", "models", "questions", "counts", "sample_failures", "rlvd_meta"];
+const STORE_SQL = new RegExp(`\\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE)\\s+(?:${STORE_TABLES.join("|")})\\b`);
+
+/** `file:line` of every non-test source line outside store/ that holds SQL on a store table. */
+function rawStoreSql(root: string): string[] {
+  const found: string[] = [];
+  for (const file of sourceFiles(root)) {
+    if (relative(root, file).split(/[\\/]/)[0] === "store") continue;
+    readFileSync(file, "utf8").split("\n").forEach((line, i) => {
+      if (STORE_SQL.test(line)) found.push(`${relative(root, file)}:${i + 1}`);
+    });
+  }
+  return found;
+}
+
 describe("layers", () => {
   const src = dirname(fileURLToPath(import.meta.url));
 
@@ -68,6 +84,24 @@ describe("layers", () => {
         "metrics/a.ts (metrics) imports experiment/b.js (experiment)",
         "store/d.ts (store) imports index.js: the package index",
       ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("no raw SQL on the store's tables outside store/", () => {
+    expect(rawStoreSql(src)).toEqual([]);
+  });
+
+  it("the SQL check finds a query on a store table outside store/ and nothing else", () => {
+    const root = mkdtempSync(join(tmpdir(), "rlvd-layers-"));
+    try {
+      for (const d of ["report", "store", "train"]) mkdirSync(join(root, d));
+      writeFileSync(join(root, "report", "a.ts"), 'const x = 1;\nawait s.all("SELECT name, spec FROM models");\n// counts taken from samples\n');
+      writeFileSync(join(root, "train", "b.ts"), 'await s.run(`UPDATE samples SET correct = true`);\nawait db.run("COPY (SELECT * FROM read_json(?)) TO x");\n');
+      writeFileSync(join(root, "store", "c.ts"), 'await s.all("SELECT * FROM samples");\n');
+      writeFileSync(join(root, "report", "a.test.ts"), 'await s.all("SELECT * FROM samples");\n');
+      expect(rawStoreSql(root)).toEqual(["report/a.ts:2", "train/b.ts:1"]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { Progress, type ProgressSink } from "../core/progress.js";
 import { recordInManifest } from "../core/run-folder.js";
-import { applyGrades, toGradeCondition, ungradedSamples } from "../store/grades.js";
+import { applyGrades, countToGrade, ungradedSamples } from "../store/grades.js";
 import { withStore } from "../store/store.js";
 import type { Grader } from "./sample-run.js";
 
@@ -18,10 +18,7 @@ export type GradeRunOptions = {
  */
 export async function gradeRun(runDir: string, grader: Grader, options: GradeRunOptions = {}): Promise<{ graded: number; correct: number }> {
   const result = await withStore(runDir, {}, async (store) => {
-    const total = (await store.all<{ n: number }>(
-      `SELECT count(*)::INTEGER AS n FROM samples s JOIN questions q ON q.id = s.question_id WHERE ${toGradeCondition(options.regrade)} AND s.text IS NOT NULL AND q.answer IS NOT NULL ${options.model ? "AND s.model = ?" : ""}`,
-      options.model ? [options.model] : [],
-    ))[0]!.n;
+    const total = await countToGrade(store, options.model, options.regrade);
     const progress = new Progress("grading", total, options.progress ?? null, 5_000, " samples");
     let graded = 0;
     let correct = 0;

@@ -8,6 +8,7 @@ import type { Template } from "../backends/templates.js";
 import { upsertQuestions } from "../store/questions.js";
 import { clearSampleFailures, modelMeta, replaceSampleFailures, setModelMeta, type SampleFailure } from "../store/sampling-records.js";
 import { writeSamples } from "../store/samples.js";
+import { registerModel, storedIndices } from "../store/models.js";
 import { withStore, type SampleStore } from "../store/store.js";
 
 /** `grading`: the convention the verdict was made under (verify/conventions.ts gradingLabel), stored with it. */
@@ -69,9 +70,9 @@ export async function sampleRun(options: SampleRunOptions): Promise<SampleRunRes
   const concurrency = Math.max(1, options.concurrency ?? backend.capacity ?? 32);
   const result = await withStore(options.runDir, { create: true }, async (store) => {
     await upsertQuestions(store, options.questions.map((q) => ({ question: q, line: null })), "dataset");
-    const replaced = await registerModel(store, model, options.spec, options.replaceOtherSpec ?? false, options.fresh ?? false);
+    const replaced = await registerModel(store, model, options.spec, { replaceOtherSpec: options.replaceOtherSpec ?? false, fresh: options.fresh ?? false });
     if (replaced) await clearSampleFailures(store, model);
-    const have = await existingIndices(store, model);
+    const have = await storedIndices(store, model);
     await recordSampling(store, model, backend.samplingRecord?.(options.params) ?? { ...options.params }, options.template.name, have.size > 0);
     const work: Array<{ question: Question; indices: number[] }> = [];
     let already = 0;
@@ -203,21 +204,6 @@ class BufferedWriter {
   }
 }
 
-/** Adds the model to the models table; true when its stored samples were deleted (fresh, or another spec). */
-async function registerModel(store: SampleStore, model: string, spec: string, replaceOtherSpec: boolean, fresh: boolean): Promise<boolean> {
-  const known = await store.all<{ spec: string | null }>("SELECT spec FROM models WHERE name = ?", [model]);
-  if (known.length > 0 && (fresh || (replaceOtherSpec && known[0]!.spec !== spec))) {
-    await store.transaction(async () => {
-      await store.run("DELETE FROM samples WHERE model = ?", [model]);
-      await store.run("UPDATE models SET spec = ?, meta = NULL WHERE name = ?", [spec, model]);
-    });
-    return true;
-  }
-  if (known.length === 0) await store.run("INSERT INTO models (name, spec) VALUES (?, ?)", [model, spec]);
-  else if (known[0]!.spec === null) await store.run("UPDATE models SET spec = ? WHERE name = ?", [spec, model]);
-  return false;
-}
-
 /**
  * Records the exact sampling fields the backend sends for this model (models.meta.sampling). Samples already
  * stored under other settings would mix two distributions under one name: that is refused, naming the fields.
@@ -242,17 +228,6 @@ function recordRejection(into: Map<string, SampleFailure>, model: string, questi
   const known = into.get(questionId);
   if (known) known.missing += missing;
   else into.set(questionId, { model, question_id: questionId, missing, status: e.status, error: e.message });
-}
-
-async function existingIndices(store: SampleStore, model: string): Promise<Map<string, Set<number>>> {
-  const rows = await store.all<{ question_id: string; sample_index: number }>("SELECT question_id, sample_index FROM samples WHERE model = ?", [model]);
-  const have = new Map<string, Set<number>>();
-  for (const r of rows) {
-    let s = have.get(r.question_id);
-    if (!s) have.set(r.question_id, (s = new Set()));
-    s.add(r.sample_index);
-  }
-  return have;
 }
 
 /** A 31-bit seed from the run seed, the question id and the request's first sample index (FNV-1a). */

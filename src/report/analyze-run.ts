@@ -11,6 +11,7 @@ import { generationStats, modelMeta, sampleFailures } from "../store/sampling-re
 import { textAggregates } from "../store/text-aggregates.js";
 import { harnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
 import { withStore, type SampleStore } from "../store/store.js";
+import { modelSpecs } from "../store/models.js";
 import { DEFAULT_FINDING_SETTINGS, findingTests, type FindingSettings, type FindingTests, type QuestionText } from "./finding-tests.js";
 import { binFits, modelFit, type BinFit, type ModelFit } from "./analyze-fit.js";
 import type { FitVariant } from "../metrics/fit-beta-binomial.js";
@@ -179,7 +180,7 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
     }
   }
 
-  const specs = new Map((await store.all<{ name: string; spec: string | null }>("SELECT name, spec FROM models")).map((m) => [m.name, m.spec]));
+  const specs = await modelSpecs(store);
   const entropy = new Map<string, Map<string, number>>();
   const texts = new Map<string, Map<string, QuestionText>>();
   for (const [name, results] of byModel) {

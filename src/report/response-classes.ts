@@ -1,4 +1,5 @@
 import type { SampleStore } from "../store/store.js";
+import { textTallies } from "../store/queries.js";
 import { fmt } from "./text-table.js";
 import type { ReportTable } from "./tables.js";
 
@@ -19,8 +20,7 @@ export type ClassTally = { model: string; cls: string; n: number; correct: numbe
 
 /** Per model and class: responses and correct ones (identical texts are grouped in SQL and classified once). */
 export async function tallyClasses(store: SampleStore, classifier: ResponseClassifier): Promise<ClassTally[]> {
-  const rows = await store.all<{ model: string; text: string; n: number; correct: number }>(
-    "SELECT model, text, count(*)::INT AS n, sum(coalesce(correct, false)::INT)::INT AS correct FROM samples WHERE text IS NOT NULL GROUP BY 1, 2");
+  const rows = await textTallies(store);
   const tallies = new Map<string, ClassTally>();
   for (const r of rows) {
     const cls = classifier.classify(r.text);

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { RlvdError } from "../core/errors.js";
 import { withStore } from "./store.js";
+import { hasModel } from "./models.js";
 
 export type SampleExportFormat = "jsonl" | "parquet";
 
@@ -14,8 +15,7 @@ export async function exportSamples(runDir: string, out: string, format: SampleE
     const where = options.model ? "WHERE s.model = ?" : "";
     const params = options.model ? [options.model] : [];
     if (options.model) {
-      const known = await store.all<{ n: number }>("SELECT count(*)::INTEGER AS n FROM models WHERE name = ?", [options.model]);
-      if (known[0]!.n === 0) throw new RlvdError("NOT_FOUND", `${runDir}: no model named ${options.model}`);
+      if (!(await hasModel(store, options.model))) throw new RlvdError("NOT_FOUND", `${runDir}: no model named ${options.model}`);
     }
     const select = `SELECT s.model, s.question_id, s.sample_index, q.answer AS gold, s.text, s.extracted, s.correct, s.verify_status, s.grading,
                            s.finish_reason, s.n_tokens, s.seed, s.latency_ms

@@ -27,6 +27,16 @@ export async function ungradedSamples(store: SampleStore, model?: string, limit 
   );
 }
 
+/** How many samples a grading pass takes (see ungradedSamples), optionally of one model. */
+export async function countToGrade(store: SampleStore, model?: string, regrade = false): Promise<number> {
+  const rows = await store.all<{ n: number }>(
+    `SELECT count(*)::INTEGER AS n FROM samples s JOIN questions q ON q.id = s.question_id
+      WHERE ${toGradeCondition(regrade)} AND s.text IS NOT NULL AND q.answer IS NOT NULL ${model ? "AND s.model = ?" : ""}`,
+    model ? [model] : [],
+  );
+  return rows[0]!.n;
+}
+
 /** Writes verdicts onto stored samples in one transaction. */
 export async function applyGrades(store: SampleStore, grades: readonly Grade[]): Promise<void> {
   const staged = await StagingTable.create(store, "staged_grades", [

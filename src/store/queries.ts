@@ -67,3 +67,23 @@ export async function* answersByQuestion(store: SampleStore, model: string): Asy
     for (let i = 0; i < chunk.rowCount; i++) yield { question_id: qid[i]!, extracted: extracted[i]!.items, correct: correct[i]!.items };
   }
 }
+
+/** One model's correct responses with their question's prompt (null: the store has none), in key order. */
+export type CorrectResponse = { question_id: string; sample_index: number; text: string; prompt: string | null };
+
+export async function correctResponses(store: SampleStore, model: string): Promise<CorrectResponse[]> {
+  return store.all<CorrectResponse>(
+    `SELECT s.question_id, s.sample_index, s.text, q.prompt FROM samples s JOIN questions q ON q.id = s.question_id
+      WHERE s.model = ? AND s.correct AND s.text IS NOT NULL ORDER BY s.question_id, s.sample_index`,
+    [model],
+  );
+}
+
+/** Identical response texts of one model grouped: how many samples gave the text, how many of them were right. */
+export type TextTally = { model: string; text: string; n: number; correct: number };
+
+export async function textTallies(store: SampleStore): Promise<TextTally[]> {
+  return store.all<TextTally>(
+    "SELECT model, text, count(*)::INT AS n, sum(coalesce(correct, false)::INT)::INT AS correct FROM samples WHERE text IS NOT NULL GROUP BY 1, 2",
+  );
+}

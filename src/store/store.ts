@@ -73,12 +73,14 @@ export class SampleStore {
     }
   }
 
-  /** Runs a query and returns its rows as plain JS objects (BIGINT as bigint, so cast counts to INTEGER/DOUBLE). */
+  /**
+   * Store-internal (and tests'): runs a query and returns its rows as plain JS objects (BIGINT as bigint, so cast counts to INTEGER/DOUBLE). */
   async all<T>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
     const reader = await this.db.runAndReadAll(sql, params);
     return reader.getRowObjectsJS() as T[];
   }
 
+  /** Store-internal (and tests'): the layers outside store/ use the typed functions of store/index.ts. */
   async run(sql: string, params?: DuckDBValue[]): Promise<void> {
     await this.db.run(sql, params);
   }

@@ -2,7 +2,7 @@ import { writeFile, rename } from "node:fs/promises";
 import { RlvdError } from "../core/errors.js";
 import { recordInManifest } from "../core/run-folder.js";
 import { binIndex, studyBins } from "../metrics/bins.js";
-import { questionResults } from "../store/queries.js";
+import { correctResponses, questionResults } from "../store/queries.js";
 import { withStore } from "../store/store.js";
 
 export type DistillSetOptions = {
@@ -60,11 +60,7 @@ export async function buildDistillSet(runDir: string, options: DistillSetOptions
           .map((r) => r.question_id),
       );
     }
-    const rows = await store.all<{ question_id: string; sample_index: number; text: string; prompt: string | null }>(
-      `SELECT s.question_id, s.sample_index, s.text, q.prompt FROM samples s JOIN questions q ON q.id = s.question_id
-        WHERE s.model = ? AND s.correct AND s.text IS NOT NULL ORDER BY s.question_id, s.sample_index`,
-      [from],
-    );
+    const rows = await correctResponses(store, from);
     const byQuestion = new Map<string, typeof rows>();
     for (const r of rows) {
       if (allowed && !allowed.has(r.question_id)) continue;
