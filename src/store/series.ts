@@ -1,4 +1,5 @@
 import type { SampleStore } from "./store.js";
+import { hasModel } from "./models.js";
 import { modelMeta, setModelMeta } from "./sampling-records.js";
 
 /**
@@ -16,8 +17,7 @@ export function seriesModelName(series: string, step: number): string {
 /** Records that `model` is the snapshot of `series` at `step` (merged into models.meta; the model must be registered). */
 export async function recordSeriesStep(store: SampleStore, model: string, series: string, step: number): Promise<void> {
   if (!Number.isInteger(step) || step < 0) throw new RangeError(`series ${series}: step ${step} is not a whole number >= 0`);
-  const known = await store.all<{ n: number }>("SELECT count(*)::INTEGER AS n FROM models WHERE name = ?", [model]);
-  if (known[0]!.n === 0) await store.run("INSERT INTO models (name, spec) VALUES (?, NULL)", [model]);
+  if (!(await hasModel(store, model))) await store.run("INSERT INTO models (name, spec) VALUES (?, NULL)", [model]);
   const meta = await modelMeta(store, model);
   await setModelMeta(store, model, { ...meta, series: { name: series, step } });
 }
