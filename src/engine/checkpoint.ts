@@ -107,27 +107,42 @@ export function hfTokenizerFiles(t: CharTokenizer, context: number): { config: R
 
 /** Writes the checkpoint into `dir` (created if missing; each file written to a temp name, then renamed). */
 export async function saveCheckpoint(model: Model, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const put = async (name: string, data: string | Uint8Array) => {
-    const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-    await writeFile(tmp, data);
-    await rename(tmp, join(dir, name));
-  };
-  await put(CHECKPOINT_FILES.weights, encodeSafetensors(model));
-  await put(CHECKPOINT_FILES.config, JSON.stringify(hfConfig(model), null, 2) + "\n");
+  await writeCheckpointFiles(checkpointFiles(model), dir);
+}
+
+/** A checkpoint's files, by name, encoded now. */
+export type CheckpointFileSet = ReadonlyArray<[name: string, data: string | Uint8Array]>;
+
+/**
+ * Encodes a checkpoint's files synchronously: a trainer that keeps training while they are written (a snapshot
+ * taken inside a synchronous loop) saves the weights as they were at this call, not as they are later.
+ */
+export function checkpointFiles(model: Model): CheckpointFileSet {
+  const files: Array<[string, string | Uint8Array]> = [[CHECKPOINT_FILES.weights, encodeSafetensors(model)], [CHECKPOINT_FILES.config, JSON.stringify(hfConfig(model), null, 2) + "\n"]];
   const t = model.tokenizer;
   if (t) {
-    const files = hfTokenizerFiles(t, model.config.context);
-    await put(CHECKPOINT_FILES.tokenizer, JSON.stringify(t.toJSON(), null, 2) + "\n");
-    await put(CHECKPOINT_FILES.tokenizerConfig, JSON.stringify(files.config, null, 2) + "\n");
-    await put(CHECKPOINT_FILES.specialTokens, JSON.stringify(files.specialTokens, null, 2) + "\n");
+    const tf = hfTokenizerFiles(t, model.config.context);
+    files.push([CHECKPOINT_FILES.tokenizer, JSON.stringify(t.toJSON(), null, 2) + "\n"]);
+    files.push([CHECKPOINT_FILES.tokenizerConfig, JSON.stringify(tf.config, null, 2) + "\n"]);
+    files.push([CHECKPOINT_FILES.specialTokens, JSON.stringify(tf.specialTokens, null, 2) + "\n"]);
   }
-  await put(CHECKPOINT_FILES.generation, JSON.stringify({
+  files.push([CHECKPOINT_FILES.generation, JSON.stringify({
     ...(t ? { bos_token_id: t.bos, eos_token_id: t.eos, pad_token_id: t.pad } : {}),
     do_sample: true,
     temperature: 1.0,
     max_length: model.config.context,
-  }, null, 2) + "\n");
+  }, null, 2) + "\n"]);
+  return files;
+}
+
+/** Writes encoded checkpoint files into `dir`, each atomically (temporary file, then rename). */
+export async function writeCheckpointFiles(files: CheckpointFileSet, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, data] of files) {
+    const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+    await writeFile(tmp, data);
+    await rename(tmp, join(dir, name));
+  }
 }
 
 function encodeSafetensors(m: Model): Uint8Array {

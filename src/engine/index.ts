@@ -11,8 +11,8 @@ export { generate, generateAsync, scoreCompletions, encodePrompt } from "./sampl
 export type { GenerateOptions, AsyncGenerateOptions, GenerateProgress, EngineCompletion, FinishReason, EnginePrompt, ScoreItem, ScoreOptions, Score } from "./sample.js";
 export { CharTokenizer, SPECIAL_TOKENS } from "./tokenizer.js";
 export type { EncodeOptions, SpecialRole } from "./tokenizer.js";
-export { saveCheckpoint, loadCheckpoint, initCheckpoint, hfConfig, saveOptimizerState, loadOptimizerState, CHECKPOINT_FILES, OPTIMIZER_FILE, DEFAULT_CHARS } from "./checkpoint.js";
-export type { LoadOptions, InitCheckpointOptions } from "./checkpoint.js";
+export { saveCheckpoint, checkpointFiles, writeCheckpointFiles, loadCheckpoint, initCheckpoint, hfConfig, saveOptimizerState, loadOptimizerState, CHECKPOINT_FILES, OPTIMIZER_FILE, DEFAULT_CHARS } from "./checkpoint.js";
+export type { LoadOptions, InitCheckpointOptions, CheckpointFileSet } from "./checkpoint.js";
 export { Xoshiro128, mixSeeds, hashString } from "./rng.js";
 export { benchEngine, forwardFlopsPerToken } from "./bench.js";
 export type { EngineBenchOptions, EngineBenchResult } from "./bench.js";

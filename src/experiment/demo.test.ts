@@ -13,6 +13,8 @@ const tmp = useTmpDirs();
  * or paths, so any change to what the study computes or writes shows here.
  */
 const SMOKE_METRICS_DIGEST = "20d139176385feb1b152126dd4cd8a73b315927696962df6a3d11dd83bc46870";
+/** The same with the series of RLVR snapshots the smoke preset gained (issue 17): only `series` and `series_fall` added. */
+const SMOKE_METRICS_WITH_SERIES_DIGEST = "10045f9f55b2019499c57b2743dc186e86a1612986d58ef36f57efa50c8a47a7";
 const MODELS = ["base", "rlvr", "base<-base", "rlvr<-rlvr", "base<-rlvr", "teacher", "distill-patterns", "distill-knowledge"];
 
 describe("rlvd demo --preset smoke", () => {
@@ -21,8 +23,11 @@ describe("rlvd demo --preset smoke", () => {
     const first = await runDemo("smoke", run);
     expect(first.stages.every((s) => !s.cached)).toBe(true);
     const metricsText = readFileSync(join(run, "metrics.json"), "utf8");
-    expect(metricsDigest(metricsText)).toBe(SMOKE_METRICS_DIGEST);
     const metrics = JSON.parse(metricsText);
+    // every metric the study had is as before: the series only adds its own keys
+    const { series: _series, series_fall: _fall, ...before } = metrics;
+    expect(metricsDigest(JSON.stringify(before))).toBe(SMOKE_METRICS_DIGEST);
+    expect(metricsDigest(metricsText)).toBe(SMOKE_METRICS_WITH_SERIES_DIGEST);
     expect(Object.keys(metrics.models).sort()).toEqual([...MODELS].sort());
     for (const name of MODELS) {
       const m = metrics.models[name];
@@ -32,7 +37,13 @@ describe("rlvd demo --preset smoke", () => {
       expect(m.pass_at_k["64"]).toBeGreaterThanOrEqual(m.accuracy);
     }
     expect(metrics.comparisons.map((c: { other: string }) => c.other).sort()).toEqual(MODELS.filter((m) => m !== "base").sort());
+    // the series of RLVR snapshots: one entry per kept step, ascending, none of them among the models
+    const series = metrics.series.rlvr as Array<{ model: string; step: number; questions: number; accuracy: number }>;
+    expect(series.map((e) => [e.model, e.step, e.questions])).toEqual([10, 20, 30, 40].map((s) => [`rlvr@step-${s}`, s, 100]));
+    // the last snapshot is the final checkpoint, sampled with the same seed: the same samples as test-rlvr
+    expect(series[3]!.accuracy).toBe(metrics.models.rlvr.accuracy);
     expect(existsSync(join(run, "report.html"))).toBe(true);
+    expect(readFileSync(join(run, "report.html"), "utf8")).toContain('id="s-dynamics"');
     expect(readFileSync(join(run, "report.html"), "utf8")).toContain("<svg");
     // the GRPO stage logged its steps where the report finds them
     expect(readFileSync(join(run, "stages", "rlvr", "model", "train-log.jsonl"), "utf8").trim().split("\n")).toHaveLength(40);

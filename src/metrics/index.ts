@@ -28,3 +28,5 @@ export type { AdaptiveOptions, AdaptiveQuestion, AdaptiveEstimates } from "./ada
 export { planSamples, estimatorVariance, difficultyVariance, mixturePmf, normalQuantile } from "./plan.js";
 export type { SamplePlan, PlanRow, PlanTarget, PlanOptions } from "./plan.js";
 export { sampleBeta, sampleBinomial, sampleGamma, sampleHypergeometric } from "./fit-simulate.js";
+export { analyzeSeries, solvedTransitions, SERIES_KS } from "./series.js";
+export type { SeriesPoint, SeriesEntry, SeriesFall, SeriesAnalysis, SeriesBinAccuracy, SeriesOptions } from "./series.js";

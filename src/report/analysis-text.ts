@@ -2,6 +2,8 @@ import { powersOfTwoUpTo } from "../metrics/summary.js";
 import type { Analysis, ModelAnalysis } from "./analyze-run.js";
 import { fmt, pValue, signed, textTable } from "./text-table.js";
 import { formatFitLine } from "./analyze-fit.js";
+import type { SeriesJsonEntry } from "./analyze-series.js";
+import type { SeriesFall } from "../metrics/series.js";
 
 /** The human-readable form of an analysis, as `rlvd analyze` prints it. */
 export function formatAnalysis(analysis: Analysis, options: { ks?: number[] } = {}): string {
@@ -28,7 +30,27 @@ export function formatAnalysis(analysis: Analysis, options: { ks?: number[] } = 
       analysis.harness_agreement.map((h) => [h.model, String(h.harness_verdicts), String(h.compared), h.agreement === null ? "-" : fmt(h.agreement), String(h.harness_only), String(h.rlvd_only)]));
     out += "\n";
   }
+  for (const [name, entries] of Object.entries(analysis.series ?? {})) out += formatSeries(name, entries, analysis.series_fall?.[name]) + "\n";
   for (const w of analysis.warnings) out += `warning: ${w}\n`;
+  return out;
+}
+
+/** One series: a row per snapshot (steps ascending), then the step at which capability first falls, if any. */
+function formatSeries(name: string, entries: SeriesJsonEntry[], fall: SeriesFall | undefined): string {
+  const ks = ["1", "16", "256"].filter((k) => entries.some((e) => e.pass_at_k[k] !== undefined || e.pass_at_k_fit?.[k] !== undefined));
+  const nk = entries.find((e) => e.pass_at_n_vs_base)?.pass_at_n_vs_base?.k;
+  let out = `series ${name}: ${entries.length} snapshots (bins of the base; won/lost: questions solved or no longer solved since the previous snapshot)\n`;
+  out += textTable(
+    ["step", ...ks.map((k) => `pass@${k}`), "won", "lost", ...(nk ? [`pass@${nk} - base`, "95% CI"] : [])],
+    entries.map((e) => [
+      String(e.step),
+      ...ks.map((k) => (e.pass_at_k[k] !== undefined ? fmt(e.pass_at_k[k]) : e.pass_at_k_fit?.[k] !== undefined ? `${fmt(e.pass_at_k_fit[k])}*` : "-")),
+      e.won === null ? "-" : String(e.won), e.lost === null ? "-" : String(e.lost),
+      ...(nk ? (e.pass_at_n_vs_base ? [signed(e.pass_at_n_vs_base.delta), `[${signed(e.pass_at_n_vs_base.ci[0])}, ${signed(e.pass_at_n_vs_base.ci[1])}]`] : ["-", "-"]) : []),
+    ]),
+  );
+  if (entries.some((e) => ks.some((k) => e.pass_at_k[k] === undefined && e.pass_at_k_fit?.[k] !== undefined))) out += "  * beyond the samples drawn: the beta-binomial fit\n";
+  if (fall?.k != null) out += fall.step === null ? `  no step's pass@${fall.k} interval against the base lies below zero\n` : `  capability (pass@${fall.k}) first falls below the base at step ${fall.step} (${fall.model})\n`;
   return out;
 }
 

@@ -16,6 +16,9 @@ import { modelSpecs } from "../store/models.js";
 import { DEFAULT_FINDING_SETTINGS, findingTests, type FindingSettings, type FindingTests, type QuestionText } from "./finding-tests.js";
 import { binFits, modelFit, type BinFit, type ModelFit } from "./analyze-fit.js";
 import type { FitVariant } from "../metrics/fit-beta-binomial.js";
+import { seriesMembers } from "../store/series.js";
+import { seriesResults, type SeriesJsonEntry } from "./analyze-series.js";
+import type { SeriesFall } from "../metrics/series.js";
 import { STUDY_MODELS, studyPairs, type StudyModels } from "./study-models.js";
 
 export type AnalyzeOptions = {
@@ -100,6 +103,13 @@ export type Analysis = {
   warnings: string[];
   /** imported samples: the harness's verdicts against rlvd's, per model (absent when none carries one) */
   harness_agreement?: HarnessAgreement[];
+  /**
+   * snapshots of a training run, per series name, steps ascending, on the base's bins (absent when the store
+   * records none); they are not among `models`, `comparisons` or the findings, unless the store holds nothing else
+   */
+  series?: Record<string, SeriesJsonEntry[]>;
+  /** per series: the first step whose pass@N interval against the base lies below zero */
+  series_fall?: Record<string, SeriesFall>;
 };
 
 /** Analyses every model in a run folder: the numbers behind `rlvd analyze` and the report. */
@@ -121,6 +131,13 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
     if (c.ungraded > 0) warnings.push(`model ${c.model}: ${c.ungraded} of ${c.samples} samples are not graded yet and are left out`);
   }
   if (byModel.size === 0) throw new RlvdError("NOT_FOUND", `${store.dir}: the store holds no graded samples or counts to analyze`);
+  // snapshots of a series are analysed as a series (below), not as models of the study; a store that holds
+  // nothing but snapshots (a verl dump, `rlvd sample --series` alone) keeps them as its models too
+  const members = await seriesMembers(store);
+  const allResults = new Map(byModel);
+  const snapshotModels = new Set(members.map((m) => m.model));
+  if ([...byModel.keys()].some((m) => !snapshotModels.has(m))) for (const m of snapshotModels) byModel.delete(m);
+  else snapshotModels.clear();
   const grading = await gradingsByModel(store);
   const mixed = mixedGrading(grading);
   if (mixed !== null) {
@@ -201,7 +218,26 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
   }
   await addGeneration(store, models, warnings);
   const harness = await harnessAgreement(store);
-  return { base: baseName, models, grading, comparisons, finding_tests, warnings, ...(harness.length > 0 ? { harness_agreement: harness } : {}) };
+  let series: Awaited<ReturnType<typeof seriesResults>> | null = null;
+  if (members.length > 0) {
+    onProgress("analysing the series of snapshots");
+    series = await seriesResults(members, allResults, base === null ? null : { results: base, scheme: baseScheme! }, {
+      seed, confidence, fit: options.fit !== false, fitVariant: options.fitVariant, warn: (m) => warnings.push(m),
+      texts: async (name) => {
+        const c = contents.get(name);
+        if (!c || (c.answers === 0 && c.texts === 0)) return {};
+        const results = allResults.get(name)!;
+        const equivalent = options.equivalent ?? options.grouping ?? (specs.get(name)?.startsWith("embedded:") ? "exact" : "math");
+        const minN = Math.min(...results.map((r) => r.n));
+        const stats = await sampleStatistics(store, name, c, base ?? results, baseScheme ?? schemeFor(modalN(results)), { equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN });
+        return stats.summary;
+      },
+    });
+  }
+  return {
+    base: baseName, models, grading: Object.fromEntries(Object.entries(grading).filter(([m]) => !snapshotModels.has(m))), comparisons, finding_tests, warnings, ...(harness.length > 0 ? { harness_agreement: harness } : {}),
+    ...(series && Object.keys(series.series).length > 0 ? series : {}),
+  };
 }
 
 async function gradingsByModel(store: SampleStore): Promise<Record<string, string[]>> {

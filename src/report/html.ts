@@ -97,6 +97,8 @@ ul.answers { display: inline; padding: 0; } ul.answers li { display: inline; mar
 code { font-family: Menlo, Consolas, monospace; font-size: 12px; }
 `;
 
+const DYNAMICS_PREAMBLE = "Snapshots kept during training, each sampled on the test set like the other models: does RL trade the hardest questions for the easier ones, and when? The training run's own curves sit beside them on the same steps. Snapshots are not among the models of the tables above.";
+
 export function renderHtml(p: PageParts): string {
   const chartIds = new Set(p.charts.map((c) => c.chart.id));
   const tableIds = new Set(allTables(p.tables).map((t) => t.id));
@@ -120,6 +122,15 @@ export function renderHtml(p: PageParts): string {
   if (p.tables.harness) sections.push(["harness", p.tables.harness.title, tableHtml(p.tables.harness)]);
   for (const t of p.tables.extra ?? []) sections.push([t.id, t.title, tableHtml(t)]);
   if (chartIds.has("training-curves")) sections.push(["training", "Training", chart("training-curves") + tableHtml(p.tables.training)]);
+  if (p.tables.dynamics.length > 0) {
+    // per series: its charts side by side with the training run's curves, then its table
+    const body = p.tables.dynamics.map((t) => {
+      const id = t.id.slice("dynamics-".length);
+      const figs = ["capability", "train", "bins", "won-lost", "texts"].map((what) => chart(`dynamics-${what}-${id}`)).join("");
+      return `<div class="grid">${figs}</div>${tableHtml(t)}`;
+    }).join("");
+    sections.push(["dynamics", "Training dynamics", `<p class="muted">${escapeHtml(DYNAMICS_PREAMBLE)}</p>${body}`]);
+  }
 
   const rest = p.samplesLink === null ? "" : "href" in p.samplesLink
     ? `<p class="muted">Every sample: <a href="${escapeHtml(p.samplesLink.href)}">${escapeHtml(p.samplesLink.href)}</a> (JSONL).</p>`

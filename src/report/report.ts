@@ -11,6 +11,7 @@ import { runPath } from "../core/run-folder.js";
 import { withStore } from "../store/store.js";
 import { analyzeStore, type Analysis, type AnalyzeOptions } from "./analyze-run.js";
 import { buildCharts, orderModels, type ReportChart } from "./charts.js";
+import { dynamicsCharts } from "./charts-dynamics.js";
 import { explorerData, type ExplorerData, type ExplorerOptions } from "./explorer.js";
 import { findingRecords, judgeFindings, type Finding } from "./findings.js";
 import { renderHtml } from "./html.js";
@@ -71,7 +72,7 @@ export async function reportContent(runDir: string, options: ReportOptions = {})
       models,
       findings: judgeFindings(analysis, study),
       tables: { ...reportTables(analysis, models, trainLogs, classes), extra: options.extraTables?.(analysis) ?? [] },
-      charts: buildCharts(analysis, trainLogs, study),
+      charts: [...buildCharts(analysis, trainLogs, study), ...dynamicsCharts(analysis, trainLogs)],
       trainLogs,
       explorer,
     };

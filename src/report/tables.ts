@@ -5,6 +5,7 @@ import { slug } from "./charts.js";
 import { fmt, pValue, signed } from "./text-table.js";
 import { harnessTable } from "./harness-table.js";
 import { TRAIN_METRICS, type TrainLog } from "./train-log.js";
+import { dynamicsTables } from "./charts-dynamics.js";
 
 export type ReportTable = { id: string; title: string; header: string[]; rows: string[][]; note?: string };
 
@@ -27,11 +28,13 @@ export type ReportTables = {
   classes: ReportTable | null;
   /** harness verdict vs rlvd verdict of imported samples (harness-table.ts) */
   harness: ReportTable | null;
+  /** one per series of snapshots (charts-dynamics.ts) */
+  dynamics: ReportTable[];
 };
 
 /** The tables in reading order, absent ones left out. */
 export function allTables(t: ReportTables): ReportTable[] {
-  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.adaptive, t.classes, t.harness, t.training, ...(t.extra ?? [])].filter((x): x is ReportTable => x !== null);
+  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.adaptive, t.classes, t.harness, t.training, ...t.dynamics, ...(t.extra ?? [])].filter((x): x is ReportTable => x !== null);
 }
 
 export function reportTables(analysis: Analysis, models: string[], logs: readonly TrainLog[], classes: ReportTable | null = null): ReportTables {
@@ -47,6 +50,7 @@ export function reportTables(analysis: Analysis, models: string[], logs: readonl
     training: trainingTable(logs),
     classes,
     harness: harnessTable(analysis),
+    dynamics: dynamicsTables(analysis),
   };
 }
 

@@ -11,6 +11,7 @@ import { commitSamples, SampleBatch } from "./samples.js";
 import type { StagingTable } from "./staging.js";
 import { modelMeta, setModelMeta } from "./sampling-records.js";
 import type { SampleStore } from "./store.js";
+import { recordSeriesStep } from "./series.js";
 
 export type HarnessImportOptions = {
   /** the model name (harness files carry none); verl dumps append `@step-N` */
@@ -169,7 +170,8 @@ async function land(
     return await store.transaction(async () => {
       await commitStagedQuestions(store, questions, file);
       const r = await commitSamples(store, batch, { onConflict: "error", source: file, harness: true });
-      for (const [name, m] of steps) if (Object.keys(await modelMeta(store, name)).length === 0) await setModelMeta(store, name, m);
+      // a verl dump by step lands as the series NAME with the step as a number (store/series.ts)
+      for (const [name, m] of steps) await recordSeriesStep(store, name, m.series, m.step);
       return r;
     });
   } catch (e) {

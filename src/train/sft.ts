@@ -31,7 +31,7 @@ export type SftResult = { steps: number; trainLoss: number; evalLoss: number | n
  * Supervised fine-tuning with the loss on completion tokens only (also used to pretrain from scratch on a
  * corpus). Deterministic given the seed: the data order comes from it, and the engine is deterministic.
  */
-export function trainSft(model: Model, data: readonly SftExample[], input: Partial<SftConfig>, options: { log?: TrainLog } = {}): SftResult {
+export function trainSft(model: Model, data: readonly SftExample[], input: Partial<SftConfig>, options: { log?: TrainLog; afterStep?: (step: number) => void } = {}): SftResult {
   const cfg = SftConfigSchema.parse(input);
   const tok = model.tokenizer!;
   const rng = new Rng32(cfg.seed);
@@ -81,6 +81,7 @@ export function trainSft(model: Model, data: readonly SftExample[], input: Parti
     const last = step + 1 === cfg.steps;
     if (nEval > 0 && ((step + 1) % cfg.evalEvery === 0 || last)) evalLoss = meanLoss(model, evalSet, cfg.microBatch);
     options.log?.write({ step: step + 1, loss, eval_loss: (step + 1) % cfg.evalEvery === 0 || last ? evalLoss : null, lr, grad_norm: norm, step_time_s: (Date.now() - t0) / 1000 });
+    options.afterStep?.(step + 1);
   }
   opt.dispose();
   return { steps: cfg.steps, trainLoss, evalLoss, firstEvalLoss, seconds: (Date.now() - started) / 1000 };

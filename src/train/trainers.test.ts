@@ -32,10 +32,11 @@ describe("GRPO", () => {
 
   it("raises the mean training reward on the smoke task (first vs last quarter of steps)", async () => {
     const out = join(tmp(), "rl");
-    const history = await runGrpo({
+    const { history, snapshots } = await runGrpo({
       from: base, out, name: "rl", questions: smokeQuestions(200, 3), verify: smokeVerifier,
-      config: { steps: 80, questions: 32, group: 8, maxTokens: 24, lr: 3e-4, warmup: 5 }, checkpointEvery: 40,
+      config: { steps: 80, questions: 32, group: 8, maxTokens: 24, lr: 3e-4, warmup: 5 }, snapshotEvery: 40,
     });
+    expect(snapshots).toEqual([{ step: 40, checkpoint: join(out, "step-40") }, { step: 80, checkpoint: join(out, "step-80") }]);
     const quarter = (a: number, b: number) => history.slice(a, b).reduce((s, h) => s + h.reward_mean, 0) / (b - a);
     expect(quarter(60, 80)).toBeGreaterThan(quarter(0, 20) + 0.2);
     const log = readFileSync(join(out, "train-log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
@@ -43,6 +44,17 @@ describe("GRPO", () => {
     expect(Object.keys(log[0])).toEqual(expect.arrayContaining(["model", "step", "reward_mean", "accuracy", "zero_adv_frac", "entropy", "kl", "mean_length", "step_time_s"]));
     expect(existsSync(join(out, "step-40", "model.safetensors"))).toBe(true);
     expect(existsSync(join(out, "model.safetensors"))).toBe(true);
+  }, 120_000);
+
+  it("keeps snapshots equal to the policy after that many steps (a shorter run from the same start)", async () => {
+    const config = { steps: 4, questions: 8, group: 4, maxTokens: 16, lr: 3e-4, warmup: 1, seed: 2 };
+    const out = join(tmp(), "rl-snap");
+    const { snapshots } = await runGrpo({ from: base, out, name: "rl", questions: smokeQuestions(50, 2), verify: smokeVerifier, config, snapshotEvery: 2 });
+    expect(snapshots.map((s) => s.step)).toEqual([2, 4]);
+    const short = await loadCheckpoint(base);
+    await trainGrpo(short, smokeQuestions(50, 2), smokeVerifier, { ...config, steps: 2 });
+    expect(params(await loadCheckpoint(snapshots[0]!.checkpoint))).toEqual(params(short));
+    expect(params(await loadCheckpoint(snapshots[1]!.checkpoint))).toEqual(params(await loadCheckpoint(out)));
   }, 120_000);
 
   it("is deterministic given its seed", async () => {
@@ -63,6 +75,20 @@ describe("SFT", () => {
     expect(r.evalLoss!).toBeLessThan(r.firstEvalLoss! * 0.8);
     const lines = readFileSync(join(out, "train-log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.eval_loss !== null)).toHaveLength(3);
+  }, 120_000);
+
+  it("keeps snapshots equal to the model after that many steps, though its loop is synchronous", async () => {
+    const data = buildCorpus(SMOKE_WORLD, { author: "teacher", documents: 200, seed: 5 });
+    const config = { steps: 6, batch: 16, lr: 1e-3, warmup: 2, evalFraction: 0 };
+    const out = join(tmp(), "sft-snap");
+    const r = await runSft({ from: base, out, name: "sft", data, config, snapshotEvery: 3 });
+    expect(r.snapshots).toEqual([{ step: 3, checkpoint: join(out, "step-3") }, { step: 6, checkpoint: join(out, "step-6") }]);
+    const short = await loadCheckpoint(base);
+    trainSft(short, data, { ...config, steps: 3 });
+    const at3 = params(await loadCheckpoint(r.snapshots[0]!.checkpoint));
+    expect(at3).toEqual(params(short));
+    expect(at3).not.toEqual(params(await loadCheckpoint(out)));
+    expect(params(await loadCheckpoint(r.snapshots[1]!.checkpoint))).toEqual(params(await loadCheckpoint(out)));
   }, 120_000);
 
   it("computes the loss on completion tokens only", async () => {

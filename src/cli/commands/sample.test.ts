@@ -150,4 +150,42 @@ describe("rlvd sample", () => {
     expect(await runCli(...base, "--adaptive", "--adaptive-schedule", "8,4,16")).toMatchObject({ code: 2, err: expect.stringMatching(/adaptive sampling: the adaptive schedule must be increasing/) });
     expect((await runCli(...base, "--adaptive", "--adaptive-keep", "0")).err).toMatch(/--adaptive-keep must be a number in \[0.001, 1\]/);
   });
+
+  it("--series: 5 OpenAI-compatible endpoints, one checkpoint each, land as one series with their steps", async () => {
+    const fakes = await Promise.all([0, 1, 2, 3, 4].map(() => startFakeOpenAI()));
+    servers.push(...fakes);
+    const dir = tmp();
+    const run = join(dir, "run");
+    const data = writeJsonl(dir, "d.jsonl", [0, 1, 2, 3, 4, 5].map((i) => ({ id: `q${i}`, problem: `${i}+1?`, answer: String(i % 7) })));
+    const common = ["--dataset", data, "-k", "4", "--run", run, "--n-per-request", "4"];
+    expect((await runCli("sample", "--model", `openai:base@${fakes[0]!.url}`, ...common)).code).toBe(0);
+    const steps = [0, 50, 100, 150, 200];
+    // given out of order: the series is by step
+    const snapshots = [...steps].reverse().flatMap((step, i) => ["--snapshot", `${step}=openai:grpo-step-${step}@${fakes[4 - i]!.url}`]);
+    const r = await runCli("sample", "--series", "grpo", ...snapshots, ...common);
+    expect(r.err).not.toMatch(/rlvd:/);
+    expect(r.out.trim().split("\n").map((l) => l.split(":")[0])).toEqual(steps.map((s) => `grpo@step-${s}`));
+    // each endpoint served its own checkpoint (the request's model: a vLLM LoRA adapter name works the same way)
+    fakes.forEach((f, i) => expect(new Set(f.requests.slice(i === 0 ? 6 : 0).map((q) => q.model))).toEqual(new Set([`grpo-step-${steps[i]}`])));
+
+    const a = await analyzeRun(run, { base: "base" });
+    expect(Object.keys(a.models)).toEqual(["base"]);
+    expect(a.comparisons).toEqual([]);
+    const series = a.series!.grpo!;
+    expect(series.map((e) => [e.model, e.step, e.questions])).toEqual(steps.map((s) => [`grpo@step-${s}`, s, 6]));
+    // the fake answers depend only on the request's seed, the same for every endpoint: every snapshot answers as
+    // the base does, so nothing is won or lost and accuracy is the base's
+    for (const e of series) expect(e).toMatchObject({ accuracy: a.models.base!.accuracy, won: 0, lost: 0, won_from_base: 0, lost_from_base: 0 });
+  }, 60_000);
+
+  it("--series refuses --model, a missing --snapshot and a bad STEP=SPEC with one-line usage errors", async () => {
+    const dir = tmp();
+    const data = writeJsonl(dir, "d.jsonl", [{ problem: "1+1?", answer: "2" }]);
+    const base = ["sample", "--dataset", data, "-k", "2", "--run", join(dir, "run")];
+    expect(await runCli(...base, "--series", "g", "--model", "openai:m@http://127.0.0.1:1")).toMatchObject({ code: 2, err: expect.stringMatching(/leave out --model and --name/) });
+    expect(await runCli(...base, "--series", "g")).toMatchObject({ code: 2, err: expect.stringMatching(/--snapshot STEP=SPEC/) });
+    expect(await runCli(...base, "--series", "g", "--snapshot", "fifty=openai:m@http://127.0.0.1:1")).toMatchObject({ code: 2, err: expect.stringMatching(/--snapshot fifty=.*expected STEP=SPEC/) });
+    expect(await runCli(...base, "--series", "g", "--snapshot", "5=openai:a@http://127.0.0.1:1", "5=openai:b@http://127.0.0.1:1")).toMatchObject({ code: 2, err: expect.stringMatching(/step 5 is given twice/) });
+    expect(await runCli(...base)).toMatchObject({ code: 2, err: expect.stringMatching(/needs --model SPEC/) });
+  });
 });

@@ -8,6 +8,7 @@ import { mathGrader } from "../../experiment/graders.js";
 import { sampleRun } from "../../experiment/sample-run.js";
 import { adaptiveSampleRun, type AdaptiveSummary } from "../../experiment/adaptive-run.js";
 import { ADAPTIVE_DEFAULTS, adaptiveSchedule } from "../../metrics/adaptive.js";
+import { parseSnapshot, sampleSeries } from "../../experiment/sample-series.js";
 import { loadDataset } from "../../store/dataset.js";
 import { addGradingOptions, flag, gradingFrom, MAX_K, OPTIONS, requiredFlag, withHelp } from "../options.js";
 import { existingFile, integer, list, MAX_TIMEOUT_MS, nonNegativeInt, number, outputDir, positiveInt, usageError, type Parse } from "../parsers.js";
@@ -45,7 +46,9 @@ export const sampleCommand: CommandModule = {
     const cmd = program
       .command("sample")
       .description("sample k responses per question into the run's store (resumable: rerun to continue)")
-      .requiredOption("--model <spec>", "embedded:CHECKPOINT_DIR or openai:MODEL@URL[,URL...]")
+      .option("--model <spec>", "embedded:CHECKPOINT_DIR or openai:MODEL@URL[,URL...] (or --series with --snapshot)")
+      .option("--series <name>", "sample a training run's checkpoints as the series NAME@step-N (each --snapshot STEP=SPEC)")
+      .option("--snapshot <step=spec...>", "with --series: a checkpoint and its step, e.g. 50=openai:grpo-50@http://gpu1:8000/v1 (repeatable)")
       .addOption(requiredFlag("--dataset <file>", "questions: JSONL, JSON or Parquet", existingFile))
       .addOption(requiredFlag("-k, --k <n>", `samples per question (at most ${MAX_K})`, integer(1, MAX_K)))
       .addOption(requiredFlag("--run <dir>", "run folder (created if missing)", outputDir))
@@ -85,37 +88,65 @@ export const sampleCommand: CommandModule = {
       .option("--json", "print the result as JSON");
     addGradingOptions(cmd)
       .action(async (opts) => {
-        const spec = parseModelSpec(opts.model);
+        if (opts.series === undefined && opts.model === undefined) throw new RlvdError("USAGE", "rlvd sample needs --model SPEC (or --series NAME with --snapshot STEP=SPEC ...)");
+        if (opts.series !== undefined && (opts.model !== undefined || opts.name !== undefined)) throw new RlvdError("USAGE", "--series names its models NAME@step-N from --snapshot STEP=SPEC: leave out --model and --name");
+        if (opts.series === undefined && opts.snapshot !== undefined) throw new RlvdError("USAGE", "--snapshot needs --series NAME");
+        const snapshots = opts.series === undefined ? [] : ((opts.snapshot ?? []) as string[]).map(parseSnapshot);
+        for (const snap of snapshots) parseModelSpec(snap.spec); // a bad spec fails before any sampling
         const template = resolveTemplate(opts.template);
         const questions = await loadDataset(opts.dataset, { questionField: opts.questionField, answerField: opts.answerField, idField: opts.idField, limit: opts.limit });
-        const backend = await createBackend(spec, {
-          apiKeyEnv: opts.apiKeyEnv, timeoutMs: opts.timeout * 1000, connectTimeoutMs: opts.connectTimeout * 1000,
-          firstByteTimeoutMs: opts.firstByteTimeout === undefined ? undefined : opts.firstByteTimeout * 1000, silentAfterMs: opts.silentAfter * 1000,
-          maxAttempts: opts.maxAttempts, concurrency: opts.concurrency, vllmExtras: opts.vllmParams,
-        });
+        const open = (specText: string) => {
+          const spec = parseModelSpec(specText);
+          return createBackend(spec, {
+            apiKeyEnv: opts.apiKeyEnv, timeoutMs: opts.timeout * 1000, connectTimeoutMs: opts.connectTimeout * 1000,
+            firstByteTimeoutMs: opts.firstByteTimeout === undefined ? undefined : opts.firstByteTimeout * 1000, silentAfterMs: opts.silentAfter * 1000,
+            maxAttempts: opts.maxAttempts, concurrency: opts.concurrency, vllmExtras: opts.vllmParams,
+          });
+        };
         const schedule: number[] | undefined = opts.adaptiveSchedule;
         if (opts.adaptive) {
           if (opts.grade === "none") throw new RlvdError("USAGE", "--adaptive decides from the verdicts: it needs --grade math");
           if (schedule && schedule[schedule.length - 1] !== opts.k) throw new RlvdError("USAGE", `--adaptive-schedule must end at -k ${opts.k} (got ${schedule.join(",")})`);
           if (opts.shard) throw new RlvdError("USAGE", "--adaptive decides per question from all its samples: it cannot be combined with --shard");
+          if (opts.series !== undefined) throw new RlvdError("USAGE", "--adaptive samples one model: it cannot be combined with --series");
         } else if (schedule) throw new RlvdError("USAGE", "--adaptive-schedule needs --adaptive");
+        if (opts.series !== undefined && (opts.shard || opts.newModel !== undefined)) throw new RlvdError("USAGE", "--series names its own models: leave out --shard and --new-model");
         const grader = opts.grade === "math" ? mathGrader(gradingFrom(opts)) : null;
+        const common = {
+          runDir: opts.run, questions, k: opts.k, template,
+          params: { ...NEUTRAL_SAMPLING, temperature: opts.temperature, top_p: opts.topP, top_k: opts.topK, max_tokens: opts.maxTokens, stop: opts.stop, extra: opts.samplingExtra },
+          seed: opts.seed, nPerRequest: opts.nPerRequest, flushMs: opts.flushMs,
+          progress: { write: io.err, isTTY: io.isTTY }, grader: grader?.grade,
+        };
+        if (opts.series !== undefined) {
+          try {
+            const results = await sampleSeries({
+              ...common, series: opts.series, snapshots, open,
+              onSnapshot: (r) => { if (!opts.json) io.out(`${r.model}: ${r.written} new samples (${r.already} already stored) for ${r.questions} questions in ${r.seconds.toFixed(1)} s\n`); },
+            });
+            if (opts.json) io.out(JSON.stringify({ series: opts.series, snapshots: results }) + "\n");
+            const failed = results.reduce((n, r) => n + r.failed.length, 0);
+            if (failed > 0) {
+              io.err(`${failed} question${failed === 1 ? "" : "s"} could not be sampled (recorded in the store; a rerun tries them again)\n`);
+              if (opts.requireAll) throw new RlvdError("BACKEND", `--require-all: ${failed} questions failed across the series`);
+            }
+          } finally {
+            await grader?.close();
+          }
+          return;
+        }
+        const spec = parseModelSpec(opts.model);
+        const backend = await open(opts.model);
         try {
-          const common = {
-            runDir: opts.run, backend, model: opts.newModel ?? opts.name ?? defaultModelName(spec), newModel: opts.newModel !== undefined,
-            shard: opts.shard, allowMixed: opts.allowMixed, spec: opts.model, questions, template,
-            params: { ...NEUTRAL_SAMPLING, temperature: opts.temperature, top_p: opts.topP, top_k: opts.topK, max_tokens: opts.maxTokens, stop: opts.stop, extra: opts.samplingExtra },
-            seed: opts.seed, nPerRequest: opts.nPerRequest, flushMs: opts.flushMs,
+          const one = {
+            ...common, backend, model: opts.newModel ?? opts.name ?? defaultModelName(spec), newModel: opts.newModel !== undefined,
+            shard: opts.shard, allowMixed: opts.allowMixed, spec: opts.model,
             // an embedded model is one "endpoint": --concurrency is its total
             concurrency: spec.kind === "embedded" ? opts.concurrency : undefined,
-            progress: { write: io.err, isTTY: io.isTTY },
           };
           const result = opts.adaptive
-            ? await adaptiveSampleRun({
-                ...common, grader: grader!.grade,
-                adaptive: { schedule: schedule ?? adaptiveSchedule(opts.k), settle: opts.adaptiveSettle, keep: opts.adaptiveKeep },
-              })
-            : await sampleRun({ ...common, k: opts.k, grader: grader?.grade });
+            ? await adaptiveSampleRun({ ...one, grader: grader!.grade, adaptive: { schedule: schedule ?? adaptiveSchedule(opts.k), settle: opts.adaptiveSettle, keep: opts.adaptiveKeep } })
+            : await sampleRun(one);
           if (opts.json) io.out(JSON.stringify(result) + "\n");
           else {
             io.out(`${result.model}: ${result.written} new samples (${result.already} already stored) for ${result.questions} questions in ${result.seconds.toFixed(1)} s\n`);

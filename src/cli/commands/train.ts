@@ -60,7 +60,7 @@ export const trainCommand: CommandModule = {
       .addOption(flag("--beta <x>", "KL coefficient to the starting model (0: none)", nonNegativeNumber))
       .addOption(flag("--updates <n>", "policy updates per rollout batch", positiveInt))
       .addOption(new Option("--aggregation <kind>", "loss aggregation").choices(["grpo", "dr_grpo", "dapo"]))
-      .addOption(flag("--checkpoint-every <n>", "save OUT/step-N every n steps", positiveInt))
+      .addOption(flag("--checkpoint-every <n>", "keep a snapshot OUT/step-N every n steps", positiveInt))
       .addOption(flag("--seed <n>", "seed", seed));
     addGradingOptions(grpo)
       .action(async (opts) => {
@@ -77,7 +77,7 @@ export const trainCommand: CommandModule = {
         const defaults = preset?.grpo.config ?? {};
         const config = { ...defaults, ...definedOptions(opts, ["steps", "questions", "group", "lr", "warmup", "maxTokens", "temperature", "beta", "updates", "aggregation", "seed"]) };
         const from = preset ? await presetStart(preset, opts.preset, opts.checkpoint, opts.out, echo) : opts.checkpoint;
-        const history = await runGrpo({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, questions, verify, config, checkpointEvery: opts.checkpointEvery, echo });
+        const { history } = await runGrpo({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, questions, verify, config, snapshotEvery: opts.checkpointEvery, echo });
         const q = Math.max(1, Math.floor(history.length / 4));
         const mean = (xs: typeof history) => xs.reduce((s, h) => s + h.reward_mean, 0) / xs.length;
         io.out(`trained ${history.length} GRPO steps -> ${opts.out}; mean reward first quarter ${mean(history.slice(0, q)).toFixed(3)}, last quarter ${mean(history.slice(-q)).toFixed(3)}\n`);

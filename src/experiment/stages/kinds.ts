@@ -7,6 +7,7 @@ export { grpoKind } from "./grpo.js";
 export { pretrainKind } from "./pretrain.js";
 export { reportKind } from "./report.js";
 export { sampleKind } from "./sample.js";
+export { seriesKind } from "./series.js";
 export { seedsKind } from "./seeds.js";
 export { sftKind } from "./sft.js";
 export { studyKind } from "./study.js";

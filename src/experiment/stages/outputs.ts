@@ -11,6 +11,12 @@ export const stageRef = z.string().min(1);
 /** a model folder (pretrain, grpo, sft) */
 export const Checkpoint = z.object({ checkpoint: z.string() });
 
+/** the snapshots a trainer kept (train/run.ts Snapshot), steps ascending */
+export const Snapshots = z.array(z.object({ step: z.number().int().nonnegative(), checkpoint: z.string() }));
+
+/** a trained model folder and the snapshots kept on the way (absent: snapshotEvery 0) */
+export const TrainedCheckpoint = Checkpoint.extend({ snapshots: Snapshots.optional() });
+
 /** the world's files: its config and question splits (broad only when the stage draws one) */
 export const WorldFiles = z.object({ config: z.string(), test: z.string(), train: z.string(), broad: z.string().optional() });
 

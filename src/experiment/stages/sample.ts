@@ -1,19 +1,15 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { RlvdError } from "../../core/errors.js";
-import { EmbeddedBackend } from "../../backends/embedded.js";
-import { TEMPLATES } from "../../backends/templates.js";
-import { checkWorldAnswer } from "../../world/index.js";
 import { defineStageKind } from "../runner.js";
 import { checkRealSample, isRealSample, RealSampleSettingsSchema, realSampleHashed, realSampleIncomplete, runRealSample, type RealSampleSettings } from "../real-sample.js";
 import { adaptiveSchedule } from "../../metrics/adaptive.js";
-import { adaptiveSampleRun } from "../adaptive-run.js";
-import { sampleRun } from "../sample-run.js";
 import { Checkpoint, stageRef, StoredSamples, WorldFiles } from "./outputs.js";
 import { readQuestions } from "./shared.js";
+import { sampleWorldCheckpoint } from "./world-sampling.js";
 
 /** Spec keys are camelCase; the request fields they become keep the OpenAI names (backends/types.ts). */
-const SamplingSchema = z.object({
+export const SamplingSchema = z.object({
   temperature: z.number().min(0).default(0.9),
   topP: z.number().gt(0).max(1).default(1),
   topK: z.number().int().nonnegative().default(50),
@@ -70,30 +66,18 @@ export const sampleKind = defineStageKind({
     if (split === undefined) throw new RlvdError("BAD_INPUT", `stage ${ctx.id}: stage "${s.world}" has no ${s.split} split (set ${s.split} on it)`);
     const questions = readQuestions(split);
     const store = s.split === "test" ? ctx.runDir : join(ctx.runDir, "train");
-    const checkpoint = inputs.from.checkpoint;
-    const backend = await EmbeddedBackend.open(checkpoint);
-    const common = {
-      // the stage hash in the spec: a rerun after its model was retrained replaces the old samples, a resumed one keeps them
-      runDir: store, backend, model: s.model, spec: `embedded:${checkpoint}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced, questions, template: TEMPLATES.question!,
-      // many questions in flight: the backend decodes them together, and tree sampling leaves few rows per question
-      params: { temperature: s.sampling.temperature, top_p: s.sampling.topP, top_k: s.sampling.topK, max_tokens: s.sampling.maxTokens }, nPerRequest: s.k, concurrency: 64, seed: s.seed,
-      grader: async (items: Array<{ gold: string; response: string }>) => items.map(({ gold, response }) => {
-        const r = checkWorldAnswer(gold, response);
-        // the world's own checker, not the math verifier: its verdicts are labelled so in the store and report
-        return { correct: r.correct, extracted: r.extracted, status: r.extracted === null ? "no_answer" as const : "ok" as const, grading: "world" };
-      }),
-    };
     const adaptive = s.adaptive === true ? {} : s.adaptive || null;
     if (adaptive?.schedule && adaptive.schedule[adaptive.schedule.length - 1] !== s.k) {
       throw new RlvdError("BAD_INPUT", `stage ${ctx.id}: adaptive.schedule must end at k = ${s.k} (got ${adaptive.schedule.join(",")})`);
     }
-    const adaptiveResult = adaptive ? await adaptiveSampleRun({ ...common, adaptive: { ...adaptive, schedule: adaptive.schedule ?? adaptiveSchedule(s.k) } }) : null;
-    const result = adaptiveResult ?? (await sampleRun({ ...common, k: s.k }));
-    backend.model.dispose();
+    const result = await sampleWorldCheckpoint(ctx, {
+      store, checkpoint: inputs.from.checkpoint, model: s.model, questions, k: s.k, sampling: s.sampling, seed: s.seed,
+      ...(adaptive ? { adaptive: { ...adaptive, schedule: adaptive.schedule ?? adaptiveSchedule(s.k) } } : {}),
+    });
     ctx.log(`${result.written} samples of ${s.model} on ${questions.length} ${s.split} questions (${result.already} already stored)`);
-    if (adaptiveResult) {
-      const e = adaptiveResult.adaptive.estimates;
-      ctx.log(`adaptive: ${e.samples} of ${e.samples_full} samples (${((100 * e.samples) / e.samples_full).toFixed(1)}%), ${adaptiveResult.adaptive.samples_saved} saved`);
+    if (result.adaptive) {
+      const e = result.adaptive.estimates;
+      ctx.log(`adaptive: ${e.samples} of ${e.samples_full} samples (${((100 * e.samples) / e.samples_full).toFixed(1)}%), ${result.adaptive.samples_saved} saved`);
     }
     return { store, model: s.model };
   },

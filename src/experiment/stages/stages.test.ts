@@ -22,10 +22,11 @@ const pretrain: StageSpec = {
 
 describe("stage kinds", () => {
   it("hash the shipped presets' stages as main did before they were declared one file each, so run folders stay cached", () => {
-    // the records of `rlvd demo --preset smoke` and of the full preset, written at ca4ed7e
+    // the records of `rlvd demo --preset smoke` and of the full preset, written at ca4ed7e; the report's hash
+    // moved once when the analysis gained the series of RLVR snapshots (issue 17: analyze needs series-rlvr)
     const smoke = hashesOf("smoke");
     expect([smoke.get("world"), smoke.get("test-base"), smoke.get("data-patterns"), smoke.get("report")])
-      .toEqual(["abfc5a7aead0e402", "f6075c2a510e9be2", "8dcf808f3bda90b5", "d1f1f11d85e0216d"]);
+      .toEqual(["abfc5a7aead0e402", "f6075c2a510e9be2", "8dcf808f3bda90b5", "ffbb4a1c59e8e908"]);
     // A study's own hash covers its nested spec's text, which now spells sampling keys camelCase, so a study
     // stage reruns once; the stages inside it hash as before and are all found cached.
     const full = loadSpec(presetFile("full"), STAGE_KINDS);
@@ -35,7 +36,7 @@ describe("stage kinds", () => {
       return stageHashes(spec.stages, checkStages(spec.stages, STAGE_KINDS), KINDS);
     };
     const seed1 = nested("seed-1");
-    expect([seed1.get("world"), seed1.get("test-base"), seed1.get("report")]).toEqual(["f080a964c44d184b", "faa19d0fec1089ea", "a12a07cf41f64055"]);
+    expect([seed1.get("world"), seed1.get("test-base"), seed1.get("report")]).toEqual(["f080a964c44d184b", "faa19d0fec1089ea", "6f1e1c7b7160d679"]);
     expect(nested("sweep-50").get("test-rlvr")).toBe("5b02fc0a06420cae");
   });
 
@@ -67,8 +68,8 @@ describe("stage kinds", () => {
         fields++;
       }
     }
-    // world 2, pretrain 3 (x2), grpo 1, sample 1 (x12), distill 1 (x4), sft 1 (x5), analyze 1
-    expect(fields).toBe(2 + 6 + 1 + 12 + 4 + 5 + 1);
+    // world 2, pretrain 3 (x2), grpo 1, sample 1 (x12), series 1, distill 1 (x4), sft 1 (x5), analyze 1
+    expect(fields).toBe(2 + 6 + 1 + 12 + 1 + 4 + 5 + 1);
   });
 
   it("type a stage's references by the schemas it declares", () => {

@@ -48,7 +48,7 @@ const tableRows = (rows: Array<ReturnType<typeof expectedAgreement> & { model: s
 async function roundTrip(run: string) {
   await regrade(run);
   const content = await reportContent(run);
-  return { agreement: content.analysis.harness_agreement ?? [], table: content.tables.harness };
+  return { agreement: content.analysis.harness_agreement ?? [], table: content.tables.harness, series: content.analysis.series };
 }
 
 describe("harness formats", () => {
@@ -110,7 +110,7 @@ describe("harness formats", () => {
     expect(table!.rows).toEqual(tableRows(agreement));
   });
 
-  it("verl validation dumps: the step joins the model name and is recorded; ids derived from the prompt match across steps", async () => {
+  it("verl validation dumps: the step joins the model name and lands as a series with the step as a number; ids derived from the prompt match across steps", async () => {
     const dir = tmp();
     const run = join(dir, "run");
     const a = await importSamplesFile(run, verlDumpFile(dir, 50), { model: "grpo" });
@@ -122,8 +122,9 @@ describe("harness formats", () => {
     expect(new Set(rows.map((q) => q.question_id)).size).toBe(3);
     expect(rows.map((q) => q.answer).sort()).toEqual([...QUESTIONS, ...QUESTIONS].map((q) => q.answer).sort());
     const models = await withStore(run, {}, (s) => s.all<{ name: string; meta: string }>("SELECT name, meta FROM models ORDER BY name"));
-    expect(models.map((m) => [m.name, JSON.parse(m.meta)])).toEqual([["grpo@step-100", { series: "grpo", step: 100 }], ["grpo@step-50", { series: "grpo", step: 50 }]]);
-    const { agreement, table } = await roundTrip(run);
+    expect(models.map((m) => [m.name, JSON.parse(m.meta)])).toEqual([["grpo@step-100", { series: { name: "grpo", step: 100 } }], ["grpo@step-50", { series: { name: "grpo", step: 50 } }]]);
+    const { agreement, table, series } = await roundTrip(run);
+    expect(series!.grpo!.map((e) => [e.model, e.step, e.questions])).toEqual([["grpo@step-50", 50, 3], ["grpo@step-100", 100, 3]]);
     const e = expectedAgreement(RESPONSES.flat());
     expect(agreement).toEqual(["grpo@step-100", "grpo@step-50"].map((model) => ({ model, ...e, agreement: e.agree / e.compared })));
     expect(table!.rows).toEqual(tableRows(agreement));
