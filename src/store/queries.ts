@@ -57,7 +57,7 @@ export type QuestionAnswers = { question_id: string; extracted: (string | null)[
 export async function* answersByQuestion(store: SampleStore, model: string): AsyncGenerator<QuestionAnswers> {
   const result = await store.db.stream(
     `SELECT question_id, list(extracted ORDER BY sample_index) AS extracted, list(correct ORDER BY sample_index) AS correct
-       FROM samples WHERE model = ? AND correct IS NOT NULL GROUP BY question_id`,
+       FROM samples WHERE model = ? AND correct IS NOT NULL GROUP BY question_id ORDER BY question_id`,
     [model],
   );
   for (;;) {

@@ -142,8 +142,9 @@ describe("robustness bar: 2,000 pathological strings", () => {
     expect(results).toHaveLength(N);
     results.forEach((r, k) => expectSound(r, `item ${k}`));
     // every item past the limit was cut off there: the batch cannot take longer than its share of limits
+    // (a loose bound that still catches a worker hung past its limit: a machine under load is slower, not stuck)
     const timeouts = results.filter((r) => r.status === "timeout").length;
-    expect(seconds).toBeLessThan(20 + (timeouts * (LIMIT_MS + 250)) / 1000);
+    expect(seconds).toBeLessThan(60 + (timeouts * (LIMIT_MS + 250)) / 1000);
     // same verdicts as in-process where both finished (spot check: the pool runs the same code)
     for (let k = 0; k < 50; k++) {
       const { gold, pred } = items[k]!;
