@@ -1,5 +1,4 @@
 import type { SampleStore } from "./store.js";
-import { hasModel } from "./models.js";
 import { modelMeta, setModelMeta } from "./sampling-records.js";
 
 /**
