@@ -75,23 +75,44 @@ export async function exportTrl(
   options: { template: Template; kind: "grpo" | "sft" },
 ): Promise<ExportResult> {
   const chat = isChat(options.template);
-  const lines = rows.map((r) => {
-    const rendered = options.template.render(r.prompt);
-    const prompt = rendered.kind === "chat" ? rendered.messages : rendered.text;
-    if (options.kind === "sft") {
-      if (r.completion === undefined) throw new RlvdError("BAD_INPUT", `question ${r.question_id}: an SFT export needs completions`);
-      return { prompt, completion: chat ? [{ role: "assistant", content: r.completion }] : r.completion, question_id: r.question_id };
-    }
-    if (r.answer === undefined) throw new RlvdError("BAD_INPUT", `question ${r.question_id}: a GRPO export needs the gold answer`);
-    return { prompt, ground_truth: r.answer, question_id: r.question_id };
-  });
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
-  await rename(tmp, out);
+  const lines = exportLines(rows, options.template, options.kind === "sft"
+    ? { kind: "sft", prompt: "prompt", completion: "completion" }
+    : { kind: "GRPO", prompt: "prompt", answer: "ground_truth" });
+  await writeJsonlAtomic(lines, out);
   const name = options.template.name;
   return chat
     ? { rows: lines.length, format: "chat", note: `conversational prompts from template ${name}; TRL applies the model's chat template to them` }
     : { rows: lines.length, format: "raw", note: `plain-text prompts from text template ${name}; TRL sends them to the model as they are` };
+}
+
+/**
+ * One JSONL row per question for a trainer that takes prompt/completion (SFT) or prompt/answer (RL) records
+ * under its own field names: the prompt rendered by the template (chat messages or plain text), an SFT
+ * completion as an assistant message when the prompt is chat.
+ */
+function exportLines(
+  rows: ReadonlyArray<{ question_id: string; prompt: string; answer?: string; completion?: string }>,
+  template: Template,
+  fields: { kind: "sft"; prompt: string; completion: string } | { kind: "GRPO" | "RL"; prompt: string; answer: string },
+): Array<Record<string, unknown>> {
+  const chat = isChat(template);
+  return rows.map((r) => {
+    const rendered = template.render(r.prompt);
+    const prompt = rendered.kind === "chat" ? rendered.messages : rendered.text;
+    if (fields.kind === "sft") {
+      if (r.completion === undefined) throw new RlvdError("BAD_INPUT", `question ${r.question_id}: an SFT export needs completions`);
+      return { [fields.prompt]: prompt, [fields.completion]: chat ? [{ role: "assistant", content: r.completion }] : r.completion, question_id: r.question_id };
+    }
+    if (r.answer === undefined) throw new RlvdError("BAD_INPUT", `question ${r.question_id}: a${fields.kind === "RL" ? "n" : ""} ${fields.kind} export needs the gold answer`);
+    return { [fields.prompt]: prompt, [fields.answer]: r.answer, question_id: r.question_id };
+  });
+}
+
+/** Writes JSONL rows under a temporary name, then renames: a reader never sees half a file. */
+async function writeJsonlAtomic(lines: readonly unknown[], out: string): Promise<void> {
+  const tmp = `${out}.tmp-${process.pid}`;
+  writeFileSync(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
+  await rename(tmp, out);
 }
 
 /** Whether a template renders chat messages (probed on a placeholder question). */
@@ -135,19 +156,10 @@ export async function exportOpenRlhf(
   options: { template: Template; kind: "rl" | "sft" },
 ): Promise<ExportResult> {
   const chat = isChat(options.template);
-  const lines = rows.map((r) => {
-    const rendered = options.template.render(r.prompt);
-    const input = rendered.kind === "chat" ? rendered.messages : rendered.text;
-    if (options.kind === "sft") {
-      if (r.completion === undefined) throw new RlvdError("BAD_INPUT", `question ${r.question_id}: an SFT export needs completions`);
-      return { input, output: chat ? [{ role: "assistant", content: r.completion }] : r.completion, question_id: r.question_id };
-    }
-    if (r.answer === undefined) throw new RlvdError("BAD_INPUT", `question ${r.question_id}: an RL export needs the gold answer`);
-    return { input, label: r.answer, question_id: r.question_id };
-  });
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
-  await rename(tmp, out);
+  const lines = exportLines(rows, options.template, options.kind === "sft"
+    ? { kind: "sft", prompt: "input", completion: "output" }
+    : { kind: "RL", prompt: "input", answer: "label" });
+  await writeJsonlAtomic(lines, out);
   // OpenRLHF 0.10.2+ spells the flags --data.input_key etc. (README, "Training real models")
   const keys = options.kind === "sft" ? "--input_key input --output_key output" : "--input_key input --label_key label";
   return chat
