@@ -29,6 +29,12 @@ export const GrpoConfigSchema = z
     gradClip: z.number().positive().default(1.0),
     /** KL coefficient to the frozen starting policy (0: no reference model, as in the study) */
     beta: z.number().nonnegative().default(0),
+    /**
+     * Every this many steps the reference model becomes a copy of the current policy and the optimizer's
+     * moments start afresh (0: never). ProRL (Liu et al. 2025) resets this way so that the KL term, which
+     * grows as the policy drifts, stops holding prolonged training back. Needs beta > 0.
+     */
+    referenceReset: z.number().int().nonnegative().default(0),
     clipEps: z.number().positive().default(0.2),
     /** policy updates per rollout batch (> 1 uses importance ratios against the rollout policy) */
     updates: z.number().int().positive().default(1),
@@ -75,8 +81,12 @@ export type GrpoHooks = {
 export async function trainGrpo(model: Model, questions: readonly Question[], verify: Verifier, input: Partial<GrpoConfig>, hooks: GrpoHooks = {}): Promise<GrpoStepStats[]> {
   const cfg = GrpoConfigSchema.parse(input);
   if (questions.length === 0) throw new RlvdError("BAD_INPUT", "GRPO needs training questions (the dataset is empty)");
+  if (cfg.referenceReset > 0 && !(cfg.beta > 0 && hooks.reference)) {
+    throw new RlvdError("BAD_ARGUMENT", "referenceReset resets the KL reference model: it needs beta > 0 (and the reference checkpoint)");
+  }
   const tok = model.tokenizer!;
-  const opt = new AdamW(model, { weightDecay: cfg.weightDecay, beta1: 0.9, beta2: cfg.beta2 });
+  const newOptimizer = () => new AdamW(model, { weightDecay: cfg.weightDecay, beta1: 0.9, beta2: cfg.beta2 });
+  let opt = newOptimizer();
   const rng = new Rng32(cfg.seed);
   const order = rng.shuffle([...questions]);
   let cursor = 0;
@@ -142,6 +152,13 @@ export async function trainGrpo(model: Model, questions: readonly Question[], ve
       lr,
       step_time_s: (Date.now() - t0) / 1000,
     };
+    if (cfg.referenceReset > 0 && (step + 1) % cfg.referenceReset === 0 && step + 1 < cfg.steps) {
+      const reference = hooks.reference!;
+      reference.params.set(model.params.subarray(0, model.layout.total));
+      reference.paramsChanged();
+      opt.dispose();
+      opt = newOptimizer();
+    }
     history.push(stats);
     hooks.log?.write(stats);
     await hooks.afterStep?.(step + 1, stats);

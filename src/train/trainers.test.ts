@@ -57,6 +57,35 @@ describe("GRPO", () => {
     expect(params(await loadCheckpoint(snapshots[1]!.checkpoint))).toEqual(params(await loadCheckpoint(out)));
   }, 120_000);
 
+  it("resets the KL reference to the policy every referenceReset steps, and the optimizer with it", async () => {
+    const config = { steps: 3, questions: 8, group: 4, maxTokens: 16, lr: 3e-3, warmup: 0, seed: 5, beta: 0.05 };
+    const questions = smokeQuestions(50, 2);
+    const train = async (steps: number, referenceReset: number) => {
+      const model = await loadCheckpoint(base);
+      const reference = await loadCheckpoint(base);
+      const stats = await trainGrpo(model, questions, smokeVerifier, { ...config, steps, referenceReset }, { reference });
+      return { policy: params(model), reference: params(reference), stats };
+    };
+    const twoSteps = await train(2, 0);
+    const reset = await train(3, 2);
+    const plain = await train(3, 0);
+    const start = params(await loadCheckpoint(base));
+    // after step 2 the reference is the policy of a 2-step run; without resets it stays the start
+    expect(reset.reference).toEqual(twoSteps.policy);
+    expect(plain.reference).toEqual(start);
+    expect(twoSteps.policy).not.toEqual(start);
+    // step 3 then runs against the new reference with fresh optimizer moments: a different policy
+    expect(reset.stats[0]!.kl).toBeCloseTo(plain.stats[0]!.kl!, 12);
+    expect(reset.policy).not.toEqual(plain.policy);
+    // the last step never resets (nothing would use it)
+    expect((await train(2, 2)).reference).toEqual(start);
+  }, 120_000);
+
+  it("refuses referenceReset without a KL reference", async () => {
+    const model = await loadCheckpoint(base);
+    await expect(trainGrpo(model, smokeQuestions(10, 2), smokeVerifier, { steps: 1, referenceReset: 1 })).rejects.toThrow(/needs beta > 0/);
+  });
+
   it("is deterministic given its seed", async () => {
     const run = async () => {
       const m = await loadCheckpoint(base);
