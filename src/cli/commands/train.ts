@@ -58,6 +58,7 @@ export const trainCommand: CommandModule = {
       .addOption(flag("--max-tokens <n>", "max completion tokens", integer(1, 1 << 20)))
       .addOption(flag("--temperature <t>", "rollout temperature", number({ min: 0, max: 5, open: true })))
       .addOption(flag("--beta <x>", "KL coefficient to the starting model (0: none)", nonNegativeNumber))
+      .addOption(flag("--reference-reset <n>", "with --beta: every n steps the KL reference becomes the current policy and the optimizer restarts (ProRL)", positiveInt))
       .addOption(flag("--updates <n>", "policy updates per rollout batch", positiveInt))
       .addOption(new Option("--aggregation <kind>", "loss aggregation").choices(["grpo", "dr_grpo", "dapo"]))
       .addOption(flag("--checkpoint-every <n>", "keep a snapshot OUT/step-N every n steps", positiveInt))
@@ -75,7 +76,7 @@ export const trainCommand: CommandModule = {
           : opts.reward === "math" ? (q: { answer: string }, text: string) => verifyAnswer(q.answer, text, { ...grading, timeoutMs: 500 }).correct
           : (q: { answer: string }, text: string) => checkWorldAnswer(q.answer, text).correct;
         const defaults = preset?.grpo.config ?? {};
-        const config = { ...defaults, ...definedOptions(opts, ["steps", "questions", "group", "lr", "warmup", "maxTokens", "temperature", "beta", "updates", "aggregation", "seed"]) };
+        const config = { ...defaults, ...definedOptions(opts, ["steps", "questions", "group", "lr", "warmup", "maxTokens", "temperature", "beta", "referenceReset", "updates", "aggregation", "seed"]) };
         const from = preset ? await presetStart(preset, opts.preset, opts.checkpoint, opts.out, echo) : opts.checkpoint;
         const { history } = await runGrpo({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, questions, verify, config, snapshotEvery: opts.checkpointEvery, echo });
         const q = Math.max(1, Math.floor(history.length / 4));
