@@ -55,7 +55,7 @@ export function surveyTables(r: SurveyResult): ReportTable[] {
     {
       id: "survey-worlds", title: "Every world: its knobs and the headline's verdict",
       header: ["world", "seed", ...r.knobs.map((k) => k.name), "RLVR accuracy", "RLVR capability", "seconds"],
-      rows: r.worlds.map((w) => [w.id, String(w.seed), ...r.knobs.map((k) => num(w.knobs[k.name]!)), w.verdicts["rlvr-accuracy"] ?? "-", w.verdicts["rlvr-capability"] ?? "-", w.seconds.toFixed(0)]),
+      rows: r.worlds.map((w) => [w.id, String(w.seed), ...r.knobs.map((k) => num(w.knobs[k.name]!)), w.failed ? `failed: ${w.failed}` : w.verdicts["rlvr-accuracy"] ?? "-", w.failed ? "-" : w.verdicts["rlvr-capability"] ?? "-", w.seconds.toFixed(0)]),
     },
   ];
 }

@@ -11,7 +11,11 @@ import { fitLogistic, rankSplits, standardise, wilsonShare, type Share } from ".
 import type { Verdict } from "./findings.js";
 
 /** One world of a survey: its knob values and each finding's verdict (findings.json's records, by id). */
-export type SurveyWorld = { id: string; seed: number; knobs: Record<string, number>; verdicts: Record<string, Verdict>; claims: Record<string, string>; seconds: number };
+export type SurveyWorld = {
+  id: string; seed: number; knobs: Record<string, number>; verdicts: Record<string, Verdict>; claims: Record<string, string>; seconds: number;
+  /** why the world's study stopped (its findings then count as "cannot be judged") */
+  failed?: string;
+};
 
 export type KnobSummary = { name: string; label: string; mean: number; sd: number; min: number; max: number };
 

@@ -68,14 +68,24 @@ export const surveyKind = defineStageKind({
       const dir = join(ctx.stageDir, `world-${i + 1}`);
       const knobs = Object.entries(draw.knobs).map(([k, v]) => `${k} ${v}`).join(", ");
       ctx.log(`world ${i + 1} of ${s.worlds} (seed ${draw.seed}): ${knobs}`);
-      await runStages(spec.stages, { runDir: dir, kinds: ctx.kinds, log: (m) => ctx.log(`world-${i + 1}: ${m}`), force: ctx.forced ? spec.stages.map((st) => st.id) : [] });
+      // a world whose study cannot finish (say, a model with no correct response to distill) is a world where the
+      // findings cannot be judged, not the end of the survey; its finished stages stay cached like any others
+      let failed: string | null = null;
+      try {
+        await runStages(spec.stages, { runDir: dir, kinds: ctx.kinds, log: (m) => ctx.log(`world-${i + 1}: ${m}`), force: ctx.forced ? spec.stages.map((st) => st.id) : [] });
+      } catch (e) {
+        if (!(e instanceof RlvdError)) throw e;
+        failed = e.message;
+        ctx.log(`world ${i + 1} failed, its findings cannot be judged: ${failed}`);
+      }
       const metrics = join(dir, "metrics.json");
-      if (!existsSync(metrics)) throw new RlvdError("BAD_INPUT", `stage ${ctx.id}: world ${i + 1} left no metrics.json (does its analyze stage write one?)`);
-      const findings = (JSON.parse(readFileSync(metrics, "utf8")) as { findings?: FindingRecord[] }).findings ?? [];
+      if (failed === null && !existsSync(metrics)) throw new RlvdError("BAD_INPUT", `stage ${ctx.id}: world ${i + 1} left no metrics.json (does its analyze stage write one?)`);
+      const findings = failed === null ? ((JSON.parse(readFileSync(metrics, "utf8")) as { findings?: FindingRecord[] }).findings ?? []) : [];
       worlds.push({
         id: `world-${i + 1}`, seed: draw.seed, knobs: draw.knobs,
         verdicts: Object.fromEntries(findings.map((f) => [f.id, f.verdict])), claims: Object.fromEntries(findings.map((f) => [f.id, f.claim])),
         seconds: worldSeconds(dir, spec.stages.map((st) => st.id)),
+        ...(failed !== null ? { failed } : {}),
       });
     }
     const labels = Object.fromEntries(Object.entries(KNOBS).map(([k, v]) => [k, v.label]));
