@@ -58,10 +58,25 @@ describe("drawWorld", () => {
     expect(config.formats.shortcut).toBeCloseTo(w.knobs.shortcutShare!, 6);
     expect(config.formats.direct / config.formats.steps).toBeCloseTo(3, 4);
     expect(config.formats.steps / config.formats.check).toBeCloseTo(1, 4);
+    expect(config.formats.reflect).toBeUndefined();
     expect(config.seed).toBe(w.seed);
     const rl = spec.stages[1]!.train as Record<string, unknown>;
     expect(rl.steps).toBe(w.knobs.rlSteps);
     expect(rl.lr).toBe(w.knobs.rlLr);
+  });
+});
+
+describe("the reflection knob", () => {
+  it("sets reflectionValue, and shortcutShare keeps a template's reflect share in proportion", () => {
+    const reflect = { stages: [{ ...template.stages[0]!, world: { ...template.stages[0]!.world, formats: { direct: 0.2, steps: 0.1, check: 0.1, shortcut: 0.5, reflect: 0.1 } } }, template.stages[1]!] };
+    const p = SurveyPriorSchema.parse({ reflectionValue: { uniform: [0, 1] }, shortcutShare: { uniform: [0, 0.5] } });
+    const w = drawWorld(p, reflect, 2, 0, targets);
+    const config = WorldConfigSchema.parse(applyOverrides(reflect, { seed: w.seed, set: w.set }, "test", STAGE_KINDS).stages[0]!.world);
+    expect(config.reflectionValue).toBe(w.knobs.reflectionValue);
+    // direct : steps : check : reflect stay 2 : 1 : 1 : 1
+    expect(config.formats.direct / config.formats.reflect!).toBeCloseTo(2, 4);
+    expect(config.formats.check / config.formats.reflect!).toBeCloseTo(1, 4);
+    expect(config.formats.shortcut).toBeCloseTo(w.knobs.shortcutShare!, 6);
   });
 });
 

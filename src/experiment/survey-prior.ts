@@ -53,11 +53,16 @@ const worldField = (field: string) => (value: number, _d: Readonly<Record<string
 /** The share of base-corpus solutions written by the shortcut rule; the other formats keep their proportions. */
 function shortcutShare(value: number, _d: Readonly<Record<string, number>>, spec: RawSpec, t: SurveyTargets): SettingOverride[] {
   const f = (getPath(stage(spec, t.world), "world.formats") ?? { direct: 0.7, steps: 0.2, check: 0.1, shortcut: 0 }) as Record<string, number>;
-  const rest = (f.direct ?? 0) + (f.steps ?? 0) + (f.check ?? 0);
-  if (rest <= 0) throw new RlvdError("BAD_INPUT", "survey prior: shortcutShare needs a template world with some direct, steps or check solutions");
+  // the reflect format (world option of issue 18 part 1) is kept only where the template has it, so a world without it hashes as before
+  const others = (["direct", "steps", "check", "reflect"] as const).filter((k) => f[k] !== undefined);
+  const rest = others.reduce((sum, k) => sum + f[k]!, 0);
+  if (rest <= 0) throw new RlvdError("BAD_INPUT", "survey prior: shortcutShare needs a template world with some direct, steps, check or reflect solutions");
   const r = (x: number) => Math.round(x * 1e6) / 1e6;
-  const direct = r(((f.direct ?? 0) / rest) * (1 - value)), steps = r(((f.steps ?? 0) / rest) * (1 - value)), shortcut = r(value);
-  return [{ stage: t.world, field: "world.formats", value: { direct, steps, check: r(1 - direct - steps - shortcut), shortcut } }];
+  const value_: Record<string, number> = {};
+  for (const k of others.slice(0, -1)) value_[k] = r((f[k]! / rest) * (1 - value));
+  // the last one takes what rounding left, so the shares sum to 1 exactly enough for the world's check
+  value_[others[others.length - 1]!] = r(1 - value - others.slice(0, -1).reduce((sum, k) => sum + value_[k]!, 0));
+  return [{ stage: t.world, field: "world.formats", value: { ...value_, shortcut: r(value) } }];
 }
 
 /** Every knob a survey prior may name, in the order the report lists them. */
@@ -71,6 +76,7 @@ export const KNOBS = {
   misconception: { label: "chance a wrong showing is the fact's fixed decoy", range: [0, 1], apply: worldField("misconception") },
   shortcutShare: { label: "share of base solutions written by the shortcut rule", range: [0, 1], apply: shortcutShare },
   shortcutAgreement: { label: "share of facts the shortcut rule gets right", range: [0, 1], apply: worldField("shortcutAgreement") },
+  reflectionValue: { label: "what a reflect step's second route is worth (0: as noisy as the step)", range: [0, 1], apply: worldField("reflectionValue") },
   rlSteps: { label: "RLVR steps", range: [1, 100_000], apply: (v, _d, _s, t) => [{ stage: t.rl, field: "train.steps", value: v }] },
   rlLr: { label: "RLVR learning rate", range: [1e-7, 1], apply: (v, _d, _s, t) => [{ stage: t.rl, field: "train.lr", value: v }] },
 } satisfies Record<string, Knob>;

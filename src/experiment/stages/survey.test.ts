@@ -13,7 +13,7 @@ import { STAGE_KINDS } from "./index.js";
 
 const tmp = useTmpDirs();
 
-const model = "model: { dim: 16, layers: 1, heads: 2, context: 64 }";
+const model = "model: { dim: 16, layers: 1, heads: 2, context: 96 }";
 // enough steps that the tiny base answers some questions right (about 1 in 12 here): distillation needs correct responses
 const pre = "train: { steps: 60, batch: 16, lr: 0.01, warmup: 5, evalFraction: 0 }";
 const sft = "train: { steps: 2, batch: 8, lr: 0.0005, warmup: 1, evalFraction: 0 }";
@@ -21,7 +21,7 @@ const sample = (id: string, from: string, split: string, k: number, name = from)
 const WORLD = [
   "name: tiny-world",
   "stages:",
-  "  - { id: world, kind: world, world: { seed: 1, alphabet: 4, chainLengths: [1, 2], facts: { known: 0.5, shaky: 0.2, weak: 0.2, absent: 0.1 }, heldOut: 1 }, test: 12, train: 12, broad: 12 }",
+  "  - { id: world, kind: world, world: { seed: 1, alphabet: 4, chainLengths: [1, 2], facts: { known: 0.5, shaky: 0.2, weak: 0.2, absent: 0.1 }, heldOut: 1, formats: { direct: 0.5, steps: 0.2, check: 0.1, reflect: 0.2 } }, test: 12, train: 12, broad: 12 }",
   `  - { id: base, kind: pretrain, world: world, author: base, documents: 200, ${model}, ${pre} }`,
   `  - { id: teacher, kind: pretrain, world: world, author: teacher, documents: 200, ${model}, ${pre} }`,
   "  - { id: rlvr, kind: grpo, world: world, from: base, train: { steps: 2, questions: 4, group: 4, maxTokens: 24, lr: 0.0003, warmup: 1 } }",
@@ -38,7 +38,7 @@ const WORLD = [
   "  - { id: analyze, kind: analyze, base: base, findings: { resamples: 200 }, needs: [test-base, test-rlvr, test-base<-base, test-base<-rlvr, test-distill-patterns, test-distill-knowledge] }",
   "",
 ].join("\n");
-const PRIOR = "{ absent: { uniform: [0, 0.2] }, misconception: { uniform: [0, 1] }, rlSteps: { uniform: [1, 3], integer: true } }";
+const PRIOR = "{ absent: { uniform: [0, 0.2] }, misconception: { uniform: [0, 1] }, reflectionValue: { uniform: [0, 1] }, rlSteps: { uniform: [1, 3], integer: true } }";
 const SURVEY = (worlds: number) => `name: tiny-survey
 stages:
   - { id: survey, kind: survey, spec: world.yaml, worlds: ${worlds}, seed: 5, prior: ${PRIOR} }
@@ -62,7 +62,7 @@ describe("survey stage", () => {
     expect(result.worlds.map((w) => w.id)).toEqual(["world-1", "world-2", "world-3"]);
     // each world's knobs are the prior's draw for (seed 5, index i), and its own run folder has the findings
     const template = spec.stages[0]!.settings.spec as never;
-    const prior = SurveyPriorSchema.parse({ absent: { uniform: [0, 0.2] }, misconception: { uniform: [0, 1] }, rlSteps: { uniform: [1, 3], integer: true } });
+    const prior = SurveyPriorSchema.parse({ absent: { uniform: [0, 0.2] }, misconception: { uniform: [0, 1] }, reflectionValue: { uniform: [0, 1] }, rlSteps: { uniform: [1, 3], integer: true } });
     for (const [i, w] of result.worlds.entries()) {
       expect(w.failed).toBeUndefined();
       const draw = drawWorld(prior, template, 5, i, { world: "world", rl: "rlvr" });
@@ -71,9 +71,10 @@ describe("survey stage", () => {
       const metrics = JSON.parse(readFileSync(join(run, "stages", "survey", `world-${i + 1}`, "metrics.json"), "utf8")) as { findings: Array<{ id: string; verdict: string }> };
       expect(Object.keys(w.verdicts)).toEqual(metrics.findings.map((f) => f.id));
       expect(Object.keys(w.verdicts)).toHaveLength(10);
-      const world = JSON.parse(readFileSync(join(run, "stages", "survey", `world-${i + 1}`, "stages", "world", "world.json"), "utf8")) as { facts: { absent: number }; misconception: number };
+      const world = JSON.parse(readFileSync(join(run, "stages", "survey", `world-${i + 1}`, "stages", "world", "world.json"), "utf8")) as { facts: { absent: number }; misconception: number; reflectionValue: number };
       expect(world.facts.absent).toBeCloseTo(draw.knobs.absent!, 6);
       expect(world.misconception).toBe(draw.knobs.misconception);
+      expect(world.reflectionValue).toBe(draw.knobs.reflectionValue);
       expect(w.seconds).toBeGreaterThan(0);
     }
     // every finding of every world is counted once
