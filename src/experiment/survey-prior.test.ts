@@ -68,7 +68,7 @@ describe("drawWorld", () => {
 
 describe("the reflection knob", () => {
   it("sets reflectionValue, and shortcutShare keeps a template's reflect share in proportion", () => {
-    const reflect = { stages: [{ ...template.stages[0]!, world: { ...template.stages[0]!.world, formats: { direct: 0.2, steps: 0.1, check: 0.1, shortcut: 0.5, reflect: 0.1 } } }, template.stages[1]!] };
+    const reflect = { stages: [{ ...template.stages[0]!, world: { ...(template.stages[0]!.world as Record<string, unknown>), formats: { direct: 0.2, steps: 0.1, check: 0.1, shortcut: 0.5, reflect: 0.1 } } }, template.stages[1]!] };
     const p = SurveyPriorSchema.parse({ reflectionValue: { uniform: [0, 1] }, shortcutShare: { uniform: [0, 0.5] } });
     const w = drawWorld(p, reflect, 2, 0, targets);
     const config = WorldConfigSchema.parse(applyOverrides(reflect, { seed: w.seed, set: w.set }, "test", STAGE_KINDS).stages[0]!.world);
