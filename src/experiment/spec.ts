@@ -8,6 +8,9 @@ import { applyOverrides, type SettingOverride } from "./overrides.js";
 import { referencedIds, type StageKind, type StageSpec } from "./runner.js";
 import { getPath, renameKey } from "./setting-paths.js";
 
+/** Kinds whose `spec` setting is a nested study: a file name there is inlined when the spec loads. */
+const NESTING_KINDS = new Set(["study", "survey"]);
+
 /** How deep `kind: study` stages may nest specs in specs (guards against a spec that includes itself). */
 const MAX_NESTING = 4;
 
@@ -80,7 +83,7 @@ export function parseSpec(raw: unknown, source: string, kinds: readonly StageKin
     if (dir !== null) resolveFileSettings(settings, dir);
     // an unknown kind has no references; the checker names it
     const refs = Object.keys(declared.get(kind)?.references ?? {}).flatMap((f) => referencedIds(settings, f));
-    if (kind === "study" && typeof settings.spec === "string") settings.spec = inlineSpec(settings.spec, source, id, kinds, depth, warn);
+    if (NESTING_KINDS.has(kind) && typeof settings.spec === "string") settings.spec = inlineSpec(settings.spec, source, id, kinds, depth, warn);
     if (kind === "study" && Array.isArray(settings.set) && typeof settings.spec === "object") {
       // a `set` that matches no stage is an error now, not after the stages before it have run
       applyOverrides(settings.spec, { set: settings.set as SettingOverride[] }, `${source}: stage ${id}`, kinds);

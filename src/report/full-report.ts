@@ -15,12 +15,16 @@ import { markdownTable } from "./markdown.js";
 import { renderSvg } from "./render-svg.js";
 import type { ReportTable } from "./tables.js";
 import { STUDY_MODELS, type StudyModels } from "./study-models.js";
+import type { SurveyResult } from "./survey.js";
+import { surveyMarkdown, surveySectionHtml } from "./survey-report.js";
 import { fmt, signed } from "./text-table.js";
 
 export type SweepResult = { knob: string; trained: string; rows: SweepRow[] };
 export type StudyLink = { id: string; label: string; report: string | null };
 export type FullReportInput = {
-  across: AcrossSeeds | null; sweep: SweepResult | null; studies: StudyLink[]; title?: string; description?: string;
+  across: AcrossSeeds | null; sweep: SweepResult | null; studies: StudyLink[];
+  /** a survey of worlds (issue 18): its section and its numbers in metrics.json; absent, the report is as before */
+  survey?: SurveyResult | null; title?: string; description?: string;
   /** the model names the figures order by (default: the embedded study's) */
   study?: StudyModels;
 };
@@ -150,6 +154,10 @@ export async function writeFullReport(runDir: string, input: FullReportInput): P
     sections.push(["sweep", "Discoverability sweep: when does RLVR expand capability?", figureHtml({ chart, svg }, null) + tableHtml(t)]);
     md.push("## Discoverability sweep", "", markdownTable(t));
   }
+  if (input.survey) {
+    sections.push(["survey", `Survey of ${input.survey.worlds.length} worlds: where do the findings hold?`, await surveySectionHtml(input.survey)]);
+    md.push(`## Survey of ${input.survey.worlds.length} worlds`, "", surveyMarkdown(input.survey), "");
+  }
   if (input.studies.length > 0) {
     sections.push(["studies", "Each study's own report", `<ul>${input.studies.map((s) => `<li>${escapeHtml(s.label)} (<code>${escapeHtml(s.id)}</code>): ${s.report ? `<a href="${escapeHtml(s.report)}">${escapeHtml(s.report)}</a>` : "no report"}</li>`).join("")}</ul>`]);
     md.push("## Studies", "", ...input.studies.map((s) => `- ${s.label} (${s.id}): ${s.report ?? "no report"}`), "");
@@ -168,7 +176,7 @@ ${sections.map(([id, t, body]) => `<section id="s-${id}"><h2>${escapeHtml(t)}</h
 </main></body></html>
 `;
   const files = { html: join(runDir, "report.html"), markdown: join(runDir, "summary.md"), metrics: join(runDir, "metrics.json") };
-  writeFileSync(files.metrics, JSON.stringify({ rlvd_version: VERSION, across_seeds: input.across, sweep: input.sweep, studies: input.studies }, null, 2) + "\n");
+  writeFileSync(files.metrics, JSON.stringify({ rlvd_version: VERSION, across_seeds: input.across, sweep: input.sweep, ...(input.survey ? { survey: input.survey } : {}), studies: input.studies }, null, 2) + "\n");
   writeFileSync(files.markdown, md.join("\n"));
   writeFileSync(files.html, html);
   return files;

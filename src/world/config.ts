@@ -11,7 +11,7 @@ export const WorldConfigSchema = z
     /** number of symbols (uppercase letters): facts are op(x, y) over this alphabet. Larger = harder to guess */
     alphabet: z.number().int().min(4).max(26).default(16),
     /** chain lengths of questions (number of fact applications), drawn uniformly */
-    chainLengths: z.array(z.number().int().min(1).max(8)).min(1).default([1, 2, 3, 4]),
+    chainLengths: z.array(z.number().int().min(1).max(12)).min(1).default([1, 2, 3, 4]),
     /**
      * How the BASE corpus shows each fact (shares of the fact table; they must sum to 1):
      * known: always right; shaky: right with `shakyAccuracy`, else a random symbol; weak: right with
@@ -50,6 +50,17 @@ export const WorldConfigSchema = z
      * with the rule on about 1/A of its facts by chance).
      */
     shortcutAgreement: z.number().min(0).max(1).default(0),
+    /**
+     * What checking a step is worth in the `reflect` format (solutions.ts): each step `C*F=X` is followed by a
+     * check of the same fact by a second route, `verify F#C=Z`, and a check that disagrees repairs the step
+     * (`wait, take Z`) and the chain goes on from Z. The base corpus shows the second route of a shaky or weak fact
+     * right with probability p + value * (1 - p), where p is the fact's own accuracy (known facts are always
+     * right, absent ones never shown, by either route). 0: the check is as noisy as the step it checks, so
+     * repairing with it changes nothing on average (as the `check` format's re-reading does today); 1: the
+     * check is always right and repairs every slip on the facts the base has seen. Unset: 0, and no `reflect`
+     * documents unless `formats.reflect` asks for them.
+     */
+    reflectionValue: z.number().min(0).max(1).optional(),
     /** solution formats in the BASE corpus (shares); the teacher always writes steps */
     formats: z
       .object({
@@ -57,16 +68,18 @@ export const WorldConfigSchema = z
         steps: z.number().min(0).max(1),
         check: z.number().min(0).max(1),
         shortcut: z.number().min(0).max(1).default(0),
+        // optional, not defaulted: a world without it parses (and hashes, and writes world.json) as before
+        reflect: z.number().min(0).max(1).optional(),
       })
       .default({ direct: 0.7, steps: 0.2, check: 0.1, shortcut: 0 })
-      .refine((f) => Math.abs(f.direct + f.steps + f.check + f.shortcut - 1) < 1e-9, { message: "format shares must sum to 1" }),
+      .refine((f) => Math.abs(f.direct + f.steps + f.check + f.shortcut + (f.reflect ?? 0) - 1) < 1e-9, { message: "format shares must sum to 1" }),
   })
   .strict();
 
 export type WorldConfig = z.infer<typeof WorldConfigSchema>;
 export type WorldConfigInput = z.input<typeof WorldConfigSchema>;
 
-export const FORMATS = ["direct", "steps", "check", "shortcut"] as const;
+export const FORMATS = ["direct", "steps", "check", "shortcut", "reflect"] as const;
 export type SolutionFormat = (typeof FORMATS)[number];
 export const FACT_STATUSES = ["known", "shaky", "weak", "absent"] as const;
 export type FactStatus = (typeof FACT_STATUSES)[number];

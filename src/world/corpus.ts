@@ -43,7 +43,8 @@ export function buildCorpus(world: World, options: CorpusOptions): Document[] {
 /** Every character the world's texts can contain (for the character tokenizer). */
 export function worldCharacters(world: World): string {
   // "+" only in worlds whose base corpus uses the shortcut, so other worlds keep their vocabulary
-  const words = `Q answer: wait, let me check;*=\n${world.config.formats.shortcut > 0 ? "+" : ""}`;
+  // likewise "#" and "verify" (new letters) only in worlds whose base corpus writes the reflect format
+  const words = `Q answer: wait, let me check;*=\n${world.config.formats.shortcut > 0 ? "+" : ""}${(world.config.formats.reflect ?? 0) > 0 ? "#verify take" : ""}`;
   return [...new Set([...world.symbols.join(""), ...words])].sort().join("");
 }
 

@@ -13,5 +13,6 @@ export { sftKind } from "./sft.js";
 export { studyKind } from "./study.js";
 export { subsetKind } from "./subset.js";
 export { summaryKind } from "./summary.js";
+export { surveyKind } from "./survey.js";
 export { sweepKind } from "./sweep.js";
 export { worldKind } from "./world.js";

@@ -37,3 +37,6 @@ export const AcrossSeedsFile = z.object({ across: z.string() });
 
 /** sweep.json of a `sweep` stage */
 export const SweepFile = z.object({ sweep: z.string() });
+
+/** survey.json and survey.md of a `survey` stage */
+export const SurveyFile = z.object({ survey: z.string(), markdown: z.string() });
