@@ -209,6 +209,107 @@ export function matmul(tid: i32, nt: i32, c: usize, a: usize, b: usize, M: i32, 
   return nch;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// matmul over a packed b operand. The b[K,N] operand is stored as panels of 8 columns, each panel K rows of
+// 8 contiguous floats (so the inner loop reads b sequentially, 32 bytes per k), then the N % 8 tail columns
+// as a [K, N % 8] row-major block. The arithmetic per element is exactly gemmRows' (acc = acc + a*b over k
+// in order inside each KC chunk, then c = c + acc), so results are bitwise those of `matmul`.
+
+/** floats in the packed form of a [K,N] operand (the same as unpacked: K*N) */
+@inline function tailOffset(K: i32, N: i32): usize {
+  return <usize>(N & ~7) * <usize>K;
+}
+
+/** dst = b[K,N] packed (see above); b's element (k, n) is at src + (k*sk + n*sn) floats. Threads split panels. */
+export function pack_b(tid: i32, nt: i32, dst: usize, src: usize, K: i32, N: i32, sk: i32, sn: i32): i32 {
+  const np = N >> 3, nch = np + (N & 7 ? 1 : 0);
+  const skb = <usize>sk << 2, snb = <usize>sn << 2;
+  for (let ch = grab(); ch < nch; ch = grab()) {
+    if (ch < np) {
+      const d0 = dst + ((<usize>ch * K * 8) << 2);
+      const s0 = src + <usize>(ch * 8) * snb;
+      if (sn == 1) {
+        for (let k = 0; k < K; k++) {
+          const s = s0 + <usize>k * skb, d = d0 + ((<usize>k * 8) << 2);
+          v128.store(d, v128.load(s)); v128.store(d, v128.load(s, 16), 16);
+        }
+      } else {
+        for (let j = 0; j < 8; j++) {
+          const s = s0 + <usize>j * snb;
+          for (let k = 0; k < K; k++) store<f32>(d0 + ((<usize>k * 8 + j) << 2), load<f32>(s + <usize>k * skb));
+        }
+      }
+    } else {
+      const n8 = N & ~7, nt8 = N - n8;
+      const d0 = dst + (tailOffset(K, N) << 2);
+      for (let k = 0; k < K; k++) for (let j = 0; j < nt8; j++) {
+        store<f32>(d0 + ((<usize>k * nt8 + j) << 2), load<f32>(src + <usize>k * skb + <usize>(n8 + j) * snb));
+      }
+    }
+    finish(nch);
+  }
+  return nch;
+}
+
+// rows [i0, i1) of c, k in [k0, k1), over the packed bp (K rows in all)
+function gemmRowsPacked(c: usize, a: usize, bp: usize, i0: i32, i1: i32, N: i32, K: i32, k0: i32, k1: i32,
+                        sar: usize, sac: usize, ldc: usize, acc: bool): void {
+  const sa = sar << 2, sk = sac << 2, sc = ldc << 2;
+  const Kc = k1 - k0;
+  const np = N >> 3, n8 = N & ~7, nt8 = N - n8;
+  const aoff = <usize>k0 * sk;
+  const pstride = (<usize>K * 8) << 2, poff = (<usize>k0 * 8) << 2;
+  const tail = bp + (tailOffset(K, N) << 2) + ((<usize>k0 * nt8) << 2), stail = <usize>nt8 << 2;
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const pa = a + <usize>i * sa + aoff, pc = c + <usize>i * sc;
+    let pb = bp + poff;
+    for (let p = 0; p < np; p++) {
+      blk4x8(pc + ((<usize>p * 8) << 2), pa, pb, sa, sk, 32, sc, Kc, acc);
+      pb += pstride;
+    }
+    for (let r = 0; r < 4; r++) {
+      const pr = pa + <usize>r * sa, cr = pc + <usize>r * sc;
+      let jj = 0;
+      for (; jj + 4 <= nt8; jj += 4) blk1x4(cr + (<usize>(n8 + jj) << 2), pr, tail + (<usize>jj << 2), sk, stail, Kc, acc);
+      for (; jj < nt8; jj++) blk1x1(cr + (<usize>(n8 + jj) << 2), pr, tail + (<usize>jj << 2), sk, stail, Kc, acc);
+    }
+  }
+  for (; i < i1; i++) {
+    const pa = a + <usize>i * sa + aoff, pc = c + <usize>i * sc;
+    let pb = bp + poff;
+    for (let p = 0; p < np; p++) {
+      blk1x8(pc + ((<usize>p * 8) << 2), pa, pb, sk, 32, Kc, acc);
+      pb += pstride;
+    }
+    let jj = 0;
+    for (; jj + 4 <= nt8; jj += 4) blk1x4(pc + (<usize>(n8 + jj) << 2), pa, tail + (<usize>jj << 2), sk, stail, Kc, acc);
+    for (; jj < nt8; jj++) blk1x1(pc + (<usize>(n8 + jj) << 2), pa, tail + (<usize>jj << 2), sk, stail, Kc, acc);
+  }
+}
+
+/** c[M,N] (+)= a[M,K] @ b[K,N] with b packed by pack_b; threads split M in blocks of 4 rows (as `matmul`). */
+export function matmul_packed(tid: i32, nt: i32, c: usize, a: usize, bp: usize, M: i32, K: i32, N: i32,
+                              sar: i32, sac: i32, ldc: i32, acc: i32): i32 {
+  const blocks = (M + 3) >> 2;
+  const cs = chunkSize(blocks, K >= 1024 ? max(1, nt >> 1) : nt), nch = (blocks + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
+    const i0 = (ch * cs) << 2, i1 = min(M, (ch * cs + cs) << 2);
+    if (K == 0) {
+      if (acc == 0) for (let i = i0; i < i1; i++) memory.fill(c + ((<usize>i * ldc) << 2), 0, <usize>N << 2);
+    } else {
+      for (let k0 = 0; k0 < K; k0 += KC) {
+        const k1 = min(K, k0 + KC);
+        for (let ib = i0; ib < i1; ib += 64) {
+          gemmRowsPacked(c, a, bp, ib, min(i1, ib + 64), N, K, k0, k1, <usize>sar, <usize>sac, <usize>ldc, acc != 0 || k0 > 0);
+        }
+      }
+    }
+    finish(nch);
+  }
+  return nch;
+}
+
 /** dst[C,R] = transpose of src[R,C]; threads split R. */
 export function transpose(tid: i32, nt: i32, dst: usize, src: usize, R: i32, C: i32): i32 {
   const cs = chunkSize(R, nt), nch = (R + cs - 1) / cs;
@@ -336,13 +437,30 @@ export function rmsnorm_backward_inp(tid: i32, nt: i32, dinp: usize, dout: usize
   return nch;
 }
 export function rmsnorm_backward_w(tid: i32, nt: i32, dw: usize, dout: usize, inp: usize, rstd: usize, N: i32, C: i32): i32 {
-  const cs = chunkSize(C, nt), nch = (C + cs - 1) / cs;
+  // chunks of 16 columns (one cache line of each row), each summed over the rows in order in registers:
+  // dw[c] = dw[c] + dout*inp*r row after row, the same operations in the same order as the scalar loop
+  const nch = (C + 15) >> 4;
   for (let ch = grab(); ch < nch; ch = grab()) {
-    const c0 = ch * cs, c1 = min(C, c0 + cs);
-    for (let i = 0; i < N; i++) {
-      const o = (<usize>i * C) << 2;
-      const r = f32at(rstd, i);
-      for (let c = c0; c < c1; c++) f32set(dw, c, f32at(dw, c) + f32at(dout + o, c) * f32at(inp + o, c) * r);
+    const c0 = ch << 4, c1 = min(C, c0 + 16);
+    if (c1 - c0 == 16) {
+      const q = <usize>c0 << 2;
+      let d0 = v128.load(dw + q), d1 = v128.load(dw + q, 16), d2 = v128.load(dw + q, 32), d3 = v128.load(dw + q, 48);
+      for (let i = 0; i < N; i++) {
+        const o = ((<usize>i * C) << 2) + q;
+        const rv = v128.load32_splat(rstd + (<usize>i << 2));
+        const y = dout + o, x = inp + o;
+        d0 = f32x4.add(d0, f32x4.mul(f32x4.mul(v128.load(y), v128.load(x)), rv));
+        d1 = f32x4.add(d1, f32x4.mul(f32x4.mul(v128.load(y, 16), v128.load(x, 16)), rv));
+        d2 = f32x4.add(d2, f32x4.mul(f32x4.mul(v128.load(y, 32), v128.load(x, 32)), rv));
+        d3 = f32x4.add(d3, f32x4.mul(f32x4.mul(v128.load(y, 48), v128.load(x, 48)), rv));
+      }
+      v128.store(dw + q, d0); v128.store(dw + q, d1, 16); v128.store(dw + q, d2, 32); v128.store(dw + q, d3, 48);
+    } else {
+      for (let i = 0; i < N; i++) {
+        const o = (<usize>i * C) << 2;
+        const r = f32at(rstd, i);
+        for (let c = c0; c < c1; c++) f32set(dw, c, f32at(dw, c) + f32at(dout + o, c) * f32at(inp + o, c) * r);
+      }
     }
     finish(nch);
   }

@@ -1,6 +1,6 @@
 // Engine speed, side by side with the PyTorch yardstick (../shared/bench/torch_reference.py speed), on the
 // same config, alternating rlvd and PyTorch runs so both see the same machine load; prints each pair and
-// the median ratios. Figures only, no assertions. Run: npx tsx bench/engine.ts [--reps 3] [--dim 128 ...]
+// the median ratios. Figures only, no assertions. Run: npx tsx bench/engine.ts [--reps 3] [--steps 10] [--dim 128 ...]
 // Needs /usr/bin/python3 with torch for the PyTorch half (skipped with a note when absent).
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -14,6 +14,8 @@ const opt = (name: string, d: number) => {
 };
 const cfg = { dim: opt("dim", 128), layers: opt("layers", 2), heads: opt("heads", 4), vocab: opt("vocab", 48), context: opt("context", 128), batch: opt("batch", 32) };
 const reps = opt("reps", 3);
+// timed training steps on the rlvd side (PyTorch's script always times 10); fewer keeps a loaded machine's runs short
+const steps = opt("steps", 10);
 const TORCH = process.env.TORCH_REFERENCE ?? "/work/shared/bench/torch_reference.py";
 const PY = process.env.PYTHON ?? "/usr/bin/python3";
 const haveTorch = existsSync(TORCH) && existsSync(PY);
@@ -25,7 +27,7 @@ console.log(`cpu: ${cpus()[0]?.model} x${cpus().length}; load average ${loadavg(
 console.log(`config: ${JSON.stringify(cfg)}`);
 const ours: Row[] = [], theirs: Row[] = [];
 for (let r = 0; r < reps; r++) {
-  const a = await benchEngine(cfg);
+  const a = await benchEngine({ ...cfg, steps });
   ours.push(a);
   let line = `rep ${r + 1}: rlvd train ${a.train_tokens_per_s} tok/s (${a.train_gflops} GFLOP/s), sample ${a.sample_tokens_per_s} tok/s (${a.sample_gflops} GFLOP/s)`;
   if (haveTorch) {

@@ -45,9 +45,8 @@ describe("wasm kernels match the reference", () => {
   ])("matmul forward/backward N=%i C=%i OC=%i", (N, C, OC) => {
     const [inpW, inpR] = pair(N * C), [wW, wR] = pair(OC * C);
     const wTW = W.alloc(C * OC), wTR = R.alloc(C * OC);
-    W.transpose(wTW, wW, OC, C);
-    R.transpose(wTR, wR, OC, C);
-    expect(maxDiff(wTW, wTR)).toBe(0);
+    W.prepareWeight(wTW, wW, OC, C);
+    R.prepareWeight(wTR, wR, OC, C);
     const outW = W.alloc(N * OC), outR = R.alloc(N * OC);
     W.matmulForward(outW, inpW, wTW, N, C, OC);
     R.matmulForward(outR, inpR, wTR, N, C, OC);
@@ -62,6 +61,59 @@ describe("wasm kernels match the reference", () => {
     R.matmulBackward(dinpR, dwR, doutR, inpR, wR, N, C, OC);
     expect(maxDiff(dinpW, dinpR)).toBeLessThan(1e-4 * Math.sqrt(OC));
     expect(maxDiff(dwW, dwR)).toBeLessThan(1e-4 * Math.sqrt(N));
+  });
+
+  it("transpose and prepareWeight: the reference transposes, wasm packs 8-column panels then the tail", () => {
+    const OC = 19, C = 5;
+    const [wW, wR] = pair(OC * C);
+    const tW = W.alloc(OC * C), tR = R.alloc(OC * C), pW = W.alloc(OC * C), pR = R.alloc(OC * C);
+    W.transpose(tW, wW, OC, C);
+    R.transpose(tR, wR, OC, C);
+    expect(maxDiff(tW, tR)).toBe(0);
+    R.prepareWeight(pR, wR, OC, C);
+    expect(maxDiff(pR, tR)).toBe(0);
+    W.prepareWeight(pW, wW, OC, C);
+    for (let k = 0; k < C; k++) {
+      for (let o = 0; o < 16; o++) expect(pW[(o >> 3) * C * 8 + k * 8 + (o & 7)]).toBe(wR[o * C + k]);
+      for (let j = 0; j < 3; j++) expect(pW[16 * C + k * 3 + j]).toBe(wR[(16 + j) * C + k]);
+    }
+  });
+
+  it("matmul sums every element in float32 in k order, in chunks of 256 added to the output", () => {
+    // the accumulation order the kernels promise (and the bitwise digests rely on), written out by hand
+    const N = 7, C = 600, OC = 21;
+    const [inpW] = pair(N * C), [wW] = pair(OC * C);
+    const f = Math.fround;
+    const dot = (n: number, a: (k: number) => number, b: (k: number) => number, start: number) => {
+      let c = start;
+      for (let k0 = 0; k0 < n; k0 += 256) {
+        let acc = 0;
+        for (let k = k0; k < Math.min(n, k0 + 256); k++) acc = f(acc + f(a(k) * b(k)));
+        c = k0 === 0 && start === 0 ? acc : f(c + acc);
+      }
+      return c;
+    };
+    const wp = W.alloc(OC * C), out = W.alloc(N * OC);
+    W.prepareWeight(wp, wW, OC, C);
+    W.matmulForward(out, inpW, wp, N, C, OC);
+    for (let i = 0; i < N; i++) for (let o = 0; o < OC; o++) {
+      expect(out[i * OC + o]).toBe(dot(C, (k) => inpW[i * C + k], (k) => wW[o * C + k], 0));
+    }
+    // backward with the long axis N: dw = dw + dout^T @ inp, one chunk sum at a time
+    const M = 600, dinp = W.alloc(M * C), [dw0] = pair(OC * C), dw = W.alloc(OC * C), [big] = pair(M * C), [dbig] = pair(M * OC);
+    dw.set(dw0);
+    W.matmulBackward(dinp, dw, dbig, big, wW, M, C, OC);
+    for (const [o, c] of [[0, 0], [5, 17], [20, 599], [13, 301]] as const) {
+      let e = dw0[o * C + c];
+      for (let k0 = 0; k0 < M; k0 += 256) {
+        let acc = 0;
+        for (let k = k0; k < Math.min(M, k0 + 256); k++) acc = f(acc + f(dbig[k * OC + o] * big[k * C + c]));
+        e = f(e + acc);
+      }
+      expect(dw[o * C + c]).toBe(e);
+      expect(dinp[o * C + c]).toBe(dot(OC, (k) => dbig[o * OC + k], (k) => wW[k * C + c], 0)); // row o of dinp = dout @ w
+    }
+    for (const a of [wp, out, dinp, dw]) W.free(a);
   });
 
   it("matmul rows do not depend on how many rows are computed together", () => {

@@ -30,8 +30,11 @@ export interface Kernels {
   /** dinp[N,C] +=, dw[C] += */
   rmsnormBackward(dinp: FloatArray, dw: FloatArray, dout: FloatArray, inp: FloatArray, w: FloatArray, rstd: FloatArray, N: number, C: number): void;
 
-  /** out[N,OC] = inp[N,C] @ wT[C,OC] (wT: the weight [OC,C] transposed); accumulate: out += instead */
-  matmulForward(out: FloatArray, inp: FloatArray, wT: FloatArray, N: number, C: number, OC: number, accumulate?: boolean): void;
+  /** dst[OC*C] = the weight w[OC,C] in the layout matmulForward reads: ref, w transposed to [C,OC]; wasm, [C,OC]
+   *  in panels of 8 columns (each C rows of 8 contiguous floats) then the OC % 8 tail columns [C, OC % 8] */
+  prepareWeight(dst: FloatArray, w: FloatArray, OC: number, C: number): void;
+  /** out[N,OC] = inp[N,C] @ w^T, wp: the weight w[OC,C] as prepareWeight left it; accumulate: out += instead */
+  matmulForward(out: FloatArray, inp: FloatArray, wp: FloatArray, N: number, C: number, OC: number, accumulate?: boolean): void;
   /** dinp[N,C] = dout[N,OC] @ w[OC,C] (skipped when dinp is null); dw[OC,C] += dout^T @ inp[N,C] */
   matmulBackward(dinp: FloatArray | null, dw: FloatArray, dout: FloatArray, inp: FloatArray, w: FloatArray, N: number, C: number, OC: number): void;
   /** dst[C,R] = src[R,C]^T */

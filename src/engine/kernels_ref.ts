@@ -77,6 +77,10 @@ export function matmulBackward(dinp: FloatArray | null, dw: FloatArray, dout: Fl
 export function transpose(dst: FloatArray, src: FloatArray, R: number, C: number): void {
   for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) dst[c * R + r] = src[r * C + c];
 }
+/** the reference's prepared weight is the plain transpose [C, OC] that matmulForward reads */
+export function prepareWeight(dst: FloatArray, w: FloatArray, OC: number, C: number): void {
+  transpose(dst, w, OC, C);
+}
 
 // ---- RoPE, Hugging Face rotate-half: (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin) over the two halves --
 
@@ -292,6 +296,7 @@ export function refKernels(dtype: "float32" | "float64" = "float32"): Kernels {
     encoderBackward,
     rmsnormForward,
     rmsnormBackward,
+    prepareWeight,
     matmulForward,
     matmulBackward,
     transpose,

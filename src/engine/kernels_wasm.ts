@@ -31,7 +31,7 @@ const SMALL_WORK = 32768; // kernels with less work than this (about 5 us) run o
 const COUNTER = 60000; // byte offsets of the chunk counters the kernels share: COUNTER (i64), DONE (i32) after it
 
 const EXPORTS = [
-  "matmul", "transpose", "encoder_forward", "encoder_backward", "rmsnorm_forward", "rmsnorm_backward_inp",
+  "matmul", "matmul_packed", "pack_b", "transpose", "encoder_forward", "encoder_backward", "rmsnorm_forward", "rmsnorm_backward_inp",
   "rmsnorm_backward_w", "rope", "swiglu_forward", "swiglu_backward", "residual_forward", "cross_entropy",
   "attention_forward", "attention_backward", "attention_decode", "residual_rmsnorm_forward", "adamw", "sum_squares", "scale_inplace", "zero",
 ] as const;
@@ -220,6 +220,14 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
     }
     return ptr(scratch);
   };
+  let packed: Float32Array | undefined;
+  const packBuffer = (floats: number): number => {
+    if (!packed || packed.length < floats) {
+      if (packed) kernels.free(packed);
+      packed = kernels.alloc(floats, false) as Float32Array;
+    }
+    return ptr(packed);
+  };
   let partials: Float64Array | undefined;
   const CHUNK = 16384;
 
@@ -243,11 +251,19 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
       call("rmsnorm_backward_inp", 5 * N * C, ptr(dinp), ptr(dout), ptr(inp), ptr(w), ptr(rstd), N, C);
       call("rmsnorm_backward_w", 3 * N * C, ptr(dw), ptr(dout), ptr(inp), ptr(rstd), N, C);
     },
-    matmulForward: (out, inp, wT, N, C, OC, accumulate = false) =>
-      call("matmul", 2 * N * C * OC, ptr(out), ptr(inp), ptr(wT), N, C, OC, C, 1, OC, OC, accumulate ? 1 : 0),
+    prepareWeight: (dst, w, OC, C) => call("pack_b", OC * C, ptr(dst), ptr(w), C, OC, 1, C),
+    matmulForward: (out, inp, wp, N, C, OC, accumulate = false) =>
+      call("matmul_packed", 2 * N * C * OC, ptr(out), ptr(inp), ptr(wp), N, C, OC, C, 1, OC, accumulate ? 1 : 0),
     matmulBackward: (dinp, dw, dout, inp, w, N, C, OC) => {
-      if (dinp) call("matmul", 2 * N * C * OC, ptr(dinp), ptr(dout), ptr(w), N, OC, C, OC, 1, C, C, 0);
-      call("matmul", 2 * N * C * OC, ptr(dw), ptr(dout), ptr(inp), OC, N, C, 1, OC, C, C, 1);
+      // the b operands packed first (w for dinp = dout @ w, inp for dw += dout^T @ inp): one pass over each
+      if (dinp) {
+        const wp = packBuffer(OC * C);
+        call("pack_b", OC * C, wp, ptr(w), OC, C, C, 1);
+        call("matmul_packed", 2 * N * C * OC, ptr(dinp), ptr(dout), wp, N, OC, C, OC, 1, C, 0);
+      }
+      const ip = packBuffer(N * C);
+      call("pack_b", N * C, ip, ptr(inp), N, C, C, 1);
+      call("matmul_packed", 2 * N * C * OC, ptr(dw), ptr(dout), ip, OC, N, C, 1, OC, C, 1);
     },
     transpose: (dst, src, R, C) => call("transpose", R * C, ptr(dst), ptr(src), R, C),
     rope: (x, pos, N, stride, nh, hd, cos, sin, inverse) =>

@@ -198,7 +198,7 @@ export class Model {
   readonly params: FloatArray;
   /** their gradients, same layout (allocated on first use) */
   private gradBlock?: FloatArray;
-  /** the matrices transposed to [in, out] for the forward matmuls; refreshed when params change */
+  /** the matrices in the backend's layout for the forward matmuls (prepareWeight); refreshed when params change */
   private readonly paramsT: Record<MatrixName, FloatArray>;
   private transposedVersion = -1;
   /** bumped whenever params change (optimizer step, load, or a caller's paramsChanged()) */
@@ -276,7 +276,7 @@ export class Model {
       for (let l = 0; l < nl; l++) {
         const src = this.param(m, m === "lmHead" ? undefined : l);
         const dst = this.paramsT[m].subarray(l * rows * cols, (l + 1) * rows * cols);
-        this.kernels.transpose(dst, src, rows, cols);
+        this.kernels.prepareWeight(dst, src, rows, cols);
       }
     }
     this.transposedVersion = this.version;

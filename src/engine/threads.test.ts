@@ -19,20 +19,22 @@ it("5 threads: 3000 calls of all sizes agree with the reference and with themsel
   const rng = new Xoshiro128(3);
   for (let it = 0; it < 1000; it++) {
     const N = 1 + rng.int(100), C = 1 + rng.int(40), OC = 1 + rng.int(40); // both sides of the small-work cut
-    const inp = W.alloc(N * C), wT = W.alloc(C * OC), out = W.alloc(N * OC), out2 = W.alloc(N * OC);
+    const inp = W.alloc(N * C), w = W.alloc(OC * C), wp = W.alloc(C * OC), out = W.alloc(N * OC), out2 = W.alloc(N * OC);
     for (let i = 0; i < inp.length; i++) inp[i] = rng.normal();
-    for (let i = 0; i < wT.length; i++) wT[i] = rng.normal();
-    W.matmulForward(out, inp, wT, N, C, OC);
+    for (let i = 0; i < w.length; i++) w[i] = rng.normal();
+    W.prepareWeight(wp, w, OC, C);
+    W.matmulForward(out, inp, wp, N, C, OC);
     W.zero(out2, N * OC);
-    W.matmulForward(out2, inp, wT, N, C, OC, true);
-    const ref = new Float32Array(N * OC);
+    W.matmulForward(out2, inp, wp, N, C, OC, true);
+    const ref = new Float32Array(N * OC), wT = new Float32Array(C * OC);
+    R.prepareWeight(wT, w, OC, C);
     R.matmulForward(ref, inp, wT, N, C, OC);
     let d = 0;
     for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ref[i] - out[i]), Math.abs(out[i] - out2[i]));
     expect(d).toBeLessThan(1e-4);
     const s = W.sumSquares(inp, N * C);
     expect(s).toBeCloseTo(R.sumSquares(inp, N * C), 3);
-    for (const a of [inp, wT, out, out2]) W.free(a);
+    for (const a of [inp, w, wp, out, out2]) W.free(a);
   }
 });
 
