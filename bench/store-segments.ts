@@ -1,19 +1,26 @@
 /**
  * The segment store at the study's scale (issue 15): 2 models x 7,500 questions x 256 samples of ~2 KB
- * responses, written by 4 concurrent writer processes (2 shards per model, through the samplers' write API),
- * while `analyze` runs in a loop; then analyze alone (time, peak memory) and the report (HTML size). Prints
- * figures with the load average; asserts nothing. `--scale 0.01` shrinks the question count for a quick look.
+ * responses, written by 4 concurrent writer processes (2 shards per model, through the samplers' write API,
+ * 16,384 samples per write as a sampler lands them), while `analyze` runs every few seconds; then analyze alone
+ * (time, peak memory), the report (time, HTML size) and how long headless Chromium takes to open it (launch to
+ * DOM dumped, the question explorer rendered). Prints figures with the load average; asserts nothing.
+ * `--scale 0.05` shrinks the question count for a quick look. The run lives in a temp folder under the system
+ * temp folder and is removed at the end (full scale: ~3 GB of segments).
  *
- *   npx tsx bench/store-segments.ts [--scale 1] [--writers 4] [--chars 2000] [--json]
+ * Responses are drawn from a pool of 4,096 texts of random words (per writer) with the sample index and the
+ * answer appended, so zstd sees text about as compressible as model output (~3x), not one repeated sentence.
+ *
+ *   npx tsx bench/store-segments.ts [--scale 1] [--writers 4] [--chars 2000] [--live-every 5] [--json]
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, readdirSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { analyzeRun } from "../src/report/analyze-run.js";
 import { writeReport } from "../src/report/report.js";
+import { findChromium } from "../src/report/test-helpers/chromium.js";
 import { withStore } from "../src/store/store.js";
 import { writeSamples } from "../src/store/samples.js";
 import { upsertQuestions } from "../src/store/questions.js";
@@ -23,6 +30,7 @@ import type { Sample } from "../src/core/types.js";
 const { values } = parseArgs({
   options: {
     scale: { type: "string", default: "1" }, writers: { type: "string", default: "4" }, chars: { type: "string", default: "2000" },
+    "live-every": { type: "string", default: "5" },
     json: { type: "boolean" }, role: { type: "string" }, run: { type: "string" }, model: { type: "string" }, shard: { type: "string" },
   },
 });
@@ -30,12 +38,24 @@ const Q = Math.max(1, Math.round(7500 * Number(values.scale)));
 const K = 256;
 const CHARS = Number(values.chars);
 const BATCH = 16_384;
+const POOL = 4096;
 const self = fileURLToPath(import.meta.url);
+
+const WORDS = (
+  "the of and to in is that for it as with was on be by this are or from at which an not have but we if can all so one there " +
+  "their has more number answer let step check then value sum equals therefore since because first second square root divide " +
+  "multiply both sides gives solve equation factor prime integer remainder modulo triangle angle area circle radius probability " +
+  "count ways choose case wait hmm actually recheck compute simplify fraction denominator numerator expression term series"
+).split(" ");
 
 /** One writer process: its shard of one model's samples, batch by batch as a sampler lands them. */
 async function writer(run: string, model: string, shard: number, shards: number): Promise<void> {
   const rng = seededRng(shard * 7 + model.length);
-  const filler = "Let me work through this step by step, checking each intermediate result carefully. ".repeat(Math.ceil(CHARS / 86)).slice(0, CHARS - 40);
+  const pool = Array.from({ length: POOL }, () => {
+    let s = "";
+    while (s.length < CHARS - 40) s += WORDS[Math.floor(rng() * WORDS.length)] + (rng() < 0.08 ? ".\n" : rng() < 0.05 ? ", " : " ");
+    return s.slice(0, CHARS - 40);
+  });
   const t0 = performance.now();
   let written = 0;
   let bytes = 0;
@@ -51,7 +71,7 @@ async function writer(run: string, model: string, shard: number, shards: number)
       for (let i = 0; i < K; i++) {
         const correct = rng() < p;
         const answer = correct ? String(q) : String(q + 1 + (i % 3));
-        const text = `${filler} ${i} So the answer is \\boxed{${answer}}.`;
+        const text = `${pool[Math.floor(rng() * POOL)]} ${i} So the answer is \\boxed{${answer}}.`;
         bytes += text.length;
         batch.push({ model, question_id: `q${q}`, sample_index: i, text, extracted: answer, correct, verify_status: "ok", n_tokens: Math.round(text.length / 4), finish_reason: "stop" });
         if (batch.length >= BATCH) await land();
@@ -63,17 +83,47 @@ async function writer(run: string, model: string, shard: number, shards: number)
   console.log(JSON.stringify({ model, shard, written, seconds: s, mb: bytes / 1e6, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
 }
 
-/** Analyze and report in a process of their own, so peak memory is theirs alone. */
+/** Analyze, then the report, in a process of their own, so peak memory is theirs alone. */
 async function reader(run: string): Promise<void> {
   let t = performance.now();
   await analyzeRun(run, { fit: false });
   const analyzeS = (performance.now() - t) / 1000;
   const rssAnalyze = process.resourceUsage().maxRSS / 1024;
-  const out = join(run, "..", "report.html");
+  const out = join(run, "..", "report", "report.html");
   t = performance.now();
   await writeReport(run, { out });
   const reportS = (performance.now() - t) / 1000;
-  console.log(JSON.stringify({ analyze_s: analyzeS, analyze_peak_rss_mb: rssAnalyze, report_s: reportS, report_mb: statSync(out).size / 1e6, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
+  const chromium = await openInChromium(out);
+  console.log(JSON.stringify({
+    analyze_s: analyzeS, analyze_peak_rss_mb: rssAnalyze, report_s: reportS, report_mb: statSync(out).size / 1e6, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    ...chromium,
+  }));
+}
+
+/**
+ * Seconds from launching headless Chromium (the browser the report tests use) to the DOM of the opened report
+ * dumped with the explorer rendered, and the same for an empty page (the browser's own start), or nulls when
+ * no Chromium is found.
+ */
+async function openInChromium(html: string): Promise<{ chromium_open_s: number | null; chromium_blank_s: number | null; explorer_rendered: boolean | null }> {
+  const binary = findChromium();
+  if (!binary) return { chromium_open_s: null, chromium_blank_s: null, explorer_rendered: null };
+  const run = promisify(execFile);
+  const open = async (url: string) => {
+    const profile = mkdtempSync(join(tmpdir(), "rlvd-bench-chromium-"));
+    try {
+      const t = performance.now();
+      const { stdout } = await run(binary, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions", `--user-data-dir=${profile}`, "--dump-dom", url], {
+        timeout: 300_000, maxBuffer: 1 << 30,
+      });
+      return { s: (performance.now() - t) / 1000, dom: stdout };
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+    }
+  };
+  const blank = await open("about:blank");
+  const page = await open(pathToFileURL(html).href);
+  return { chromium_open_s: page.s, chromium_blank_s: blank.s, explorer_rendered: /id="explorer-count">\d+ of \d+ questions</.test(page.dom) };
 }
 
 function child(args: string[]): Promise<Record<string, number>> {
@@ -85,10 +135,20 @@ function child(args: string[]): Promise<Record<string, number>> {
   });
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 if (values.role === "writer") await writer(values.run!, values.model!, Number(values.shard!.split("/")[0]), Number(values.shard!.split("/")[1]));
 else if (values.role === "reader") await reader(values.run!);
 else {
   const dir = mkdtempSync(join(tmpdir(), "rlvd-bench-segments-"));
+  try {
+    await main(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(dir: string): Promise<void> {
   const run = join(dir, "run");
   const load0 = loadavg()[0]!;
   await withStore(run, { create: true }, (s) => upsertQuestions(s, Array.from({ length: Q }, (_, q) => ({ question: { id: `q${q}`, prompt: `Question ${q}?`, answer: String(q) }, line: null }))));
@@ -97,18 +157,28 @@ else {
   const t0 = performance.now();
   const writers = Array.from({ length: W }, (_, w) => child(["--role", "writer", "--run", run, "--model", w % 2 === 0 ? "base" : "rl", "--shard", `${Math.floor(w / 2)}/${perModel}`, "--scale", String(values.scale), "--chars", String(CHARS)]));
   let done = false;
-  const live = { ok: 0, failed: 0, seconds: 0 };
+  // a researcher looking at partial results: analyze every few seconds while the writers run
+  const live = { ok: 0, failed: 0, mean_s: 0, max_s: 0, errors: [] as string[] };
   const loop = (async () => {
+    let total = 0;
     while (!done) {
+      await sleep(Number(values["live-every"]) * 1000);
+      if (done) break;
       const t = performance.now();
       try {
         await analyzeRun(run, { fit: false });
         live.ok++;
+        const s = (performance.now() - t) / 1000;
+        total += s;
+        live.max_s = Math.max(live.max_s, s);
+        live.mean_s = total / live.ok;
       } catch (e) {
         // an empty store before the first segment lands is "no graded samples", not a failure of the store
-        if (!/holds no graded samples/.test((e as Error).message)) live.failed++;
+        if (!/holds no graded samples/.test((e as Error).message)) {
+          live.failed++;
+          if (live.errors.length < 3) live.errors.push((e as Error).message.split("\n")[0]!);
+        }
       }
-      live.seconds += (performance.now() - t) / 1000;
     }
   })();
   const results = await Promise.all(writers).finally(() => (done = true));
@@ -116,22 +186,29 @@ else {
   await loop;
   const samples = results.reduce((s, r) => s + r.written!, 0);
   const mb = results.reduce((s, r) => s + r.mb!, 0);
-  const segments = readdirSync(join(run, "store", "samples"), { recursive: true }).filter((f) => String(f).endsWith(".parquet")).length;
+  const files = readdirSync(join(run, "store", "samples"), { recursive: true }).map(String).filter((f) => f.endsWith(".parquet"));
+  const storeMb = files.reduce((s, f) => s + statSync(join(run, "store", "samples", f)).size, 0) / 1e6;
+  const loadIngest = loadavg()[0]!;
   const read = await child(["--role", "reader", "--run", run]);
   const figures = {
-    scale: Number(values.scale), questions: Q, samples_per_question: K, writers: W, samples, text_mb: Math.round(mb), segments,
+    scale: Number(values.scale), questions: Q, samples_per_question: K, writers: W, samples, text_mb: Math.round(mb), segments: files.length, store_mb: Math.round(storeMb),
     ingest_s: Number(ingestS.toFixed(2)), samples_per_s: Math.round(samples / ingestS), mb_per_s: Number((mb / ingestS).toFixed(1)),
     writer_peak_rss_mb: Math.round(Math.max(...results.map((r) => r.peak_rss_mb!))),
-    analyze_during_writes: live, analyze_s: Number(read.analyze_s!.toFixed(2)), analyze_peak_rss_mb: Math.round(read.analyze_peak_rss_mb!),
-    report_s: Number(read.report_s!.toFixed(2)), report_mb: Number(read.report_mb!.toFixed(2)), load_before: load0, load_after: loadavg()[0]!,
+    analyze_during_writes: { ...live, mean_s: Number(live.mean_s.toFixed(2)), max_s: Number(live.max_s.toFixed(2)) },
+    analyze_s: Number(read.analyze_s!.toFixed(2)), analyze_peak_rss_mb: Math.round(read.analyze_peak_rss_mb!),
+    report_s: Number(read.report_s!.toFixed(2)), report_mb: Number(read.report_mb!.toFixed(2)), report_peak_rss_mb: Math.round(read.peak_rss_mb!),
+    chromium_open_s: read.chromium_open_s === null ? null : Number(read.chromium_open_s!.toFixed(2)),
+    chromium_blank_s: read.chromium_blank_s === null ? null : Number(read.chromium_blank_s!.toFixed(2)), explorer_rendered: read.explorer_rendered,
+    load_before: load0, load_after_ingest: loadIngest, load_after: loadavg()[0]!,
   };
-  rmSync(dir, { recursive: true, force: true });
   if (values.json) console.log(JSON.stringify(figures));
   else {
-    console.log(`${W} writers, 2 models x ${Q} questions x ${K} samples of ~${CHARS} chars = ${samples} samples (${figures.text_mb} MB of text, ${segments} segments)`);
-    console.log(`ingest  ${figures.ingest_s} s: ${figures.samples_per_s} samples/s, ${figures.mb_per_s} MB/s; peak RSS per writer ${figures.writer_peak_rss_mb} MB`);
-    console.log(`analyze while writing: ${live.ok} runs ok, ${live.failed} failed`);
-    console.log(`analyze ${figures.analyze_s} s, peak RSS ${figures.analyze_peak_rss_mb} MB; report ${figures.report_s} s, HTML ${figures.report_mb} MB`);
-    console.log(`load average (1 min): ${load0.toFixed(2)} before, ${figures.load_after.toFixed(2)} after`);
+    const c = figures.chromium_open_s === null ? "no Chromium found" : `opens in headless Chromium in ${figures.chromium_open_s} s (an empty page: ${figures.chromium_blank_s} s), explorer ${figures.explorer_rendered ? "rendered" : "NOT rendered"}`;
+    console.log(`${W} writers, 2 models x ${Q} questions x ${K} samples of ~${CHARS} chars = ${samples} samples (${figures.text_mb} MB of text; ${files.length} segments, ${figures.store_mb} MB on disk)`);
+    console.log(`ingest  ${figures.ingest_s} s: ${figures.samples_per_s} samples/s, ${figures.mb_per_s} MB/s of text; peak RSS per writer ${figures.writer_peak_rss_mb} MB`);
+    console.log(`analyze while writing (every ${values["live-every"]} s): ${live.ok} runs ok, ${live.failed} failed${live.errors.length ? ` (${live.errors.join("; ")})` : ""}; mean ${figures.analyze_during_writes.mean_s} s, max ${figures.analyze_during_writes.max_s} s`);
+    console.log(`analyze alone ${figures.analyze_s} s, peak RSS ${figures.analyze_peak_rss_mb} MB`);
+    console.log(`report ${figures.report_s} s (peak RSS ${figures.report_peak_rss_mb} MB), HTML ${figures.report_mb} MB; ${c}`);
+    console.log(`load average (1 min): ${load0.toFixed(2)} before, ${loadIngest.toFixed(2)} after ingest, ${figures.load_after.toFixed(2)} at the end`);
   }
 }

@@ -15,7 +15,11 @@ export type ExplorerOptions = {
   samplesPerQuestion?: number;
   /** characters of each sample's text kept (default 3000) */
   maxChars?: number;
-  /** approximate budget for all sample texts together, in characters (default 12 million): lowers the per-question cap */
+  /**
+   * approximate budget for all sample texts together, in characters (default 12 million): lowers the per-question
+   * cap, and once the cap is 1, shortens each shown text (never below MIN_EXCERPT_CHARS), so the HTML stays a
+   * few tens of MB at 7,500 questions x several models
+   */
   textBudget?: number;
   /** characters of each prompt kept (default 3000) */
   maxPromptChars?: number;
@@ -70,6 +74,20 @@ export function explorerCap(volumes: Array<{ questions: number; mean_chars: numb
   return Math.max(1, Math.min(wanted, Math.floor(budget / perSample)));
 }
 
+/** The shortest excerpt the budget may cut a shown text to. */
+export const MIN_EXCERPT_CHARS = 200;
+
+/**
+ * Characters kept per shown text: `maxChars` while `cap` samples per question fit the budget, else what one
+ * sample per question can have (at 2 models x 7,500 questions and 12 M characters: 760).
+ */
+export function excerptChars(volumes: Array<{ questions: number; mean_chars: number }>, cap: number, budget: number, maxChars: number): number {
+  const shown = volumes.reduce((s, v) => s + v.questions * cap, 0);
+  const need = volumes.reduce((s, v) => s + v.questions * cap * (v.mean_chars + 40), 0);
+  if (shown === 0 || need <= budget) return maxChars;
+  return Math.min(maxChars, Math.max(MIN_EXCERPT_CHARS, Math.floor(budget / shown) - 40));
+}
+
 export async function explorerData(store: SampleStore, analysis: Analysis, models: string[], options: ExplorerOptions = {}): Promise<ExplorerData> {
   const { samplesPerQuestion = 4, maxChars = 3000, textBudget = 12_000_000, maxPromptChars = 3000 } = options;
   const binner = analysis.base ?? models[0]!;
@@ -106,8 +124,11 @@ export async function explorerData(store: SampleStore, analysis: Analysis, model
     q.a[m]!.push([t.extracted, t.samples, t.correct]);
   }
 
-  const cap = explorerCap(await textVolume(store, maxChars), samplesPerQuestion, textBudget);
-  for (const e of await sampleExcerpts(store, { perQuestion: cap, maxChars })) {
+  // sized from the models shown: snapshots of a series (NAME@step-N) stored beside them take no share
+  const volumes = (await textVolume(store, maxChars)).filter((v) => modelIndex.has(v.model));
+  const cap = explorerCap(volumes, samplesPerQuestion, textBudget);
+  const chars = excerptChars(volumes, cap, textBudget, maxChars);
+  for (const e of await sampleExcerpts(store, { perQuestion: cap, maxChars: chars, models })) {
     const m = modelIndex.get(e.model);
     if (m === undefined) continue;
     const q = question(e.question_id);
@@ -116,7 +137,7 @@ export async function explorerData(store: SampleStore, analysis: Analysis, model
   }
 
   const questions = [...byId.values()].filter((q) => q.r.some((r) => r !== null)).sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
-  return { models, base: analysis.base, bins: scheme.bins.map((b) => b.label), cap, max_chars: maxChars, questions };
+  return { models, base: analysis.base, bins: scheme.bins.map((b) => b.label), cap, max_chars: chars, questions };
 }
 
 function cut(text: string, max: number): string {

@@ -6,7 +6,9 @@ import { importCountsFile } from "../store/import-counts.js";
 import { runCli } from "../test-helpers/cli.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import type { ExplorerData } from "./explorer.js";
-import { explorerCap } from "./explorer.js";
+import { excerptChars, explorerCap, explorerData } from "./explorer.js";
+import { analyzeStore } from "./analyze-run.js";
+import { withStore } from "../store/store.js";
 import { renderSvg } from "./render-svg.js";
 import { writeReport, type ReportResult } from "./report.js";
 import { FIXTURE_N, studyFixture } from "./test-helpers/study-fixture.js";
@@ -123,12 +125,33 @@ describe("report size control and counts-only runs", () => {
     expect(explorerCap([{ questions: 500, mean_chars: 1960 }, { questions: 500, mean_chars: 960 }], 8, 12_000_000)).toBe(8);
     expect(explorerCap(Array(4).fill({ questions: 500, mean_chars: 3000 }), 8, 12_000_000)).toBe(1);
     expect(explorerCap([], 4, 10)).toBe(4);
+    // the study's scale: 2 models x 7,500 questions of ~2,000 characters, one sample each, 12 M characters in all
+    const full = Array(2).fill({ questions: 7500, mean_chars: 2000 });
+    expect(explorerCap(full, 4, 12_000_000)).toBe(1);
+    expect(excerptChars(full, 1, 12_000_000, 3000)).toBe(760); // 12e6 / 15,000 shown - 40 of JSON around each
+    expect(excerptChars(full, 1, 1000, 3000)).toBe(200); // never below MIN_EXCERPT_CHARS
+    expect(excerptChars(full, 1, 40_000_000, 3000)).toBe(3000); // 15,000 x 2,040 fits
     const run = await studyFixture(tmp(), { trainLogs: false });
     const r = await writeReport(run, { explorer: { textBudget: 24_000, maxChars: 100 } });
     const ex = explorerJson(r.html);
     expect(ex.cap).toBe(2);
     expect(ex.questions[0]!.s![0]!.every((s) => s[3]!.length <= 100 && s[4] > 100)).toBe(true);
     expect(r.content.charts.map((c) => c.id)).not.toContain("training-curves");
+  });
+
+  it("sizes the cap from the models the explorer shows, not from every model in the store", async () => {
+    const run = await studyFixture(tmp(), { trainLogs: false });
+    await withStore(run, {}, async (store) => {
+      const analysis = await analyzeStore(store, {});
+      // base and rlvr hold texts of equal volume: a budget that fits 4 samples of one model fits 2 of both
+      const [vb] = (await store.all<{ q: number; c: number }>("SELECT count(DISTINCT question_id)::INTEGER AS q, avg(least(length(text), 100))::DOUBLE AS c FROM samples WHERE model = 'base' AND text IS NOT NULL"));
+      const budget = Math.ceil(4 * vb!.q * (vb!.c + 40));
+      const one = await explorerData(store, analysis, ["base"], { textBudget: budget, maxChars: 100, samplesPerQuestion: 4 });
+      const both = await explorerData(store, analysis, ["base", "rlvr"], { textBudget: budget, maxChars: 100, samplesPerQuestion: 4 });
+      expect(both.cap).toBeLessThan(4);
+      expect(one.cap).toBe(4);
+      expect(one.questions.find((q) => q.s)!.s![0]!.length).toBe(4);
+    });
   });
 
   it("rlvd report draws pass@k, bins and transitions from counts alone", async () => {

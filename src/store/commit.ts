@@ -43,7 +43,6 @@ export async function commitStaged(store: SampleStore, staged: StagingTable, spe
     ...(spec.lenient ?? []).map((v) => `coalesce(a.${v} <> b.${v}, false)`),
     ...(spec.untilReplaced ? [`((${spec.untilReplaced.asImported}) AND (${spec.untilReplaced.columns.map((v) => `a.${v} IS DISTINCT FROM b.${v}`).join(" OR ")}))`] : []),
   ].join(" OR ");
-  const cols = spec.columns.join(", ");
 
   const dupKeys = await store.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM ${s} GROUP BY ${keyList} HAVING count(*) > 1)`);
   let source = s;
@@ -85,15 +84,22 @@ export async function commitStaged(store: SampleStore, staged: StagingTable, spe
     await store.knownKeys(models);
     existing = "known_keys";
   }
-  const fresh = `SELECT ${spec.columns.map((c) => `a.${c}`).join(", ")} FROM ${source} a WHERE NOT EXISTS (SELECT 1 FROM ${existing} b WHERE ${on})`;
-  await store.run(`CREATE OR REPLACE TEMP TABLE ${source}_new AS ${fresh}`);
-  const inserted = await store.transaction(async () => {
-    await store.writeSegment("models", `SELECT DISTINCT model AS name, NULL AS spec, NULL AS meta FROM ${source}_new a WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.name = a.model)`);
-    await store.writeSegment("questions", `SELECT DISTINCT question_id AS id, NULL AS prompt, NULL AS answer, NULL AS meta FROM ${source}_new a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.question_id)`);
-    return store.writeSegment(spec.table, `SELECT * FROM ${source}_new`);
+  // the usual batch is all new (a sampler's next requests): it is written straight from the staged table; only
+  // a batch that repeats stored keys (a rerun, a re-import) is filtered into a table of its new rows first
+  const isFresh = `NOT EXISTS (SELECT 1 FROM ${existing} b WHERE ${on})`;
+  const freshRows = (await store.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${source} a WHERE ${isFresh}`))[0]!.n;
+  let fresh = source;
+  if (freshRows < total) {
+    fresh = `${source}_new`;
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${fresh} AS SELECT ${spec.columns.map((c) => `a.${c}`).join(", ")} FROM ${source} a WHERE ${isFresh}`);
+  }
+  const inserted = freshRows === 0 ? 0 : await store.transaction(async () => {
+    await store.writeSegment("models", `SELECT DISTINCT model AS name, NULL AS spec, NULL AS meta FROM ${fresh} a WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.name = a.model)`);
+    await store.writeSegment("questions", `SELECT DISTINCT question_id AS id, NULL AS prompt, NULL AS answer, NULL AS meta FROM ${fresh} a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.question_id)`);
+    return store.writeSegment(spec.table, `SELECT * FROM ${fresh}`);
   });
-  if (spec.table === "samples") await store.rememberKeys(`SELECT * FROM ${source}_new`);
-  await store.run(`DROP TABLE IF EXISTS temp.main.${source}_new`);
+  if (spec.table === "samples" && inserted > 0) await store.rememberKeys(`SELECT * FROM ${fresh}`);
+  if (fresh !== source) await store.run(`DROP TABLE IF EXISTS temp.main.${fresh}`);
   await staged.drop();
   if (source !== s) await store.run(`DROP TABLE IF EXISTS temp.main.${source}`);
   return { staged: staged.rows, inserted, unchanged: total - inserted };

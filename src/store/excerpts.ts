@@ -18,6 +18,8 @@ export type ExcerptOptions = {
   perQuestion?: number;
   /** characters of text kept per sample (default 4000) */
   maxChars?: number;
+  /** only these models (default: all) */
+  models?: readonly string[];
 };
 
 /**
@@ -25,13 +27,14 @@ export type ExcerptOptions = {
  * incorrect, the second correct, ... (by sample index), so both kinds show whenever both exist.
  */
 export async function sampleExcerpts(store: SampleStore, options: ExcerptOptions = {}): Promise<SampleExcerpt[]> {
-  const { perQuestion = 4, maxChars = 4000 } = options;
+  const { perQuestion = 4, maxChars = 4000, models } = options;
+  const only = models ? `WHERE model IN (${models.map(() => "?").join(", ") || "NULL"})` : "";
   return store.all<SampleExcerpt>(
     // rank on the key columns only, then fetch the texts of the picked rows: windows over the text column would
     // materialise every response (gigabytes at MATH-500 x 256 x 4)
     `WITH ranked AS (
        SELECT model, question_id, sample_index, correct,
-              row_number() OVER (PARTITION BY model, question_id, correct ORDER BY sample_index) AS r FROM samples
+              row_number() OVER (PARTITION BY model, question_id, correct ORDER BY sample_index) AS r FROM samples ${only}
      ), picked AS (
        SELECT model, question_id, sample_index,
               row_number() OVER (PARTITION BY model, question_id ORDER BY r, correct DESC NULLS LAST, sample_index) AS pick FROM ranked
@@ -40,7 +43,7 @@ export async function sampleExcerpts(store: SampleStore, options: ExcerptOptions
      SELECT s.model, s.question_id, s.sample_index, left(s.text, ?::INTEGER) AS text, coalesce(length(s.text), 0)::INTEGER AS text_chars,
             s.extracted, s.correct
        FROM picked p JOIN samples s USING (model, question_id, sample_index) ORDER BY s.model, s.question_id, p.pick`,
-    [perQuestion, maxChars],
+    [...(models ?? []), perQuestion, maxChars],
   );
 }
 

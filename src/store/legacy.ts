@@ -1,7 +1,7 @@
 import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { modelFolder, publishFile, storageError, storeDir, tmpSegmentPath, type SegmentTable } from "./segments.js";
+import { modelFolder, publishFile, SEGMENT_FORMAT, storageError, storeDir, tmpSegmentPath, type SegmentTable } from "./segments.js";
 import { SEGMENT_COLUMNS, sqlString } from "./views.js";
 
 /**
@@ -22,7 +22,7 @@ export async function migrateLegacy(db: DuckDBConnection, runDir: string, file: 
       SEGMENT_COLUMNS[seg].map(([c, t]) => (have.has(`${from}.${c}`) ? `${c}::${t} AS ${c}` : `NULL::${t} AS ${c}`)).join(", ");
     const copy = async (sql: string, params: string[], final: string) => {
       const tmp = tmpSegmentPath(runDir);
-      const r = await db.runAndReadAll(`COPY (${sql}) TO ${sqlString(tmp)} (FORMAT parquet)`, params);
+      const r = await db.runAndReadAll(`COPY (${sql}) TO ${sqlString(tmp)} (${SEGMENT_FORMAT})`, params);
       if (Number(r.getRowObjectsJS()[0]?.Count ?? 0) > 0) publishFile(tmp, final);
     };
     const tables: Array<[string, SegmentTable]> = [["questions", "questions"], ["models", "models"], ["counts", "counts"], ["sample_failures", "failures"]];

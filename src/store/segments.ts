@@ -22,6 +22,12 @@ export const STORE_DIR = "store";
 export const SEGMENT_TABLES = ["samples", "grades", "questions", "models", "counts", "failures"] as const;
 export type SegmentTable = (typeof SEGMENT_TABLES)[number];
 
+/**
+ * How segments are written: Parquet with zstd, which keeps model text at about a third of its size for roughly
+ * the CPU of snappy (DuckDB's default), and every reader (DuckDB, pandas, polars, Spark) decodes it.
+ */
+export const SEGMENT_FORMAT = "FORMAT parquet, COMPRESSION zstd";
+
 /** How long another host's temporary file may sit before it counts as abandoned (no pid to check there). */
 const FOREIGN_TMP_AGE_MS = 6 * 3600_000;
 
@@ -139,6 +145,15 @@ export function cleanAbandoned(runDir: string): string[] {
     }
   }
   return removed;
+}
+
+/** Removes a temporary file if it is there; a folder that is itself broken (the error being reported) is left to the next open. */
+export function removeTmp(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // e.g. ENOTDIR when tmp/ is gone: the write's own error says what happened
+  }
 }
 
 export function pidAlive(pid: number): boolean {

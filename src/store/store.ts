@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { ensureRunFolder, requireRunFolder, runPath } from "../core/run-folder.js";
 import { RlvdError } from "../core/errors.js";
 import {
-  cleanAbandoned, ensureStoreDirs, listSegments, modelFolder, publishFile, SEGMENT_TABLES, segmentName, storageError, storeDir, tmpDir,
+  cleanAbandoned, ensureStoreDirs, listSegments, modelFolder, publishFile, removeTmp, SEGMENT_FORMAT, SEGMENT_TABLES, segmentName, storageError, storeDir, tmpDir,
   tmpSegmentPath, WRITER_ID, type SegmentTable,
 } from "./segments.js";
 import { castColumns, DROPPED_SQL, legacyViews, logicalViews, rawView, sqlString } from "./views.js";
@@ -36,7 +36,6 @@ export class SampleStore {
   private depth = 0;
   /** models whose stored keys are loaded into TEMP table `known_keys` (write-side existence checks) */
   private readonly keysLoaded = new Set<string>();
-  private scratch: string | null = null;
 
   private constructor(
     readonly dir: string,
@@ -145,13 +144,13 @@ export class SampleStore {
     try {
       for (const p of batch) publishFile(p.tmp, p.final);
     } finally {
-      for (const p of batch) rmSync(p.tmp, { force: true });
+      for (const p of batch) removeTmp(p.tmp);
       await this.refresh();
     }
   }
 
   private discardPending(): void {
-    for (const p of this.pending.splice(0)) rmSync(p.tmp, { force: true });
+    for (const p of this.pending.splice(0)) removeTmp(p.tmp);
   }
 
   /**
@@ -173,16 +172,16 @@ export class SampleStore {
       let n: number;
       try {
         const r = await this.db.runAndReadAll(
-          `COPY (SELECT ${castColumns(table, "x")} FROM (${select}) x ${where}) TO ${sqlString(tmp)} (FORMAT parquet)`,
+          `COPY (SELECT ${castColumns(table, "x")} FROM (${select}) x ${where}) TO ${sqlString(tmp)} (${SEGMENT_FORMAT})`,
           model === null ? params : [...params, model],
         );
         n = Number(r.getRowObjectsJS()[0]?.Count ?? 0);
       } catch (e) {
-        rmSync(tmp, { force: true });
+        removeTmp(tmp);
         throw storageError(tmpDir(this.dir), e, "cannot write the segment");
       }
       if (n === 0) {
-        rmSync(tmp, { force: true });
+        removeTmp(tmp);
         continue;
       }
       rows += n;
@@ -245,27 +244,6 @@ export class SampleStore {
     }
     this.writable = true;
     await this.refresh({ dropped: true });
-  }
-
-  /**
-   * A folder for this process's scratch files (staging): the store's tmp/ for a writer (same disk as the
-   * data), the system temp folder for a reader, which must not need write access to the run.
-   */
-  scratchDir(): string {
-    if (this.scratch === null) {
-      if (this.writable) {
-        const scratch = join(tmpDir(this.dir), `${WRITER_ID}-scratch-${instances++}`);
-        try {
-          mkdirSync(scratch, { recursive: true });
-        } catch (e) {
-          throw storageError(scratch, e, "cannot create the scratch folder");
-        }
-        this.scratch = scratch;
-      } else this.scratch = mkdtempSync(join(tmpdir(), "rlvd-scratch-"));
-      const made = this.scratch;
-      this.cleanups.push(() => rmSync(made, { recursive: true, force: true }));
-    }
-    return this.scratch;
   }
 
   /**
