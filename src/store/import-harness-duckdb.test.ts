@@ -187,10 +187,10 @@ describe("lm-eval's two SQL readings", () => {
   it("the tracker's shape is read typed, other shapes the general way, both storing what the record path stores", async () => {
     const dir = tmp();
     const cases: Array<[string, unknown[], "typed" | "general"]> = [
-      // escapes and non-ASCII in responses and prompts, -0 as an id, a 1.0 verdict, integer/boolean metadata
+      // escapes and non-ASCII in responses and prompts, a 1.0 verdict, integer/boolean metadata, a numeric target
       ["typed", [
-        line(0, { resps: [["tab\there \"q\" \u00e9 \ud83d\ude00 back\\slash"]], doc: { problem: "P\u00e9 \"x\"", level: 3, type: false } }),
-        line(1, { doc_id: -0, exact_match: 1.0 }), line(2, { doc: { question: "Q?", subject: "S", type: "T" }, target: 12 }),
+        line(0, { resps: [["tab\there \"q\" \u00e9 \ud83d\ude00 back\\slash"]], doc: { problem: "P\u00e9 \"x\"", level: 3, type: false }, doc_id: -0 }),
+        line(1, { exact_match: 1.0 }), line(2, { doc: { question: "Q?", subject: "S", type: "T" }, target: 12 }),
       ], "typed"],
       ["general", [line(0), line(1, { arguments: [["Prompt 1", {}]] })], "general"],
     ];
