@@ -7,6 +7,8 @@ import { QUESTIONS, RESPONSES, lmEvalFile, lmEvalRepeatsFile, qwenSeedFile, writ
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { importSamplesFile, type ImportSamplesOptions } from "./import-samples.js";
 import { withStore } from "./store.js";
+import { lmEvalInDuckDb } from "./formats/lm-eval-duckdb.js";
+import type { FormatContext } from "./formats/types.js";
 
 const tmp = useTmpDirs();
 
@@ -173,5 +175,31 @@ describe("Qwen eval files read by DuckDB", () => {
     // a score that is no boolean: the record path's error
     await expect(importSamplesFile(join(dir, "bad"), writeJsonl(dir, "bad.jsonl", [qwenLine(0), qwenLine(1, { score: [1, 0] })]), { model: "q" }))
       .rejects.toThrow(/bad\.jsonl:2: field "score\[0\]": must be true or false/);
+  });
+});
+
+describe("lm-eval's two SQL readings", () => {
+  const reading = async (dir: string, file: string) => {
+    const ctx: FormatContext = { file, filter: null, skipped: 0 };
+    await withStore(join(dir, "probe"), { create: true }, (s) => lmEvalInDuckDb(s, file, ctx));
+    return ctx.reading;
+  };
+  it("the tracker's shape is read typed, other shapes the general way, both storing what the record path stores", async () => {
+    const dir = tmp();
+    const cases: Array<[string, unknown[], "typed" | "general"]> = [
+      // escapes and non-ASCII in responses and prompts, a 1.0 verdict, integer/boolean metadata, a numeric target
+      ["typed", [
+        line(0, { resps: [["tab\there \"q\" \u00e9 \ud83d\ude00 back\\slash"]], doc: { problem: "P\u00e9 \"x\"", level: 3, type: false }, doc_id: -0 }),
+        line(1, { exact_match: 1.0 }), line(2, { doc: { question: "Q?", subject: "S", type: "T" }, target: 12 }),
+      ], "typed"],
+      ["general", [line(0), line(1, { arguments: [["Prompt 1", {}]] })], "general"],
+    ];
+    for (const [name, lines, expected] of cases) {
+      const file = writeJsonl(dir, `samples_${name}.jsonl`, lines);
+      expect([name, await reading(dir, file)]).toEqual([name, expected]);
+      const { fast, slow, a, b } = await bothWays(join(dir, name), file, { model: "m" });
+      expect([name, fast.reader, slow.reader]).toEqual([name, "duckdb", "records"]);
+      expect(a).toEqual(b);
+    }
   });
 });

@@ -71,9 +71,46 @@ export const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /** A name as a quoted SQL identifier. */
 export const identifier = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
-/** read_json over a JSONL file with the given top-level fields, each as DuckDB's JSON type, numbered by record. */
-export function readJsonFields(fields: readonly string[]): string {
-  const columns = fields.map((f) => `${literal(f)}: 'JSON'`).join(", ");
+/**
+ * Checks on the JSON text of a value as DuckDB's reader stores it in a column typed JSON (typed reads:
+ * lm-eval-duckdb.ts): minified, JSON null as SQL NULL, integers as plain digits (-0 as 0), every other number
+ * with a "." or an exponent. Reading the first characters costs a fraction of json_type's parse per value.
+ */
+export const textIsString = (x: string) => startsWith(x, '"');
+
+/** an integer JavaScript reads exactly (the text is the integer's digits) */
+export const textIsSafeInteger = (x: string) =>
+  `coalesce(regexp_full_match(${x}::VARCHAR, '-?[0-9]{1,16}') AND abs(TRY_CAST(${x}::VARCHAR AS BIGINT)) <= ${SAFE}, false)`;
+
+/** plainText of such a value: a string, or a safe integer (whose text is then what String(n) gives) */
+export const textPlainText = (x: string) => `(${textIsString(x)} OR ${textIsSafeInteger(x)})`;
+
+/** a string's value, else the number's text (for values textPlainText accepts) */
+export const textValue = (x: string) => `CASE WHEN ${textIsString(x)} THEN json_extract_string(${x}, '$') ELSE ${x}::VARCHAR END`;
+
+/** binaryVerdict of such a value: the common spellings by text, the rest as binaryVerdict reads them */
+export const textVerdict = (x: string) =>
+  `CASE ${x}::VARCHAR WHEN '1' THEN true WHEN '0' THEN false WHEN 'true' THEN true WHEN 'false' THEN false ELSE ${binaryVerdict(x)} END`;
+
+/**
+ * questionMeta() as JSON text from such values, and whether it is plain (values that JSON.stringify writes as
+ * the reader does: strings, booleans, safe integers). The reader's text of a value is what json_object would
+ * write, so the object is written by concatenation.
+ */
+export function textQuestionMeta(fields: { level: string; subject: string; type: string }): { meta: string; plain: string } {
+  const level = fields.level;
+  const subject = `coalesce(${fields.subject}, ${fields.type})`;
+  const plainValue = (x: string) => `(${x} IS NULL OR ${textIsString(x)} OR ${x}::VARCHAR IN ('true', 'false') OR ${textIsSafeInteger(x)})`;
+  return {
+    meta: `CASE WHEN ${level} IS NULL AND ${subject} IS NULL THEN NULL WHEN ${subject} IS NULL THEN '{"level":' || ${level} || '}'
+      WHEN ${level} IS NULL THEN '{"subject":' || ${subject} || '}' ELSE '{"level":' || ${level} || ',"subject":' || ${subject} || '}' END`,
+    plain: `(${plainValue(level)} AND ${plainValue(subject)})`,
+  };
+}
+
+/** read_json over a JSONL file with the given top-level fields (as DuckDB's JSON type, or the type given), numbered by record. */
+export function readJsonFields(fields: readonly string[] | ReadonlyArray<readonly [name: string, type: string]>): string {
+  const columns = fields.map((f) => (typeof f === "string" ? `${literal(f)}: 'JSON'` : `${literal(f[0])}: ${literal(f[1])}`)).join(", ");
   // records: every line must be an object (otherwise DuckDB would read non-objects as one column);
   // maximum_object_size: lines up to 64 MB (a longer one fails here and goes the JavaScript way)
   return `SELECT ordinality::INTEGER AS line, * FROM read_json(?, format = 'newline_delimited', records = true,

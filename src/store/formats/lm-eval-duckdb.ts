@@ -2,6 +2,7 @@ import { readJsonl } from "../../core/jsonl.js";
 import type { SampleStore } from "../store.js";
 import {
   answerText, binaryVerdict, firstString, goldAnswer, identifier, literal, plainAnswer, plainText, questionMeta, readJsonFields, startsWith,
+  textIsString, textPlainText, textQuestionMeta, textValue, textVerdict,
 } from "./duckdb-sql.js";
 import { VERDICT_METRICS, type FormatContext } from "./types.js";
 
@@ -13,6 +14,13 @@ const BASE_FIELDS = ["doc_id", "doc", "target", "arguments", "resps", "filtered_
  * JavaScript. Same meaning record for record: each expression is the SQL reading of a line of `convert`, and
  * `plain` is false wherever the two could differ (a fraction where text is wanted, a metric list unlike the
  * first line's, a field of the wrong type, ...), so those records — and every error — go through `convert`.
+ *
+ * Two readings of the same meaning. The typed one declares the shape evaluation_tracker.py writes (`doc` an
+ * object, `arguments` {"gen_args_0": {"arg_0": prompt}}, `resps` a list of lists, `filtered_resps` a list), so
+ * DuckDB's reader parses each value once into typed columns and the checks read the values' JSON text (a
+ * third of the CPU of the general reading, measured on the bench's file). A file of another shape (old-style
+ * `arguments` lists, one response not in a list, ...) makes the reader fail and is read the general way,
+ * every value as JSON and each field found by json_extract.
  *
  * The harness verdict: `convert` takes the first known verdict metric that the line's `metrics` names and
  * carries. The metric names are read once from the first line; a line whose `metrics` differ, or that lacks
@@ -34,16 +42,84 @@ export async function lmEvalInDuckDb(store: SampleStore, file: string, ctx: Form
 
   const metric = (n: string) => identifier(n);
   const known = VERDICT_METRICS.find((m) => names.includes(m));
+  const spec: Query = { names, known, kept: literal(filter), metric };
+  try {
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS ${typedQuery(spec)}`, [file]);
+    ctx.reading = "typed";
+  } catch {
+    // another shape than the typed reading declares (or a malformed line, which the general reading meets too)
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS ${generalQuery(spec)}`, [file]);
+    ctx.reading = "general";
+  }
+  ctx.filter = filter;
+  return TABLE;
+}
+
+const TABLE = "lm_eval_records";
+
+type Query = { names: string[]; known: string | undefined; kept: string; metric: (n: string) => string };
+
+/** The harness verdict of a record with one response, and the condition under which it reads as `convert` reads it. */
+function verdictOf(q: Query, read: (x: string) => string): { verdict: string; plain: string } {
+  const { names, known, metric } = q;
   // a known metric must be on every line with one response (see above); otherwise the first 0/1 metric
-  const verdict = known !== undefined ? binaryVerdict(metric(known)) : names.length > 0 ? `coalesce(${names.map((n) => binaryVerdict(metric(n))).join(", ")})` : "NULL";
-  const verdictPlain = known !== undefined ? `${metric(known)} IS NOT NULL` : "true";
+  const verdict = known !== undefined ? read(metric(known)) : names.length > 0 ? `coalesce(${names.map((n) => read(metric(n))).join(", ")})` : "NULL";
+  return { verdict, plain: known !== undefined ? `${metric(known)} IS NOT NULL` : "true" };
+}
+
+/**
+ * The typed reading (see lmEvalInDuckDb). What the types take care of: `doc` and `filtered_resps` are of the
+ * right kind where present (a missing or null one is NULL, not plain); `resps[0]` is a list. What is left to
+ * check per record, on the JSON texts: each response a string, doc_id and target strings or safe integers,
+ * the metadata plain, the metric list the first line's, the verdict there.
+ */
+function typedQuery(q: Query): string {
+  const { names, kept } = q;
+  const v = verdictOf(q, textVerdict);
+  const meta = textQuestionMeta({ level: "doc.level", subject: "doc.subject", type: "doc.type" });
+  const fields: Array<readonly [string, string]> = [
+    ["doc_id", "JSON"], ["doc", "STRUCT(problem JSON, question JSON, prompt JSON, query JSON, level JSON, subject JSON, type JSON)"],
+    ["target", "JSON"], ["arguments", "STRUCT(gen_args_0 STRUCT(arg_0 JSON))"], ["resps", "JSON[][]"], ["filtered_resps", "JSON[]"],
+    ["filter", "JSON"], ["metrics", "JSON"], ...names.map((n) => [n, "JSON"] as const),
+  ];
+  return `WITH raw AS (${readJsonFields(fields)}),
+     k AS (SELECT *, coalesce(filter->>'$', 'none') AS filter_name, resps[1] AS texts_json, len(resps[1])::INTEGER AS k, filtered_resps[1] AS f0 FROM raw),
+     f AS (SELECT *, CASE WHEN filter_name <> 'none' AND ${startsWith("f0", "[")} THEN json_extract(f0, '$[*]') END AS f_list FROM k)
+     SELECT line, filter_name = ${kept} AS kept,
+            coalesce((filter IS NULL OR ${textIsString("filter")}) AND (filter_name <> ${kept} OR (
+              ${textPlainText("doc_id")} AND doc IS NOT NULL AND k > 0
+              AND CASE WHEN k = 1 THEN ${textIsString("texts_json[1]")} ELSE list_bool_and(list_transform(texts_json, x -> ${textIsString("x")})) END
+              AND filtered_resps IS NOT NULL AND ${textPlainText("target")} AND ${meta.plain}
+              AND metrics::VARCHAR = ${literal(JSON.stringify(names))} AND (k > 1 OR ${v.plain})
+              AND (filter_name = 'none' OR CASE WHEN f_list IS NOT NULL THEN len(f_list) <> k OR list_bool_and(list_transform(f_list, x -> ${plainAnswer("x")}))
+                                                ELSE k > 1 OR ${plainAnswer("f0")} END)
+            )), false) AS plain,
+            ${textValue("doc_id")} AS id,
+            ${firstString(["doc.problem", "doc.question", "doc.prompt", "doc.query"])} AS prompt,
+            ${firstString(["arguments.gen_args_0.arg_0"])} AS input,
+            ${goldAnswer(textValue("target"))} AS gold,
+            ${meta.meta} AS meta,
+            CASE WHEN k = 1 THEN [json_extract_string(texts_json[1], '$')] ELSE list_transform(texts_json, x -> json_extract_string(x, '$')) END AS texts,
+            ${extractedList()} AS extracted,
+            CASE WHEN k = 1 THEN [${v.verdict}] END AS harness,
+            NULL::VARCHAR[] AS finish_reason
+       FROM f`;
+}
+
+/** The extracted answers: none for filter "none" (the raw text again), else one per response where the filter gave them. */
+function extractedList(): string {
+  return `CASE WHEN filter_name = 'none' THEN NULL
+                 WHEN f_list IS NOT NULL THEN CASE WHEN len(f_list) = k THEN list_transform(f_list, x -> ${answerText("x")}) END
+                 WHEN k = 1 THEN [${answerText("f0")}] END`;
+}
+
+/** The general reading: every field as JSON, found by json_extract; kinds read from first characters. */
+function generalQuery(q: Query): string {
+  const { names, kept, metric } = q;
+  const { verdict, plain: verdictPlain } = verdictOf(q, binaryVerdict);
   const meta = questionMeta({ level: "d[5]", subject: "d[6]", type: "d[7]" });
-  const table = "lm_eval_records";
-  const kept = literal(filter);
   // each large value (doc, resps, arguments) is parsed once, by one extract; kinds are read from first characters
-  await store.run(
-    `CREATE OR REPLACE TEMP TABLE ${table} AS
-     WITH raw AS (${readJsonFields([...BASE_FIELDS, ...names])}),
+  return `WITH raw AS (${readJsonFields([...BASE_FIELDS, ...names])}),
      r AS (
        SELECT line, doc_id, target, filter, metrics, ${names.map(metric).join(", ")}${names.length > 0 ? "," : ""}
               coalesce(filter->>'$', 'none') AS filter_name, ${startsWith("doc", "{")} AS doc_object,
@@ -73,14 +149,8 @@ export async function lmEvalInDuckDb(store: SampleStore, file: string, ctx: Form
             ${goldAnswer(answerText("target"))} AS gold,
             ${meta.meta} AS meta,
             texts,
-            CASE WHEN filter_name = 'none' THEN NULL
-                 WHEN f_list IS NOT NULL THEN CASE WHEN len(f_list) = k THEN list_transform(f_list, x -> ${answerText("x")}) END
-                 WHEN k = 1 THEN [${answerText("f0")}] END AS extracted,
+            ${extractedList()} AS extracted,
             CASE WHEN k = 1 THEN [${verdict}] END AS harness,
             NULL::VARCHAR[] AS finish_reason
-       FROM k`,
-    [file],
-  );
-  ctx.filter = filter;
-  return table;
+       FROM k`;
 }

@@ -43,6 +43,8 @@ export type FormatContext = {
   filter: string | null;
   /** records skipped on purpose (another lm-eval filter), for the import summary */
   skipped: number;
+  /** readInDuckDb: which of a format's SQL readings took the file (lm-eval: "typed", else "general"), for tests */
+  reading?: "typed" | "general";
 };
 
 /** A harness's output format: how to recognise its first record and turn each record into rlvd samples. */
