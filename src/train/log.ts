@@ -10,6 +10,15 @@ export class TrainLog {
     if (file) mkdirSync(dirname(file), { recursive: true });
   }
 
+  /**
+   * One line `{"model", "data": {...}}` with no step: what the run trains on (SFT's set and held-out split).
+   * Readers that know only step lines skip it.
+   */
+  summary(data: Record<string, number | string>): void {
+    if (this.file) appendFileSync(this.file, JSON.stringify({ model: this.model, data }) + "\n");
+    this.echo?.(`data: ${Object.entries(data).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  }
+
   write(entry: { step: number } & Record<string, number | string | null>): void {
     const line = { model: this.model, ...entry };
     if (this.file) appendFileSync(this.file, JSON.stringify(line) + "\n");
