@@ -4,6 +4,7 @@ import { InputError, RlvdError } from "../../core/errors.js";
 import { readJsonl } from "../../core/jsonl.js";
 import { saveCheckpoint } from "../../engine/index.js";
 import { loadDataset } from "../../store/dataset.js";
+import { LOSS_AGGREGATIONS } from "../../train/grpo-loss.js";
 import { runGrpo, runSft } from "../../train/run.js";
 import { TRAIN_PRESETS, TRAIN_PRESET_NAMES, type TrainPreset, type TrainPresetName } from "../../train/presets.js";
 import type { SftExample } from "../../train/sft.js";
@@ -59,7 +60,7 @@ export const trainCommand: CommandModule = {
       .addOption(flag("--temperature <t>", "rollout temperature", number({ min: 0, max: 5, open: true })))
       .addOption(flag("--beta <x>", "KL coefficient to the starting model (0: none)", nonNegativeNumber))
       .addOption(flag("--updates <n>", "policy updates per rollout batch", positiveInt))
-      .addOption(new Option("--aggregation <kind>", "loss aggregation").choices(["grpo", "dr_grpo", "dapo"]))
+      .addOption(new Option("--aggregation <kind>", "loss aggregation: grpo (per-sequence mean), dapo (token-level mean), dr_grpo (Dr. GRPO)").choices(LOSS_AGGREGATIONS))
       .addOption(flag("--checkpoint-every <n>", "keep a snapshot OUT/step-N every n steps", positiveInt))
       .addOption(flag("--seed <n>", "seed", seed));
     addGradingOptions(grpo)
