@@ -96,6 +96,7 @@ export const trainCommand: CommandModule = {
       .addOption(flag("--lr <x>", "learning rate (constant after warmup)", positiveNumber))
       .addOption(flag("--warmup <n>", "warmup steps", nonNegativeInt))
       .addOption(flag("--eval-fraction <x>", "share of the data held out (0 to 0.5)", number({ min: 0, max: 0.5 })))
+      .addOption(new Option("--holdout <unit>", "hold out whole questions (prompts) or single examples (default: question)").choices(["question", "example"]))
       .addOption(flag("--seed <n>", "seed", seed))
       .action(async (opts) => {
         const preset = opts.preset === undefined ? undefined : TRAIN_PRESETS[opts.preset as TrainPresetName];
@@ -103,11 +104,11 @@ export const trainCommand: CommandModule = {
         if (!smoke && (!opts.checkpoint || !opts.data)) throw new RlvdError("BAD_ARGUMENT", "train sft needs --checkpoint DIR and --data FILE (or --preset smoke)");
         const data = opts.data ? await readSftData(opts.data) : preset!.sft.data();
         const defaults = preset?.sft.config ?? {};
-        const config = { ...defaults, ...definedOptions(opts, ["steps", "batch", "lr", "warmup", "evalFraction", "seed"]) };
+        const config = { ...defaults, ...definedOptions(opts, ["steps", "batch", "lr", "warmup", "evalFraction", "holdout", "seed"]) };
         const from = preset ? await presetStart(preset, opts.preset, opts.checkpoint, opts.out, echo) : opts.checkpoint;
         const r = await runSft({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, data, config, echo });
         io.out(`trained ${r.steps} SFT steps -> ${opts.out}; train loss ${r.trainLoss.toFixed(4)}` +
-          (r.evalLoss === null ? "\n" : `, held-out loss ${r.firstEvalLoss!.toFixed(4)} -> ${r.evalLoss.toFixed(4)}\n`));
+          (r.evalLoss === null ? "\n" : `, held-out loss ${r.firstEvalLoss!.toFixed(4)} -> ${r.evalLoss.toFixed(4)} on ${r.data.held_out_questions} questions held out by ${r.data.holdout}\n`));
       });
   },
 };
