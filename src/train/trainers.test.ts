@@ -85,6 +85,9 @@ describe("SFT", () => {
       },
     });
     expect(r.data.held_out_examples).toBeGreaterThan(0);
+    // trained again into the same folder: the log holds the new run only, not both
+    await runSft({ from: base, out, name: "sft", data, config: { steps: 2, batch: 32, lr: 1e-3, warmup: 1, evalFraction: 0.1, evalEvery: 20 } });
+    expect(readFileSync(join(out, "train-log.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
   }, 120_000);
 
   it("keeps snapshots equal to the model after that many steps, though its loop is synchronous", async () => {
