@@ -38,7 +38,12 @@ describe("SFT's held-out split", () => {
     const few = data.filter((d) => Number(d.prompt.slice(1, -1)) < 19); // 19 questions, 152 examples
     expect(splitHeldOut(few, { evalFraction: 0.2, holdout: "question" }, new Rng32(1)).held).toEqual([]);
     expect(splitHeldOut(few, { evalFraction: 0.2, holdout: "example" }, new Rng32(1)).held.length).toBe(30);
-    expect(splitHeldOut(data, { evalFraction: 0, holdout: "question" }, new Rng32(1)).held).toEqual([]);
+    // and then trains on exactly what it always drew: the seeded shuffle of all the data
+    for (const [rows, evalFraction] of [[data, 0], [few, 0.2]] as const) {
+      const split = splitHeldOut(rows, { evalFraction, holdout: "question" }, new Rng32(1));
+      expect(split.held).toEqual([]);
+      expect(split.train).toEqual(new Rng32(1).shuffle([...rows]));
+    }
   });
 });
 

@@ -129,15 +129,17 @@ export function trainSft(model: Model, data: readonly SftExample[], input: Parti
 export function splitHeldOut<T extends SftExample>(data: readonly T[], cfg: Pick<SftConfig, "evalFraction" | "holdout">, rng: Rng32): { train: T[]; held: T[]; summary: SftDataSummary } {
   let train: T[];
   let held: T[];
-  if (cfg.holdout === "example") {
+  const distinctPrompts = [...new Set(data.map((d) => d.prompt))];
+  const questionsHeld = cfg.evalFraction > 0 && distinctPrompts.length >= 20 ? Math.max(1, Math.round(distinctPrompts.length * cfg.evalFraction)) : 0;
+  // holding nothing out, both rules draw exactly what training always drew (pretraining's corpora, evalFraction 0)
+  if (cfg.holdout === "example" || questionsHeld === 0) {
     const all = rng.shuffle([...data]);
-    const n = cfg.evalFraction > 0 && all.length >= 20 ? Math.max(1, Math.round(all.length * cfg.evalFraction)) : 0;
+    const n = cfg.holdout === "example" && cfg.evalFraction > 0 && all.length >= 20 ? Math.max(1, Math.round(all.length * cfg.evalFraction)) : 0;
     held = all.slice(0, n);
     train = all.slice(n);
   } else {
-    const prompts = rng.shuffle([...new Set(data.map((d) => d.prompt))]);
-    const n = cfg.evalFraction > 0 && prompts.length >= 20 ? Math.max(1, Math.round(prompts.length * cfg.evalFraction)) : 0;
-    const heldPrompts = new Set(prompts.slice(0, n));
+    const prompts = rng.shuffle(distinctPrompts);
+    const heldPrompts = new Set(prompts.slice(0, questionsHeld));
     held = data.filter((d) => heldPrompts.has(d.prompt));
     train = rng.shuffle(data.filter((d) => !heldPrompts.has(d.prompt)));
   }

@@ -74,7 +74,7 @@ describe("SFT", () => {
     const r = await runSft({ from: base, out, name: "sft", data, config: { steps: 60, batch: 32, lr: 1e-3, warmup: 5, evalFraction: 0.1, evalEvery: 20 } });
     expect(r.evalLoss!).toBeLessThan(r.firstEvalLoss! * 0.8);
     const lines = readFileSync(join(out, "train-log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines.filter((l) => l.eval_loss !== null)).toHaveLength(3);
+    expect(lines.filter((l) => l.step !== undefined && l.eval_loss !== null)).toHaveLength(3);
     // the first line says what was trained on: counted here from the data; held out by question, no copies
     const prompts = new Set(data.map((d) => d.prompt));
     expect(lines[0]).toEqual({
