@@ -121,7 +121,7 @@ export function renderHtml(p: PageParts): string {
   if (p.tables.classes) sections.push(["classes", p.tables.classes.title, tableHtml(p.tables.classes)]);
   if (p.tables.harness) sections.push(["harness", p.tables.harness.title, tableHtml(p.tables.harness)]);
   for (const t of p.tables.extra ?? []) sections.push([t.id, t.title, tableHtml(t)]);
-  if (chartIds.has("training-curves")) sections.push(["training", "Training", chart("training-curves") + tableHtml(p.tables.training)]);
+  if (chartIds.has("training-curves")) sections.push(["training", "Training", chart("training-curves") + tableHtml(p.tables.training) + tableHtml(p.tables.trainingSets)]);
   if (p.tables.dynamics.length > 0) {
     // per series: its charts side by side with the training run's curves, then its table
     const body = p.tables.dynamics.map((t) => {

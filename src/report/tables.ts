@@ -24,6 +24,8 @@ export type ReportTables = {
   /** models sampled with --adaptive: samples spent per (estimated) bin and the unbiased estimates */
   adaptive: ReportTable | null;
   training: ReportTable | null;
+  /** what each SFT run trained on: examples, distinct ones, questions, the held-out split (issue 18) */
+  trainingSets: ReportTable | null;
   /** responses by class (ReportOptions.classify), null without a classifier */
   classes: ReportTable | null;
   /** harness verdict vs rlvd verdict of imported samples (harness-table.ts) */
@@ -34,7 +36,7 @@ export type ReportTables = {
 
 /** The tables in reading order, absent ones left out. */
 export function allTables(t: ReportTables): ReportTable[] {
-  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.adaptive, t.classes, t.harness, t.training, ...t.dynamics, ...(t.extra ?? [])].filter((x): x is ReportTable => x !== null);
+  return [t.accuracy, t.comparison, t.binDelta, ...t.transitions, t.entropy, t.text, t.generation, t.adaptive, t.classes, t.harness, t.training, t.trainingSets, ...t.dynamics, ...(t.extra ?? [])].filter((x): x is ReportTable => x !== null);
 }
 
 export function reportTables(analysis: Analysis, models: string[], logs: readonly TrainLog[], classes: ReportTable | null = null): ReportTables {
@@ -48,6 +50,7 @@ export function reportTables(analysis: Analysis, models: string[], logs: readonl
     generation: generationTable(analysis, models),
     adaptive: adaptiveTable(analysis, models),
     training: trainingTable(logs),
+    trainingSets: trainingSetsTable(logs),
     classes,
     harness: harnessTable(analysis),
     dynamics: dynamicsTables(analysis),
@@ -239,6 +242,33 @@ export function adaptiveTable(analysis: Analysis, models: string[]): ReportTable
     header: ["model", "bin (most likely at full n)", "questions", "samples", "samples/question", "of a fixed run", "unbiased estimates"],
     rows,
     note: "Questions stopped in rounds once more samples could not change their bin; a few settled ones were sampled on at random, which keeps the estimates unbiased (docs/analysis.md, \"Adaptive sampling\"). The pass@k columns above average each question's own n and are not corrected for the stopping.",
+  };
+}
+
+/**
+ * The sets the SFT runs trained on, from their logs' data lines: a confident model's set can be mostly copies
+ * of a few responses, and a held-out example with a copy in training measures memory, not generalisation.
+ */
+export function trainingSetsTable(logs: readonly TrainLog[]): ReportTable | null {
+  const withData = logs.filter((l) => l.data !== undefined);
+  if (withData.length === 0) return null;
+  const num = (d: Record<string, number | string>, k: string) => (typeof d[k] === "number" ? (d[k] as number) : null);
+  const int = (x: number | null) => (x === null ? "-" : String(x));
+  const share = (part: number | null, whole: number | null) => (part === null || whole === null || whole === 0 ? "" : ` (${((100 * part) / whole).toFixed(0)}%)`);
+  return {
+    id: "training-sets",
+    title: "Training sets (SFT)",
+    header: ["model", "examples", "distinct", "questions", "distinct per question", "held out by", "held-out examples", "held-out questions", "held-out with a copy in training"],
+    rows: withData.map((l) => {
+      const d = l.data!;
+      const [examples, distinct, questions, heldEx, heldQ, seen] = ["examples", "distinct", "questions", "held_out_examples", "held_out_questions", "held_out_seen"].map((k) => num(d, k));
+      return [
+        l.model, int(examples), `${int(distinct)}${share(distinct, examples)}`, int(questions),
+        distinct !== null && questions ? (distinct / questions).toFixed(2) : "-", typeof d.holdout === "string" ? d.holdout : "-",
+        int(heldEx), int(heldQ), `${int(seen)}${share(seen, heldEx)}`,
+      ];
+    }),
+    note: "Distinct: different (question, response) pairs. Held out by question keeps every example of a held-out question out of training; held out by example lets copies of one response fall on both sides.",
   };
 }
 

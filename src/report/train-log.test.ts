@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTmpDirs } from "../test-helpers/tmp.js";
+import { trainingSetsTable } from "./tables.js";
 import { findTrainLogs, loggedMetrics, parseTrainLog, readTrainLogs } from "./train-log.js";
 
 const tmp = useTmpDirs();
@@ -25,6 +26,17 @@ describe("training logs", () => {
       skipped_lines: 3,
     });
     expect(loggedMetrics([log!])).toEqual(["reward_mean", "accuracy", "loss"]);
+  });
+
+  it("read SFT's data line (no step) as what the run trained on, and table it", () => {
+    const data = { examples: 16000, distinct: 2105, questions: 2000, holdout: "example", held_out_examples: 800, held_out_questions: 770, held_out_seen: 760 };
+    const text = [JSON.stringify({ model: "base<-rlvr", data: { ...data, note: null } }), JSON.stringify({ model: "base<-rlvr", step: 1, loss: 0.2 })].join("\n");
+    const [log] = parseTrainLog(text, "folder", "m/train-log.jsonl");
+    expect(log).toEqual({ model: "base<-rlvr", file: "m/train-log.jsonl", steps: [{ step: 1, loss: 0.2 }], data, skipped_lines: 0 });
+    const table = trainingSetsTable([log!, { model: "rlvr", file: "r/train-log.jsonl", steps: [{ step: 1 }], skipped_lines: 0 }])!;
+    // 2105 / 16000 = 13%, 2105 / 2000 = 1.05 per question, 760 / 800 = 95% of the held-out examples seen in training
+    expect(table.rows).toEqual([["base<-rlvr", "16000", "2105 (13%)", "2000", "1.05", "example", "800", "770", "760 (95%)"]]);
+    expect(trainingSetsTable([{ model: "rlvr", file: "r", steps: [{ step: 1 }], skipped_lines: 0 }])).toBeNull();
   });
 
   it("splits one file by model and names model-less logs after their folder", async () => {

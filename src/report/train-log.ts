@@ -19,6 +19,8 @@ export type TrainLog = {
   /** path relative to the run folder */
   file: string;
   steps: TrainStep[];
+  /** what the run trained on, from a step-less `{"model", "data": {...}}` line (SFT's set and held-out split) */
+  data?: Record<string, number | string>;
   /** lines that were not JSON objects with a numeric step (skipped) */
   skipped_lines: number;
 };
@@ -47,6 +49,7 @@ export async function findTrainLogs(dir: string, maxDepth = 6): Promise<string[]
 /** Parses one log's text. Lines that are not JSON objects with a finite `step` are counted and skipped. */
 export function parseTrainLog(text: string, fallbackModel: string, file: string): TrainLog[] {
   const byModel = new Map<string, TrainStep[]>();
+  const dataOf = new Map<string, Record<string, number | string>>();
   let skipped = 0;
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
@@ -62,6 +65,14 @@ export function parseTrainLog(text: string, fallbackModel: string, file: string)
       continue;
     }
     const r = row as Record<string, unknown>;
+    const model = typeof r.model === "string" && r.model !== "" ? r.model : fallbackModel;
+    if (r.step === undefined && typeof r.data === "object" && r.data !== null && !Array.isArray(r.data)) {
+      const data: Record<string, number | string> = {};
+      for (const [k, v] of Object.entries(r.data)) if (typeof v === "string" || (typeof v === "number" && Number.isFinite(v))) data[k] = v;
+      dataOf.set(model, data);
+      if (!byModel.has(model)) byModel.set(model, []);
+      continue;
+    }
     if (typeof r.step !== "number" || !Number.isFinite(r.step)) {
       skipped++;
       continue;
@@ -71,12 +82,14 @@ export function parseTrainLog(text: string, fallbackModel: string, file: string)
       const v = r[m];
       if (typeof v === "number" && Number.isFinite(v)) step[m] = v;
     }
-    const model = typeof r.model === "string" && r.model !== "" ? r.model : fallbackModel;
     let list = byModel.get(model);
     if (!list) byModel.set(model, (list = []));
     list.push(step);
   }
-  const logs = [...byModel].map(([model, steps]) => ({ model, file, steps: steps.sort((a, b) => a.step - b.step), skipped_lines: 0 }));
+  const logs: TrainLog[] = [...byModel].map(([model, steps]) => {
+    const data = dataOf.get(model);
+    return { model, file, steps: steps.sort((a, b) => a.step - b.step), ...(data ? { data } : {}), skipped_lines: 0 };
+  });
   if (logs.length > 0) logs[0]!.skipped_lines = skipped;
   else if (skipped > 0) logs.push({ model: fallbackModel, file, steps: [], skipped_lines: skipped });
   return logs;

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importSamplesFile } from "../store/import-samples.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
-import { buildDistillSet } from "./distill-set.js";
+import { buildDistillSet, distillSetStats } from "./distill-set.js";
 
 const tmp = useTmpDirs();
 
@@ -64,5 +64,10 @@ describe("distill-set", () => {
     expect(all).toHaveLength(7);
     const distinct = await buildDistillSet(run, { from: "rl", perQuestion: 8, distinct: true });
     expect(distinct.map((e) => [e.question_id, e.completion, e.sample_index])).toEqual([["q1", "a", 0], ["q1", "b", 1], ["q1", "c", 3], ["q2", "d", 0]]);
+    // q1 holds a, b, a, c, a (3 distinct) and q2 d, d (1): 4 distinct of 7
+    expect(distillSetStats(all)).toEqual({ examples: 7, questions: 2, distinct: 4 });
+    expect(distillSetStats(distinct)).toEqual({ examples: 4, questions: 2, distinct: 4 });
+    // the same text under two questions is two distinct pairs
+    expect(distillSetStats([{ question_id: "q1", completion: "x" }, { question_id: "q2", completion: "x" }]).distinct).toBe(2);
   });
 });

@@ -17,13 +17,36 @@ export type DistillSetOptions = {
   maxBaseAccuracy?: number;
   /** keep questions in these base bins (labels as `rlvd analyze` prints them, e.g. "193-256") */
   bins?: string[];
-  /** each response text at most once per question (the first sample index of its copies stands for them) */
+  /**
+   * each response text at most once per question (the first sample index of its copies stands for them), so up
+   * to `perQuestion` distinct correct responses. Off by default: the study takes "up to 8 correct responses per
+   * question" from the model's samples (PAPER.md, experiment 3), copies included, which is what rejection
+   * sampling from the model's own distribution gives.
+   */
   distinct?: boolean;
   /** makes the choice among a question's correct responses (deterministic for a given seed) */
   seed?: number;
 };
 
 export type DistillExample = { question_id: string; prompt: string; completion: string; model: string; sample_index: number };
+
+/** What a distillation set holds: examples, questions, and distinct (question, response) pairs among them. */
+export type DistillSetStats = { examples: number; questions: number; distinct: number };
+
+/**
+ * Counts a set's examples, questions and distinct (question, completion) pairs. A confident model repeats its
+ * response: without `distinct`, most of its set can be copies (issue 18: 13-15% of RL's examples were distinct
+ * in the quick and full runs, against 27-29% of the base's), so the count says how much a set really holds.
+ */
+export function distillSetStats(examples: readonly Pick<DistillExample, "question_id" | "completion">[]): DistillSetStats {
+  const questions = new Set<string>();
+  const pairs = new Set<string>();
+  for (const e of examples) {
+    questions.add(e.question_id);
+    pairs.add(`${e.question_id}\u0000${e.completion}`);
+  }
+  return { examples: examples.length, questions: questions.size, distinct: pairs.size };
+}
 
 /**
  * Rejection-sampled SFT data from stored samples: for each question, up to `perQuestion` of `from`'s correct
@@ -90,7 +113,7 @@ export async function writeDistillSet(runDir: string, out: string, examples: Dis
   const tmp = `${out}.tmp-${process.pid}`;
   await writeFile(tmp, examples.map((e) => JSON.stringify(e)).join("\n") + (examples.length ? "\n" : ""));
   await rename(tmp, out);
-  await recordInManifest(runDir, { command: "distill-set", out, examples: examples.length, questions: new Set(examples.map((e) => e.question_id)).size, ...options });
+  await recordInManifest(runDir, { command: "distill-set", out, ...options, ...distillSetStats(examples) });
 }
 
 function mix(seed: number, qid: string, index: number): number {

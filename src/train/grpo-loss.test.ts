@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { groupAdvantages, policyGradientWeights, zeroAdvantageFraction } from "./grpo-loss.js";
+import { groupAdvantages, LOSS_AGGREGATIONS, policyGradientWeights, zeroAdvantageFraction, type LossAggregation, type SequenceTerms } from "./grpo-loss.js";
 
 describe("group advantages", () => {
   it("normalise within each group and zero out groups with equal rewards", () => {
@@ -67,5 +67,66 @@ describe("policy-gradient weights", () => {
     const h = 1e-6;
     const numeric = (policyGradientWeights(make(-1 + h), opts).loss - policyGradientWeights(make(-1 - h), opts).loss) / (2 * h);
     expect(-r.weights[0]![0]! / r.normaliser).toBeCloseTo(numeric, 6);
+  });
+});
+
+/**
+ * The engine minimises sum_t w_t * (-log p_t) / normaliser, so the gradient it applies to a sampled token's
+ * log-prob is -w_t / normaliser (engine/model.test.ts checks that part against finite differences). Here each
+ * aggregation's weights are checked against the derivative of its own loss, token by token, and on-policy
+ * against the gradient written out by hand.
+ */
+describe("each loss aggregation's gradient", () => {
+  // three sequences of one group, of lengths 4, 2 and 3: rewards +1, -1, +1
+  const rewards = [1, -1, 1];
+  const lengths = [4, 2, 3];
+  const maxTokens = 6;
+  // off-policy log-probs: ratios from 0.7 to 1.4, so some tokens sit in the clipped region of either sign
+  const current = lengths.map((n, i) => Array.from({ length: n }, (_, t) => -1 - 0.1 * t - 0.05 * i));
+  const old = current.map((lp, i) => lp.map((x, t) => x + [0.3, -0.25, 0.05, -0.1, 0.15][(i + t) % 5]!));
+  const ref = current.map((lp) => lp.map((x, t) => x - 0.2 + 0.1 * t));
+  const sequences = (aggregation: LossAggregation, lp: number[][], withRef: boolean): SequenceTerms[] => {
+    const adv = groupAdvantages(rewards, 3, aggregation);
+    return lp.map((logprobs, i) => ({ advantage: adv[i]!, logprobs, oldLogprobs: old[i]!, ...(withRef ? { refLogprobs: ref[i]! } : {}) }));
+  };
+
+  for (const aggregation of LOSS_AGGREGATIONS) {
+    for (const beta of [0, 0.05]) {
+      it(`${aggregation}${beta > 0 ? " with a KL term" : ""}: -w / normaliser is d loss / d log-prob for every token`, () => {
+        const opts = { aggregation, clipEps: 0.2, beta, maxTokens };
+        const r = policyGradientWeights(sequences(aggregation, current, beta > 0), opts);
+        expect(r.clippedFraction).toBeGreaterThan(0);
+        expect(r.clippedFraction).toBeLessThan(1);
+        const h = 1e-6;
+        let worst = 0;
+        current.forEach((lp, i) =>
+          lp.forEach((_, t) => {
+            const moved = (d: number) => current.map((row, j) => row.map((x, u) => (j === i && u === t ? x + d : x)));
+            const numeric = (policyGradientWeights(sequences(aggregation, moved(h), beta > 0), opts).loss - policyGradientWeights(sequences(aggregation, moved(-h), beta > 0), opts).loss) / (2 * h);
+            worst = Math.max(worst, Math.abs(-r.weights[i]![t]! / r.normaliser - numeric));
+          }),
+        );
+        expect(worst).toBeLessThan(1e-7);
+      });
+    }
+  }
+
+  it("on-policy, match the hand-written gradients: 1/(N |o_i|), 1/(total tokens), 1/(N max tokens)", () => {
+    const onPolicy = (aggregation: LossAggregation) => {
+      const adv = groupAdvantages(rewards, 3, aggregation);
+      const seqs = current.map((lp, i) => ({ advantage: adv[i]!, logprobs: lp, oldLogprobs: lp }));
+      const r = policyGradientWeights(seqs, { aggregation, clipEps: 0.2, beta: 0, maxTokens });
+      return r.weights.map((w) => w.map((x) => -x / r.normaliser));
+    };
+    // rewards +1, -1, +1: mean 1/3, population std sqrt(8/9); GRPO and token-level divide by std + 1e-4
+    const std = Math.sqrt(8 / 9) + 1e-4;
+    const a = [2 / 3, -4 / 3, 2 / 3];
+    const expectRows = (got: number[][], perToken: (i: number) => number) =>
+      got.forEach((row, i) => row.forEach((g) => expect(g).toBeCloseTo(perToken(i), 12)));
+    // per-sequence mean: a token of a short sequence weighs more (the length bias Dr. GRPO removes)
+    expectRows(onPolicy("grpo"), (i) => -(a[i]! / std) / (3 * lengths[i]!));
+    expectRows(onPolicy("dapo"), (i) => -(a[i]! / std) / 9);
+    // Dr. GRPO: unscaled advantages over a constant: 3 sequences x 6 max tokens
+    expectRows(onPolicy("dr_grpo"), (i) => -a[i]! / 18);
   });
 });

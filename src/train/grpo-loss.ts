@@ -9,13 +9,25 @@
  * exp(ref - logp) - (ref - logp) - 1 adds beta * (exp(ref - logp) - 1) to w_t.
  */
 
-export type LossAggregation =
-  /** per-sequence mean, then mean over sequences (the original GRPO) */
-  | "grpo"
-  /** Dr. GRPO: no std normalisation of advantages, and a constant length normaliser (sequences x max tokens) */
-  | "dr_grpo"
-  /** DAPO: token-level mean over all tokens of the batch */
-  | "dapo";
+/**
+ * How the per-token losses of a step's rollouts become one loss (the names are TRL's `loss_type` values, from
+ * huggingface/trl trl/trainer/grpo_trainer.py `_compute_loss` and grpo_config.py, v0.17.0 and v0.22.0):
+ * - `grpo`: each sequence's mean, then the mean over sequences (the original GRPO, and TRL before v0.16.0,
+ *   Feb 2025). A token of a short response weighs more than one of a long response: correct short answers are
+ *   pushed up harder and wrong long ones pushed down more gently, a length bias.
+ * - `dapo`: the mean over every token of the step's rollouts. TRL switched to this token-level mean in v0.16.0
+ *   (March 2025); v0.17.0 (April 2025, around the study) named it `bnpo`, the default, normalised over the local
+ *   batch; v0.22.0 (Aug 2025) made `dapo`, over the globally accumulated batch, the default. rlvd's step is one
+ *   batch, so the two coincide here.
+ * - `dr_grpo`: Dr. GRPO (Liu et al. 2025, "Understanding R1-Zero-Like Training"), as oat trains the study's
+ *   Oat-Zero model with it (sail-sg/oat oat/algorithms/ppo.py at c1a074c: `critic_type="drgrpo"` sums each
+ *   sequence's token losses over `generate_max_length`, then means over sequences, and skips the std division
+ *   in `compute_monte_carlo_advantages`): the sum over tokens over sequences x maxTokens (TRL:
+ *   per_token_loss.size(0) x max_completion_length, with scale_rewards off).
+ * TRL and oat divide by the group's sample std (torch .std); rlvd by the population std (groupAdvantages).
+ */
+export const LOSS_AGGREGATIONS = ["grpo", "dapo", "dr_grpo"] as const;
+export type LossAggregation = (typeof LOSS_AGGREGATIONS)[number];
 
 /**
  * Group-normalised advantages: rewards come in consecutive groups of `groupSize` (the G completions of one

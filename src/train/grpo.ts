@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Question } from "../core/types.js";
 import { AdamW, clipGradNorm, generate, getLr, makeBatch, scoreCompletions, type EngineCompletion, type Model, type Sequence } from "../engine/index.js";
 import { Rng32 } from "../world/rng.js";
-import { groupAdvantages, policyGradientWeights, zeroAdvantageFraction, type SequenceTerms } from "./grpo-loss.js";
+import { groupAdvantages, LOSS_AGGREGATIONS, policyGradientWeights, zeroAdvantageFraction, type SequenceTerms } from "./grpo-loss.js";
 import { TrainLog } from "./log.js";
 import { RlvdError } from "../core/errors.js";
 
@@ -38,7 +38,8 @@ export const GrpoConfigSchema = z
     clipEps: z.number().positive().default(0.2),
     /** policy updates per rollout batch (> 1 uses importance ratios against the rollout policy) */
     updates: z.number().int().positive().default(1),
-    aggregation: z.enum(["grpo", "dr_grpo", "dapo"]).default("grpo"),
+    /** how token losses are averaged (grpo-loss.ts): per sequence (the default), per token (dapo), or Dr. GRPO */
+    aggregation: z.enum(LOSS_AGGREGATIONS).default("grpo"),
     microBatch: z.number().int().positive().default(128),
     /** reward for a verified answer and for anything else (the study: +1 / -1) */
     rewardCorrect: z.number().default(1),

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 /**
@@ -6,8 +6,22 @@ import { dirname } from "node:path";
  * format), appended as training goes so a crash keeps every step logged so far.
  */
 export class TrainLog {
-  constructor(private readonly file: string | null, private readonly model: string, private readonly echo?: (line: string) => void) {
+  /**
+   * `fresh` empties the file first: a trainer that writes a new checkpoint to a folder starts that folder's log
+   * anew, so a stage rerun (other settings, same folder) does not append its steps to the previous run's.
+   */
+  constructor(private readonly file: string | null, private readonly model: string, private readonly echo?: (line: string) => void, options: { fresh?: boolean } = {}) {
     if (file) mkdirSync(dirname(file), { recursive: true });
+    if (file && options.fresh) writeFileSync(file, "");
+  }
+
+  /**
+   * One line `{"model", "data": {...}}` with no step: what the run trains on (SFT's set and held-out split).
+   * Readers that know only step lines skip it.
+   */
+  summary(data: Record<string, number | string>): void {
+    if (this.file) appendFileSync(this.file, JSON.stringify({ model: this.model, data }) + "\n");
+    this.echo?.(`data: ${Object.entries(data).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   }
 
   write(entry: { step: number } & Record<string, number | string | null>): void {

@@ -30,7 +30,7 @@ export function snapshotDir(out: string, step: number): string {
 export async function runSft(options: TrainRunCommon & { data: readonly SftExample[]; config: Partial<SftConfig> }): Promise<SftResult & { snapshots: Snapshot[] }> {
   if (options.data.length === 0) throw new RlvdError("BAD_INPUT", "SFT needs at least one (prompt, completion) example");
   const model = typeof options.from === "string" ? await loadCheckpoint(options.from) : options.from;
-  const log = new TrainLog(join(options.out, "train-log.jsonl"), options.name, options.echo);
+  const log = new TrainLog(join(options.out, "train-log.jsonl"), options.name, options.echo, { fresh: true });
   const every = options.snapshotEvery ?? 0;
   // trainSft's loop is synchronous: each snapshot is encoded at its step and written once training is done
   const pending: Array<{ step: number; files: ReturnType<typeof checkpointFiles> }> = [];
@@ -60,7 +60,7 @@ export async function runGrpo(
   const model = typeof options.from === "string" ? await loadCheckpoint(options.from) : options.from;
   const reference = (options.config.beta ?? 0) > 0 ? (typeof options.from === "string" ? await loadCheckpoint(options.from) : undefined) : undefined;
   if ((options.config.beta ?? 0) > 0 && !reference) throw new RlvdError("BAD_ARGUMENT", "a KL penalty (beta > 0) needs the starting checkpoint on disk for the reference model");
-  const log = new TrainLog(join(options.out, "train-log.jsonl"), options.name, options.echo);
+  const log = new TrainLog(join(options.out, "train-log.jsonl"), options.name, options.echo, { fresh: true });
   const every = options.snapshotEvery ?? 0;
   const snapshots: Snapshot[] = [];
   const history = await trainGrpo(model, options.questions, options.verify, options.config, {

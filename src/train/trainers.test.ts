@@ -103,7 +103,20 @@ describe("SFT", () => {
     const r = await runSft({ from: base, out, name: "sft", data, config: { steps: 60, batch: 32, lr: 1e-3, warmup: 5, evalFraction: 0.1, evalEvery: 20 } });
     expect(r.evalLoss!).toBeLessThan(r.firstEvalLoss! * 0.8);
     const lines = readFileSync(join(out, "train-log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines.filter((l) => l.eval_loss !== null)).toHaveLength(3);
+    expect(lines.filter((l) => l.step !== undefined && l.eval_loss !== null)).toHaveLength(3);
+    // the first line says what was trained on: counted here from the data; held out by question, no copies
+    const prompts = new Set(data.map((d) => d.prompt));
+    expect(lines[0]).toEqual({
+      model: "sft",
+      data: {
+        examples: data.length, distinct: new Set(data.map((d) => `${d.prompt}|${d.completion}`)).size, questions: prompts.size, holdout: "question",
+        held_out_examples: r.data.held_out_examples, held_out_questions: Math.round(prompts.size * 0.1), held_out_seen: 0,
+      },
+    });
+    expect(r.data.held_out_examples).toBeGreaterThan(0);
+    // trained again into the same folder: the log holds the new run only, not both
+    await runSft({ from: base, out, name: "sft", data, config: { steps: 2, batch: 32, lr: 1e-3, warmup: 1, evalFraction: 0.1, evalEvery: 20 } });
+    expect(readFileSync(join(out, "train-log.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
   }, 120_000);
 
   it("keeps snapshots equal to the model after that many steps, though its loop is synchronous", async () => {

@@ -4,6 +4,7 @@ import { InputError, RlvdError } from "../../core/errors.js";
 import { readJsonl } from "../../core/jsonl.js";
 import { saveCheckpoint } from "../../engine/index.js";
 import { loadDataset } from "../../store/dataset.js";
+import { LOSS_AGGREGATIONS } from "../../train/grpo-loss.js";
 import { runGrpo, runSft } from "../../train/run.js";
 import { TRAIN_PRESETS, TRAIN_PRESET_NAMES, type TrainPreset, type TrainPresetName } from "../../train/presets.js";
 import type { SftExample } from "../../train/sft.js";
@@ -60,7 +61,7 @@ export const trainCommand: CommandModule = {
       .addOption(flag("--beta <x>", "KL coefficient to the starting model (0: none)", nonNegativeNumber))
       .addOption(flag("--reference-reset <n>", "with --beta: every n steps the KL reference becomes the current policy and the optimizer restarts (ProRL)", positiveInt))
       .addOption(flag("--updates <n>", "policy updates per rollout batch", positiveInt))
-      .addOption(new Option("--aggregation <kind>", "loss aggregation").choices(["grpo", "dr_grpo", "dapo"]))
+      .addOption(new Option("--aggregation <kind>", "loss aggregation: grpo (per-sequence mean), dapo (token-level mean), dr_grpo (Dr. GRPO)").choices(LOSS_AGGREGATIONS))
       .addOption(flag("--checkpoint-every <n>", "keep a snapshot OUT/step-N every n steps", positiveInt))
       .addOption(flag("--seed <n>", "seed", seed));
     addGradingOptions(grpo)
@@ -96,6 +97,7 @@ export const trainCommand: CommandModule = {
       .addOption(flag("--lr <x>", "learning rate (constant after warmup)", positiveNumber))
       .addOption(flag("--warmup <n>", "warmup steps", nonNegativeInt))
       .addOption(flag("--eval-fraction <x>", "share of the data held out (0 to 0.5)", number({ min: 0, max: 0.5 })))
+      .addOption(new Option("--holdout <unit>", "hold out whole questions (prompts) or single examples (default: question)").choices(["question", "example"]))
       .addOption(flag("--seed <n>", "seed", seed))
       .action(async (opts) => {
         const preset = opts.preset === undefined ? undefined : TRAIN_PRESETS[opts.preset as TrainPresetName];
@@ -103,11 +105,11 @@ export const trainCommand: CommandModule = {
         if (!smoke && (!opts.checkpoint || !opts.data)) throw new RlvdError("BAD_ARGUMENT", "train sft needs --checkpoint DIR and --data FILE (or --preset smoke)");
         const data = opts.data ? await readSftData(opts.data) : preset!.sft.data();
         const defaults = preset?.sft.config ?? {};
-        const config = { ...defaults, ...definedOptions(opts, ["steps", "batch", "lr", "warmup", "evalFraction", "seed"]) };
+        const config = { ...defaults, ...definedOptions(opts, ["steps", "batch", "lr", "warmup", "evalFraction", "holdout", "seed"]) };
         const from = preset ? await presetStart(preset, opts.preset, opts.checkpoint, opts.out, echo) : opts.checkpoint;
         const r = await runSft({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, data, config, echo });
         io.out(`trained ${r.steps} SFT steps -> ${opts.out}; train loss ${r.trainLoss.toFixed(4)}` +
-          (r.evalLoss === null ? "\n" : `, held-out loss ${r.firstEvalLoss!.toFixed(4)} -> ${r.evalLoss.toFixed(4)}\n`));
+          (r.evalLoss === null ? "\n" : `, held-out loss ${r.firstEvalLoss!.toFixed(4)} -> ${r.evalLoss.toFixed(4)} on ${r.data.held_out_questions} questions held out by ${r.data.holdout}\n`));
       });
   },
 };

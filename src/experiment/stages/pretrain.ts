@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { CharTokenizer, createModel } from "../../engine/index.js";
 import { runSft } from "../../train/run.js";
-import { SftConfigSchema } from "../../train/sft.js";
+import { hashedSftConfig, SftConfigSchema } from "../../train/sft.js";
 import { buildCorpus, worldCharacters } from "../../world/index.js";
 import { defineStageKind } from "../runner.js";
 import { Checkpoint, stageRef, WorldFiles } from "./outputs.js";
@@ -22,6 +22,8 @@ export const pretrainKind = defineStageKind({
   }).strict(),
   references: { world: WorldFiles },
   seeds: ["seed", "corpusSeed", "train.seed"],
+  // the held-out rule enters the hash only where it changes the training (train/sft.ts hashedSftConfig)
+  hashed: (s) => ({ ...s, train: hashedSftConfig(s.train) }),
   output: Checkpoint,
   run: async (ctx, s, inputs) => {
     const world = readWorld(inputs.world.config);

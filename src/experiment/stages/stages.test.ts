@@ -36,8 +36,23 @@ describe("stage kinds", () => {
       return stageHashes(spec.stages, checkStages(spec.stages, STAGE_KINDS), KINDS);
     };
     const seed1 = nested("seed-1");
-    expect([seed1.get("world"), seed1.get("test-base"), seed1.get("report")]).toEqual(["f080a964c44d184b", "faa19d0fec1089ea", "6f1e1c7b7160d679"]);
+    // the report's hash moved once more when the quick preset's SFT stages began holding out by question
+    // (issue 18; was 6f1e1c7b7160d679): their models, and what follows them, are trained anew
+    expect([seed1.get("world"), seed1.get("test-base"), seed1.get("report")]).toEqual(["f080a964c44d184b", "faa19d0fec1089ea", "bebb6ee180011b1f"]);
     expect(nested("sweep-50").get("test-rlvr")).toBe("5b02fc0a06420cae");
+  });
+
+  it("hash the quick preset's SFT stages anew now that they hold out by question, and as before with holdout: example", () => {
+    // base<-base's hash in a quick run folder written on main before the held-out rule existed (issue 18)
+    const before = "709f453aedbdcda8";
+    expect(hashesOf("quick").get("base<-base")).not.toBe(before);
+    const spec = loadSpec(presetFile("quick"), STAGE_KINDS);
+    const sft = spec.stages.find((st) => st.id === "base<-base")!;
+    const settings = sft.settings as { train: Record<string, unknown> };
+    settings.train = { ...settings.train, holdout: "example" };
+    expect(stageHashes(spec.stages, checkStages(spec.stages, STAGE_KINDS), KINDS).get("base<-base")).toBe(before);
+    // pretraining holds nothing out (evalFraction 0): its hash, and every cached checkpoint, stay
+    expect(hashesOf("quick").get("base")).toBe("943206ce13d8e72e");
   });
 
   it("check before anything runs that a reference names a stage leaving what it reads", () => {
