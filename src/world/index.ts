@@ -9,3 +9,4 @@ export { buildCorpus, worldCharacters } from "./corpus.js";
 export type { Document, CorpusOptions } from "./corpus.js";
 export { extractWorldAnswer, checkWorldAnswer } from "./check.js";
 export { Rng32 } from "./rng.js";
+export { longestCompletion, longestDocument } from "./lengths.js";

@@ -7,6 +7,7 @@ import { buildCorpus, worldCharacters } from "./corpus.js";
 import { chainResults, drawQuestions, parseChainId } from "./questions.js";
 import { Rng32 } from "./rng.js";
 import { detectFormat, renderSolution } from "./solutions.js";
+import { longestCompletion, longestDocument } from "./lengths.js";
 import { World } from "./world.js";
 
 const digest = (x: unknown) => createHash("sha256").update(JSON.stringify(x)).digest("hex").slice(0, 16);
@@ -156,5 +157,28 @@ describe("the reflect format", () => {
   it("rejects format shares that do not sum to one with it", () => {
     expect(() => new World({ formats: { direct: 0.5, steps: 0.3, check: 0.1, shortcut: 0, reflect: 0.2 } })).toThrow(/sum to 1/);
     expect(() => new World({ reflectionValue: 1.5 })).toThrow();
+  });
+});
+
+describe("the longest document a world can write", () => {
+  it("bounds every corpus document, and the bound is reached", () => {
+    // shaky facts at 0.5 and a worthless check: a step is repaired about half the time, so short chains with a
+    // repair at every step turn up; all five formats, chains of 1-3 facts
+    const w = new World({ alphabet: 8, seed: 2, chainLengths: [1, 2, 3], facts: { known: 0, shaky: 1, weak: 0, absent: 0 }, shakyAccuracy: 0.5,
+      formats: { direct: 0.2, steps: 0.2, check: 0.2, shortcut: 0.2, reflect: 0.2 } });
+    const docs = buildCorpus(w, { author: "base", documents: 4000, seed: 1 });
+    const longest = Math.max(...docs.map((d) => d.prompt.length + d.completion.length));
+    expect(longest).toBe(longestDocument(w, "base"));
+    // by hand: `Q A BCD\n` (8) + 3 steps of `C*F=X;verify F#C=X;wait, take W;` (32 each) + `answer: XYZ` (11)
+    expect(longestDocument(w, "base")).toBe(8 + 3 * 32 + 11);
+    // per format, each bound reached by some document of that format and length
+    for (const format of ["direct", "steps", "check", "shortcut", "reflect"] as const) {
+      for (const length of [1, 2, 3]) {
+        const lengths = docs.filter((d) => detectFormat(d.completion) === format && d.prompt.length === 5 + length).map((d) => d.completion.length);
+        expect(Math.max(...lengths)).toBe(longestCompletion(format, length));
+      }
+    }
+    // the teacher writes steps only
+    expect(longestDocument(w, "teacher")).toBe(8 + longestCompletion("steps", 3));
   });
 });

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { z } from "zod";
+import { RlvdError } from "../../core/errors.js";
 import { CharTokenizer, createModel } from "../../engine/index.js";
 import { runSft } from "../../train/run.js";
 import { hashedSftConfig, SftConfigSchema } from "../../train/sft.js";
@@ -29,6 +30,12 @@ export const pretrainKind = defineStageKind({
     const world = readWorld(inputs.world.config);
     const test = new Set(readQuestions(inputs.world.test).map((q) => q.id));
     const corpus = buildCorpus(world, { author: s.author, documents: s.documents, seed: s.corpusSeed, exclude: test });
+    // checked before training, not at the batch that first holds the document (minutes in): one token per
+    // character, plus BOS and EOS, of which the model reads all but the last
+    const longest = corpus.reduce((m, d) => Math.max(m, d.prompt.length + d.completion.length), 0) + 2;
+    if (longest - 1 > s.model.context) {
+      throw new RlvdError("BAD_ARGUMENT", `stage ${ctx.id}: the corpus has a document of ${longest} tokens, more than model.context ${s.model.context} holds (set it to at least ${longest - 1})`);
+    }
     const tokenizer = CharTokenizer.fromText(worldCharacters(world));
     const model = await createModel({ vocabSize: tokenizer.vocabSize, ...s.model }, s.seed, { tokenizer });
     const checkpoint = join(ctx.stageDir, "model");
