@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { countsByModel } from "./study-counts.js";
-import { ADAPTIVE_DEFAULTS, AdaptiveAllocator, adaptiveSchedule } from "../src/metrics/adaptive.js";
+import { ADAPTIVE_DEFAULTS, AdaptiveAllocator, adaptiveSchedule, type AdaptiveRule } from "../src/metrics/adaptive.js";
 import { binIndex, studyBins } from "../src/metrics/bins.js";
 import { bootstrapMeanCIs } from "../src/metrics/bootstrap.js";
 import { sampleHypergeometric } from "../src/metrics/fit-simulate.js";
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     run: { type: "string", description: "a run folder instead: every model's stored per-question results (e.g. the full preset's k = 1024)" },
     models: { type: "string", description: "only these models (comma-separated)" },
     reps: { type: "string", default: "20" },
+    rule: { type: "string", default: ADAPTIVE_DEFAULTS.rule },
+    misses: { type: "string", default: String(ADAPTIVE_DEFAULTS.misses) },
     settle: { type: "string", default: String(ADAPTIVE_DEFAULTS.settle) },
     keep: { type: "string", default: String(ADAPTIVE_DEFAULTS.keep) },
     taper: { type: "string", default: String(ADAPTIVE_DEFAULTS.taper) },
@@ -36,7 +38,7 @@ const only = values.models ? new Set(values.models.split(",")) : null;
 const recordedN = Math.min(...[...byModel.values()].flat().map((q) => q.n));
 const schedule = values.schedule ? values.schedule.split(",").map(Number) : adaptiveSchedule(recordedN);
 const reps = Number(values.reps);
-console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}, taper ${values.taper}, unsolved ${values.unsolved}; ${reps} repetitions per model\n`);
+console.log(`schedule ${schedule.join(",")}, rule ${values.rule}, misses ${values.misses}, settle ${values.settle}, keep ${values.keep}, taper ${values.taper}, unsolved ${values.unsolved}; ${reps} repetitions per model\n`);
 for (const [model, full] of byModel) {
   if (only && !only.has(model)) continue;
   const N = schedule[schedule.length - 1]!;
@@ -50,7 +52,7 @@ for (const [model, full] of byModel) {
   const started = Date.now();
   for (let r = 0; r < reps; r++) {
     const rng = seededRng(100 + r);
-    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, settle: Number(values.settle), keep: Number(values.keep), taper: Number(values.taper), unsolvedSettle: Number(values.unsolved) });
+    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, rule: values.rule as AdaptiveRule, misses: Number(values.misses), settle: Number(values.settle), keep: Number(values.keep), taper: Number(values.taper), unsolvedSettle: Number(values.unsolved) });
     const drawn = full.map(() => ({ n: 0, c: 0 }));
     for (let req = alloc.request(); req.length > 0; req = alloc.request()) {
       for (const { question, samples } of req) {
