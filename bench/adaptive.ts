@@ -38,6 +38,8 @@ const only = values.models ? new Set(values.models.split(",")) : null;
 const recordedN = Math.min(...[...byModel.values()].flat().map((q) => q.n));
 const schedule = values.schedule ? values.schedule.split(",").map(Number) : adaptiveSchedule(recordedN);
 const reps = Number(values.reps);
+/** one line per model of the closing table */
+const table: string[] = [];
 console.log(`schedule ${schedule.join(",")}, rule ${values.rule}, misses ${values.misses}, settle ${values.settle}, keep ${values.keep}, taper ${values.taper}, unsolved ${values.unsolved}; ${reps} repetitions per model\n`);
 for (const [model, full] of byModel) {
   if (only && !only.has(model)) continue;
@@ -80,6 +82,13 @@ for (const [model, full] of byModel) {
   const tokens = Number(values.tokens);
   const saved = 1 - mean(share);
   console.log(`  samples: ${(100 * mean(share)).toFixed(1)}% of the full run (max ${(100 * Math.max(...share)).toFixed(1)}%); saved ${(saved * full.length * N).toFixed(0)} samples, ~${((saved * full.length * N * tokens) / 1e6).toFixed(1)}M generated tokens at ${tokens} tokens per sample`);
+  const accIn = inside(rows.map((r) => r.acc), accCi!), passIn = inside(rows.map((r) => r.pass), passCi!);
+  table.push(
+    `| ${model} | ${(100 * mean(share)).toFixed(1)}% | ${((saved * full.length * N * tokens) / 1e6).toFixed(1)}M | ${(100 * mean(rows.map((r) => r.sameBin))).toFixed(1)}% (worst ${(100 * Math.min(...rows.map((r) => r.sameBin))).toFixed(1)}%) | ${(100 * accIn).toFixed(0)}% | ${(100 * passIn).toFixed(0)}% |`,
+  );
   const perBin = scheme.bins.map((b, i) => `${b.label}: ${(mean(rows.map((r) => r.perBin[i]!)) / Math.max(1, mean(rows.map((r) => r.qPerBin[i]!)))).toFixed(0)}`);
   console.log(`  mean samples per question by estimated bin: ${perBin.join(", ")}\n`);
 }
+console.log(`| model | samples used | tokens saved (at ${values.tokens} per sample) | same bin (mean, worst) | accuracy inside the full run's 95% CI | pass@N inside |`);
+console.log("|---|---|---|---|---|---|");
+for (const line of table) console.log(line);

@@ -56,8 +56,8 @@ export type AdaptiveOptions = {
    */
   unsolvedSettle?: number;
 };
-export type AdaptiveRule = "budget" | "threshold";
-export const ADAPTIVE_RULES: readonly AdaptiveRule[] = ["budget", "threshold"];
+export const ADAPTIVE_RULES = ["budget", "threshold"] as const;
+export type AdaptiveRule = (typeof ADAPTIVE_RULES)[number];
 /** The settings docs/analysis.md measured on the study's counts (the fewest samples that keep >= 97% of bins). */
 export const ADAPTIVE_DEFAULTS = {
   schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], rule: "budget", misses: 0.025, settle: 0.9, keep: 0.05, taper: 1, unsolvedSettle: 1,
