@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { countsByModel } from "./study-counts.js";
-import { ADAPTIVE_DEFAULTS, AdaptiveAllocator, adaptiveSchedule } from "../src/metrics/adaptive.js";
+import { ADAPTIVE_DEFAULTS, AdaptiveAllocator, adaptiveSchedule, type AdaptiveRule } from "../src/metrics/adaptive.js";
 import { binIndex, studyBins } from "../src/metrics/bins.js";
 import { bootstrapMeanCIs } from "../src/metrics/bootstrap.js";
 import { sampleHypergeometric } from "../src/metrics/fit-simulate.js";
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     run: { type: "string", description: "a run folder instead: every model's stored per-question results (e.g. the full preset's k = 1024)" },
     models: { type: "string", description: "only these models (comma-separated)" },
     reps: { type: "string", default: "20" },
+    rule: { type: "string", default: ADAPTIVE_DEFAULTS.rule },
+    misses: { type: "string", default: String(ADAPTIVE_DEFAULTS.misses) },
     settle: { type: "string", default: String(ADAPTIVE_DEFAULTS.settle) },
     keep: { type: "string", default: String(ADAPTIVE_DEFAULTS.keep) },
     taper: { type: "string", default: String(ADAPTIVE_DEFAULTS.taper) },
@@ -36,7 +38,9 @@ const only = values.models ? new Set(values.models.split(",")) : null;
 const recordedN = Math.min(...[...byModel.values()].flat().map((q) => q.n));
 const schedule = values.schedule ? values.schedule.split(",").map(Number) : adaptiveSchedule(recordedN);
 const reps = Number(values.reps);
-console.log(`schedule ${schedule.join(",")}, settle ${values.settle}, keep ${values.keep}, taper ${values.taper}, unsolved ${values.unsolved}; ${reps} repetitions per model\n`);
+/** one line per model of the closing table */
+const table: string[] = [];
+console.log(`schedule ${schedule.join(",")}, rule ${values.rule}, misses ${values.misses}, settle ${values.settle}, keep ${values.keep}, taper ${values.taper}, unsolved ${values.unsolved}; ${reps} repetitions per model\n`);
 for (const [model, full] of byModel) {
   if (only && !only.has(model)) continue;
   const N = schedule[schedule.length - 1]!;
@@ -50,7 +54,7 @@ for (const [model, full] of byModel) {
   const started = Date.now();
   for (let r = 0; r < reps; r++) {
     const rng = seededRng(100 + r);
-    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, settle: Number(values.settle), keep: Number(values.keep), taper: Number(values.taper), unsolvedSettle: Number(values.unsolved) });
+    const alloc = new AdaptiveAllocator(full.length, scheme, { schedule, rule: values.rule as AdaptiveRule, misses: Number(values.misses), settle: Number(values.settle), keep: Number(values.keep), taper: Number(values.taper), unsolvedSettle: Number(values.unsolved) });
     const drawn = full.map(() => ({ n: 0, c: 0 }));
     for (let req = alloc.request(); req.length > 0; req = alloc.request()) {
       for (const { question, samples } of req) {
@@ -78,6 +82,13 @@ for (const [model, full] of byModel) {
   const tokens = Number(values.tokens);
   const saved = 1 - mean(share);
   console.log(`  samples: ${(100 * mean(share)).toFixed(1)}% of the full run (max ${(100 * Math.max(...share)).toFixed(1)}%); saved ${(saved * full.length * N).toFixed(0)} samples, ~${((saved * full.length * N * tokens) / 1e6).toFixed(1)}M generated tokens at ${tokens} tokens per sample`);
+  const accIn = inside(rows.map((r) => r.acc), accCi!), passIn = inside(rows.map((r) => r.pass), passCi!);
+  table.push(
+    `| ${model} | ${(100 * mean(share)).toFixed(1)}% | ${((saved * full.length * N * tokens) / 1e6).toFixed(1)}M | ${(100 * mean(rows.map((r) => r.sameBin))).toFixed(1)}% (worst ${(100 * Math.min(...rows.map((r) => r.sameBin))).toFixed(1)}%) | ${(100 * accIn).toFixed(0)}% | ${(100 * passIn).toFixed(0)}% |`,
+  );
   const perBin = scheme.bins.map((b, i) => `${b.label}: ${(mean(rows.map((r) => r.perBin[i]!)) / Math.max(1, mean(rows.map((r) => r.qPerBin[i]!)))).toFixed(0)}`);
   console.log(`  mean samples per question by estimated bin: ${perBin.join(", ")}\n`);
 }
+console.log(`| model | samples used | tokens saved (at ${values.tokens} per sample) | same bin (mean, worst) | accuracy inside the full run's 95% CI | pass@N inside |`);
+console.log("|---|---|---|---|---|---|");
+for (const line of table) console.log(line);

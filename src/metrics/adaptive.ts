@@ -21,20 +21,28 @@
  */
 import { countPatterns, fitMixture, type BetaMixture } from "./fit-beta-binomial.js";
 import { posteriorPassAtK, posteriorWeights } from "./fit-predict.js";
-import { lbeta } from "./fit-special.js";
-import { binIndex, type BinScheme } from "./bins.js";
+import type { BinScheme } from "./bins.js";
 import { passAtKCurve } from "./pass-at-k.js";
+import { finalBinProbabilities, StoppingProgram } from "./adaptive-policy.js";
 import type { Rng } from "./rng.js";
 
 export type AdaptiveOptions = {
   /** cumulative samples per question after each round; the last is the full n */
   schedule?: readonly number[];
-  /** a question is settled when its most likely final bin has at least this probability */
+  /**
+   * "budget" (default): the priced dynamic program of adaptive-policy.ts, which spends an allowance of expected
+   * bin changes (`misses`) where it saves the most samples; "threshold": the first rule, a question stops once its
+   * most likely final bin has probability >= `settle` (tapered by `taper`)
+   */
+  rule?: AdaptiveRule;
+  /** rule "budget": the expected share of questions reported in another bin than the full run's */
+  misses?: number;
+  /** rule "threshold": a question is settled when its most likely final bin has at least this probability */
   settle?: number;
   /** probability that a settled question is sampled further anyway (keeps the estimators unbiased; > 0) */
   keep?: number;
   /**
-   * how the accepted chance of a different final bin, 1 - settle after the first round, shrinks as the samples a
+   * rule "threshold": how the accepted chance of a different final bin, 1 - settle after the first round, shrinks as the samples a
    * stop would save shrink: 1 - settle times ((N - n) / (N - n_1))^taper. 0 holds every round to 1 - settle.
    */
   taper?: number;
@@ -48,8 +56,12 @@ export type AdaptiveOptions = {
    */
   unsolvedSettle?: number;
 };
+export const ADAPTIVE_RULES = ["budget", "threshold"] as const;
+export type AdaptiveRule = (typeof ADAPTIVE_RULES)[number];
 /** The settings docs/analysis.md measured on the study's counts (the fewest samples that keep >= 97% of bins). */
-export const ADAPTIVE_DEFAULTS = { schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], settle: 0.9, keep: 0.05, taper: 1, unsolvedSettle: 1 } satisfies Required<AdaptiveOptions>;
+export const ADAPTIVE_DEFAULTS = {
+  schedule: [16, 24, 32, 48, 64, 96, 128, 192, 256], rule: "budget", misses: 0.025, settle: 0.9, keep: 0.05, taper: 1, unsolvedSettle: 1,
+} satisfies Required<AdaptiveOptions>;
 
 /** The default schedule for k samples per question: the study's rounds at 256 scaled by k / 256 (rounds that collapse are merged). */
 export function adaptiveSchedule(k: number): number[] {
@@ -174,21 +186,54 @@ export class AdaptiveAllocator {
       const { bin, probability } = finalBin(this.prior, this.scheme, q.n, q.correct, this.full);
       q.bin = bin;
       q.bin_probability = probability;
-      if (last) {
-        q.stopped = true;
-        continue;
+      if (last) q.stopped = true;
+    }
+    if (!last) {
+      const stops = this.options.rule === "budget" ? this.budgetStops() : this.thresholdStops();
+      for (const q of this.questions) {
+        if (q.stopped) continue;
+        // an audited question (kept at random once while settled) runs to the end: its weight stays 1 / keep
+        // instead of compounding to 1 / keep^j over later rounds
+        const continueProbability = q.audited || !stops.has(q) ? 1 : this.options.keep;
+        if (continueProbability < 1) q.audited = true;
+        if (rng() < continueProbability) q.weight /= continueProbability;
+        else q.stopped = true;
       }
-      // an audited question (kept at random once while settled) runs to the end: its weight stays 1 / keep
-      // instead of compounding to 1 / keep^j over later rounds
-      const first = this.options.schedule[0]!;
-      const tolerance = (1 - this.options.settle) * ((this.full - q.n) / Math.max(1, this.full - first)) ** this.options.taper;
-      const unsettled = 1 - probability > tolerance || (q.correct === 0 && (this.options.unsolvedSettle >= 1 || unsolvedProbability(this.tailPrior, q.n, this.full) < this.options.unsolvedSettle));
-      const continueProbability = q.audited || unsettled ? 1 : this.options.keep;
-      if (continueProbability < 1) q.audited = true;
-      if (rng() < continueProbability) q.weight /= continueProbability;
-      else q.stopped = true;
     }
     this.round++;
+  }
+
+  /** May a question with c of n stop? One never solved so far only by the unsolved rule. */
+  private canStop(n: number, c: number): boolean {
+    if (c > 0) return true;
+    return this.options.unsolvedSettle < 1 && unsolvedProbability(this.tailPrior!, n, this.full) >= this.options.unsolvedSettle;
+  }
+
+  /** The deciding questions (neither stopped nor audited) that the rule "budget" stops after this round. */
+  private budgetStops(): Set<AdaptiveQuestion> {
+    const deciding = this.questions.filter((q) => !q.stopped && !q.audited);
+    // a stopped question keeps the chance of a changed bin it had when it stopped; an audited one ends at the full n
+    let locked = 0;
+    for (const q of this.questions) if (q.stopped) locked += 1 - q.bin_probability;
+    const program = new StoppingProgram({
+      prior: this.prior!, scheme: this.scheme, schedule: this.options.schedule, round: this.round, keep: this.options.keep,
+      canStop: (n, c) => this.canStop(n, c),
+    });
+    const plan = program.withinBudget(deciding.map((q) => q.correct), locked, this.options.misses * this.questions.length);
+    const stop = plan.stop[this.round]!;
+    return new Set(deciding.filter((q) => stop[q.correct] === 1));
+  }
+
+  /** The deciding questions whose most likely final bin is probable enough (rule "threshold"). */
+  private thresholdStops(): Set<AdaptiveQuestion> {
+    const first = this.options.schedule[0]!;
+    const stops = new Set<AdaptiveQuestion>();
+    for (const q of this.questions) {
+      if (q.stopped || q.audited) continue;
+      const tolerance = (1 - this.options.settle) * ((this.full - q.n) / Math.max(1, this.full - first)) ** this.options.taper;
+      if (1 - q.bin_probability <= tolerance && this.canStop(q.n, q.correct)) stops.add(q);
+    }
+    return stops;
   }
 
   estimates(): AdaptiveEstimates {
@@ -219,22 +264,7 @@ export function unsolvedProbability(prior: BetaMixture, n: number, full: number)
  * of its samples are beta-binomial under its posterior (plus the prior's point masses it is compatible with).
  */
 export function finalBin(prior: BetaMixture, scheme: BinScheme, n: number, c: number, full: number): { bin: number; probability: number } {
-  const probs = new Array<number>(scheme.bins.length).fill(0);
-  const rest = full - n;
-  if (rest <= 0) {
-    const b = binIndex(scheme, c, n);
-    return { bin: b, probability: 1 };
-  }
-  const { w0, w1, betaWeight: wBeta } = posteriorWeights(prior, n, c);
-  const a = prior.a + c, b = prior.b + n - c;
-  probs[binIndex(scheme, c, full)]! += w0;
-  probs[binIndex(scheme, c + rest, full)]! += w1;
-  // beta-binomial pmf of the x further successes by its ratio recurrence
-  let logP = lbeta(a, b + rest) - lbeta(a, b);
-  for (let x = 0; x <= rest; x++) {
-    probs[binIndex(scheme, c + x, full)]! += wBeta * Math.exp(logP);
-    logP += Math.log(((rest - x) / (x + 1)) * ((a + x) / (b + rest - x - 1)));
-  }
+  const probs = finalBinProbabilities(prior, scheme, n, c, full);
   let best = 0;
   for (let i = 1; i < probs.length; i++) if (probs[i]! > probs[best]!) best = i;
   return { bin: best, probability: Math.min(1, probs[best]!) };

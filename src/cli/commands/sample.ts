@@ -7,7 +7,7 @@ import { InvalidArgumentError, Option } from "commander";
 import { mathGrader } from "../../experiment/graders.js";
 import { sampleRun } from "../../experiment/sample-run.js";
 import { adaptiveSampleRun, type AdaptiveSummary } from "../../experiment/adaptive-run.js";
-import { ADAPTIVE_DEFAULTS, adaptiveSchedule } from "../../metrics/adaptive.js";
+import { ADAPTIVE_DEFAULTS, ADAPTIVE_RULES, adaptiveSchedule } from "../../metrics/adaptive.js";
 import { parseSnapshot, sampleSeries } from "../../experiment/sample-series.js";
 import { loadDataset } from "../../store/dataset.js";
 import { addGradingOptions, flag, gradingFrom, MAX_K, OPTIONS, requiredFlag, withHelp } from "../options.js";
@@ -83,7 +83,9 @@ export const sampleCommand: CommandModule = {
       .addOption(flag("--flush-ms <ms>", "commit arrived samples at least this often", integer(1, MAX_TIMEOUT_MS), 1000))
       .option("--adaptive", "sample in rounds and stop each question once more samples cannot change its bin (docs/analysis.md)")
       .addOption(flag("--adaptive-schedule <list>", "cumulative samples per question after each round, ending at k (default: 16,24,32,48,64,96,128,192,256 scaled to k)", list(integer(1, MAX_K))))
-      .addOption(flag("--adaptive-settle <p>", "stop a question when its final bin is this likely (after round 1; stricter later)", number({ min: 0.5, max: 1 }), ADAPTIVE_DEFAULTS.settle))
+      .addOption(new Option("--adaptive-rule <rule>", "budget: spend an allowance of changed bins where it saves the most samples; threshold: stop once the final bin is --adaptive-settle likely").choices([...ADAPTIVE_RULES]).default(ADAPTIVE_DEFAULTS.rule))
+      .addOption(flag("--adaptive-misses <share>", "rule budget: the expected share of questions allowed another bin than the full run's", number({ min: 0, max: 0.5 }), ADAPTIVE_DEFAULTS.misses))
+      .addOption(flag("--adaptive-settle <p>", "rule threshold: stop a question when its final bin is this likely (after round 1; stricter later)", number({ min: 0.5, max: 1 }), ADAPTIVE_DEFAULTS.settle))
       .addOption(flag("--adaptive-keep <p>", "chance that a settled question is sampled on anyway (keeps the estimates unbiased)", number({ min: 0.001, max: 1 }), ADAPTIVE_DEFAULTS.keep))
       .option("--json", "print the result as JSON");
     addGradingOptions(cmd)
@@ -145,7 +147,7 @@ export const sampleCommand: CommandModule = {
             concurrency: spec.kind === "embedded" ? opts.concurrency : undefined,
           };
           const result = opts.adaptive
-            ? await adaptiveSampleRun({ ...one, grader: grader!.grade, adaptive: { schedule: schedule ?? adaptiveSchedule(opts.k), settle: opts.adaptiveSettle, keep: opts.adaptiveKeep } })
+            ? await adaptiveSampleRun({ ...one, grader: grader!.grade, adaptive: { schedule: schedule ?? adaptiveSchedule(opts.k), rule: opts.adaptiveRule, misses: opts.adaptiveMisses, settle: opts.adaptiveSettle, keep: opts.adaptiveKeep } })
             : await sampleRun(one);
           if (opts.json) io.out(JSON.stringify(result) + "\n");
           else {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { RlvdError } from "../../core/errors.js";
 import { defineStageKind } from "../runner.js";
 import { checkRealSample, isRealSample, RealSampleSettingsSchema, realSampleHashed, realSampleIncomplete, runRealSample, type RealSampleSettings } from "../real-sample.js";
-import { adaptiveSchedule } from "../../metrics/adaptive.js";
+import { ADAPTIVE_RULES, adaptiveSchedule } from "../../metrics/adaptive.js";
 import { Checkpoint, stageRef, StoredSamples, WorldFiles } from "./outputs.js";
 import { readQuestions } from "./shared.js";
 import { sampleWorldCheckpoint } from "./world-sampling.js";
@@ -19,6 +19,8 @@ export const SamplingSchema = z.object({
 /** The adaptive allocator's settings (metrics/adaptive.ts AdaptiveOptions); absent ones take its defaults. */
 const AdaptiveSettingsSchema = z.object({
   schedule: z.array(z.number().int().positive()).min(1).optional(),
+  rule: z.enum(ADAPTIVE_RULES).optional(),
+  misses: z.number().min(0).max(0.5).optional(),
   settle: z.number().gt(0).max(1).optional(),
   keep: z.number().gt(0).max(1).optional(),
   taper: z.number().nonnegative().optional(),
