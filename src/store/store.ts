@@ -1,15 +1,17 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { ensureRunFolder, requireRunFolder, runPath } from "../core/run-folder.js";
 import { RlvdError } from "../core/errors.js";
 import {
-  cleanAbandoned, ensureStoreDirs, listSegments, modelFolder, publishFile, SEGMENT_TABLES, segmentName, storageError, storeDir, tmpDir,
+  cleanAbandoned, ensureStoreDirs, modelFolder, publishFile, SEGMENT_TABLES, segmentName, storageError, storeDir, tmpDir,
   tmpSegmentPath, WRITER_ID, type SegmentTable,
 } from "./segments.js";
 import { castColumns, DROPPED_SQL, legacyViews, logicalViews, rawView, sqlString } from "./views.js";
 import { migrateLegacy } from "./legacy.js";
+import { liveSegments } from "./live-set.js";
+import { autoCompact } from "./compact.js";
 
 let instances = 0;
 
@@ -18,6 +20,11 @@ export type OpenOptions = {
   create?: boolean;
   /** the caller writes (grade): the store's folders are made and a legacy store is migrated first */
   write?: boolean;
+  /**
+   * withStore: after a writer's work, compact the folders it wrote into when they hold many small segments
+   * (compact.ts autoCompact; default true). A compactor itself opens with false.
+   */
+  autoCompact?: boolean;
 };
 
 /**
@@ -99,7 +106,7 @@ export class SampleStore {
       for (const sql of legacyViews((t, c) => have.has(`${t}.${c}`))) await this.db.run(sql);
       return;
     }
-    const files = new Map<SegmentTable, string[]>(SEGMENT_TABLES.map((t) => [t, listSegments(this.dir, t)]));
+    const files = new Map(SEGMENT_TABLES.map((t) => [t, liveSegments(this.dir, t)]));
     for (const t of SEGMENT_TABLES) await this.db.run(rawView(t, files.get(t)!));
     if (options.dropped || !this.droppedReady) {
       if (files.get("samples")!.length > 0) {
@@ -120,6 +127,8 @@ export class SampleStore {
 
   private droppedReady = false;
   private hasDropped = false;
+  /** the segment folders this process has published into (where an automatic compaction looks) */
+  readonly wroteInto = new Set<string>();
 
   /**
    * Runs `fn` as one unit: the segments it writes are published (renamed into place) together at its end, in
@@ -143,7 +152,10 @@ export class SampleStore {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
     try {
-      for (const p of batch) publishFile(p.tmp, p.final);
+      for (const p of batch) {
+        publishFile(p.tmp, p.final);
+        this.wroteInto.add(dirname(p.final));
+      }
     } finally {
       for (const p of batch) rmSync(p.tmp, { force: true });
       await this.refresh();
@@ -286,7 +298,7 @@ export class SampleStore {
     try {
       return await fn();
     } catch (e) {
-      if (this.legacy || !/No files found|No such file|Cannot open file|could not open file/i.test(firstLine(e))) throw e;
+      if (this.legacy || !/No files found|No such file|Cannot open file|could not open file|Stale file handle|ESTALE/i.test(firstLine(e))) throw e;
       await this.refresh({ dropped: true });
       return fn();
     }
@@ -314,7 +326,9 @@ export class SampleStore {
 export async function withStore<T>(dir: string, options: OpenOptions, fn: (store: SampleStore) => Promise<T>): Promise<T> {
   const store = await SampleStore.open(dir, options);
   try {
-    return await fn(store);
+    const result = await fn(store);
+    if (options.autoCompact !== false && store.wroteInto.size > 0) await autoCompact(store, [...store.wroteInto]);
+    return result;
   } finally {
     store.close();
   }
