@@ -208,8 +208,8 @@ describe("failed imports", () => {
     const run = join(dir, "run");
     await importCountsFile(run, writeJsonl(dir, "ok.jsonl", [{ question: "a", model: "m", n: 1, correct: 1 }]));
     await expect(importCountsFile(run, writeJsonl(dir, "bad.jsonl", [{ question: "b", model: "m", n: 1, correct: 1 }, "{oops"]))).rejects.toThrow(/bad\.jsonl:2/);
-    // the segment layout (docs/store.md): the store's folder, and nothing left in its tmp/
-    expect(readdirSync(run).sort()).toEqual(["run.json", "store"]);
+    // the segment layout (docs/store.md): the store's folder, run.json and its history/ entries, and nothing left in tmp/
+    expect(readdirSync(run).sort()).toEqual(["history", "run.json", "store"]);
     expect(readdirSync(join(run, "store", "tmp"))).toEqual([]);
   });
 });

@@ -16,7 +16,8 @@ import { RlvdError } from "../core/errors.js";
  * A segment is written once, by one writer, under a temporary name in tmp/, fsynced, and renamed into its
  * folder: a reader lists the folders and sees whole segments or none, on one machine or several sharing a
  * filesystem (rename is atomic on NFS too; no lock is taken anywhere). Names start with the time, so listing
- * order is write order (first write wins on a repeated key).
+ * order is write order (first write wins on a repeated key). Which files a reader reads — the live set, once
+ * compaction has merged some — is live-set.ts's rule.
  */
 export const STORE_DIR = "store";
 export const SEGMENT_TABLES = ["samples", "grades", "questions", "models", "counts", "failures"] as const;
@@ -52,16 +53,6 @@ let sequence = 0;
 /** A new segment file name, ordered by time: `<ms base36>-<writer>-<seq>.parquet`. */
 export function segmentName(): string {
   return `${Date.now().toString(36).padStart(9, "0")}-${WRITER_ID}-${(sequence++).toString(36).padStart(5, "0")}.parquet`;
-}
-
-/** The current segments of one table (full paths, in write order): the snapshot a reader works on. */
-export function listSegments(runDir: string, table: SegmentTable): string[] {
-  const dir = join(storeDir(runDir), table);
-  if (!existsSync(dir)) return [];
-  const files = (folder: string) =>
-    readdirSync(folder).filter((f) => f.endsWith(".parquet") && !f.startsWith(".")).sort().map((f) => join(folder, f));
-  if (table !== "samples" && table !== "grades") return files(dir);
-  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((e) => files(join(dir, e.name)));
 }
 
 /** Creates the store's folders (writers only: a reader never writes into the run folder). */

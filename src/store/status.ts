@@ -1,6 +1,9 @@
 import { activeWriters, type WriterInfo } from "./writers.js";
 import { modelMeta } from "./sampling-records.js";
 import { withStore, type SampleStore } from "./store.js";
+import { liveSegments } from "./live-set.js";
+import { modelFolder } from "./segments.js";
+import { basename, dirname } from "node:path";
 
 /** Per model, how far a run is: what `rlvd status RUN` prints. */
 export type ModelStatus = {
@@ -20,6 +23,8 @@ export type ModelStatus = {
   /** samples per second over the active writers of this model (since each started), and seconds left at that rate */
   rate: number | null;
   eta_s: number | null;
+  /** sample segments a reader reads (the live set): many small ones make reads slower until `rlvd compact` */
+  segments: number;
 };
 
 export type RunStatus = { questions: number; models: ModelStatus[]; writers: WriterInfo[] };
@@ -32,6 +37,8 @@ export async function runStatus(store: SampleStore): Promise<RunStatus> {
   const dropped = await store.droppedRows();
   const writers = activeWriters(store.dir);
   const models = [...new Set([...perQuestion.map((r) => r.model), ...(await store.all<{ name: string }>("SELECT name FROM models")).map((m) => m.name)])].sort();
+  const segments = new Map<string, number>();
+  for (const f of liveSegments(store.dir, "samples")) segments.set(basename(dirname(f.path)), (segments.get(basename(dirname(f.path))) ?? 0) + 1);
   const out: ModelStatus[] = [];
   for (const model of models) {
     const rows = perQuestion.filter((r) => r.model === model);
@@ -49,6 +56,7 @@ export async function runStatus(store: SampleStore): Promise<RunStatus> {
       duplicates: dropped.filter((d) => d.model === model).reduce((s, d) => s + d.n, 0),
       clashes: dropped.filter((d) => d.model === model).reduce((s, d) => s + d.differs, 0),
       writers: mine.length, rate, eta_s: rate && rate > 0 ? left / rate : left === 0 ? 0 : null,
+      segments: segments.get(modelFolder(model)) ?? 0,
     });
   }
   return { questions, models: out, writers };

@@ -1,23 +1,37 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { ensureRunFolder, requireRunFolder, runPath } from "../core/run-folder.js";
 import { RlvdError } from "../core/errors.js";
 import {
-  cleanAbandoned, ensureStoreDirs, listSegments, modelFolder, publishFile, removeTmp, SEGMENT_FORMAT, SEGMENT_TABLES, segmentName, storageError, storeDir, tmpDir,
+  cleanAbandoned, ensureStoreDirs, modelFolder, publishFile, removeTmp, SEGMENT_FORMAT, SEGMENT_TABLES, segmentName, storageError, storeDir, tmpDir,
   tmpSegmentPath, WRITER_ID, type SegmentTable,
 } from "./segments.js";
 import { castColumns, DROPPED_SQL, legacyViews, logicalViews, rawView, sqlString } from "./views.js";
 import { migrateLegacy } from "./legacy.js";
+import { liveSegments } from "./live-set.js";
+import { autoCompact } from "./compact.js";
 
 let instances = 0;
+
+/**
+ * A query's error when a file of its snapshot has gone (deleted after a compaction's grace period, or a forced
+ * restart of a model; ESTALE on NFS): the query runs again on a fresh snapshot, up to RETRIES times in all.
+ */
+const MISSING_FILE = /No files found|No such file|Cannot open file|could not open file|Stale file handle|ESTALE/i;
+const RETRIES = 4;
 
 export type OpenOptions = {
   /** create the run folder and store when missing (a writer) */
   create?: boolean;
   /** the caller writes (grade): the store's folders are made and a legacy store is migrated first */
   write?: boolean;
+  /**
+   * withStore: after a writer's work, compact the folders it wrote into when they hold many small segments
+   * (compact.ts autoCompact; default true). A compactor itself opens with false.
+   */
+  autoCompact?: boolean;
 };
 
 /**
@@ -98,17 +112,27 @@ export class SampleStore {
       for (const sql of legacyViews((t, c) => have.has(`${t}.${c}`))) await this.db.run(sql);
       return;
     }
-    const files = new Map<SegmentTable, string[]>(SEGMENT_TABLES.map((t) => [t, listSegments(this.dir, t)]));
-    for (const t of SEGMENT_TABLES) await this.db.run(rawView(t, files.get(t)!));
-    if (options.dropped || !this.droppedReady) {
-      if (files.get("samples")!.length > 0) {
-        await this.db.run(DROPPED_SQL);
-        const n = await this.db.runAndReadAll("SELECT count(*)::INTEGER AS n FROM sample_dropped");
-        this.hasDropped = Number(n.getRowObjectsJS()[0]!.n) > 0;
-      } else this.hasDropped = false;
-      this.droppedReady = true;
+    let files = new Map(SEGMENT_TABLES.map((t) => [t, liveSegments(this.dir, t)]));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        for (const t of SEGMENT_TABLES) await this.db.run(rawView(t, files.get(t)!));
+        if (options.dropped || !this.droppedReady) {
+          if (files.get("samples")!.length > 0) {
+            await this.db.run(DROPPED_SQL);
+            const n = await this.db.runAndReadAll("SELECT count(*)::INTEGER AS n FROM sample_dropped");
+            this.hasDropped = Number(n.getRowObjectsJS()[0]!.n) > 0;
+          } else this.hasDropped = false;
+          this.droppedReady = true;
+        }
+        // the logical views bind the raw ones, which reads the files' schemas: inside the retry too
+        for (const sql of logicalViews({ dropped: this.hasDropped, grades: files.get("grades")!.length > 0 })) await this.db.run(sql);
+        break;
+      } catch (e) {
+        // a segment deleted between the listing and the scan (a compaction's grace passed meanwhile): list again
+        if (attempt >= RETRIES || !MISSING_FILE.test(firstLine(e))) throw e;
+        files = new Map(SEGMENT_TABLES.map((t) => [t, liveSegments(this.dir, t)]));
+      }
     }
-    for (const sql of logicalViews({ dropped: this.hasDropped, grades: files.get("grades")!.length > 0 })) await this.db.run(sql);
   }
 
   /** Per model: rows hidden because they repeat an earlier writer's key, and how many of those differ in content. */
@@ -119,6 +143,8 @@ export class SampleStore {
 
   private droppedReady = false;
   private hasDropped = false;
+  /** the segment folders this process has published into (where an automatic compaction looks) */
+  readonly wroteInto = new Set<string>();
 
   /**
    * Runs `fn` as one unit: the segments it writes are published (renamed into place) together at its end, in
@@ -142,7 +168,10 @@ export class SampleStore {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
     try {
-      for (const p of batch) publishFile(p.tmp, p.final);
+      for (const p of batch) {
+        publishFile(p.tmp, p.final);
+        this.wroteInto.add(dirname(p.final));
+      }
     } finally {
       for (const p of batch) removeTmp(p.tmp);
       await this.refresh();
@@ -171,10 +200,11 @@ export class SampleStore {
       const where = model === null ? "" : "WHERE x.model = ?";
       let n: number;
       try {
-        const r = await this.db.runAndReadAll(
+        // retried like a query: `select` may read the views (e.g. which models are new), whose files a compaction may delete
+        const r = await this.retrying(() => this.db.runAndReadAll(
           `COPY (SELECT ${castColumns(table, "x")} FROM (${select}) x ${where}) TO ${sqlString(tmp)} (${SEGMENT_FORMAT})`,
           model === null ? params : [...params, model],
-        );
+        ));
         n = Number(r.getRowObjectsJS()[0]?.Count ?? 0);
       } catch (e) {
         removeTmp(tmp);
@@ -249,7 +279,7 @@ export class SampleStore {
   /**
    * Store-internal (and tests'): runs a query and returns its rows as plain JS objects (BIGINT as bigint, so
    * cast counts to INTEGER/DOUBLE). A segment removed under this snapshot (compaction, a forced restart) makes
-   * the query run again once on a fresh snapshot.
+   * the query run again on a fresh snapshot (MISSING_FILE).
    */
   async all<T>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
     return this.retrying(async () => (await this.db.runAndReadAll(sql, params)).getRowObjectsJS() as T[]);
@@ -261,12 +291,13 @@ export class SampleStore {
   }
 
   async retrying<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (this.legacy || !/No files found|No such file|Cannot open file|could not open file/i.test(firstLine(e))) throw e;
-      await this.refresh({ dropped: true });
-      return fn();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (this.legacy || attempt >= RETRIES || !MISSING_FILE.test(firstLine(e))) throw e;
+        await this.refresh({ dropped: true });
+      }
     }
   }
 
@@ -292,7 +323,9 @@ export class SampleStore {
 export async function withStore<T>(dir: string, options: OpenOptions, fn: (store: SampleStore) => Promise<T>): Promise<T> {
   const store = await SampleStore.open(dir, options);
   try {
-    return await fn(store);
+    const result = await fn(store);
+    if (options.autoCompact !== false && store.wroteInto.size > 0) await autoCompact(store, [...store.wroteInto]);
+    return result;
   } finally {
     store.close();
   }

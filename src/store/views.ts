@@ -1,4 +1,5 @@
 import type { SegmentTable } from "./segments.js";
+import type { LiveFile } from "./live-set.js";
 
 /**
  * What each segment table holds, column by column with its type, and how the views the store's queries read
@@ -34,14 +35,36 @@ export function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-/** `raw_<table>`: every row of the snapshot's segments, with `seg` (file) and `rn` (row in it) for ordering. */
-export function rawView(table: SegmentTable, files: readonly string[]): string {
+/**
+ * The rows of `files` (a live set, live-set.ts) with `seg` (the origin segment's name) and `rn` (the row's number
+ * there) for ordering: a plain segment is its own origin; a compacted one carries both per row, so a row keeps its
+ * place in every "first/last write wins" rule whether or not it has been compacted.
+ */
+export function rawSelect(table: SegmentTable, files: readonly LiveFile[]): string {
   const cols = castColumns(table);
-  const body = files.length === 0
-    ? `SELECT ${cols}, NULL::VARCHAR AS seg, NULL::BIGINT AS rn FROM (SELECT ${SEGMENT_COLUMNS[table].map(([c]) => `NULL AS ${c}`).join(", ")}) WHERE false`
-    : `SELECT ${cols}, parse_filename(filename) AS seg, file_row_number AS rn
-         FROM read_parquet([${files.map(sqlString).join(", ")}], filename = true, file_row_number = true, union_by_name = true)`;
-  return `CREATE OR REPLACE TEMP VIEW raw_${table} AS ${body}`;
+  if (files.length === 0) {
+    return `SELECT ${cols}, NULL::VARCHAR AS seg, NULL::BIGINT AS rn FROM (SELECT ${SEGMENT_COLUMNS[table].map(([c]) => `NULL AS ${c}`).join(", ")}) WHERE false`;
+  }
+  const parts: string[] = [];
+  const whole = files.filter((f) => f.only === null);
+  if (whole.length > 0) {
+    const origin = whole.some((f) => f.compacted);
+    const seg = origin ? "coalesce(origin_segment, parse_filename(filename))" : "parse_filename(filename)";
+    const rn = origin ? "coalesce(origin_row, file_row_number)" : "file_row_number";
+    parts.push(`SELECT ${cols}, ${seg} AS seg, ${rn}::BIGINT AS rn
+      FROM read_parquet([${whole.map((f) => sqlString(f.path)).join(", ")}], filename = true, file_row_number = true, union_by_name = true)`);
+  }
+  // compacted files chosen for only some of their origins (two compactions that overlap): those origins' rows
+  for (const f of files.filter((x) => x.only !== null)) {
+    parts.push(`SELECT ${cols}, origin_segment AS seg, origin_row::BIGINT AS rn FROM read_parquet([${sqlString(f.path)}], union_by_name = true)
+      WHERE origin_segment IN (${f.only!.map(sqlString).join(", ")})`);
+  }
+  return parts.join("\n UNION ALL ");
+}
+
+/** `raw_<table>`: every row of the snapshot's live segments, with `seg` and `rn` (rawSelect). */
+export function rawView(table: SegmentTable, files: readonly LiveFile[]): string {
+  return `CREATE OR REPLACE TEMP VIEW raw_${table} AS ${rawSelect(table, files)}`;
 }
 
 const SAMPLE_KEY = "model, question_id, sample_index";

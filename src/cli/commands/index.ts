@@ -22,5 +22,6 @@ export async function allCommands(): Promise<CommandModule[]> {
   const { rewardServerCommand } = await import("./reward-server.js");
   const { planCommand } = await import("./plan.js");
   const { statusCommand } = await import("./status.js");
-  return [demoCommand, sampleCommand, importCommand, analyzeCommand, statusCommand, planCommand, reportCommand, verifyCommand, gradeCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, rewardServerCommand, modelCommand, benchCommand];
+  const { compactCommand } = await import("./compact.js");
+  return [demoCommand, sampleCommand, importCommand, analyzeCommand, statusCommand, compactCommand, planCommand, reportCommand, verifyCommand, gradeCommand, trainCommand, distillSetCommand, exportCommand, serveCommand, rewardServerCommand, modelCommand, benchCommand];
 }

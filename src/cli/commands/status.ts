@@ -26,6 +26,7 @@ function line(m: ModelStatus): string {
     `questions ${m.complete} complete, ${m.partial} partial, ${m.missing} missing`,
   ];
   if (m.writers > 0) parts.push(`${m.writers} writer${m.writers === 1 ? "" : "s"} at ${Math.round(m.rate ?? 0)} samples/s, ETA ${m.eta_s === null ? "unknown" : eta(m.eta_s)}`);
+  if (m.segments > 1) parts.push(`${m.segments} segments`);
   if (m.duplicates > 0) parts.push(`${m.duplicates} repeated keys ignored (first write kept${m.clashes > 0 ? `; ${m.clashes} with different content` : ""})`);
   return `${m.model}: ${parts.join(", ")}`;
 }

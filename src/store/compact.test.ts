@@ -1,0 +1,222 @@
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { OpenAIBackend } from "../backends/openai.js";
+import { TEMPLATES } from "../backends/templates.js";
+import { STUDY_SAMPLING } from "../backends/types.js";
+import { sampleRun } from "../experiment/sample-run.js";
+import { analyzeRun } from "../report/analyze-run.js";
+import { startFakeOpenAI } from "../test-helpers/fake-openai.js";
+import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
+import { compactRun } from "./compact-run.js";
+import { applyGrades } from "./grades.js";
+import { writeSamples } from "./samples.js";
+import { upsertQuestions } from "./questions.js";
+import type { Sample } from "../core/types.js";
+import { importSamplesFile } from "./import-samples.js";
+import { COMPACTED_SUFFIX, liveSegments, SIDECAR_SUFFIX } from "./live-set.js";
+import { storeDir } from "./segments.js";
+import { runStatus } from "./status.js";
+import { withStore } from "./store.js";
+
+const tmp = useTmpDirs();
+const servers: Array<{ close: () => Promise<void> }> = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+const questions = Array.from({ length: 5 }, (_, i) => ({ id: `q${i}`, prompt: `What is ${i}+0?`, answer: String(i) }));
+const line = (model: string, q: string, i: number, text = `r${i}`) => ({ model, question: q, sample_index: i, response: text, correct: i % 3 === 0, extracted: String(i) });
+
+const sample = (model: string, q: string, i: number): Sample => ({
+  model, question_id: q, sample_index: i, text: `r${i}`, correct: i % 3 === 0, extracted: String(i), verify_status: "imported", n_tokens: null, finish_reason: null,
+});
+
+/** Everything a reader sees: every view's rows in a fixed order, and the repeated keys status counts. */
+function everything(run: string) {
+  return withStore(run, {}, async (s) => ({
+    samples: await s.all("SELECT * EXCLUDE (seed, latency_ms), seed::DOUBLE AS seed FROM samples ORDER BY model, question_id, sample_index"),
+    questions: await s.all("SELECT * FROM questions ORDER BY id"),
+    models: await s.all("SELECT * FROM models ORDER BY name"),
+    counts: await s.all("SELECT * FROM counts ORDER BY ALL"),
+    failures: await s.all("SELECT model, question_id, missing FROM sample_failures ORDER BY ALL"),
+    status: (await runStatus(s)).models.map(({ rate, eta_s, writers, segments, ...m }) => m),
+  }));
+}
+
+/** Segment files (plain and compacted) per folder under RUN/store. */
+function files(run: string, folder: string): string[] {
+  const dir = join(storeDir(run), folder);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".parquet")).sort() : [];
+}
+
+/** A run with many small segments (one per write and model), a race's repeated key, verdicts written later. */
+async function smallSegments(dir: string, models = ["a", "b"]): Promise<string> {
+  const run = join(dir, "run");
+  await withStore(run, { create: true, autoCompact: false }, async (s) => {
+    for (const q of questions) await writeSamples(s, models.flatMap((model) => Array.from({ length: 4 }, (_, i) => sample(model, q.id, i))));
+    await upsertQuestions(s, questions.map((q) => ({ question: q, line: null })), "dataset");
+    // verdicts written after their samples (grades/), twice for one key: the newest wins
+    await applyGrades(s, [{ model: models[0]!, question_id: "q1", sample_index: 1, correct: true, extracted: "1", status: "ok" }]);
+    await applyGrades(s, [{ model: models[0]!, question_id: "q1", sample_index: 1, correct: false, extracted: "7", status: "ok" }]);
+  });
+  // a writer race: another writer's segment repeating a key with other content lands later (first write wins)
+  const other = join(dir, "other");
+  await importSamplesFile(other, writeJsonl(dir, "race.jsonl", [line(models[0]!, "q0", 0, "second"), line(models[0]!, "q0", 9)]));
+  const seg = files(other, `samples/${models[0]}`)[0]!;
+  cpSync(join(storeDir(other), "samples", models[0]!, seg), join(storeDir(run), "samples", models[0]!, `zzzz-${seg}`));
+  return run;
+}
+
+describe("compaction", () => {
+  it("merges each folder's small segments into one without changing anything a reader sees, and deletes the originals after the grace period", async () => {
+    const dir = tmp();
+    const run = await smallSegments(dir);
+    const before = await everything(run);
+    expect(files(run, "samples/a").length).toBe(6);
+    // a long grace: the compacted segments are published, the originals stay for readers that listed them
+    const first = await compactRun(run, { graceMs: 3_600_000 });
+    expect(first.folders.find((f) => f.folder === "samples/a")).toMatchObject({ before: 6, after: 1, merged: 6, written: 1, removed: 0, rows: 22 });
+    expect(files(run, "samples/a").length).toBe(7);
+    expect(liveSegments(run, "samples").map((l) => l.name.endsWith(COMPACTED_SUFFIX))).toEqual([true, true]);
+    expect(await everything(run)).toEqual(before);
+    // grace over: the next compaction deletes what is replaced, and merges nothing more
+    const second = await compactRun(run, { graceMs: 0 });
+    expect(second.folders.find((f) => f.folder === "samples/a")).toMatchObject({ before: 1, after: 1, written: 0, removed: 6 });
+    for (const folder of ["samples/a", "samples/b", "grades/a", "questions", "models"]) expect(files(run, folder).length).toBe(1);
+    expect(await everything(run)).toEqual(before);
+    // new writes after a compaction, then a compaction of the compacted segment with them
+    await importSamplesFile(run, writeJsonl(dir, "more.jsonl", [line("a", "q4", 4), line("a", "q9", 0)]));
+    const after = await everything(run);
+    expect(after.samples.length).toBe(before.samples.length + 2);
+    await compactRun(run, { graceMs: 0 });
+    expect(files(run, "samples/a").length).toBe(1);
+    expect(await everything(run)).toEqual(after);
+  }, 300_000);
+
+  it("two compactors that overlap in part: neither origin is read twice, and the next compaction resolves the overlap", async () => {
+    const dir = tmp();
+    const run = await smallSegments(dir, ["a"]);
+    const before = await everything(run);
+    const plain = files(run, "samples/a");
+    // compactor 1 saw the first four segments; compactor 2 (elsewhere) saw the last three: they share one
+    const one = join(dir, "one");
+    const two = join(dir, "two");
+    for (const [copy, names] of [[one, plain.slice(0, 4)], [two, plain.slice(3)]] as const) {
+      mkdirSync(join(storeDir(copy), "samples", "a"), { recursive: true });
+      for (const n of names) cpSync(join(storeDir(run), "samples", "a", n), join(storeDir(copy), "samples", "a", n));
+      await compactRun(copy, { graceMs: 3_600_000, tables: ["samples"] });
+      for (const n of files(copy, "samples/a").filter((f) => f.endsWith(COMPACTED_SUFFIX))) {
+        for (const f of [n, n.replace(COMPACTED_SUFFIX, SIDECAR_SUFFIX)]) cpSync(join(storeDir(copy), "samples", "a", f), join(storeDir(run), "samples", "a", f));
+      }
+    }
+    const live = liveSegments(run, "samples");
+    expect(live.map((l) => [l.compacted, l.only?.length ?? null])).toEqual([[true, null], [true, 2]]);
+    expect(await everything(run)).toEqual(before);
+    await compactRun(run, { graceMs: 0 });
+    expect(files(run, "samples/a").length).toBe(1);
+    expect(await everything(run)).toEqual(before);
+  }, 300_000);
+
+  it("two compactors at once, while a reader reads: the same data, and the next compaction leaves one segment per folder", async () => {
+    const dir = tmp();
+    const run = await smallSegments(dir);
+    const before = await everything(run);
+    let done = false;
+    let reads = 0;
+    const reader = (async () => {
+      while (!done) {
+        expect((await everything(run)).samples).toEqual(before.samples);
+        reads++;
+      }
+    })();
+    await Promise.all([compactRun(run, { graceMs: 2_000 }), compactRun(run, { graceMs: 2_000 })]).finally(() => (done = true));
+    await reader;
+    expect(reads).toBeGreaterThan(0);
+    expect(await everything(run)).toEqual(before);
+    await new Promise((r) => setTimeout(r, 2_000));
+    await compactRun(run, { graceMs: 2_000 });
+    for (const folder of ["samples/a", "samples/b"]) expect(files(run, folder).length).toBe(1);
+    expect(await everything(run)).toEqual(before);
+  }, 300_000);
+
+  it("compacts while two samplers write and analyze runs in a loop: exact counts, no duplicates, no analysis fails", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    const server = await startFakeOpenAI(() => "ok", { latencyMs: () => 5 });
+    servers.push(server);
+    const k = 8;
+    const imported = questions.flatMap((q) => Array.from({ length: k }, (_, i) => line("c", q.id, i)));
+    await importSamplesFile(run, writeJsonl(dir, "c.jsonl", imported));
+    let done = false;
+    let analyses = 0;
+    let compactions = 0;
+    const seen = new Map<string, number>();
+    const reader = (async () => {
+      while (!done) {
+        const a = await analyzeRun(run, { fit: false });
+        expect(a.models.c!.questions).toBe(questions.length);
+        // every snapshot: each key once, and no (model, question) ever has fewer samples than an earlier snapshot saw
+        const rows = await withStore(run, {}, (s) => s.all<{ key: string; n: number; d: number }>(
+          "SELECT model || '/' || question_id AS key, count(*)::INTEGER AS n, count(DISTINCT sample_index)::INTEGER AS d FROM samples GROUP BY ALL"));
+        for (const r of rows) {
+          expect(r.d).toBe(r.n);
+          expect(r.n).toBeGreaterThanOrEqual(seen.get(r.key) ?? 0);
+          seen.set(r.key, r.n);
+        }
+        analyses++;
+      }
+    })();
+    const compactor = (async () => {
+      while (!done) {
+        await compactRun(run, { graceMs: 2_000 });
+        compactions++;
+      }
+    })();
+    const sampler = (model: string) => sampleRun({
+      runDir: run, backend: new OpenAIBackend({ model, urls: [server.url] }), model, spec: `openai:${model}@fake`, questions, k,
+      template: TEMPLATES.boxed!, params: STUDY_SAMPLING, nPerRequest: 2, concurrency: 2, flushMs: 1,
+    });
+    const results = await Promise.all([sampler("a"), sampler("b")]).finally(() => (done = true));
+    await Promise.all([reader, compactor]);
+    expect(analyses).toBeGreaterThan(0);
+    expect(compactions).toBeGreaterThan(0);
+    expect(results.map((r) => r.written)).toEqual([questions.length * k, questions.length * k]);
+    const counts = await withStore(run, {}, (s) => s.all("SELECT model, count(*)::INTEGER AS n, count(DISTINCT (question_id, sample_index))::INTEGER AS d FROM samples GROUP BY ALL ORDER BY ALL"));
+    expect(counts).toEqual(["a", "b", "c"].map((model) => ({ model, n: questions.length * k, d: questions.length * k })));
+    // some compaction did merge segments of the samplers
+    expect(liveSegments(run, "samples").some((l) => l.compacted)).toBe(true);
+  }, 600_000);
+
+  it("kill -9 of a compactor mid-way leaves a readable run, and the next compaction completes", async () => {
+    const dir = tmp();
+    const models = Array.from({ length: 8 }, (_, i) => `m${i}`);
+    const run = join(dir, "run");
+    // one writer, many small segments: every write is one segment per model
+    await withStore(run, { create: true, autoCompact: false }, async (s) => {
+      for (const q of questions) await writeSamples(s, models.flatMap((model) => [0, 1].map((i) => sample(model, q.id, i))));
+    });
+    const before = await everything(run);
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../test-helpers/cli-entry.ts"), "compact", run, "--grace", "0"], { stdio: "ignore" });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // killed once its first compacted segment's sidecar is in place: it is between renames or further along
+    let running = true;
+    void exited.then(() => (running = false));
+    while (running && !models.some((m) => existsSync(join(storeDir(run), "samples", m)) && readdirSync(join(storeDir(run), "samples", m)).some((f) => f.endsWith(SIDECAR_SUFFIX)))) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    child.kill("SIGKILL");
+    expect(await exited).toBeNull(); // it did not finish on its own
+    expect(await everything(run)).toEqual(before);
+    await compactRun(run, { graceMs: 0 });
+    expect(await everything(run)).toEqual(before);
+    for (const m of models) expect(files(run, `samples/${m}`).length).toBe(1);
+    // nothing of the dead compactor left: no temporary files, no sidecar without its segment
+    expect(readdirSync(join(storeDir(run), "tmp")).filter((f) => !f.includes(`-${process.pid}-`))).toEqual([]);
+    for (const m of models) {
+      const names = readdirSync(join(storeDir(run), "samples", m));
+      expect(names.filter((f) => f.endsWith(SIDECAR_SUFFIX)).map((f) => f.replace(SIDECAR_SUFFIX, COMPACTED_SUFFIX))).toEqual(names.filter((f) => f.endsWith(COMPACTED_SUFFIX)));
+    }
+  }, 300_000);
+});
