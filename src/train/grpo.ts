@@ -32,9 +32,10 @@ export const GrpoConfigSchema = z
     /**
      * Every this many steps the reference model becomes a copy of the current policy and the optimizer's
      * moments start afresh (0: never). ProRL (Liu et al. 2025) resets this way so that the KL term, which
-     * grows as the policy drifts, stops holding prolonged training back. Needs beta > 0.
+     * grows as the policy drifts, stops holding prolonged training back. Needs beta > 0. No default value, so
+     * that stages which leave it out keep their cache hashes.
      */
-    referenceReset: z.number().int().nonnegative().default(0),
+    referenceReset: z.number().int().nonnegative().optional(),
     clipEps: z.number().positive().default(0.2),
     /** policy updates per rollout batch (> 1 uses importance ratios against the rollout policy) */
     updates: z.number().int().positive().default(1),
@@ -82,7 +83,8 @@ export type GrpoHooks = {
 export async function trainGrpo(model: Model, questions: readonly Question[], verify: Verifier, input: Partial<GrpoConfig>, hooks: GrpoHooks = {}): Promise<GrpoStepStats[]> {
   const cfg = GrpoConfigSchema.parse(input);
   if (questions.length === 0) throw new RlvdError("BAD_INPUT", "GRPO needs training questions (the dataset is empty)");
-  if (cfg.referenceReset > 0 && !(cfg.beta > 0 && hooks.reference)) {
+  const referenceReset = cfg.referenceReset ?? 0;
+  if (referenceReset > 0 && !(cfg.beta > 0 && hooks.reference)) {
     throw new RlvdError("BAD_ARGUMENT", "referenceReset resets the KL reference model: it needs beta > 0 (and the reference checkpoint)");
   }
   const tok = model.tokenizer!;
@@ -153,7 +155,7 @@ export async function trainGrpo(model: Model, questions: readonly Question[], ve
       lr,
       step_time_s: (Date.now() - t0) / 1000,
     };
-    if (cfg.referenceReset > 0 && (step + 1) % cfg.referenceReset === 0 && step + 1 < cfg.steps) {
+    if (referenceReset > 0 && (step + 1) % referenceReset === 0 && step + 1 < cfg.steps) {
       const reference = hooks.reference!;
       reference.params.set(model.params.subarray(0, model.layout.total));
       reference.paramsChanged();
