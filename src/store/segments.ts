@@ -76,12 +76,7 @@ export function tmpSegmentPath(runDir: string): string {
 /** Makes a written temporary file durable and moves it to its final name (the moment a write is acknowledged). */
 export function publishFile(tmp: string, final: string): void {
   try {
-    const fd = openSync(tmp, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsyncPath(tmp);
     mkdirSync(join(final, ".."), { recursive: true });
     renameSync(tmp, final);
     syncDir(join(final, ".."));
@@ -90,14 +85,18 @@ export function publishFile(tmp: string, final: string): void {
   }
 }
 
+function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function syncDir(dir: string): void {
   try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsyncPath(dir);
   } catch {
     // some filesystems refuse fsync on a folder; the rename itself is atomic either way
   }
