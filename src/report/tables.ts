@@ -6,6 +6,7 @@ import { fmt, pValue, signed } from "./text-table.js";
 import { harnessTable } from "./harness-table.js";
 import { TRAIN_METRICS, type TrainLog } from "./train-log.js";
 import { dynamicsTables } from "./charts-dynamics.js";
+import { adaptiveNote } from "./adaptive-note.js";
 
 export type ReportTable = { id: string; title: string; header: string[]; rows: string[][]; note?: string };
 
@@ -241,7 +242,8 @@ export function adaptiveTable(analysis: Analysis, models: string[]): ReportTable
     title: "Adaptive sampling: samples spent per bin",
     header: ["model", "bin (most likely at full n)", "questions", "samples", "samples/question", "of a fixed run", "unbiased estimates"],
     rows,
-    note: "Questions stopped in rounds once more samples could not change their bin; a few settled ones were sampled on at random, which keeps the estimates unbiased (docs/analysis.md, \"Adaptive sampling\"). The pass@k columns above average each question's own n and are not corrected for the stopping.",
+    // the rule each run used, from its stored settings (the default rule has changed once already)
+    note: adaptiveNote(withAdaptive.map((m) => ({ model: m, settings: analysis.models[m]!.generation!.adaptive!.settings }))),
   };
 }
 

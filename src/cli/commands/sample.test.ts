@@ -134,6 +134,9 @@ describe("rlvd sample", () => {
     expect(binRows.reduce((a, row) => a + Number(row[3]), 0)).toBe(spent);
     expect(binRows.reduce((a, row) => a + Number(row[2]), 0)).toBe(12);
     expect(table.rows.at(-1)!.slice(0, 4)).toEqual(["m", "all", "12", String(spent)]);
+    // the note says which rule ran, from the stored settings: the default, the budget rule at 2.5% misses
+    expect(adaptive.settings).toMatchObject({ rule: "budget", misses: 0.025 });
+    expect(table.note).toMatch(/by the budget rule: .* stayed at 2\.5%/);
     const out = join(dir, "rep", "r.html");
     expect((await runCli("report", run, "--base", "m", "--out", out)).code).toBe(0);
     expect(readFileSync(out, "utf8")).toContain("Adaptive sampling: samples spent per bin");
