@@ -39,14 +39,13 @@ describe("analyze and report stages", () => {
 });
 
 describe("sample stage, adaptive", () => {
-  it("samples the test split in rounds (adaptive: settings), records the spend, and refuses a schedule that misses k", async () => {
+  /** world -> an untrained model on the world's characters -> its test split sampled with `adaptive` at k = 8 */
+  async function adaptiveSpec() {
     const { z } = await import("zod");
     const { CharTokenizer, createModel, saveCheckpoint } = await import("../engine/index.js");
     const { worldCharacters } = await import("../world/index.js");
-    const { defineStageKind, checkStages } = await import("./runner.js");
-    const { withStore } = await import("../store/store.js");
-    const { modelMeta } = await import("../store/sampling-records.js");
-    // an untrained model on the world's characters: sampling is what is tested, not what it knows
+    const { defineStageKind } = await import("./runner.js");
+    // an untrained model: sampling is what is tested, not what it knows
     const { Checkpoint, WorldFiles } = await import("./stages/outputs.js");
     const randomModel = defineStageKind({
       kind: "random-model",
@@ -70,6 +69,14 @@ describe("sample stage, adaptive", () => {
       { id: "m", kind: "random-model", needs: ["world"], settings: { world: "world" } },
       { id: "test-m", kind: "sample", needs: ["world", "m"], settings: { world: "world", from: "m", model: "m", split: "test", k: 8, sampling: { maxTokens: 8 }, adaptive } },
     ];
+    return { kinds, stages };
+  }
+
+  it("samples the test split in rounds (adaptive: settings), records the spend, and refuses a schedule that misses k", async () => {
+    const { checkStages } = await import("./runner.js");
+    const { withStore } = await import("../store/store.js");
+    const { modelMeta } = await import("../store/sampling-records.js");
+    const { kinds, stages } = await adaptiveSpec();
     expect(() => checkStages(stages({ settle: 0.9, typo: 1 }), kinds)).toThrow(/stage test-m: settings\.adaptive/);
     const run = tmp();
     await expect(runStages(stages({ schedule: [2, 4] }), { runDir: run, kinds })).rejects.toThrow(/stage test-m: adaptive\.schedule must end at k = 8 \(got 2,4\)/);
@@ -85,5 +92,29 @@ describe("sample stage, adaptive", () => {
     }
     const spent = rows.reduce((a, r) => a + r.n, 0);
     expect(meta.adaptive).toMatchObject({ rounds: expect.any(Number), estimates: { samples: spent, samples_full: 96 }, samples_saved: 96 - spent });
+  }, 120_000);
+
+  it("reruns an `adaptive: true` stage cached under the hash of its settings as written (the threshold rule's era), and caches it after", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const { checkStages, stageHashes } = await import("./runner.js");
+    const { withStore } = await import("../store/store.js");
+    const { modelMeta } = await import("../store/sampling-records.js");
+    const { kinds, stages } = await adaptiveSpec();
+    const run = tmp();
+    const first = await runStages(stages(true), { runDir: run, kinds });
+    expect(first.map((r) => r.cached)).toEqual([false, false, false]);
+    // what a run folder from before holds: the same record under the hash of `adaptive: true` as written
+    const asWritten = new Map(kinds.map((k) => [k.kind, k.kind === "sample" ? { ...k, hashed: undefined } : k]));
+    const oldHash = stageHashes(stages(true), checkStages(stages(true), kinds), asWritten).get("test-m")!;
+    const recordFile = join(run, "stages", "test-m.json");
+    const record = JSON.parse(readFileSync(recordFile, "utf8")) as { hash: string };
+    expect(record.hash).not.toBe(oldHash);
+    writeFileSync(recordFile, JSON.stringify({ ...record, hash: oldHash }));
+    const again = await runStages(stages(true), { runDir: run, kinds });
+    expect(again.map((r) => r.cached)).toEqual([true, true, false]);
+    const meta = await withStore(run, {}, (st) => modelMeta(st, "m"));
+    expect(meta.adaptive).toMatchObject({ settings: { rule: "budget", misses: 0.025 } });
+    // now cached under the resolved rule; the same settings written out in full are the same stage
+    expect((await runStages(stages({ rule: "budget", misses: 0.025 }), { runDir: run, kinds })).map((r) => r.cached)).toEqual([true, true, true]);
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import { ADAPTIVE_RULES, adaptiveSchedule } from "../../metrics/adaptive.js";
 import { Checkpoint, stageRef, StoredSamples, WorldFiles } from "./outputs.js";
 import { readQuestions } from "./shared.js";
 import { sampleWorldCheckpoint } from "./world-sampling.js";
+import { withAdaptiveKey } from "../adaptive-key.js";
 
 /** Spec keys are camelCase; the request fields they become keep the OpenAI names (backends/types.ts). */
 export const SamplingSchema = z.object({
@@ -59,7 +60,8 @@ export const sampleKind = defineStageKind({
   // real-data stages also say how many questions they sampled and how many a server refused
   output: StoredSamples.extend({ questions: z.number().int().nonnegative().optional(), failed: z.number().int().nonnegative().optional() }),
   check: (s, id) => (real(s) ? checkRealSample(s, id) : undefined),
-  hashed: (s) => (real(s) ? realSampleHashed(s) : s),
+  // adaptive sampling hashes its resolved rule (experiment/adaptive-key.ts); without it the settings as written
+  hashed: (s) => (real(s) ? realSampleHashed(s) : withAdaptiveKey(s)),
   incomplete: realSampleIncomplete,
   run: async (ctx, s, refs) => {
     if (real(s)) return runRealSample(ctx, s);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { RlvdError } from "../../core/errors.js";
 import { specWithoutEndpoints } from "../endpoints.js";
+import { setWithAdaptiveKeys, specWithAdaptiveKeys } from "../adaptive-key.js";
 import { applyOverrides } from "../overrides.js";
 import { checkStages, defineStageKind, runStages, type StageKind } from "../runner.js";
 import { parseSpec, type ExperimentSpec } from "../spec.js";
@@ -33,7 +34,8 @@ export const studyKind = defineStageKind({
   settings: StudySettings,
   output: StudyRun,
   // servers are bound at run time and are no part of what a study computes
-  hashed: (s) => ({ ...s, spec: specWithoutEndpoints(s.spec) }),
+  // and the nested sample stages' adaptive rule is hashed as resolved (experiment/adaptive-key.ts)
+  hashed: (s) => ({ ...s, spec: specWithAdaptiveKeys(specWithoutEndpoints(s.spec)), set: setWithAdaptiveKeys(s.set) }),
   check: (s, id, kinds) => {
     const nested = nestedSpec(s, id, kinds);
     try {

@@ -6,6 +6,7 @@ import type { FindingRecord } from "../../report/findings.js";
 import { analyseSurvey, type SurveyWorld } from "../../report/survey.js";
 import { surveyHeadline, surveyMarkdown } from "../../report/survey-report.js";
 import { specWithoutEndpoints } from "../endpoints.js";
+import { specWithAdaptiveKeys } from "../adaptive-key.js";
 import { applyOverrides } from "../overrides.js";
 import { checkStages, defineStageKind, runStages, type StageKind } from "../runner.js";
 import { parseSpec, type ExperimentSpec } from "../spec.js";
@@ -51,7 +52,7 @@ export const surveyKind = defineStageKind({
   settings: SurveySettings,
   seeds: ["seed"],
   output: SurveyFile,
-  hashed: (s) => ({ ...s, spec: specWithoutEndpoints(s.spec) }),
+  hashed: (s) => ({ ...s, spec: specWithAdaptiveKeys(specWithoutEndpoints(s.spec)) }),
   check: (s, id, kinds) => {
     const { spec } = worldSpec(s, 0, id, kinds);
     if (!spec.stages.some((st) => st.kind === "analyze")) throw new RlvdError("BAD_INPUT", `stage ${id}: the per-world study has no analyze stage, so its findings cannot be judged`);
