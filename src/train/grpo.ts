@@ -3,6 +3,7 @@ import type { Question } from "../core/types.js";
 import { AdamW, clipGradNorm, generate, getLr, makeBatch, scoreCompletions, type EngineCompletion, type Model, type Sequence } from "../engine/index.js";
 import { Rng32 } from "../world/rng.js";
 import { groupAdvantages, LOSS_AGGREGATIONS, policyGradientWeights, zeroAdvantageFraction, type SequenceTerms } from "./grpo-loss.js";
+import { checkGrpoLengths } from "./context-check.js";
 import { TrainLog } from "./log.js";
 import { RlvdError } from "../core/errors.js";
 
@@ -73,6 +74,8 @@ export type GrpoHooks = {
   reference?: Model;
   /** called after every step (checkpointing) */
   afterStep?: (step: number, stats: GrpoStepStats) => Promise<void> | void;
+  /** how errors name the run (default "GRPO") */
+  where?: string;
 };
 
 /**
@@ -88,6 +91,8 @@ export async function trainGrpo(model: Model, questions: readonly Question[], ve
     throw new RlvdError("BAD_ARGUMENT", "referenceReset resets the KL reference model: it needs beta > 0 (and the reference checkpoint)");
   }
   const tok = model.tokenizer!;
+  // every prompt, before the first step: a prompt too long for the context would fail only when its batch came up
+  checkGrpoLengths(hooks.where ?? "GRPO", questions.map((q) => ({ id: q.id, tokens: tok.encode(q.prompt, { bos: true }).length })), cfg.maxTokens, model.config.context);
   const newOptimizer = () => new AdamW(model, { weightDecay: cfg.weightDecay, beta1: 0.9, beta2: cfg.beta2 });
   let opt = newOptimizer();
   const rng = new Rng32(cfg.seed);

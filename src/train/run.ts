@@ -13,6 +13,8 @@ export type TrainRunCommon = {
   out: string;
   /** model name in train-log.jsonl */
   name: string;
+  /** how errors name the run, e.g. `stage rlvr` (default: the name) */
+  where?: string;
   echo?: (line: string) => void;
   /** keep a snapshot OUT/step-N (Hugging Face layout, like OUT) every this many steps; 0: none */
   snapshotEvery?: number;
@@ -36,6 +38,7 @@ export async function runSft(options: TrainRunCommon & { data: readonly SftExamp
   const pending: Array<{ step: number; files: ReturnType<typeof checkpointFiles> }> = [];
   const result = trainSft(model, options.data, options.config, {
     log,
+    where: options.where ?? options.name,
     afterStep: (step) => {
       if (every > 0 && step % every === 0) pending.push({ step, files: checkpointFiles(model) });
     },
@@ -65,6 +68,7 @@ export async function runGrpo(
   const snapshots: Snapshot[] = [];
   const history = await trainGrpo(model, options.questions, options.verify, options.config, {
     log,
+    where: options.where ?? options.name,
     reference,
     afterStep: async (step) => {
       if (every > 0 && step % every === 0) {

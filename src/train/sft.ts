@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AdamW, clipGradNorm, completionLength, encodePair, getLr, makeBatch, type Model, type Sequence } from "../engine/index.js";
 import { Rng32 } from "../world/rng.js";
+import { checkSftLengths } from "./context-check.js";
 import { TrainLog } from "./log.js";
 
 /** SFT settings: PAPER.md's (AdamW, constant lr after warmup 25, weight decay 1e-4) scaled to tiny models. */
@@ -63,13 +64,18 @@ export type SftDataSummary = {
  * Supervised fine-tuning with the loss on completion tokens only (also used to pretrain from scratch on a
  * corpus). Deterministic given the seed: the data order comes from it, and the engine is deterministic.
  */
-export function trainSft(model: Model, data: readonly SftExample[], input: Partial<SftConfig>, options: { log?: TrainLog; afterStep?: (step: number) => void } = {}): SftResult {
+export function trainSft(
+  model: Model, data: readonly SftExample[], input: Partial<SftConfig>,
+  options: { log?: TrainLog; afterStep?: (step: number) => void; /** how errors name the run (default "SFT") */ where?: string } = {},
+): SftResult {
   const cfg = SftConfigSchema.parse(input);
   const tok = model.tokenizer!;
   const rng = new Rng32(cfg.seed);
   const split = splitHeldOut(data, cfg, rng);
   const train = split.train.map((d) => encodePair(tok, d.prompt, d.completion));
   const evalSet = split.held.map((d) => encodePair(tok, d.prompt, d.completion));
+  // before the first step, not at the batch that holds the longest example
+  checkSftLengths(options.where ?? "SFT", [...split.train, ...split.held], [...train, ...evalSet], model.config.context);
   const nEval = evalSet.length;
   options.log?.summary(split.summary);
   const opt = new AdamW(model, { weightDecay: cfg.weightDecay });

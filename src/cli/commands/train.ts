@@ -79,7 +79,7 @@ export const trainCommand: CommandModule = {
         const defaults = preset?.grpo.config ?? {};
         const config = { ...defaults, ...definedOptions(opts, ["steps", "questions", "group", "lr", "warmup", "maxTokens", "temperature", "beta", "referenceReset", "updates", "aggregation", "seed"]) };
         const from = preset ? await presetStart(preset, opts.preset, opts.checkpoint, opts.out, echo) : opts.checkpoint;
-        const { history } = await runGrpo({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, questions, verify, config, snapshotEvery: opts.checkpointEvery, echo });
+        const { history } = await runGrpo({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, where: "train grpo", questions, verify, config, snapshotEvery: opts.checkpointEvery, echo });
         const q = Math.max(1, Math.floor(history.length / 4));
         const mean = (xs: typeof history) => xs.reduce((s, h) => s + h.reward_mean, 0) / xs.length;
         io.out(`trained ${history.length} GRPO steps -> ${opts.out}; mean reward first quarter ${mean(history.slice(0, q)).toFixed(3)}, last quarter ${mean(history.slice(-q)).toFixed(3)}\n`);
@@ -107,7 +107,7 @@ export const trainCommand: CommandModule = {
         const defaults = preset?.sft.config ?? {};
         const config = { ...defaults, ...definedOptions(opts, ["steps", "batch", "lr", "warmup", "evalFraction", "holdout", "seed"]) };
         const from = preset ? await presetStart(preset, opts.preset, opts.checkpoint, opts.out, echo) : opts.checkpoint;
-        const r = await runSft({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, data, config, echo });
+        const r = await runSft({ from, out: opts.out, name: opts.out.replace(/\/+$/, "").split("/").pop()!, where: "train sft", data, config, echo });
         io.out(`trained ${r.steps} SFT steps -> ${opts.out}; train loss ${r.trainLoss.toFixed(4)}` +
           (r.evalLoss === null ? "\n" : `, held-out loss ${r.firstEvalLoss!.toFixed(4)} -> ${r.evalLoss.toFixed(4)} on ${r.data.held_out_questions} questions held out by ${r.data.holdout}\n`));
       });

@@ -24,7 +24,7 @@ export const grpoKind = defineStageKind({
     const questions = readQuestions(inputs.world.train);
     const checkpoint = join(ctx.stageDir, "model");
     const { history, snapshots } = await runGrpo({
-      from: inputs.from.checkpoint, out: checkpoint, name: ctx.id, questions,
+      from: inputs.from.checkpoint, out: checkpoint, name: ctx.id, where: `stage ${ctx.id}`, questions,
       verify: (q, text) => checkWorldAnswer(q.answer, text).correct, config: s.train, snapshotEvery: s.snapshotEvery, echo: progressEcho(ctx, "grpo"),
     });
     const q = Math.max(1, Math.floor(history.length / 4));

@@ -39,7 +39,7 @@ export const pretrainKind = defineStageKind({
     const tokenizer = CharTokenizer.fromText(worldCharacters(world));
     const model = await createModel({ vocabSize: tokenizer.vocabSize, ...s.model }, s.seed, { tokenizer });
     const checkpoint = join(ctx.stageDir, "model");
-    const r = await runSft({ from: model, out: checkpoint, name: ctx.id, data: corpus, config: s.train, echo: progressEcho(ctx, "pretrain") });
+    const r = await runSft({ from: model, out: checkpoint, name: ctx.id, where: `stage ${ctx.id}`, data: corpus, config: s.train, echo: progressEcho(ctx, "pretrain") });
     model.dispose();
     ctx.log(`pretrained on ${s.documents} ${s.author} documents: train loss ${r.trainLoss.toFixed(4)}`);
     return { checkpoint };

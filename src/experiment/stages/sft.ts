@@ -19,7 +19,7 @@ export const sftKind = defineStageKind({
   run: async (ctx, s, inputs) => {
     const data = readFileSync(inputs.data.data, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { prompt: string; completion: string });
     const checkpoint = join(ctx.stageDir, "model");
-    const r = await runSft({ from: inputs.from.checkpoint, out: checkpoint, name: ctx.id, data, config: s.train, snapshotEvery: s.snapshotEvery, echo: progressEcho(ctx, "sft") });
+    const r = await runSft({ from: inputs.from.checkpoint, out: checkpoint, name: ctx.id, where: `stage ${ctx.id}`, data, config: s.train, snapshotEvery: s.snapshotEvery, echo: progressEcho(ctx, "sft") });
     const d = r.data;
     ctx.log(
       `fine-tuned on ${d.examples} examples (${d.distinct} distinct) from ${d.questions} questions; held out by ${d.holdout}: ` +
