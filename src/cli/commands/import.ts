@@ -38,7 +38,7 @@ const seedOffset: Parse<number | "auto"> = (value, option) => {
 
 export const importCommand: CommandModule = {
   register(program, io) {
-    const cmd = program.command("import").description("bring outside results into a run folder (all or nothing)");
+    const cmd = program.command("import").description("bring outside results into a run folder (all or nothing per model; a rerun completes a killed import)");
     cmd
       .command("counts")
       .description('per-question counts JSONL: {"question": ID, "model": NAME, "n": 256, "correct": 17} per line')
@@ -64,7 +64,12 @@ export const importCommand: CommandModule = {
       .option("--regrade", "grade the imported samples with rlvd's verifier (imported verdicts are replaced; see --extract)")
       .addOption(flag(withHelp(OPTIONS.workers, "with --regrade: verifier threads (default: all cores)")))
       .addOption(flag(withHelp(OPTIONS.timeoutMs, "with --regrade: time limit per verification")))
-      .option("--lossy", "generic JSONL: read invalid UTF-8 with U+FFFD in place of the bad bytes (default: a file:line error)");
+      .option("--lossy", "generic JSONL: read invalid UTF-8 with U+FFFD in place of the bad bytes (default: a file:line error)")
+      .addHelpText("after", `
+A bad line stops the import before anything is written. A file of several models lands all or nothing per
+model, not across models: each model's samples are one segment, renamed into place one after another, so a
+process killed while they are renamed (kill -9, SIGTERM, power loss) can leave some models in and the rest out.
+Run the same command again to complete it: what already landed is an identical repeat (docs/store.md, "Crashes").`);
     type SampleFlags = { run: string; format: "auto" | (typeof FORMAT_NAMES)[number]; model?: string; idField?: string; dataset?: string;
       seedOffset: number | "auto"; filter?: string; json?: boolean; regrade?: boolean; workers?: number; timeout: number; lossy?: boolean; extract: ExtractConvention; strict: boolean };
     addGradingOptions(samples)
