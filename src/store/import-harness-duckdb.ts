@@ -41,7 +41,7 @@ export async function stageInDuckDb(
 ): Promise<StagedHarnessFile | null> {
   // only files read as JSONL (readRecords reads .parquet and .json otherwise)
   if (!format.readInDuckDb || file.endsWith(".parquet") || file.endsWith(".json")) return null;
-  const ctx: FormatContext = { file, idField: options.idField, filter: options.filter ?? null, skipped: 0 };
+  const ctx: FormatContext = { file, idField: options.idField, filter: options.filter ?? null, skipped: 0, needsInput: matcher !== null };
   let t: string | null;
   try {
     t = await format.readInDuckDb(store, file, ctx);
