@@ -23,6 +23,13 @@ export type CommitSpec = {
   source: string;
   /** how a key reads in a message, e.g. (row) => `sample (m, q, 3)` */
   describe: (row: Record<string, unknown>) => string;
+  /**
+   * the caller has landed a question row for every question id of the batch in the same transaction (a
+   * harness import stages its questions beside its samples): the id-only placeholder rows, which the views
+   * would fold away under those rows, are not written. The questions view does not see a transaction's
+   * segments before it ends, so without this every id of the import was written twice.
+   */
+  questionsLanded?: boolean;
 };
 
 export type CommitResult = { staged: number; inserted: number; unchanged: number };
@@ -95,7 +102,9 @@ export async function commitStaged(store: SampleStore, staged: StagingTable, spe
   }
   const inserted = freshRows === 0 ? 0 : await store.transaction(async () => {
     await store.writeSegment("models", `SELECT DISTINCT model AS name, NULL AS spec, NULL AS meta FROM ${fresh} a WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.name = a.model)`);
-    await store.writeSegment("questions", `SELECT DISTINCT question_id AS id, NULL AS prompt, NULL AS answer, NULL AS meta FROM ${fresh} a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.question_id)`);
+    if (!spec.questionsLanded) {
+      await store.writeSegment("questions", `SELECT DISTINCT question_id AS id, NULL AS prompt, NULL AS answer, NULL AS meta FROM ${fresh} a WHERE NOT EXISTS (SELECT 1 FROM questions q WHERE q.id = a.question_id)`);
+    }
     return store.writeSegment(spec.table, `SELECT * FROM ${fresh}`);
   });
   if (spec.table === "samples" && inserted > 0) await store.rememberKeys(`SELECT * FROM ${fresh}`);

@@ -54,6 +54,9 @@ describe("lm-eval read by DuckDB", () => {
       writeFileSync(f, [JSON.stringify(lines[0]), "", JSON.stringify(lines[1]), JSON.stringify(lines[2])].join("\n") + "\n");
       return f;
     }, { model: "m" }],
+    ["a later document without a prompt field (its question is the request's prompt, read after all)", (dir) => writeJsonl(dir, "samples_noprompt.jsonl", [
+      line(0), line(1, { doc: { level: "Level 2" }, arguments: { gen_args_0: { arg_0: "Problem: the request's own text" } } }), line(2),
+    ]), { model: "m" }],
   ];
   for (const [what, make, options] of plain) {
     it(`stores what the record path stores: ${what}`, async () => {
@@ -86,6 +89,20 @@ describe("lm-eval read by DuckDB", () => {
       ["1", 2, "a", "x", null, "unverified"],
       ["1", 3, "b", "5", null, "unverified"],
     ]);
+  });
+
+  it("the request's prompt is the question where the document has none, whether or not the first line has one", async () => {
+    const dir = tmp();
+    const request = { gen_args_0: { arg_0: "Problem: the request's own text" } };
+    for (const [name, lines] of [
+      ["later", [line(0), line(1, { doc: { level: "Level 2" }, arguments: request })]],
+      ["first", [line(1, { doc: { level: "Level 2" }, arguments: request }), line(0)]],
+    ] as const) {
+      const run = join(dir, `run-${name}`);
+      expect((await importSamplesFile(run, writeJsonl(dir, `samples_${name}.jsonl`, [...lines]), { model: "m" })).reader).toBe("duckdb");
+      const { questions } = await stored(run);
+      expect(questions.map((q) => (q as { prompt: string }).prompt)).toEqual([`${QUESTIONS[0].problem} (0)`, "Problem: the request's own text"]);
+    }
   });
 
   it("a file DuckDB would read differently goes record by record, with the same rows", async () => {
@@ -179,8 +196,8 @@ describe("Qwen eval files read by DuckDB", () => {
 });
 
 describe("lm-eval's two SQL readings", () => {
-  const reading = async (dir: string, file: string) => {
-    const ctx: FormatContext = { file, filter: null, skipped: 0 };
+  const reading = async (dir: string, file: string, needsInput = false) => {
+    const ctx: FormatContext = { file, filter: null, skipped: 0, needsInput };
     await withStore(join(dir, "probe"), { create: true }, (s) => lmEvalInDuckDb(s, file, ctx));
     return ctx.reading;
   };
@@ -192,11 +209,15 @@ describe("lm-eval's two SQL readings", () => {
         line(0, { resps: [["tab\there \"q\" \u00e9 \ud83d\ude00 back\\slash"]], doc: { problem: "P\u00e9 \"x\"", level: 3, type: false }, doc_id: -0 }),
         line(1, { exact_match: 1.0 }), line(2, { doc: { question: "Q?", subject: "S", type: "T" }, target: 12 }),
       ], "typed"],
-      ["general", [line(0), line(1, { arguments: [["Prompt 1", {}]] })], "general"],
+      // one response not in a list (the typed reading declares resps a list of lists)
+      ["general", [line(0), line(1, { resps: [RESPONSES[1]![0]!.text] })], "general"],
+      // old-style arguments: not read where the documents have prompts (and no --dataset needs them)
+      ["old-arguments", [line(0), line(1, { arguments: [["Prompt 1", {}]] })], "typed"],
     ];
     for (const [name, lines, expected] of cases) {
       const file = writeJsonl(dir, `samples_${name}.jsonl`, lines);
       expect([name, await reading(dir, file)]).toEqual([name, expected]);
+      if (name === "old-arguments") expect(await reading(dir, file, true)).toBe("general");
       const { fast, slow, a, b } = await bothWays(join(dir, name), file, { model: "m" });
       expect([name, fast.reader, slow.reader]).toEqual([name, "duckdb", "records"]);
       expect(a).toEqual(b);

@@ -41,7 +41,7 @@ export async function stageInDuckDb(
 ): Promise<StagedHarnessFile | null> {
   // only files read as JSONL (readRecords reads .parquet and .json otherwise)
   if (!format.readInDuckDb || file.endsWith(".parquet") || file.endsWith(".json")) return null;
-  const ctx: FormatContext = { file, idField: options.idField, filter: options.filter ?? null, skipped: 0 };
+  const ctx: FormatContext = { file, idField: options.idField, filter: options.filter ?? null, skipped: 0, needsInput: matcher !== null };
   let t: string | null;
   try {
     t = await format.readInDuckDb(store, file, ctx);
@@ -92,12 +92,15 @@ export async function stageInDuckDb(
   }
   await matches.finish();
 
-  const joined = `${t} r LEFT JOIN harness_matches m ON m.id = r.id AND m.prompt IS NOT DISTINCT FROM r.prompt AND m.input IS NOT DISTINCT FROM r.input`;
+  // without --dataset every question is the file's own: no join (with an empty table, but over every record)
+  const joined = matcher ? `${t} r LEFT JOIN harness_matches m ON m.id = r.id AND m.prompt IS NOT DISTINCT FROM r.prompt AND m.input IS NOT DISTINCT FROM r.input` : `${t} r`;
+  const own = (fromFile: string, fromDataset: string) => (matcher ? `CASE WHEN m.qid IS NULL THEN ${fromFile} ELSE ${fromDataset} END` : fromFile);
+  const qid = matcher ? "coalesce(m.qid, r.id)" : "r.id";
   // a question as the loop pushes it: the dataset's where matched, else the file's (prompt, else the full input)
   const questions = await stageQuestionsFrom(
     store,
-    `SELECT coalesce(m.qid, r.id) AS id, CASE WHEN m.qid IS NULL THEN coalesce(r.prompt, r.input) ELSE m.qprompt END AS prompt,
-            CASE WHEN m.qid IS NULL THEN r.gold ELSE m.qanswer END AS answer, CASE WHEN m.qid IS NULL THEN r.meta ELSE m.qmeta END AS meta, r.line
+    `SELECT ${qid} AS id, ${own("coalesce(r.prompt, r.input)", "m.qprompt")} AS prompt,
+            ${own("r.gold", "m.qanswer")} AS answer, ${own("r.meta", "m.qmeta")} AS meta, r.line
        FROM ${joined} WHERE r.kept`,
   );
   const batch = await SampleBatch.fromSelect(
@@ -105,7 +108,7 @@ export async function stageInDuckDb(
     `SELECT ?::VARCHAR AS model, question_id, (${offset} + position)::INTEGER AS sample_index, text, finish_reason, NULL::INTEGER AS n_tokens,
             extracted, harness AS correct, CASE WHEN harness IS NULL THEN 'unverified' ELSE 'imported' END AS verify_status,
             ${seed === null ? "NULL" : seed}::BIGINT AS seed, NULL::DOUBLE AS latency_ms, NULL::VARCHAR AS grading, harness AS harness_correct, line
-       FROM (SELECT r.line, coalesce(m.qid, r.id) AS question_id, unnest(r.texts) AS text, unnest(range(len(r.texts))) AS position,
+       FROM (SELECT r.line, ${qid} AS question_id, unnest(r.texts) AS text, unnest(range(len(r.texts))) AS position,
                     unnest(r.extracted) AS extracted, unnest(r.harness) AS harness, unnest(r.finish_reason) AS finish_reason
                FROM ${joined} WHERE r.kept)`,
     [options.model ?? ""],

@@ -77,7 +77,7 @@ export async function importHarnessRecords(store: SampleStore, file: string, for
     if (fast) {
       try {
         const questions = await countQuestions(store, fast.batch);
-        const committed = await land(store, file, fast.questions, fast.batch, new Map(), fast.offset);
+        const committed = await land(store, file, fast.questions, fast.batch, new Map(), fast.offset, questions);
         return summary(file, format, { ...fast, questions, reader: "duckdb" }, [options.model!], committed, seed);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
@@ -155,7 +155,7 @@ async function importLineByLine(
   }
 
   const questions = await countQuestions(store, batch);
-  const committed = await land(store, file, staged, batch, steps, offset ?? 0);
+  const committed = await land(store, file, staged, batch, steps, offset ?? 0, questions);
   return summary(file, format, {
     questions, samples, skipped: ctx.skipped, offset: offset ?? 0, reader: "records",
     ...(matcher ? { matched: matched.size, unmatched: [...unmatched.values()].slice(0, 20), unmatched_count: unmatched.size } : {}),
@@ -165,11 +165,16 @@ async function importLineByLine(
 /** Lands staged questions and samples in one transaction: the one write path of every harness import. */
 async function land(
   store: SampleStore, file: string, questions: StagingTable, batch: SampleBatch, steps: Map<string, { series: string; step: number }>, offset: number,
+  distinctQuestions: number,
 ): Promise<{ inserted: number; unchanged: number }> {
+  // every staged question row is a question of the samples, and each sample's question is staged: as many
+  // distinct ids among the samples as question rows means no id is staged twice (the usual file, one line
+  // per document), so commitStagedQuestions need not fold repeats
+  const distinct = distinctQuestions === questions.rows;
   try {
     return await store.transaction(async () => {
-      await commitStagedQuestions(store, questions, file);
-      const r = await commitSamples(store, batch, { onConflict: "error", source: file, harness: true });
+      await commitStagedQuestions(store, questions, file, { distinct });
+      const r = await commitSamples(store, batch, { onConflict: "error", source: file, harness: true, questionsLanded: true });
       // a verl dump by step lands as the series NAME with the step as a number (store/series.ts)
       for (const [name, m] of steps) await recordSeriesStep(store, name, m.series, m.step);
       return r;

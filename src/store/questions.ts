@@ -37,26 +37,37 @@ export function pushQuestion(staged: StagingTable, q: Partial<Question> & { id: 
 /**
  * Lands staged questions (the first row of an id wins). Two rows of one id with different gold answers, or a
  * gold answer that differs from the stored one, are an error naming the line.
+ *
+ * `distinct`: the caller knows that no id is staged twice (an import of a million documents counts its
+ * distinct ids anyway). Then every staged row is already its id's first row, and the grouping into one row per
+ * id and the in-file gold-clash join (a hash aggregate and a join over every staged row) are skipped: with no
+ * repeated id there is nothing to fold and no clash within the file. The rows written are the same.
  */
-export async function commitStagedQuestions(store: SampleStore, staged: StagingTable, source = "questions"): Promise<void> {
+export async function commitStagedQuestions(
+  store: SampleStore, staged: StagingTable, source = "questions", options: { distinct?: boolean } = {},
+): Promise<void> {
   await staged.finish();
-  // one row per id: the first line's fields, later lines filling what it lacks; a hash aggregate, several
-  // times cheaper than a window over millions of staged rows. Rows without a line (API writes) come last.
-  const first = (c: string) => `arg_min(${c}, coalesce(line, 2147483647)) FILTER (WHERE ${c} IS NOT NULL)`;
-  await store.run(
-    `CREATE OR REPLACE TEMP TABLE staged_questions_first AS
-     SELECT id, ${first("prompt")} AS prompt, ${first("answer")} AS answer, ${first("meta")} AS meta,
-            min(line) FILTER (WHERE answer IS NOT NULL) AS answer_line
-       FROM staged_questions GROUP BY id`,
-  );
-  const inFile = await store.all<{ id: string; line: number; answer: string; first: string; first_line: number }>(
-    `SELECT s.id, s.line, s.answer, f.answer AS first, f.answer_line AS first_line FROM staged_questions s JOIN staged_questions_first f USING (id)
-      WHERE s.answer IS NOT NULL AND s.answer <> f.answer ORDER BY s.line LIMIT 1`,
-  );
-  if (inFile.length > 0) {
-    const c = inFile[0]!;
-    await store.run("DROP TABLE IF EXISTS temp.main.staged_questions_first");
-    throw new InputError(source, c.line ?? undefined, `question ${c.id} has answer ${JSON.stringify(c.answer)} but line ${c.first_line} gave ${JSON.stringify(c.first)}`);
+  let firsts = "staged_questions";
+  if (!options.distinct) {
+    firsts = "staged_questions_first";
+    // one row per id: the first line's fields, later lines filling what it lacks; a hash aggregate, several
+    // times cheaper than a window over millions of staged rows. Rows without a line (API writes) come last.
+    const first = (c: string) => `arg_min(${c}, coalesce(line, 2147483647)) FILTER (WHERE ${c} IS NOT NULL)`;
+    await store.run(
+      `CREATE OR REPLACE TEMP TABLE staged_questions_first AS
+       SELECT id, ${first("prompt")} AS prompt, ${first("answer")} AS answer, ${first("meta")} AS meta,
+              min(line) FILTER (WHERE answer IS NOT NULL) AS answer_line
+         FROM staged_questions GROUP BY id`,
+    );
+    const inFile = await store.all<{ id: string; line: number; answer: string; first: string; first_line: number }>(
+      `SELECT s.id, s.line, s.answer, f.answer AS first, f.answer_line AS first_line FROM staged_questions s JOIN staged_questions_first f USING (id)
+        WHERE s.answer IS NOT NULL AND s.answer <> f.answer ORDER BY s.line LIMIT 1`,
+    );
+    if (inFile.length > 0) {
+      const c = inFile[0]!;
+      await store.run("DROP TABLE IF EXISTS temp.main.staged_questions_first");
+      throw new InputError(source, c.line ?? undefined, `question ${c.id} has answer ${JSON.stringify(c.answer)} but line ${c.first_line} gave ${JSON.stringify(c.first)}`);
+    }
   }
   const clash = await store.all<{ id: string; line: number; answer: string; stored: string }>(
     `SELECT a.id, a.line, a.answer, b.answer AS stored FROM staged_questions a JOIN questions b ON a.id = b.id
@@ -64,12 +75,13 @@ export async function commitStagedQuestions(store: SampleStore, staged: StagingT
   );
   if (clash.length > 0) {
     const c = clash[0]!;
+    await store.run("DROP TABLE IF EXISTS temp.main.staged_questions_first");
     throw new InputError(source, c.line ?? undefined, `question ${c.id} has answer ${JSON.stringify(c.answer)} but the store has ${JSON.stringify(c.stored)}`);
   }
   // only what adds to the store: new ids, or fields the stored question lacks (the first value written wins)
   await store.writeSegment(
     "questions",
-    `SELECT s.id, s.prompt, s.answer, s.meta FROM staged_questions_first s LEFT JOIN questions q ON q.id = s.id
+    `SELECT s.id, s.prompt, s.answer, s.meta FROM ${firsts} s LEFT JOIN questions q ON q.id = s.id
       WHERE q.id IS NULL OR (q.prompt IS NULL AND s.prompt IS NOT NULL) OR (q.answer IS NULL AND s.answer IS NOT NULL) OR (q.meta IS NULL AND s.meta IS NOT NULL)`,
   );
   await store.run("DROP TABLE IF EXISTS temp.main.staged_questions_first");

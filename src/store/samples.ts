@@ -44,7 +44,7 @@ const AS_IMPORTED = "b.verify_status IS NULL OR b.verify_status IN ('imported', 
 export async function commitSamples(
   store: SampleStore,
   batch: SampleBatch,
-  options: { onConflict?: "error" | "ignore"; source?: string; harness?: boolean } = {},
+  options: { onConflict?: "error" | "ignore"; source?: string; harness?: boolean; questionsLanded?: boolean } = {},
 ): Promise<CommitResult> {
   return commitStaged(store, batch.table, {
     table: "samples",
@@ -60,6 +60,7 @@ export async function commitSamples(
     onConflict: options.onConflict ?? "ignore",
     source: options.source ?? "samples",
     describe: (r) => `sample (model ${String(r.model)}, question ${String(r.question_id)}, index ${String(r.sample_index)})`,
+    questionsLanded: options.questionsLanded,
   });
 }
 

@@ -42,7 +42,26 @@ export async function lmEvalInDuckDb(store: SampleStore, file: string, ctx: Form
 
   const metric = (n: string) => identifier(n);
   const known = VERDICT_METRICS.find((m) => names.includes(m));
-  const spec: Query = { names, known, kept: literal(filter), metric };
+  const spec: Query = { names, known, kept: literal(filter), metric, input: true };
+  // the request's full prompt (arguments) stands for the question only where the document has none of the
+  // prompt fields: unless the matcher wants it, it is left unread when the first document has one (parsing
+  // it and writing it back as JSON text is about a sixth of the typed reading), and read after all when a
+  // kept document turns out to have none
+  const doc = first.doc;
+  const docPrompt = typeof doc === "object" && doc !== null && PROMPT_FIELDS.some((f) => typeof (doc as Record<string, unknown>)[f] === "string");
+  if (ctx.needsInput !== true && docPrompt) {
+    try {
+      await store.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS ${typedQuery({ ...spec, input: false })}`, [file]);
+      const [lacking] = await store.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${TABLE} WHERE kept AND plain AND prompt IS NULL`);
+      if (lacking!.n === 0) {
+        ctx.reading = "typed";
+        ctx.filter = filter;
+        return TABLE;
+      }
+    } catch {
+      // the full reading below meets the same line
+    }
+  }
   try {
     await store.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS ${typedQuery(spec)}`, [file]);
     ctx.reading = "typed";
@@ -57,7 +76,11 @@ export async function lmEvalInDuckDb(store: SampleStore, file: string, ctx: Form
 
 const TABLE = "lm_eval_records";
 
-type Query = { names: string[]; known: string | undefined; kept: string; metric: (n: string) => string };
+/** the document fields a prompt is read from, in order (lm-eval.ts convert) */
+const PROMPT_FIELDS = ["problem", "question", "prompt", "query"] as const;
+
+/** `input`: read the request's prompt (arguments; else input is NULL); the general reading always does */
+type Query = { names: string[]; known: string | undefined; kept: string; metric: (n: string) => string; input: boolean };
 
 /** The harness verdict of a record with one response, and the condition under which it reads as `convert` reads it. */
 function verdictOf(q: Query, read: (x: string) => string): { verdict: string; plain: string } {
@@ -79,9 +102,10 @@ function typedQuery(q: Query): string {
   const meta = textQuestionMeta({ level: "doc.level", subject: "doc.subject", type: "doc.type" });
   const fields: Array<readonly [string, string]> = [
     ["doc_id", "JSON"], ["doc", "STRUCT(problem JSON, question JSON, prompt JSON, query JSON, level JSON, subject JSON, type JSON)"],
-    ["target", "JSON"], ["arguments", "STRUCT(gen_args_0 STRUCT(arg_0 JSON))"], ["resps", "JSON[][]"], ["filtered_resps", "JSON[]"],
+    ["target", "JSON"], ...(q.input ? [["arguments", "STRUCT(gen_args_0 STRUCT(arg_0 JSON))"] as const] : []), ["resps", "JSON[][]"], ["filtered_resps", "JSON[]"],
     ["filter", "JSON"], ["metrics", "JSON"], ...names.map((n) => [n, "JSON"] as const),
   ];
+  const prompt = firstString(PROMPT_FIELDS.map((f) => `doc.${f}`));
   return `WITH raw AS (${readJsonFields(fields)}),
      k AS (SELECT *, coalesce(filter->>'$', 'none') AS filter_name, resps[1] AS texts_json, len(resps[1])::INTEGER AS k, filtered_resps[1] AS f0 FROM raw),
      f AS (SELECT *, CASE WHEN filter_name <> 'none' AND ${startsWith("f0", "[")} THEN json_extract(f0, '$[*]') END AS f_list FROM k)
@@ -95,8 +119,8 @@ function typedQuery(q: Query): string {
                                                 ELSE k > 1 OR ${plainAnswer("f0")} END)
             )), false) AS plain,
             ${textValue("doc_id")} AS id,
-            ${firstString(["doc.problem", "doc.question", "doc.prompt", "doc.query"])} AS prompt,
-            ${firstString(["arguments.gen_args_0.arg_0"])} AS input,
+            ${prompt} AS prompt,
+            ${q.input ? firstString(["arguments.gen_args_0.arg_0"]) : "NULL::VARCHAR"} AS input,
             ${goldAnswer(textValue("target"))} AS gold,
             ${meta.meta} AS meta,
             CASE WHEN k = 1 THEN [json_extract_string(texts_json[1], '$')] ELSE list_transform(texts_json, x -> json_extract_string(x, '$')) END AS texts,

@@ -45,6 +45,11 @@ export type FormatContext = {
   skipped: number;
   /** readInDuckDb: which of a format's SQL readings took the file (lm-eval: "typed", else "general"), for tests */
   reading?: "typed" | "general";
+  /**
+   * readInDuckDb: the records' `input` is needed even where they have a prompt (--dataset matches by it too);
+   * otherwise a reading may leave the input NULL on records whose prompt stands for the question
+   */
+  needsInput?: boolean;
 };
 
 /** A harness's output format: how to recognise its first record and turn each record into rlvd samples. */
