@@ -8,7 +8,7 @@ import { checkStages, runStages, type StageResult } from "./runner.js";
 import { loadSpec, type ExperimentSpec } from "./spec.js";
 import { STAGE_KINDS } from "./stages/index.js";
 
-export const PRESETS = ["smoke", "quick", "full", "survey"] as const;
+export const PRESETS = ["smoke", "quick", "quick-classic", "full", "survey"] as const;
 export type Preset = (typeof PRESETS)[number];
 
 /** The spec file a preset ships as (presets/NAME.yaml in the package). */

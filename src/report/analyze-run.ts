@@ -357,10 +357,15 @@ async function sampleStatistics(
         cell.with_keyword += c.with_keyword;
         cells.set(key, cell);
         if (id !== null) {
-          const t = texts.get(id) ?? { responses: 0, chars: 0, keywords: 0 };
+          const t = texts.get(id) ?? { responses: 0, chars: 0, keywords: 0, correct: { responses: 0, chars: 0, keywords: 0 } };
           t.responses += c.responses;
           t.chars += c.chars;
           t.keywords += c.keyword_total;
+          if (c.correct) {
+            t.correct.responses += c.responses;
+            t.correct.chars += c.chars;
+            t.correct.keywords += c.keyword_total;
+          }
           texts.set(id, t);
         }
       }

@@ -3,7 +3,7 @@
  * here from per-question results, with the settings stated in `settings`, so the analysis JSON carries the
  * tests themselves and a verdict can be re-derived from it. docs/analysis.md states each test and its target.
  */
-import { binIndex, studyBins, type BinScheme } from "../metrics/bins.js";
+import { binIndex, coarseBins, studyBins, type BinScheme } from "../metrics/bins.js";
 import { bootstrapGroupMeans, bootstrapSums, contrastFromReplicates, pairedMeanContrast, type Contrast } from "../metrics/contrast.js";
 import { pairedBinaryBounds, pairedBinaryP } from "../metrics/exact-binomial.js";
 import { fixedBenchmarkAccuracy, fixedBenchmarkAtN } from "../metrics/fixed-benchmark.js";
@@ -49,9 +49,27 @@ export type ModelTests = {
   capability: Contrast & { k: number };
   bins: BinTests | null;
   entropy?: EntropyBinTest[];
-  length?: Contrast;
-  keywords?: Contrast;
+  length?: TextRatio;
+  keywords?: TextRatio;
 };
+
+/** One part of a text ratio: the responses of one correctness, or the questions of one coarse base bin. */
+export type TextPart = {
+  label: string;
+  /** questions with responses in the part, in both models */
+  questions: number;
+  /** mean per response in the part: base, trained */
+  base: number | null;
+  other: number | null;
+  /** trained / base ratio with its interval; null where the base's mean is 0 or a model has no such response */
+  ratio: Contrast | null;
+};
+
+/**
+ * The ratio a length or keyword finding is judged on, with the same ratio for correct and incorrect responses
+ * and in each of the four coarse base bins (the study's breakdown), from one bootstrap over questions.
+ */
+export type TextRatio = Contrast & { by_correctness: TextPart[]; by_bin: TextPart[] };
 
 export type FindingTests = {
   settings: FindingSettings;
@@ -61,8 +79,8 @@ export type FindingTests = {
   pairs: Record<string, Contrast>;
 };
 
-/** Per-question text sums of one model (all graded responses). */
-export type QuestionText = { responses: number; chars: number; keywords: number };
+/** Per-question text sums of one model: all graded responses, and (`correct`) those graded correct. */
+export type QuestionText = { responses: number; chars: number; keywords: number; correct: { responses: number; chars: number; keywords: number } };
 
 export type TestInputs = {
   results: ReadonlyMap<string, readonly QuestionResult[]>;
@@ -224,20 +242,55 @@ function entropyTests(
   });
 }
 
-/** Ratio of per-response means (other / base) over the questions both have texts for, bootstrapped over questions. */
-function textRatio(tb: ReadonlyMap<string, QuestionText>, to: ReadonlyMap<string, QuestionText>, pick: "chars" | "keywords", s: FindingSettings, seed: number): Contrast | undefined {
+/**
+ * Ratio of per-response means (other / base) over the questions both have texts for, bootstrapped over
+ * questions; the parts (correct / incorrect responses, the base's four coarse bins) are ratios of the same sums
+ * restricted to their responses or questions, from the same resamples.
+ */
+function textRatio(
+  tb: ReadonlyMap<string, QuestionText>, to: ReadonlyMap<string, QuestionText>, coarseOf: ReadonlyMap<string, number>, coarse: BinScheme,
+  pick: "chars" | "keywords", s: FindingSettings, seed: number,
+): TextRatio | undefined {
   const ids = [...tb.keys()].filter((q) => to.has(q) && tb.get(q)!.responses > 0 && to.get(q)!.responses > 0);
   if (ids.length === 0) return undefined;
-  const cols = [
-    Float64Array.from(ids, (q) => to.get(q)![pick]), Float64Array.from(ids, (q) => to.get(q)!.responses),
-    Float64Array.from(ids, (q) => tb.get(q)![pick]), Float64Array.from(ids, (q) => tb.get(q)!.responses),
+  type Sums = { responses: number; chars: number; keywords: number };
+  const incorrect = (t: QuestionText): Sums => ({ responses: t.responses - t.correct.responses, chars: t.chars - t.correct.chars, keywords: t.keywords - t.correct.keywords });
+  // each part: which of a question's sums it takes (null: the question is not in the part)
+  const parts: Array<{ label: string; of: (q: string, t: QuestionText) => Sums | null }> = [
+    { label: "all", of: (_q, t) => t },
+    { label: "correct", of: (_q, t) => t.correct },
+    { label: "incorrect", of: (_q, t) => incorrect(t) },
+    ...coarse.bins.map((bin, b) => ({ label: bin.label, of: (q: string, t: QuestionText) => (coarseOf.get(q) === b ? t : null) })),
   ];
-  const total = cols.map((c) => c.reduce((a, b) => a + b, 0));
+  // four columns a part: trained numerator, trained responses, base numerator, base responses
+  const cols: Float64Array[] = [];
+  for (const part of parts) {
+    const side = (m: ReadonlyMap<string, QuestionText>, f: (x: Sums) => number) => Float64Array.from(ids, (q) => {
+      const x = part.of(q, m.get(q)!);
+      return x === null ? 0 : f(x);
+    });
+    cols.push(side(to, (x) => x[pick]), side(to, (x) => x.responses), side(tb, (x) => x[pick]), side(tb, (x) => x.responses));
+  }
   const ratio = (oNum: number, oDen: number, bNum: number, bDen: number) => (oNum / oDen) / (bNum / bDen);
   const sums = bootstrapSums(cols, s.resamples, seed);
-  const reps = Float64Array.from(sums[0]!, (_, r) => ratio(sums[0]![r]!, sums[1]![r]!, sums[2]![r]!, sums[3]![r]!));
-  return contrastFromReplicates(ratio(total[0]!, total[1]!, total[2]!, total[3]!), reps, ids.length, s.alpha, [1 + s.text_margin],
-    `ratio of mean ${pick === "chars" ? "characters" : "reflection keywords"} per response (trained / base), bootstrap over questions (${s.resamples} resamples)`);
+  const what = pick === "chars" ? "characters" : "reflection keywords";
+  const results = parts.map((part, i) => {
+    const c = cols.slice(4 * i, 4 * i + 4), r = sums.slice(4 * i, 4 * i + 4);
+    const total = c.map((col) => col.reduce((a, b) => a + b, 0));
+    const reps = Float64Array.from(r[0]!, (_, j) => ratio(r[0]![j]!, r[1]![j]!, r[2]![j]!, r[3]![j]!));
+    const questions = ids.filter((_, j) => c[1]![j]! > 0 && c[3]![j]! > 0).length;
+    const estimate = ratio(total[0]!, total[1]!, total[2]!, total[3]!);
+    const contrast = contrastFromReplicates(estimate, reps, questions, s.alpha, [1 + s.text_margin],
+      `ratio of mean ${what} per response (trained / base)${i === 0 ? "" : `, ${part.label}${i > 2 ? " (coarse base bin)" : " responses"}`}, bootstrap over questions (${s.resamples} resamples)`);
+    const part_: TextPart = {
+      label: part.label, questions,
+      base: total[3]! > 0 ? total[2]! / total[3]! : null, other: total[1]! > 0 ? total[0]! / total[1]! : null,
+      ratio: Number.isFinite(estimate) ? contrast : null,
+    };
+    return { contrast, part: part_ };
+  });
+  const all = results[0]!.contrast;
+  return { ...all, n: ids.length, by_correctness: results.slice(1, 3).map((x) => x.part), by_bin: results.slice(3).map((x) => x.part) };
 }
 
 /** Every finding's statistics for a run's per-question results. */
@@ -246,6 +299,9 @@ export function findingTests(inputs: TestInputs, settings: FindingSettings = DEF
   const base = inputs.results.get(inputs.base)!;
   const k = modalN(base);
   const splitScheme = inputs.splitScheme ?? studyBins(Math.max(1, Math.floor(k / 2)));
+  // the length and keyword breakdown's bins: the four coarse bins of the base's own counts
+  const coarse = coarseBins(inputs.scheme.n);
+  const coarseOf = new Map(base.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
   const models: Record<string, ModelTests> = {};
   let seed = s.seed;
   for (const [name, results] of inputs.results) {
@@ -261,8 +317,8 @@ export function findingTests(inputs: TestInputs, settings: FindingSettings = DEF
     if (hb && ho) t.entropy = entropyTests(pb, hb, ho, inputs.scheme, s, seed + 4);
     const tb = inputs.texts?.get(inputs.base), to = inputs.texts?.get(name);
     if (tb && to) {
-      const length = textRatio(tb, to, "chars", s, seed + 5);
-      const keywords = textRatio(tb, to, "keywords", s, seed + 6);
+      const length = textRatio(tb, to, coarseOf, coarse, "chars", s, seed + 5);
+      const keywords = textRatio(tb, to, coarseOf, coarse, "keywords", s, seed + 6);
       if (length) t.length = length;
       if (keywords) t.keywords = keywords;
     }

@@ -37,6 +37,12 @@ describe("findings", () => {
     // the fixture's wrong rlvr answers are one repeated string: entropy 0 in the bins rlvr never solves
     expect(f["rlvr-entropy"]!.evidence).toMatch(/^Miller-Madow entropy, nats, base → rlvr: 0 \(4\): 1\.433 → 0\.000/);
     expect(f["rlvr-middle-bins"]!.figures).toEqual(["bin-accuracy-delta", "transition-rlvr"]);
+    // the length and keyword findings say which way the ratio went, overall, by correctness and by coarse bin
+    // (the fixture's rlvr writes about a third of the base's characters and no keywords, in every part)
+    expect(f["rlvr-length"]!.evidence).toMatch(/^mean 174 → 61 characters \(ratio 0\.352 \[0\.35\d, 0\.35\d\]\): shorter; correct 174 → 61 \(0\.351 .*, shorter\), incorrect 175 → 62 \(0\.355 .*, shorter\); by coarse base bin: 0-8 174 → 62 \(/);
+    expect(f["rlvr-length"]!.evidence.match(/shorter/g)).toHaveLength(7);
+    expect(f["rlvr-keywords"]!.evidence).toMatch(/^mean 6\.00 → 0\.00 keywords per response \(ratio 0\.000 \[0\.000, 0\.000\]\): fewer; correct 6\.00 → 0\.00/);
+    expect(f["rlvr-keywords"]!.evidence.match(/fewer/g)).toHaveLength(7);
   });
 
   it("says when a finding does not hold, and which data a finding lacks", () => {

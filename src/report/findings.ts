@@ -14,7 +14,7 @@ import type { Contrast, IntervalTarget } from "../metrics/contrast.js";
 import { holmAdjust } from "../metrics/holm.js";
 import type { Analysis } from "./analyze-run.js";
 import { slug } from "./charts.js";
-import { pairKey, type FindingSettings, type ModelTests } from "./finding-tests.js";
+import { pairKey, type FindingSettings, type ModelTests, type TextPart } from "./finding-tests.js";
 import { STUDY_MODELS, type StudyModels } from "./study-models.js";
 import { fmt, signed } from "./text-table.js";
 
@@ -282,9 +282,15 @@ function notHigher(a: Analysis, model: string, who: string, what: "length" | "ke
   const split = `correct ${fmt(bm.correct, digits)} → ${fmt(om.correct, digits)}, incorrect ${fmt(bm.incorrect, digits)} → ${fmt(om.incorrect, digits)}`;
   if (!c || !Number.isFinite(c.estimate)) return missing(d, `mean ${fmt(bm.all, digits)} → ${fmt(om.all, digits)}: the base's mean is 0, a ratio is undefined; ${split}`);
   const th = key(1 + tol);
+  const words = what === "length" ? (["longer", "shorter"] as const) : (["more", "fewer"] as const);
+  // which way a ratio went: its whole interval above 1, below 1, or neither
+  const way = (r: Contrast) => (r.ci[0] > 1 ? words[0] : r.ci[1] < 1 ? words[1] : "no clear change");
+  const part = (p: TextPart) => `${p.label} ${fmt(p.base, digits)} → ${fmt(p.other, digits)}` +
+    (p.ratio ? ` (${fmt(p.ratio.estimate)} ${ratioInterval(p.ratio.ci)}, ${way(p.ratio)})` : " (no ratio: a model has none, or the base's mean is 0)");
+  const by = "by_correctness" in c ? `; ${c.by_correctness.map(part).join(", ")}; by coarse base bin: ${c.by_bin.map(part).join(", ")}` : `; ${split}`;
   return {
     ...d, ...fromContrast(c), test: `${c.method}; one-sided at alpha = ${s!.alpha}, margin ${pct(tol)}`,
-    evidence: `mean ${fmt(bm.all, digits)} → ${fmt(om.all, digits)} ${what === "length" ? "characters" : "keywords per response"} (ratio ${fmt(c.estimate)} ${ratioInterval(c.ci)}); ${split}`,
+    evidence: `mean ${fmt(bm.all, digits)} → ${fmt(om.all, digits)} ${what === "length" ? "characters" : "keywords per response"} (ratio ${fmt(c.estimate)} ${ratioInterval(c.ci)}): ${way(c)}${by}`,
     holdsP: c.p[th]!.below, failsP: c.p[th]!.above,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The names the study's comparative findings, contrasts and chart order look for (PAPER.md's models): a run
- * whose models are named otherwise passes its own. The defaults are the embedded study's (presets/quick.yaml).
+ * whose models are named otherwise passes its own. The defaults are the embedded study's (presets/quick.yaml, quick-classic.yaml).
  */
 export type StudyModels = {
   /** the RLVR model, judged by the RLVR findings */

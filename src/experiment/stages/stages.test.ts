@@ -42,17 +42,26 @@ describe("stage kinds", () => {
     expect(nested("sweep-50").get("test-rlvr")).toBe("5b02fc0a06420cae");
   });
 
-  it("hash the quick preset's SFT stages anew now that they hold out by question, and as before with holdout: example", () => {
-    // base<-base's hash in a quick run folder written on main before the held-out rule existed (issue 18)
+  it("hash the classic quick preset's SFT stages anew now that they hold out by question, and as before with holdout: example", () => {
+    // base<-base's hash in a quick run folder written on main before the held-out rule existed (issue 18); the
+    // quick preset of then is quick-classic.yaml now, with every stage as it was
     const before = "709f453aedbdcda8";
-    expect(hashesOf("quick").get("base<-base")).not.toBe(before);
-    const spec = loadSpec(presetFile("quick"), STAGE_KINDS);
+    expect(hashesOf("quick-classic").get("base<-base")).not.toBe(before);
+    const spec = loadSpec(presetFile("quick-classic"), STAGE_KINDS);
     const sft = spec.stages.find((st) => st.id === "base<-base")!;
     const settings = sft.settings as { train: Record<string, unknown> };
     settings.train = { ...settings.train, holdout: "example" };
     expect(stageHashes(spec.stages, checkStages(spec.stages, STAGE_KINDS), KINDS).get("base<-base")).toBe(before);
     // pretraining holds nothing out (evalFraction 0): its hash, and every cached checkpoint, stay
-    expect(hashesOf("quick").get("base")).toBe("943206ce13d8e72e");
+    expect(hashesOf("quick-classic").get("base")).toBe("943206ce13d8e72e");
+  });
+
+  it("hash the quick preset's world and base as the runs its world was tuned on (docs/world.md, Lever 4)", () => {
+    // the hashes the tuning run of issue 18 recorded for its world and base (its checkpoint is the base of the
+    // measured quick run): a change to either stage's settings retrains the base; the classic world's differ
+    const quick = hashesOf("quick"), classic = hashesOf("quick-classic");
+    expect([quick.get("world"), quick.get("base")]).toEqual(["645c38bd519b77fd", "12c61f94fea81796"]);
+    expect([classic.get("world"), classic.get("base")]).toEqual(["f080a964c44d184b", "943206ce13d8e72e"]);
   });
 
   it("check before anything runs that a reference names a stage leaving what it reads", () => {
