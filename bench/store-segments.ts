@@ -68,6 +68,7 @@ async function writer(run: string, model: string, shard: number, shards: number)
   let written = 0;
   let bytes = 0;
   let acknowledged = 0;
+  let ackRss = 0;
   await withStore(run, { create: true }, async (store) => {
     let batch: Sample[] = [];
     const land = async () => {
@@ -89,12 +90,13 @@ async function writer(run: string, model: string, shard: number, shards: number)
     }
     if (batch.length > 0) await land();
     acknowledged = (performance.now() - t0) / 1000;
+    ackRss = process.resourceUsage().maxRSS / 1024;
   });
   const s = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0); // from the first write to the exit (start-up and the text pool left out)
   console.log(JSON.stringify({
     model, shard, written, seconds: s, acknowledged_s: acknowledged, exit_s: s - acknowledged, cpu_s: (cpu.user + cpu.system) / 1e6, mb: bytes / 1e6,
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024, peak_rss_writing_mb: ackRss,
   }));
 }
 
@@ -215,6 +217,7 @@ async function main(dir: string): Promise<void> {
     exit_compaction_s_max: Number(Math.max(...results.map((r) => r.exit_s!)).toFixed(2)),
     writer_cpu_s: Number(results.reduce((a, r) => a + r.cpu_s!, 0).toFixed(1)), cpu_us_per_sample: Number(((results.reduce((a, r) => a + r.cpu_s!, 0) / samples) * 1e6).toFixed(1)),
     writer_peak_rss_mb: Math.round(Math.max(...results.map((r) => r.peak_rss_mb!))),
+    writer_peak_rss_writing_mb: Math.round(Math.max(...results.map((r) => r.peak_rss_writing_mb!))),
     analyze_during_writes: { ...live, mean_s: Number(live.mean_s.toFixed(2)), max_s: Number(live.max_s.toFixed(2)) },
     analyze_s: Number(read.analyze_s!.toFixed(2)), analyze_peak_rss_mb: Math.round(read.analyze_peak_rss_mb!),
     report_s: Number(read.report_s!.toFixed(2)), report_mb: Number(read.report_mb!.toFixed(2)), report_peak_rss_mb: Math.round(read.peak_rss_mb!),
@@ -227,7 +230,7 @@ async function main(dir: string): Promise<void> {
     const c = figures.chromium_open_s === null ? "no Chromium found" : `opens in headless Chromium in ${figures.chromium_open_s} s (an empty page: ${figures.chromium_blank_s} s), explorer ${figures.explorer_rendered ? "rendered" : "NOT rendered"}`;
     console.log(`${W} writers, 2 models x ${Q} questions x ${K} samples of ~${CHARS} chars = ${samples} samples (${figures.text_mb} MB of text; ${files.length} segments, ${figures.store_mb} MB on disk)`);
     console.log(`ingest  ${figures.ingest_s} s: ${figures.samples_per_s} samples/s, ${figures.mb_per_s} MB/s of text; peak RSS per writer ${figures.writer_peak_rss_mb} MB`);
-    console.log(`  last segment acknowledged at ${figures.acknowledged_s} s: ${figures.acknowledged_samples_per_s} samples/s; writers' exit (automatic compaction) up to ${figures.exit_compaction_s_max} s`);
+    console.log(`  last segment acknowledged at ${figures.acknowledged_s} s: ${figures.acknowledged_samples_per_s} samples/s; writers' exit (automatic compaction) up to ${figures.exit_compaction_s_max} s; peak RSS per writer before its exit ${figures.writer_peak_rss_writing_mb} MB`);
     console.log(`  writers' CPU ${figures.writer_cpu_s} s in all: ${figures.cpu_us_per_sample} us per sample (the bar on 2 cores: 33 us)`);
     console.log(`analyze while writing (every ${values["live-every"]} s): ${live.ok} runs ok, ${live.failed} failed${live.errors.length ? ` (${live.errors.join("; ")})` : ""}; mean ${figures.analyze_during_writes.mean_s} s, max ${figures.analyze_during_writes.max_s} s`);
     console.log(`analyze alone ${figures.analyze_s} s, peak RSS ${figures.analyze_peak_rss_mb} MB`);
