@@ -19,6 +19,8 @@ export interface Kernels {
   alloc(n: number, zero?: boolean): FloatArray;
   allocInt(n: number): Int32Array;
   free(a: FloatArray | Int32Array): void;
+  /** bytes allocated and not yet freed: what a finished stage must give back (one process runs many stages) */
+  bytesInUse(): number;
 
   /** out[N,C] = wte[tokens[i]] */
   encoderForward(out: FloatArray, tokens: Int32Array, wte: FloatArray, N: number, C: number): void;

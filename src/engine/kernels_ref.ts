@@ -285,13 +285,15 @@ export function adamw(params: FloatArray, grads: FloatArray, m: FloatArray, v: F
 /** The reference backend: every buffer a separate typed array of the chosen float type. */
 export function refKernels(dtype: "float32" | "float64" = "float32"): Kernels {
   const F = dtype === "float64" ? Float64Array : Float32Array;
+  let inUse = 0; // the garbage collector frees the arrays; the count keeps the same books as the wasm heap
   return {
     name: "ref",
     dtype,
     threads: 1,
-    alloc: (n) => new F(n),
-    allocInt: (n) => new Int32Array(n),
-    free: () => {},
+    alloc: (n) => { inUse += n * F.BYTES_PER_ELEMENT; return new F(n); },
+    allocInt: (n) => { inUse += n * 4; return new Int32Array(n); },
+    free: (a) => { inUse -= a.byteLength; },
+    bytesInUse: () => inUse,
     encoderForward,
     encoderBackward,
     rmsnormForward,

@@ -106,6 +106,11 @@ class Heap {
     new Float64Array(this.memory.buffer, start, size / 8).fill(0);
   }
 
+  /** bytes handed out and not released (64-byte blocks) */
+  inUse(): number {
+    return this.top - HEAP_BASE - this.free.reduce((sum, [s, e]) => sum + (e - s), 0);
+  }
+
   release(start: number, bytes: number): void {
     const size = Math.max(64, Math.ceil(bytes / 64) * 64);
     let end = start + size;
@@ -244,6 +249,7 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
       return new Int32Array(memory.buffer, at, n);
     },
     free: (a) => heap.release(a.byteOffset, a.byteLength),
+    bytesInUse: () => heap.inUse(),
     encoderForward: (out, tokens, wte, N, C) => call("encoder_forward", N * C, ptr(out), ptr(tokens), ptr(wte), N, C),
     encoderBackward: (dwte, dout, tokens, N, C) => call("encoder_backward", N * C, ptr(dwte), ptr(dout), ptr(tokens), N, C),
     rmsnormForward: (out, rstd, inp, w, N, C, eps) => call("rmsnorm_forward", 3 * N * C, ptr(out), ptr(rstd), ptr(inp), ptr(w), N, C, eps),

@@ -30,6 +30,16 @@ export function snapshotDir(out: string, step: number): string {
 export async function runSft(options: TrainRunCommon & { data: readonly SftExample[]; config: Partial<SftConfig> }): Promise<SftResult & { snapshots: Snapshot[] }> {
   if (options.data.length === 0) throw new RlvdError("BAD_INPUT", "SFT needs at least one (prompt, completion) example");
   const model = typeof options.from === "string" ? await loadCheckpoint(options.from) : options.from;
+  try {
+    return await sftLoop(model, options);
+  } finally {
+    // a model loaded here is ours to free: many stages run in one process (a survey runs hundreds), and the
+    // engine's heap is one wasm memory of at most 4 GiB that only frees what is released
+    if (model !== options.from) model.dispose();
+  }
+}
+
+async function sftLoop(model: Model, options: TrainRunCommon & { data: readonly SftExample[]; config: Partial<SftConfig> }): Promise<SftResult & { snapshots: Snapshot[] }> {
   const log = new TrainLog(join(options.out, "train-log.jsonl"), options.name, options.echo, { fresh: true });
   const every = options.snapshotEvery ?? 0;
   // trainSft's loop is synchronous: each snapshot is encoded at its step and written once training is done
@@ -57,9 +67,23 @@ export async function runSft(options: TrainRunCommon & { data: readonly SftExamp
 export async function runGrpo(
   options: TrainRunCommon & { questions: readonly Question[]; verify: Verifier; config: Partial<GrpoConfig> },
 ): Promise<{ history: GrpoStepStats[]; snapshots: Snapshot[] }> {
+  if ((options.config.beta ?? 0) > 0 && typeof options.from !== "string") throw new RlvdError("BAD_ARGUMENT", "a KL penalty (beta > 0) needs the starting checkpoint on disk for the reference model");
   const model = typeof options.from === "string" ? await loadCheckpoint(options.from) : options.from;
-  const reference = (options.config.beta ?? 0) > 0 ? (typeof options.from === "string" ? await loadCheckpoint(options.from) : undefined) : undefined;
-  if ((options.config.beta ?? 0) > 0 && !reference) throw new RlvdError("BAD_ARGUMENT", "a KL penalty (beta > 0) needs the starting checkpoint on disk for the reference model");
+  let reference: Model | undefined;
+  try {
+    reference = (options.config.beta ?? 0) > 0 ? await loadCheckpoint(options.from as string) : undefined;
+    return await grpoLoop(model, reference, options);
+  } finally {
+    reference?.dispose();
+    if (model !== options.from) model.dispose();
+  }
+}
+
+async function grpoLoop(
+  model: Model,
+  reference: Model | undefined,
+  options: TrainRunCommon & { questions: readonly Question[]; verify: Verifier; config: Partial<GrpoConfig> },
+): Promise<{ history: GrpoStepStats[]; snapshots: Snapshot[] }> {
   const log = new TrainLog(join(options.out, "train-log.jsonl"), options.name, options.echo, { fresh: true });
   const every = options.snapshotEvery ?? 0;
   const snapshots: Snapshot[] = [];
@@ -75,6 +99,5 @@ export async function runGrpo(
     },
   });
   await saveCheckpoint(model, options.out);
-  reference?.dispose();
   return { history, snapshots };
 }

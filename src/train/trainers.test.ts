@@ -146,3 +146,26 @@ describe("SFT", () => {
     expect(r1.trainLoss).toBeCloseTo(-score!.sum / 2, 4);
   });
 });
+
+describe("engine memory", () => {
+  // many stages run in one process (a survey of 43 worlds runs about 900): each must give back what it took, or
+  // the one 4 GiB wasm heap runs out part-way (it did, at world 25, before runSft and runGrpo freed their models)
+  it("runSft and runGrpo free the models they load (policy, KL reference, optimizer state, activations)", async () => {
+    const kernels = (await loadCheckpoint(base)).kernels;
+    const data = buildCorpus(SMOKE_WORLD, { author: "teacher", documents: 100, seed: 5 });
+    const sft = () => runSft({ from: base, out: join(tmp(), "mem-sft"), name: "sft", data, config: { steps: 2, batch: 8, lr: 1e-3, warmup: 1, evalFraction: 0.1 } });
+    const grpo = () => runGrpo({
+      from: base, out: join(tmp(), "mem-rl"), name: "rl", questions: smokeQuestions(20, 2), verify: smokeVerifier,
+      config: { steps: 2, questions: 4, group: 4, maxTokens: 16, lr: 3e-4, warmup: 0, beta: 0.05 }, snapshotEvery: 1,
+    });
+    // a first run of each may leave the engine's per-process caches warm; from then on nothing may accumulate
+    await sft();
+    await grpo();
+    const before = kernels.bytesInUse();
+    for (let i = 0; i < 3; i++) {
+      await sft();
+      await grpo();
+    }
+    expect(kernels.bytesInUse()).toBe(before);
+  }, 120_000);
+});

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { wasmRuntime } from "../../engine/index.js";
 import { useTmpDirs } from "../../test-helpers/tmp.js";
 import type { SurveyResult } from "../../report/survey.js";
 import { runStages } from "../runner.js";
@@ -58,6 +59,9 @@ describe("survey stage", () => {
     const run = join(dir, "run");
     const first = await runStages(spec.stages, { runDir: run, kinds: STAGE_KINDS });
     expect(first.map((r) => r.cached)).toEqual([false, false]);
+    // every stage of a world gives its engine memory back: a survey runs ~900 stages in one 4 GiB wasm heap
+    const { kernels } = await wasmRuntime();
+    const inUse = kernels.bytesInUse();
     const result = JSON.parse(readFileSync(String(first[0]!.output.survey), "utf8")) as SurveyResult;
     expect(result.worlds.map((w) => w.id)).toEqual(["world-1", "world-2"]);
     // each world's knobs are the prior's draw for (seed 5, index i), and its own run folder has the findings
@@ -99,6 +103,7 @@ describe("survey stage", () => {
     const four = JSON.parse(readFileSync(String(more[0]!.output.survey), "utf8")) as SurveyResult;
     expect(four.worlds.slice(0, 2)).toEqual(result.worlds);
     expect(four.worlds).toHaveLength(3);
+    expect(kernels.bytesInUse()).toBe(inUse);
   }, 1_800_000);
 
   it("refuses a prior with an unknown knob and a per-world study without analyze, before anything runs", async () => {
