@@ -7,8 +7,13 @@
  * `--scale 0.05` shrinks the question count for a quick look. The run lives in a temp folder under the system
  * temp folder and is removed at the end (full scale: ~3 GB of segments).
  *
- * Responses are drawn from a pool of 4,096 texts of random words (per writer) with the sample index and the
- * answer appended, so zstd sees text about as compressible as model output (~3x), not one repeated sentence.
+ * Responses come from a pool of 16,384 distinct texts of random words per writer (one batch's worth: no text
+ * repeats inside a segment, so zstd sees text about as compressible as model output, ~4x, not one repeated
+ * sentence). The texts are built once, before the clock starts, and each is a flat string, as a sampler's
+ * texts are (JSON.parse of a response): building a new 2 KB string per sample costs the bench ~15 us of CPU a
+ * sample (allocation and GC, measured by bench/store-write-phases.ts), which is the generator's cost, not the
+ * store's. A writer prints when its last segment was acknowledged and how long its exit took (the automatic
+ * compaction of folders that hold 16 or more small segments), and the ingest figures are given both ways.
  *
  *   npx tsx bench/store-segments.ts [--scale 1] [--writers 4] [--chars 2000] [--live-every 5] [--json]
  */
@@ -38,7 +43,7 @@ const Q = Math.max(1, Math.round(7500 * Number(values.scale)));
 const K = 256;
 const CHARS = Number(values.chars);
 const BATCH = 16_384;
-const POOL = 4096;
+const POOL = BATCH;
 const self = fileURLToPath(import.meta.url);
 
 const WORDS = (
@@ -51,36 +56,48 @@ const WORDS = (
 /** One writer process: its shard of one model's samples, batch by batch as a sampler lands them. */
 async function writer(run: string, model: string, shard: number, shards: number): Promise<void> {
   const rng = seededRng(shard * 7 + model.length);
-  const pool = Array.from({ length: POOL }, () => {
-    let s = "";
+  const pool = Array.from({ length: POOL }, (_, j) => {
+    let s = `${model} ${shard} ${j}: `;
     while (s.length < CHARS - 40) s += WORDS[Math.floor(rng() * WORDS.length)] + (rng() < 0.08 ? ".\n" : rng() < 0.05 ? ", " : " ");
-    return s.slice(0, CHARS - 40);
+    s = `${s.slice(0, CHARS - 40)} So the answer is \\boxed{${j % 97}}.`;
+    s.charCodeAt(0); // flattens the concatenation (V8 keeps it as a tree of pieces until then), as JSON.parse's strings are
+    return s;
   });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let written = 0;
   let bytes = 0;
+  let acknowledged = 0;
+  let ackRss = 0;
   await withStore(run, { create: true }, async (store) => {
     let batch: Sample[] = [];
     const land = async () => {
       written += (await writeSamples(store, batch)).inserted;
       batch = [];
     };
+    let j = 0;
     for (let q = 0; q < Q; q++) {
       if (q % shards !== shard) continue;
       const p = ((q * 2654435761) % 1000) / 1000;
+      const id = `q${q}`;
       for (let i = 0; i < K; i++) {
         const correct = rng() < p;
-        const answer = correct ? String(q) : String(q + 1 + (i % 3));
-        const text = `${pool[Math.floor(rng() * POOL)]} ${i} So the answer is \\boxed{${answer}}.`;
+        const text = pool[j++ % POOL]!;
         bytes += text.length;
-        batch.push({ model, question_id: `q${q}`, sample_index: i, text, extracted: answer, correct, verify_status: "ok", n_tokens: Math.round(text.length / 4), finish_reason: "stop" });
+        batch.push({ model, question_id: id, sample_index: i, text, extracted: correct ? String(q) : "x", correct, verify_status: "ok", n_tokens: text.length >> 2, finish_reason: "stop" });
         if (batch.length >= BATCH) await land();
       }
     }
     if (batch.length > 0) await land();
+    acknowledged = (performance.now() - t0) / 1000;
+    ackRss = process.resourceUsage().maxRSS / 1024;
   });
   const s = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ model, shard, written, seconds: s, mb: bytes / 1e6, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
+  const cpu = process.cpuUsage(cpu0); // from the first write to the exit (start-up and the text pool left out)
+  console.log(JSON.stringify({
+    model, shard, written, seconds: s, acknowledged_s: acknowledged, exit_s: s - acknowledged, cpu_s: (cpu.user + cpu.system) / 1e6, mb: bytes / 1e6,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024, peak_rss_writing_mb: ackRss,
+  }));
 }
 
 /** Analyze, then the report, in a process of their own, so peak memory is theirs alone. */
@@ -183,6 +200,8 @@ async function main(dir: string): Promise<void> {
   })();
   const results = await Promise.all(writers).finally(() => (done = true));
   const ingestS = (performance.now() - t0) / 1000;
+  // the writers started together (within the spawn's few ms): the last acknowledgement, on the writers' own clocks
+  const ackS = Math.max(...results.map((r) => r.acknowledged_s!));
   await loop;
   const samples = results.reduce((s, r) => s + r.written!, 0);
   const mb = results.reduce((s, r) => s + r.mb!, 0);
@@ -193,7 +212,12 @@ async function main(dir: string): Promise<void> {
   const figures = {
     scale: Number(values.scale), questions: Q, samples_per_question: K, writers: W, samples, text_mb: Math.round(mb), segments: files.length, store_mb: Math.round(storeMb),
     ingest_s: Number(ingestS.toFixed(2)), samples_per_s: Math.round(samples / ingestS), mb_per_s: Number((mb / ingestS).toFixed(1)),
+    // until the last segment of the last writer was acknowledged (the writers' exit compaction left out)
+    acknowledged_s: Number(ackS.toFixed(2)), acknowledged_samples_per_s: Math.round(samples / ackS),
+    exit_compaction_s_max: Number(Math.max(...results.map((r) => r.exit_s!)).toFixed(2)),
+    writer_cpu_s: Number(results.reduce((a, r) => a + r.cpu_s!, 0).toFixed(1)), cpu_us_per_sample: Number(((results.reduce((a, r) => a + r.cpu_s!, 0) / samples) * 1e6).toFixed(1)),
     writer_peak_rss_mb: Math.round(Math.max(...results.map((r) => r.peak_rss_mb!))),
+    writer_peak_rss_writing_mb: Math.round(Math.max(...results.map((r) => r.peak_rss_writing_mb!))),
     analyze_during_writes: { ...live, mean_s: Number(live.mean_s.toFixed(2)), max_s: Number(live.max_s.toFixed(2)) },
     analyze_s: Number(read.analyze_s!.toFixed(2)), analyze_peak_rss_mb: Math.round(read.analyze_peak_rss_mb!),
     report_s: Number(read.report_s!.toFixed(2)), report_mb: Number(read.report_mb!.toFixed(2)), report_peak_rss_mb: Math.round(read.peak_rss_mb!),
@@ -206,6 +230,8 @@ async function main(dir: string): Promise<void> {
     const c = figures.chromium_open_s === null ? "no Chromium found" : `opens in headless Chromium in ${figures.chromium_open_s} s (an empty page: ${figures.chromium_blank_s} s), explorer ${figures.explorer_rendered ? "rendered" : "NOT rendered"}`;
     console.log(`${W} writers, 2 models x ${Q} questions x ${K} samples of ~${CHARS} chars = ${samples} samples (${figures.text_mb} MB of text; ${files.length} segments, ${figures.store_mb} MB on disk)`);
     console.log(`ingest  ${figures.ingest_s} s: ${figures.samples_per_s} samples/s, ${figures.mb_per_s} MB/s of text; peak RSS per writer ${figures.writer_peak_rss_mb} MB`);
+    console.log(`  last segment acknowledged at ${figures.acknowledged_s} s: ${figures.acknowledged_samples_per_s} samples/s; writers' exit (automatic compaction) up to ${figures.exit_compaction_s_max} s; peak RSS per writer before its exit ${figures.writer_peak_rss_writing_mb} MB`);
+    console.log(`  writers' CPU ${figures.writer_cpu_s} s in all: ${figures.cpu_us_per_sample} us per sample (the bar on 2 cores: 33 us)`);
     console.log(`analyze while writing (every ${values["live-every"]} s): ${live.ok} runs ok, ${live.failed} failed${live.errors.length ? ` (${live.errors.join("; ")})` : ""}; mean ${figures.analyze_during_writes.mean_s} s, max ${figures.analyze_during_writes.max_s} s`);
     console.log(`analyze alone ${figures.analyze_s} s, peak RSS ${figures.analyze_peak_rss_mb} MB`);
     console.log(`report ${figures.report_s} s (peak RSS ${figures.report_peak_rss_mb} MB), HTML ${figures.report_mb} MB; ${c}`);

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { OpenAIBackend } from "../backends/openai.js";
@@ -15,8 +15,8 @@ import { writeSamples } from "./samples.js";
 import { upsertQuestions } from "./questions.js";
 import type { Sample } from "../core/types.js";
 import { importSamplesFile } from "./import-samples.js";
-import { COMPACTED_SUFFIX, liveSegments, SIDECAR_SUFFIX } from "./live-set.js";
-import { storeDir } from "./segments.js";
+import { COMPACTED_SUFFIX, liveSegments, readSidecar, SIDECAR_SUFFIX } from "./live-set.js";
+import { storeDir, WRITER_ID } from "./segments.js";
 import { runStatus } from "./status.js";
 import { withStore } from "./store.js";
 
@@ -219,4 +219,49 @@ describe("compaction", () => {
       expect(names.filter((f) => f.endsWith(SIDECAR_SUFFIX)).map((f) => f.replace(SIDECAR_SUFFIX, COMPACTED_SUFFIX))).toEqual(names.filter((f) => f.endsWith(COMPACTED_SUFFIX)));
     }
   }, 300_000);
+
+  describe("the automatic compaction of a writer on its way out", () => {
+    /** A run whose samples/m folder holds `foreign` segments of another writer (renamed to its name), then this process's `own`. */
+    async function run(dir: string, foreign: number, own: number): Promise<{ run: string; foreignNames: string[]; ownNames: string[] }> {
+      const r = join(dir, "run");
+      const folder = join(storeDir(r), "samples", "m");
+      await withStore(r, { create: true, autoCompact: false }, async (s) => {
+        for (let w = 0; w < foreign; w++) await writeSamples(s, [sample("m", `q${w}`, 0), sample("m", `q${w}`, 1)]);
+      });
+      // another writer's segments: the same name with another host's writer id in place of this process's
+      const foreignNames = files(r, "samples/m").map((f) => {
+        const to = f.replace(WRITER_ID, "otherhost-1-abcdef");
+        renameSync(join(folder, f), join(folder, to));
+        return to;
+      });
+      await withStore(r, { create: true }, async (s) => {
+        for (let w = 0; w < own; w++) await writeSamples(s, [sample("m", `p${w}`, 0)]);
+      });
+      const ownNames = files(r, "samples/m").filter((f) => !foreignNames.includes(f) && !f.endsWith(COMPACTED_SUFFIX));
+      return { run: r, foreignNames, ownNames };
+    }
+    const sidecars = (r: string) =>
+      readdirSync(join(storeDir(r), "samples", "m")).filter((f) => f.endsWith(SIDECAR_SUFFIX)).map((f) => readSidecar(join(storeDir(r), "samples", "m", f))!.origins);
+
+    it("merges only its own segments when it wrote 16 or more, leaving another writer's to that writer", async () => {
+      const { run: r, foreignNames, ownNames } = await run(tmp(), 3, 16);
+      expect(ownNames.length).toBe(16);
+      expect(sidecars(r)).toEqual([[...ownNames].sort()]);
+      const seen = await withStore(r, {}, (s) => s.all<{ n: number }>("SELECT count(*)::INTEGER AS n FROM samples"));
+      expect(seen[0]!.n).toBe(3 * 2 + 16);
+      expect(liveSegments(r, "samples").map((f) => f.name).sort()).toEqual([...foreignNames, files(r, "samples/m").find((f) => f.endsWith(COMPACTED_SUFFIX))!].sort());
+    }, 120_000);
+
+    it("merges the whole folder when its own segments are fewer than 16 but the folder holds 16 small ones", async () => {
+      const { run: r, foreignNames, ownNames } = await run(tmp(), 15, 1);
+      expect(sidecars(r)).toEqual([[...foreignNames, ...ownNames].sort()]);
+      const seen = await withStore(r, {}, (s) => s.all<{ n: number }>("SELECT count(*)::INTEGER AS n FROM samples"));
+      expect(seen[0]!.n).toBe(15 * 2 + 1);
+    }, 120_000);
+
+    it("leaves a folder of fewer than 16 small segments alone", async () => {
+      const { run: r } = await run(tmp(), 3, 12);
+      expect(sidecars(r)).toEqual([]);
+    }, 120_000);
+  });
 });

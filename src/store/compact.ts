@@ -28,6 +28,8 @@ export type CompactOptions = {
   targetBytes?: number;
   /** compact a folder only when it has at least this many small live files */
   minSmall?: number;
+  /** merge only the live files this picks (the automatic trigger: a writer's own segments) */
+  pick?: (entry: FolderEntry) => boolean;
   /** only these tables / only this model's folders */
   tables?: readonly SegmentTable[];
   model?: string;
@@ -92,8 +94,14 @@ export async function autoCompact(store: SampleStore, folders: readonly string[]
     const table = tableOf(store.dir, folder);
     if (table === null) continue;
     try {
-      const small = resolveLive(readFolder(folder)).filter((l) => fileSize(join(folder, l.entry.name)) < COMPACT_DEFAULTS.targetBytes / 4).length;
-      if (small >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL });
+      const small = resolveLive(readFolder(folder)).filter((l) => fileSize(join(folder, l.entry.name)) < COMPACT_DEFAULTS.targetBytes / 4);
+      // a writer with enough small segments of its own merges just those: writers that end together (the
+      // shards of one model) then merge disjoint sets instead of each rewriting the whole folder (measured at
+      // the issue's scale: two writers of a model each re-encoding ~1 GB on exit); the others' segments are
+      // theirs to merge, or the next compaction's
+      const mine = small.filter((l) => ownSegment(l.entry));
+      if (mine.length >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL, pick: ownSegment });
+      else if (small.length >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL });
     } catch {
       // see above: reads stay correct over uncompacted segments, only slower
     }
@@ -110,7 +118,7 @@ export async function compactFolder(store: SampleStore, table: SegmentTable, fol
   const entries = readFolder(folder);
   const live = resolveLive(entries);
   result.before = live.length;
-  const small = live.filter((l) => l.only !== null || fileSize(join(folder, l.entry.name)) < o.targetBytes / 4);
+  const small = live.filter((l) => (o.pick === undefined || o.pick(l.entry)) && (l.only !== null || fileSize(join(folder, l.entry.name)) < o.targetBytes / 4));
   if (small.length >= o.minSmall) {
     for (const group of groups(folder, small, o.targetBytes)) {
       const written = await writeCompacted(store, table, folder, group);
@@ -127,6 +135,11 @@ export async function compactFolder(store: SampleStore, table: SegmentTable, fol
 }
 
 type Live = { entry: FolderEntry; only: string[] | null };
+
+/** A plain segment this process wrote (segmentName: `<time>-<writer>-<seq>.parquet`). */
+function ownSegment(entry: FolderEntry): boolean {
+  return !entry.compacted && entry.name.includes(`-${WRITER_ID}-`);
+}
 
 /** Runs of small files in origin order, each up to `target` bytes; a group is worth writing with 2+ files or an overlap to resolve. */
 function groups(folder: string, small: readonly Live[], target: number): Live[][] {

@@ -24,10 +24,15 @@ export const SEGMENT_TABLES = ["samples", "grades", "questions", "models", "coun
 export type SegmentTable = (typeof SEGMENT_TABLES)[number];
 
 /**
- * How segments are written: Parquet with zstd, which keeps model text at about a third of its size for roughly
- * the CPU of snappy (DuckDB's default), and every reader (DuckDB, pandas, polars, Spark) decodes it.
+ * How segments are written: Parquet with zstd at level 1, which every reader (DuckDB, pandas, polars, Spark)
+ * decodes. Level 1 rather than DuckDB's default 3: the Parquet+zstd COPY is most of a writer's CPU, and for
+ * 16,384 samples of ~2 KB distinct text it took 14 us a sample at level 1 against 40 us at level 3 (best of 5,
+ * load ~9), for files 5% larger (8.7 against 8.3 MB, a quarter of the text); lz4_raw costs the same as level 1
+ * for files 1.7x larger, and turning off dictionaries or bloom filters did not help (docs/store.md, "The write
+ * path"). Row groups of 16,384 rows (a sampler's batch) instead of 122,880: each DuckDB thread holds a whole
+ * row group before it writes it, which with 2 KB texts put a writer compacting its segments at 1.0-1.5 GB.
  */
-export const SEGMENT_FORMAT = "FORMAT parquet, COMPRESSION zstd";
+export const SEGMENT_FORMAT = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 16384";
 
 /** How long another host's temporary file may sit before it counts as abandoned (no pid to check there). */
 const FOREIGN_TMP_AGE_MS = 6 * 3600_000;

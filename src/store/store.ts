@@ -197,13 +197,14 @@ export class SampleStore {
     let rows = 0;
     for (const model of models) {
       const tmp = tmpSegmentPath(this.dir);
-      const where = model === null ? "" : "WHERE x.model = ?";
+      // one model (a sampler's batch): no filter, which would also split the COPY over DuckDB's threads
+      const where = model === null || models.length === 1 ? "" : "WHERE x.model = ?";
       let n: number;
       try {
         // retried like a query: `select` may read the views (e.g. which models are new), whose files a compaction may delete
         const r = await this.retrying(() => this.db.runAndReadAll(
           `COPY (SELECT ${castColumns(table, "x")} FROM (${select}) x ${where}) TO ${sqlString(tmp)} (${SEGMENT_FORMAT})`,
-          model === null ? params : [...params, model],
+          where === "" ? params : [...params, model],
         ));
         n = Number(r.getRowObjectsJS()[0]?.Count ?? 0);
       } catch (e) {
