@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { QUESTIONS, RESPONSES, lmEvalFile, lmEvalRepeatsFile, qwenSeedFile, writeDataset } from "../test-helpers/harness-fixtures.js";
+import { QUESTIONS, RESPONSES, lmEvalFile, lmEvalLine, lmEvalRepeatsFile, qwenSeedFile, writeDataset } from "../test-helpers/harness-fixtures.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { importSamplesFile, type ImportSamplesOptions } from "./import-samples.js";
 import { withStore } from "./store.js";
@@ -27,16 +27,7 @@ async function bothWays(dir: string, file: string, options: ImportSamplesOptions
   return { fast, slow, a, b };
 }
 
-/** One lm-eval line in the shape evaluation_tracker.py writes (see lm-eval.ts), fields overridable. */
-const line = (docId: number, over: Record<string, unknown> = {}) => {
-  const q = QUESTIONS[docId % 3]!;
-  const r = RESPONSES[docId % 3]![0]!;
-  return {
-    doc_id: docId, doc: { problem: `${q.problem} (${docId})`, level: `Level ${q.level}`, type: q.subject }, target: q.answer,
-    arguments: { gen_args_0: { arg_0: `Problem: ${q.problem}`, arg_1: { until: [] } } }, resps: [[r.text]], filtered_resps: [r.extracted],
-    filter: "strict-match", metrics: ["exact_match"], doc_hash: "d", prompt_hash: "p", target_hash: "t", exact_match: r.harness ? 1 : 0, ...over,
-  };
-};
+const line = lmEvalLine;
 
 describe("lm-eval read by DuckDB", () => {
   const plain: Array<[string, (dir: string) => string, ImportSamplesOptions]> = [

@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { QUESTIONS, RESPONSES, lmEvalFile, lmEvalRepeatsFile, openrlhfFile, verlDumpFile } from "../test-helpers/harness-fixtures.js";
+import { QUESTIONS, RESPONSES, lmEvalFile, lmEvalLine, lmEvalRepeatsFile, openrlhfFile, verlDumpFile } from "../test-helpers/harness-fixtures.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { importSamplesFile, type ImportSamplesOptions } from "./import-samples.js";
 import { withStore } from "./store.js";
@@ -67,16 +67,7 @@ async function bothLandings(dir: string, steps: Step[]) {
   return { before, after };
 }
 
-/** An lm-eval line (one document) in evaluation_tracker.py's shape; fields overridable. */
-const doc = (docId: number, over: Record<string, unknown> = {}) => {
-  const q = QUESTIONS[docId % 3]!;
-  const r = RESPONSES[docId % 3]![0]!;
-  return {
-    doc_id: docId, doc: { problem: `${q.problem} (${docId})`, level: `Level ${q.level}`, type: q.subject }, target: q.answer,
-    arguments: { gen_args_0: { arg_0: `Problem: ${q.problem}`, arg_1: { until: [] } } }, resps: [[r.text]], filtered_resps: [r.extracted],
-    filter: "strict-match", metrics: ["exact_match"], doc_hash: "d", prompt_hash: "p", target_hash: "t", exact_match: r.harness ? 1 : 0, ...over,
-  };
-};
+const doc = lmEvalLine;
 
 describe("landing a harness import", () => {
   it("distinct ids: the same tables, each question row written once instead of twice", async () => {

@@ -43,6 +43,18 @@ export function writeDataset(dir: string): string {
   return writeJsonl(dir, "math500.jsonl", QUESTIONS.map((q) => ({ ...q, solution: "..." })));
 }
 
+/** One lm-eval `--log_samples` line (one document) in the shape evaluation_tracker.py writes (see
+ *  store/formats/lm-eval.ts), with document docId's question and first response; fields overridable. */
+export function lmEvalLine(docId: number, over: Record<string, unknown> = {}): Record<string, unknown> {
+  const q = QUESTIONS[docId % 3]!;
+  const r = RESPONSES[docId % 3]![0]!;
+  return {
+    doc_id: docId, doc: { problem: `${q.problem} (${docId})`, level: `Level ${q.level}`, type: q.subject }, target: q.answer,
+    arguments: { gen_args_0: { arg_0: `Problem: ${q.problem}`, arg_1: { until: [] } } }, resps: [[r.text]], filtered_resps: [r.extracted],
+    filter: "strict-match", metrics: ["exact_match"], doc_hash: "d", prompt_hash: "p", target_hash: "t", exact_match: r.harness ? 1 : 0, ...over,
+  };
+}
+
 /** lm-eval samples file, k = 1, with two filters per document (as gsm8k/hendrycks tasks write). */
 export function lmEvalFile(dir: string): string {
   const lines: unknown[] = [];
