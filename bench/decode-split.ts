@@ -46,7 +46,7 @@ const k = Number(values.k);
 const load0 = loadavg()[0]!;
 const c0 = cpuMs(), t0 = performance.now();
 const out = generate(model, questions.map((q) => q.prompt), {
-  n: k, temperature: 0.9, topP: 1, topK: 50, maxTokens: Number(values["max-tokens"]), tree: true,
+  n: k, temperature: 0.9, topP: 1, topK: 50, maxTokens: Number(values["max-tokens"]), tree: true, logprobs: false,
   seeds: questions.map((q) => requestSeed(0, q.id, 0)),
 });
 const cpu = cpuMs() - c0, wall = performance.now() - t0;

@@ -147,6 +147,8 @@ export class EmbeddedBackend implements Backend {
       out = await generateAsync(this.model, live.map((p) => p.ids), {
         n, temperature: params.temperature, topP: params.top_p, topK: params.top_k > 0 ? params.top_k : undefined,
         maxTokens: params.max_tokens, stop: params.stop, seeds: live.map((p) => p.request.params.seed ?? 0),
+        // log-probs only when asked for: the tokens drawn are the same either way
+        logprobs: Boolean(params.logprobs),
         signal: stop.signal,
         ...(live.some((p) => p.request.onText)
           ? { tree: false, onText: (prompt: number, sample: number, text: string) => live[prompt]!.request.onText?.(sample, text) }

@@ -7,7 +7,9 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createModel, type Model } from "./model.js";
+import { Xoshiro128 } from "./rng.js";
 import { generate, type EngineCompletion, type GenerateOptions } from "./sample.js";
+import { cumulate, drawCumulative, drawToken } from "./token-distribution.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 import { CharTokenizer } from "./tokenizer.js";
 
@@ -51,8 +53,44 @@ describe("decode results, bit for bit", () => {
     });
   }
 
+  it("without log-probs: the same tokens, texts and finish reasons, and no log-probs", () => {
+    for (const [, options] of cases) {
+      const full = generate(model, prompts, options), bare = generate(model, prompts, { ...options, logprobs: false });
+      expect(bare.map((c) => ({ ...c, logprobs: [] }))).toEqual(full.map((c) => ({ ...c, logprobs: [] })));
+      expect(bare.every((c) => c.logprobs.length === 0)).toBe(true);
+      expect(full.every((c) => c.logprobs.length === c.tokens.length)).toBe(true);
+    }
+  });
+
   it("is not a constant: other seeds give other digests", () => {
     const [, options] = cases[0]!;
     expect(digest(generate(model, prompts, { ...options, seed: 4 }))).not.toBe(digest(generate(model, prompts, options)));
+  });
+});
+
+describe("drawCumulative", () => {
+  it("picks drawToken's token for every u, zeros, ties and the end included", () => {
+    const rng = new Xoshiro128(17);
+    const V = 13, probs = new Float64Array(V), cum = new Float64Array(V);
+    let checked = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      // weights with zeros (cut by top-k/top-p), tiny ones next to large ones, and sometimes one token alone
+      for (let i = 0; i < V; i++) probs[i] = rng.next() < 0.3 ? 0 : rng.next() < 0.2 ? 1e-300 : Math.exp(20 * (rng.next() - 0.5));
+      if (trial % 50 === 0) probs.fill(0).set([0.7], trial % V);
+      let total = 0;
+      for (let i = 0; i < V; i++) total += probs[i]!;
+      cumulate(probs, V, cum);
+      // uniform draws as the decoder makes them, every partial sum exactly (a tie: drawToken goes past it), and the total
+      const us = [...Array.from({ length: 30 }, () => rng.next() * total), ...cum, total, 0];
+      for (const u of us) {
+        expect(drawCumulative(cum, probs, V, u)).toBe(drawToken(probs, V, u));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(10000);
+    probs.fill(0);
+    cumulate(probs, V, cum);
+    expect(drawCumulative(cum, probs, V, 0)).toBe(-1);
+    expect(drawToken(probs, V, 0)).toBe(-1);
   });
 });

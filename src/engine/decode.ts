@@ -17,7 +17,7 @@
 // with a snapshot of that cache and takes the next slot that frees up, before any new prompt does.
 import type { DecodeState, Model } from "./model.js";
 import { mixSeeds, Xoshiro128 } from "./rng.js";
-import { appendPiece, drawToken, tokenDistribution } from "./token-distribution.js";
+import { appendPiece, cumulate, drawCumulative, drawToken, tokenDistribution } from "./token-distribution.js";
 
 export type FinishReason = "stop" | "length";
 
@@ -40,6 +40,8 @@ export type DecodePlan = {
   stopTokens: ReadonlySet<number>;
   maxTokens: number;
   batchSize: number;
+  /** keep each token's log-prob (default true); without, completions carry none and a pass over the vocabulary is saved */
+  logprobs?: boolean;
   /** called whenever an independent sample's text grows */
   onText?: (prompt: number, sample: number, text: string) => void;
 };
@@ -68,7 +70,7 @@ type Node = {
 type Leaf = { sample: number; tokens: number[]; logprobs: number[]; text: string; finish: FinishReason; count: number };
 
 /** A copy of one slot's cache positions 0..len-1, for children that must wait for a slot. */
-type Snapshot = { k: Float32Array; v: Float32Array; len: number };
+type Snapshot = { k: Float32Array; v: Float32Array; len: number; waiting: number };
 
 /** Copies of cache positions between slots of a decode state: [L, slots, H, Tmax, hd] per cache. */
 class SlotCache {
@@ -96,15 +98,25 @@ class SlotCache {
       state.vcache.copyWithin(dst, src, src + len * hd);
     }
   }
+  /** buffers of restored snapshots, for the next ones (a decode call makes many, all of at most Tmax positions) */
+  private readonly spare: Float32Array[] = [];
+  private buffer(): Float32Array {
+    return this.spare.pop() ?? new Float32Array(this.L * this.H * this.state.Tmax * this.hd);
+  }
+  /** hands a snapshot's buffers back once no waiting child needs them */
+  recycle(snap: Snapshot): void {
+    this.spare.push(snap.k, snap.v);
+  }
   snapshot(slot: number, len: number): Snapshot {
     const { state, L, H, hd } = this;
-    const k = new Float32Array(L * H * len * hd), v = new Float32Array(L * H * len * hd);
+    // laid out as if len were the length (the buffer is longer): restore reads it back the same way
+    const k = this.buffer(), v = this.buffer();
     for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) {
       const src = this.at(l, slot, h), dst = (l * H + h) * len * hd;
       k.set(state.kcache.subarray(src, src + len * hd), dst);
       v.set(state.vcache.subarray(src, src + len * hd), dst);
     }
-    return { k, v, len };
+    return { k, v, len, waiting: 0 };
   }
   restore(snap: Snapshot, slot: number): void {
     const { state, L, H, hd } = this;
@@ -129,7 +141,8 @@ export function* decode(model: Model, plan: DecodePlan): Generator<GenerateProgr
   const slots = Math.min(plan.batchSize, P * n);
   const state = model.createDecodeState(slots, Math.max(1, Tmax));
   const cache = new SlotCache(state, cfg.layers, cfg.heads, cfg.dim, slots);
-  const probs = new Float64Array(V), order = new Int32Array(V), tally = new Int32Array(V);
+  const probs = new Float64Array(V), order = new Int32Array(V), tally = new Int32Array(V), cum = new Float64Array(V);
+  const withLogprobs = plan.logprobs ?? true;
   const leaves: Leaf[][] = plan.prompts.map(() => []);
   const free: number[] = [];
   for (let s = slots - 1; s >= 0; s--) free.push(s);
@@ -143,6 +156,7 @@ export function* decode(model: Model, plan: DecodePlan): Generator<GenerateProgr
       const { node, snap } = waiting.shift()!;
       node.slot = free.pop()!;
       cache.restore(snap, node.slot);
+      if (--snap.waiting === 0) cache.recycle(snap);
       active.push(node);
     }
     while (free.length > 0 && waiting.length === 0 && nextPrompt < P) {
@@ -158,7 +172,7 @@ export function* decode(model: Model, plan: DecodePlan): Generator<GenerateProgr
   /** appends token t to node; returns the finish reason if that ended it */
   const extend = (node: Node, t: number, lp: number): FinishReason | null => {
     node.tokens.push(t);
-    node.logprobs.push(lp);
+    if (withLogprobs) node.logprobs.push(lp);
     if (stopTokens.has(t)) return "stop";
     if (tok && !tok.isSpecial(t)) {
       const r = appendPiece(node.text, tok.pieces[t]!, stop);
@@ -196,9 +210,13 @@ export function* decode(model: Model, plan: DecodePlan): Generator<GenerateProgr
           still.push(q); // still reading the prompt
           continue;
         }
-        const d = tokenDistribution(logits, row * V, V, temperature, topK, topP, probs, order);
+        const d = tokenDistribution(logits, row * V, V, temperature, topK, topP, probs, order, withLogprobs);
         const off = row * V;
-        const draw = (rng: Xoshiro128) => (d.greedy >= 0 ? d.greedy : drawToken(probs, V, rng.next() * d.total));
+        // many draws from one distribution (a root's n samples, a tree node's count): by binary search over the
+        // cumulative weights, which picks drawToken's token for every u (token-distribution.ts)
+        const many = d.greedy < 0 && q.count >= 4;
+        if (many) cumulate(probs, V, cum);
+        const draw = (rng: Xoshiro128) => (d.greedy >= 0 ? d.greedy : many ? drawCumulative(cum, probs, V, rng.next() * d.total) : drawToken(probs, V, rng.next() * d.total));
         // the children this step makes, each already extended by its token (none: q goes on with `only`)
         const children: { node: Node; end: FinishReason | null }[] = [];
         let only = -1;
@@ -213,7 +231,7 @@ export function* decode(model: Model, plan: DecodePlan): Generator<GenerateProgr
           only = d.greedy >= 0 ? d.greedy : q.count === 1 ? draw(q.rng!) : -1;
           if (only < 0) {
             tally.fill(0);
-            for (let c = 0; c < q.count; c++) tally[drawToken(probs, V, q.rng!.next() * d.total)]!++;
+            for (let c = 0; c < q.count; c++) tally[draw(q.rng!)]!++;
             only = onlyToken(tally, V);
           }
           if (only < 0) {
@@ -250,6 +268,7 @@ export function* decode(model: Model, plan: DecodePlan): Generator<GenerateProgr
             still.push(c);
           } else {
             snap ??= cache.snapshot(q.slot, q.p);
+            snap.waiting++;
             waiting.push({ node: c, snap });
           }
         }

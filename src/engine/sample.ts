@@ -39,6 +39,8 @@ export type GenerateOptions = {
   batchSize?: number;
   /** prepend bos to text prompts (default true when the model has a tokenizer) */
   addBos?: boolean;
+  /** compute each token's log-prob (default true); false leaves `logprobs` empty and saves a pass over the vocabulary a token */
+  logprobs?: boolean;
   /**
    * Sample a prompt's n completions as a prefix tree (default false): sequences that share a prefix are
    * computed once, and at each step a prefix's count is split over next tokens by n draws from its
@@ -64,7 +66,7 @@ export type EngineCompletion = {
   tokens: number[];
   /** decoded text of the generated tokens, cut before a stop string */
   text: string;
-  /** log p(token) under the model (temperature 1, no top-k/top-p), one per token */
+  /** log p(token) under the model (temperature 1, no top-k/top-p), one per token (none with `logprobs: false`) */
   logprobs: number[];
   finishReason: FinishReason;
 };
@@ -107,7 +109,7 @@ function planDecode(model: Model, prompts: readonly EnginePrompt[], options: Gen
   const promptSeeds = encoded.map((ids, i) => options.seeds?.[i] ?? mixSeeds(options.seed ?? 0, hashString(ids.join(","))));
   return {
     prompts: encoded, promptSeeds, n, firstSample, tree: options.tree ?? false, temperature, topK, topP, stop, stopTokens, maxTokens, batchSize,
-    onText: options.onText,
+    logprobs: options.logprobs ?? true, onText: options.onText,
   };
 }
 
