@@ -134,7 +134,7 @@ function nulls(name: string, n: number): ParquetColumn {
 }
 
 /** The samples table's columns (views.ts SEGMENT_COLUMNS) of `rows`, with the appender's conversions. */
-function sampleColumns(rows: readonly Sample[]): ParquetColumn[] {
+export function sampleColumns(rows: readonly Sample[]): ParquetColumn[] {
   // one pass per column, no intermediate arrays (a batch is 16,384 rows: garbage here was a tenth of the write)
   const str = (get: (s: Sample) => unknown) => rows.map((s) => {
     const v = get(s);
