@@ -362,7 +362,8 @@ function fileMetaData(columns: readonly ParquetColumn[], rows: number, groups: r
       });
       w.i64(2, bytes).i64(3, g.rows).i64(5, g.chunks[0]?.offset ?? 4).i64(6, bytes);
     })
-    .binary(6, "rlvd parquet-writer (PLAIN, uncompressed)")
+    // "<application> version <v> (build <b>)", the form parquet-mr parses before it trusts string statistics
+    .binary(6, "rlvd version 0.1.0 (build parquet-writer)")
     // column orders: TypeDefinedOrder for every column, so readers trust min_value/max_value
     .list(7, "struct", columns as ParquetColumn[], (w) => w.struct(1, () => undefined))
     .end();
