@@ -12,8 +12,11 @@
  * sentence). The texts are built once, before the clock starts, and each is a flat string, as a sampler's
  * texts are (JSON.parse of a response): building a new 2 KB string per sample costs the bench ~15 us of CPU a
  * sample (allocation and GC, measured by bench/store-write-phases.ts), which is the generator's cost, not the
- * store's. A writer prints when its last segment was acknowledged and how long its exit took (the automatic
- * compaction of folders that hold 16 or more small segments), and the ingest figures are given both ways.
+ * store's. The ingest clock starts once every writer has started and built its pool (a barrier: each says it
+ * is ready, then all are told to go; the start-up, tsx's compile and the pool, is printed apart) and stops when
+ * the last writer has exited. A writer prints when its last segment was acknowledged and how long its exit took
+ * (the automatic compaction of folders that hold 16 or more small segments), and the ingest figures are given
+ * both ways.
  *
  *   npx tsx bench/store-segments.ts [--scale 1] [--writers 4] [--chars 2000] [--live-every 5] [--json]
  */
@@ -36,7 +39,7 @@ const { values } = parseArgs({
   options: {
     scale: { type: "string", default: "1" }, writers: { type: "string", default: "4" }, chars: { type: "string", default: "2000" },
     "live-every": { type: "string", default: "5" },
-    json: { type: "boolean" }, role: { type: "string" }, run: { type: "string" }, model: { type: "string" }, shard: { type: "string" },
+    json: { type: "boolean" }, barrier: { type: "boolean" }, role: { type: "string" }, run: { type: "string" }, model: { type: "string" }, shard: { type: "string" },
   },
 });
 const Q = Math.max(1, Math.round(7500 * Number(values.scale)));
@@ -63,6 +66,8 @@ async function writer(run: string, model: string, shard: number, shards: number)
     s.charCodeAt(0); // flattens the concatenation (V8 keeps it as a tree of pieces until then), as JSON.parse's strings are
     return s;
   });
+  // ready: the parent starts the clock once every writer has started (tsx's compile) and built its pool
+  if (values.barrier) await goSignal();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let written = 0;
@@ -144,11 +149,40 @@ async function openInChromium(html: string): Promise<{ chromium_open_s: number |
 }
 
 function child(args: string[]): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["--import", "tsx", self, ...args], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!)) : reject(new Error(`${args.join(" ")}: exit ${code}`))));
+  return spawnChild(args).done;
+}
+
+/**
+ * A child process of this bench: `ready` resolves when it prints its ready line (a writer started with
+ * --barrier), `go()` lets it start, `done` is its last stdout line as JSON.
+ */
+function spawnChild(args: string[]): { ready: Promise<void>; go: () => void; done: Promise<Record<string, number>> } {
+  const p = spawn(process.execPath, ["--import", "tsx", self, ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  let out = "";
+  let markReady = () => {};
+  const ready = new Promise<void>((r) => (markReady = r));
+  p.stdout.on("data", (d) => {
+    out += d;
+    if (out.includes(READY)) markReady();
+  });
+  const done = new Promise<Record<string, number>>((resolve, reject) => {
+    p.on("exit", (code) => {
+      markReady();
+      if (code === 0) resolve(JSON.parse(out.trim().split("\n").pop()!));
+      else reject(new Error(`${args.join(" ")}: exit ${code}`));
+    });
+  });
+  return { ready, go: () => p.stdin.end("go\n"), done };
+}
+
+const READY = "writer ready";
+
+/** A writer's side of the barrier: says it is ready, waits for the parent's go. */
+function goSignal(): Promise<void> {
+  process.stdout.write(`${READY}\n`);
+  return new Promise((resolve) => {
+    process.stdin.on("data", () => resolve());
+    process.stdin.on("end", () => resolve());
   });
 }
 
@@ -171,8 +205,15 @@ async function main(dir: string): Promise<void> {
   await withStore(run, { create: true }, (s) => upsertQuestions(s, Array.from({ length: Q }, (_, q) => ({ question: { id: `q${q}`, prompt: `Question ${q}?`, answer: String(q) }, line: null }))));
   const W = Number(values.writers);
   const perModel = Math.max(1, Math.floor(W / 2));
+  // the clock starts when every writer has started and built its texts (tsx's compile of the bench and the
+  // text pool are the bench's start-up, not the store's; measured apart as startup_s), and runs to the writers' exit
+  const spawned = performance.now();
+  const procs = Array.from({ length: W }, (_, w) => spawnChild(["--role", "writer", "--barrier", "--run", run, "--model", w % 2 === 0 ? "base" : "rl", "--shard", `${Math.floor(w / 2)}/${perModel}`, "--scale", String(values.scale), "--chars", String(CHARS)]));
+  await Promise.all(procs.map((p) => p.ready));
+  const startupS = (performance.now() - spawned) / 1000;
   const t0 = performance.now();
-  const writers = Array.from({ length: W }, (_, w) => child(["--role", "writer", "--run", run, "--model", w % 2 === 0 ? "base" : "rl", "--shard", `${Math.floor(w / 2)}/${perModel}`, "--scale", String(values.scale), "--chars", String(CHARS)]));
+  for (const p of procs) p.go();
+  const writers = procs.map((p) => p.done);
   let done = false;
   // a researcher looking at partial results: analyze every few seconds while the writers run
   const live = { ok: 0, failed: 0, mean_s: 0, max_s: 0, errors: [] as string[] };
@@ -211,7 +252,7 @@ async function main(dir: string): Promise<void> {
   const read = await child(["--role", "reader", "--run", run]);
   const figures = {
     scale: Number(values.scale), questions: Q, samples_per_question: K, writers: W, samples, text_mb: Math.round(mb), segments: files.length, store_mb: Math.round(storeMb),
-    ingest_s: Number(ingestS.toFixed(2)), samples_per_s: Math.round(samples / ingestS), mb_per_s: Number((mb / ingestS).toFixed(1)),
+    startup_s: Number(startupS.toFixed(2)), ingest_s: Number(ingestS.toFixed(2)), samples_per_s: Math.round(samples / ingestS), mb_per_s: Number((mb / ingestS).toFixed(1)),
     // until the last segment of the last writer was acknowledged (the writers' exit compaction left out)
     acknowledged_s: Number(ackS.toFixed(2)), acknowledged_samples_per_s: Math.round(samples / ackS),
     exit_compaction_s_max: Number(Math.max(...results.map((r) => r.exit_s!)).toFixed(2)),
@@ -229,7 +270,7 @@ async function main(dir: string): Promise<void> {
   else {
     const c = figures.chromium_open_s === null ? "no Chromium found" : `opens in headless Chromium in ${figures.chromium_open_s} s (an empty page: ${figures.chromium_blank_s} s), explorer ${figures.explorer_rendered ? "rendered" : "NOT rendered"}`;
     console.log(`${W} writers, 2 models x ${Q} questions x ${K} samples of ~${CHARS} chars = ${samples} samples (${figures.text_mb} MB of text; ${files.length} segments, ${figures.store_mb} MB on disk)`);
-    console.log(`ingest  ${figures.ingest_s} s: ${figures.samples_per_s} samples/s, ${figures.mb_per_s} MB/s of text; peak RSS per writer ${figures.writer_peak_rss_mb} MB`);
+    console.log(`ingest  ${figures.ingest_s} s: ${figures.samples_per_s} samples/s, ${figures.mb_per_s} MB/s of text; peak RSS per writer ${figures.writer_peak_rss_mb} MB (writers' start-up before the clock: ${figures.startup_s} s)`);
     console.log(`  last segment acknowledged at ${figures.acknowledged_s} s: ${figures.acknowledged_samples_per_s} samples/s; writers' exit (automatic compaction) up to ${figures.exit_compaction_s_max} s; peak RSS per writer before its exit ${figures.writer_peak_rss_writing_mb} MB`);
     console.log(`  writers' CPU ${figures.writer_cpu_s} s in all: ${figures.cpu_us_per_sample} us per sample (the bar on 2 cores: 33 us)`);
     console.log(`analyze while writing (every ${values["live-every"]} s): ${live.ok} runs ok, ${live.failed} failed${live.errors.length ? ` (${live.errors.join("; ")})` : ""}; mean ${figures.analyze_during_writes.mean_s} s, max ${figures.analyze_during_writes.max_s} s`);

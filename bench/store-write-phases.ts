@@ -2,9 +2,12 @@
  * Where a writer's CPU goes (issue 15's ingest bar): one process writes `--batches` batches of 16,384 samples
  * of ~2 KB into a fresh run through `writeSamples`, as a sampler lands them, and the CPU time of the process
  * (all threads: DuckDB works on its own) is split by phase: generating the samples (the bench's cost, not the
- * store's), building the rows (the appender, on the JS thread), each kind of SQL the commit runs (key checks,
- * the Parquet+zstd COPY, the views rebuilt after a publish, ...), and the rest (fsync, rename, listing).
- * Prints CPU microseconds per sample for each, with the load average (the machine is shared).
+ * store's), each kind of SQL the write runs (key checks, the views rebuilt after a publish, ...), fsync and
+ * rename, and the rest: the JS thread's own work, which is the direct write path's key checks, columns and
+ * Parquet encoding (sample-writes.ts; on a checkout before it, the rows into DuckDB's appender). The Parquet
+ * encoding and file write of one batch is also timed apart, after the run (`writeParquet` alone).
+ * Prints CPU microseconds per sample for each, with the load average (the machine is shared). Runs on older
+ * checkouts too (`cd /work/main && npx tsx bench/store-write-phases.ts`) for side-by-side figures.
  *
  *   npx tsx bench/store-write-phases.ts [--batches 8] [--chars 2000] [--fresh-texts] [--json]
  */
@@ -133,19 +136,38 @@ try {
       for (const [k, v] of totals) seen += v - (before.get(k) ?? 0);
       // what is left is the JS thread's own loop: each sample's row into the appender (timing each row would
       // cost a getrusage call per row)
-      add("rows into the appender (JS thread)", all - seen);
+      add("JS thread (key checks, Parquet; main: appender rows)", all - seen);
     }
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+// the Parquet encoding and file write alone, of the last batch's rows (when this checkout has the direct path)
+const direct = await import("../src/store/sample-writes.js").catch(() => null);
+const parquet = await import("../src/store/parquet-writer.js").catch(() => null);
+let encodeUs: number | null = null;
+if (direct && parquet) {
+  const dir2 = mkdtempSync(join(tmpdir(), "rlvd-bench-encode-"));
+  try {
+    const rows: Sample[] = Array.from({ length: BATCH }, (_, i) => ({ model: "base", question_id: `q${i >> 8}`, sample_index: i & 255, text: pool[i]!, extracted: "1", correct: i % 2 === 0, verify_status: "ok", n_tokens: 500, finish_reason: "stop" }));
+    const c = cpu();
+    for (let r = 0; r < 4; r++) parquet.writeParquet(join(dir2, `${r}.parquet`), direct.sampleColumns(rows), rows.length);
+    encodeUs = ((cpu() - c) / (4 * BATCH)) * 1e6;
+  } finally {
+    rmSync(dir2, { recursive: true, force: true });
+  }
+}
 const perSample = [...totals].map(([k, v]) => ({ phase: k, cpu_s: Number(v.toFixed(3)), us_per_sample: Number(((v / samples) * 1e6).toFixed(1)) }));
 const store = perSample.filter((p) => !p.phase.includes("bench")).reduce((s, p) => s + p.cpu_s, 0);
-const out = { samples, batches: BATCHES, chars: CHARS, phases: perSample, store_us_per_sample: Number(((store / samples) * 1e6).toFixed(1)), load_before: load0, load_after: loadavg()[0]! };
+const out = {
+  samples, batches: BATCHES, chars: CHARS, phases: perSample, store_us_per_sample: Number(((store / samples) * 1e6).toFixed(1)),
+  parquet_encode_us_per_sample: encodeUs === null ? null : Number(encodeUs.toFixed(1)), load_before: load0, load_after: loadavg()[0]!,
+};
 if (values.json) console.log(JSON.stringify(out));
 else {
   console.log(`${samples} samples of ~${CHARS} chars in ${BATCHES} writes of ${BATCH}; CPU per sample (all threads):`);
   for (const p of perSample) console.log(`  ${p.phase.padEnd(56)} ${String(p.us_per_sample).padStart(7)} us  (${p.cpu_s} s)`);
   console.log(`  ${"store in all (bench's generation excluded)".padEnd(56)} ${String(out.store_us_per_sample).padStart(7)} us`);
+  if (out.parquet_encode_us_per_sample !== null) console.log(`  ${"of which Parquet encoding + file write (timed apart)".padEnd(56)} ${String(out.parquet_encode_us_per_sample).padStart(7)} us`);
   console.log(`load average (1 min): ${load0.toFixed(2)} before, ${out.load_after.toFixed(2)} after`);
 }

@@ -220,8 +220,11 @@ class BufferedWriter {
     return this.written;
   }
 
+  /** set by the final flush: samples of requests still in flight then (a signal, a failure) are never landed */
+  private closed = false;
+
   add(samples: Sample[]): void {
-    this.buffer.push(...samples);
+    if (!this.closed) this.buffer.push(...samples);
   }
 
   async maybeFlush(): Promise<void> {
@@ -249,7 +252,9 @@ class BufferedWriter {
     });
   }
 
+  /** The last flush: lands what has arrived and takes nothing after it, so the count it returns is final. */
   async flush(): Promise<number> {
+    this.closed = true;
     this.startFlush();
     await this.chain;
     if (this.error !== null) throw this.error;

@@ -1,4 +1,5 @@
 import { InputError, RlvdError } from "../core/errors.js";
+import { forgetStoredKeys } from "./sample-writes.js";
 import type { StagingTable } from "./staging.js";
 import type { SampleStore } from "./store.js";
 
@@ -86,8 +87,9 @@ export async function commitStaged(store: SampleStore, staged: StagingTable, spe
   // existence: samples against this process's key cache (one scan of the snapshot per model, then the rows
   // it writes itself), counts against the (small) counts view
   let existing: string = spec.table;
+  let models: string[] = [];
   if (spec.table === "samples") {
-    const models = (await store.all<{ model: string }>(`SELECT DISTINCT model FROM ${source}`)).map((r) => r.model);
+    models = (await store.all<{ model: string }>(`SELECT DISTINCT model FROM ${source}`)).map((r) => r.model);
     await store.knownKeys(models);
     existing = "known_keys";
   }
@@ -107,7 +109,11 @@ export async function commitStaged(store: SampleStore, staged: StagingTable, spe
     }
     return store.writeSegment(spec.table, `SELECT * FROM ${fresh}`);
   });
-  if (spec.table === "samples" && inserted > 0) await store.rememberKeys(`SELECT * FROM ${fresh}`);
+  if (spec.table === "samples" && inserted > 0) {
+    await store.rememberKeys(`SELECT * FROM ${fresh}`);
+    // the direct write path (sample-writes.ts) keeps its own copy of the stored keys: it reloads them
+    forgetStoredKeys(store, models);
+  }
   if (fresh !== source) await store.run(`DROP TABLE IF EXISTS temp.main.${fresh}`);
   await staged.drop();
   if (source !== s) await store.run(`DROP TABLE IF EXISTS temp.main.${source}`);

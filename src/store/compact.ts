@@ -45,6 +45,15 @@ export const COMPACT_DEFAULTS = {
 /** A writer compacts the folders it wrote into on its way out once they hold this many small files. */
 export const AUTO_MIN_SMALL = 16;
 
+/**
+ * What counts as small for a writer's exit compaction: files under 8 MiB, the segments of a sampler's
+ * time-based flushes and of short responses. A full batch of ~2 KB texts (16,384 samples, ~33 MB, written
+ * uncompressed by sample-writes.ts) is left to `rlvd compact`: merging those on the way out rewrote and
+ * compressed every segment a writer had written (a third of its time at the issue's scale, and its peak memory),
+ * and a reader reads 33 MB segments about as well as merged ones.
+ */
+export const AUTO_SMALL_BYTES = 8 * 2 ** 20;
+
 /** What a compaction did in one folder (`folder` relative to RUN/store, e.g. `samples/base`). */
 export type FolderCompaction = {
   folder: string;
@@ -94,14 +103,15 @@ export async function autoCompact(store: SampleStore, folders: readonly string[]
     const table = tableOf(store.dir, folder);
     if (table === null) continue;
     try {
-      const small = resolveLive(readFolder(folder)).filter((l) => fileSize(join(folder, l.entry.name)) < COMPACT_DEFAULTS.targetBytes / 4);
+      const isSmall = (e: FolderEntry) => fileSize(join(folder, e.name)) < AUTO_SMALL_BYTES;
+      const small = resolveLive(readFolder(folder)).filter((l) => isSmall(l.entry));
       // a writer with enough small segments of its own merges just those: writers that end together (the
       // shards of one model) then merge disjoint sets instead of each rewriting the whole folder (measured at
       // the issue's scale: two writers of a model each re-encoding ~1 GB on exit); the others' segments are
       // theirs to merge, or the next compaction's
       const mine = small.filter((l) => ownSegment(l.entry));
-      if (mine.length >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL, pick: ownSegment });
-      else if (small.length >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL });
+      if (mine.length >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL, pick: (e) => ownSegment(e) && isSmall(e) });
+      else if (small.length >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL, pick: isSmall });
     } catch {
       // see above: reads stay correct over uncompacted segments, only slower
     }

@@ -1,6 +1,7 @@
 import type { Sample } from "../core/types.js";
 import { commitStaged, type CommitResult } from "./commit.js";
 import { SAMPLE_COLUMNS } from "./schema.js";
+import { writeSamplesDirect } from "./sample-writes.js";
 import { StagingTable, type StagingColumn } from "./staging.js";
 import type { SampleStore } from "./store.js";
 
@@ -66,7 +67,10 @@ export async function commitSamples(
 
 /** Writes samples (the API samplers use); identical or already stored keys are no-ops. */
 export async function writeSamples(store: SampleStore, samples: Iterable<Sample>): Promise<CommitResult> {
+  const list = [...samples];
+  const direct = await writeSamplesDirect(store, list);
+  if (direct !== null) return direct;
   const batch = await SampleBatch.begin(store);
-  for (const s of samples) batch.add(s);
+  for (const s of list) batch.add(s);
   return commitSamples(store, batch);
 }

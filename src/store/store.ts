@@ -12,6 +12,7 @@ import { castColumns, DROPPED_SQL, legacyViews, logicalViews, rawView, sqlString
 import { migrateLegacy } from "./legacy.js";
 import { liveSegments } from "./live-set.js";
 import { autoCompact } from "./compact.js";
+import { forgetStoredKeys } from "./sample-writes.js";
 
 let instances = 0;
 
@@ -167,13 +168,16 @@ export class SampleStore {
   private async publishPending(): Promise<void> {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
+    let published = 0;
     try {
       for (const p of batch) {
         publishFile(p.tmp, p.final);
+        published++;
         this.wroteInto.add(dirname(p.final));
       }
     } finally {
-      for (const p of batch) removeTmp(p.tmp);
+      // the renamed ones are gone from tmp/ already (an unlink of a missing file costs an error object each)
+      for (const p of batch.slice(published)) removeTmp(p.tmp);
       await this.refresh();
     }
   }
@@ -238,6 +242,25 @@ export class SampleStore {
     for (const m of missing) this.keysLoaded.add(m);
   }
 
+  /**
+   * Forgets the loaded keys of `models` (the direct write path, sample-writes.ts, wrote some without adding them
+   * to `known_keys`): the next check reloads them from the snapshot, which holds what this process published.
+   */
+  async forgetKnownKeys(models: readonly string[]): Promise<void> {
+    const loaded = models.filter((m) => this.keysLoaded.delete(m));
+    if (loaded.length > 0) await this.run(`DELETE FROM known_keys WHERE model IN (${loaded.map(() => "?").join(", ")})`, loaded);
+  }
+
+  /**
+   * Queues a segment written elsewhere (sample-writes.ts, complete in `tmp`) for publishing as a new segment of
+   * `table` (under `model`'s folder for samples): with the current transaction's other segments, or at once.
+   */
+  async queueSegment(tmp: string, table: SegmentTable, model: string | null): Promise<void> {
+    const folder = model === null ? join(storeDir(this.dir), table) : join(storeDir(this.dir), table, modelFolder(model));
+    this.pending.push({ tmp, final: join(folder, segmentName()) });
+    if (this.depth === 0) await this.publishPending();
+  }
+
   async rememberKeys(select: string): Promise<void> {
     await this.db.run(`INSERT INTO known_keys SELECT model, question_id, sample_index FROM (${select})`);
   }
@@ -258,12 +281,13 @@ export class SampleStore {
       }
     }
     this.keysLoaded.delete(model);
+    forgetStoredKeys(this, [model]);
     await this.db.run("DELETE FROM known_keys WHERE model = ?", [model]).catch(() => undefined);
     await this.refresh({ dropped: true });
   }
 
   /** Before a first write: the store's folders, abandoned files cleaned, a legacy store migrated. */
-  private async ensureWriter(): Promise<void> {
+  async ensureWriter(): Promise<void> {
     if (this.writable) return;
     ensureStoreDirs(this.dir);
     cleanAbandoned(this.dir);
