@@ -20,6 +20,7 @@ import { seriesMembers } from "../store/series.js";
 import { seriesResults, type SeriesJsonEntry } from "./analyze-series.js";
 import type { SeriesFall } from "../metrics/series.js";
 import { STUDY_MODELS, studyPairs, type StudyModels } from "./study-models.js";
+import { cachedAnalysis } from "./analysis-cache.js";
 
 export type AnalyzeOptions = {
   /** the model whose difficulty bins everything is measured on; default: a model named "base", if any */
@@ -114,7 +115,12 @@ export type Analysis = {
 
 /** Analyses every model in a run folder: the numbers behind `rlvd analyze` and the report. */
 export async function analyzeRun(runDir: string, options: AnalyzeOptions = {}): Promise<Analysis> {
-  return withStore(runDir, {}, (store) => analyzeStore(store, options));
+  return withStore(runDir, {}, (store) => analyzeStoreCached(store, options));
+}
+
+/** analyzeStore, reusing this process's analysis of the same snapshot with the same options (analysis-cache.ts). */
+export async function analyzeStoreCached(store: SampleStore, options: AnalyzeOptions = {}): Promise<Analysis> {
+  return cachedAnalysis(store, options, () => analyzeStore(store, options));
 }
 
 export async function analyzeStore(store: SampleStore, options: AnalyzeOptions = {}): Promise<Analysis> {
