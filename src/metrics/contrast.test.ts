@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bootstrapSplitSums, bootstrapSums } from "./contrast.js";
 import { seededRng } from "./rng.js";
+import { bootstrapMeanCIs } from "./bootstrap.js";
 
 /** The columns bootstrapSplitSums stands for, written out one by one (its contract). */
 function explicitColumns(all: Float64Array[], sub: Float64Array[], group: Int32Array, groups: number): Float64Array[] {
@@ -50,5 +51,37 @@ describe("bootstrapSplitSums", () => {
     const out = bootstrapSplitSums(all, sub, Int32Array.from([1]), 2, 3, 0);
     // all, sub, all - sub, group 0 (empty), group 1
     expect(out.map((c) => c[2])).toEqual([3, 10, 1, 4, 2, 6, 0, 0, 3, 10]);
+  });
+});
+
+describe("bootstrapMeanCIs", () => {
+  /** The intervals written out the plain way: columns summed one by one in draw order, then percentiles. */
+  function reference(columns: Float64Array[], resamples: number, seed: number): Array<[number, number]> {
+    const q = columns[0]!.length;
+    const rng = seededRng(seed);
+    const means = columns.map(() => new Float64Array(resamples));
+    for (let r = 0; r < resamples; r++) {
+      const sums = columns.map(() => 0);
+      for (let j = 0; j < q; j++) {
+        const i = Math.floor(rng() * q);
+        columns.forEach((col, c) => (sums[c] += col[i]!));
+      }
+      sums.forEach((s, c) => (means[c]![r] = s / q));
+    }
+    return means.map((m) => {
+      const sorted = Array.from(m).sort((a, b) => a - b);
+      const at = (p: number) => {
+        const pos = (sorted.length - 1) * p, lo = Math.floor(pos), hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+      };
+      const alpha = (1 - 0.95) / 2; // as bootstrapMeanCIs derives it (not exactly 0.025)
+      return [at(alpha), at(1 - alpha)];
+    });
+  }
+
+  it("gives the plain computation's intervals exactly, for fractional values over several columns", () => {
+    const rng = seededRng(11);
+    const columns = Array.from({ length: 9 }, () => Float64Array.from({ length: 137 }, () => rng() / 3));
+    expect(bootstrapMeanCIs(columns, { resamples: 400, seed: 4 })).toEqual(reference(columns, 400, 4));
   });
 });
