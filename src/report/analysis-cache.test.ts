@@ -23,6 +23,21 @@ async function analyzeTracked(run: string, options: AnalyzeOptions = {}): Promis
 /** The analysis computed from scratch, no cache involved. */
 const uncached = (run: string, options: AnalyzeOptions = {}) => withStore(run, {}, (s) => analyzeStore(s, options));
 
+describe("optionsKey", () => {
+  it("fills in defaults, ignores progress callbacks, and tells apart every option that changes the analysis", () => {
+    const plain = optionsKey({});
+    expect(optionsKey({ seed: 0, confidence: 0.95, fit: true, fitBins: false, mixedGrading: "warn", onProgress: () => {} })).toBe(plain);
+    const changed: AnalyzeOptions[] = [
+      { base: "b" }, { ks: [1, 2] }, { binEdges: [0, 4] }, { keywords: ["wait"] }, { grouping: "exact" }, { seed: 1 }, { confidence: 0.9 },
+      { study: { rl: "x" } }, { findings: { alpha: 0.1 } }, { findings: { alpha: undefined } }, { fitKs: [1000] }, { fit: false },
+      { fitVariant: "zero" }, { fitBins: true }, { mixedGrading: "refuse" },
+    ];
+    const keys = changed.map((o) => optionsKey(o));
+    for (const [i, k] of keys.entries()) expect(k, JSON.stringify(changed[i])).not.toBe(plain);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
 describe("the analysis cache", () => {
   let dir: string;
   let run: string;

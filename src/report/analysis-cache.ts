@@ -16,15 +16,28 @@ import type { Analysis, AnalyzeOptions } from "./analyze-run.js";
 const MAX_ENTRIES = 4;
 const entries = new Map<string, Analysis>();
 
+/**
+ * Each analysis option's default as the key spells it, or false for an option that does not change the
+ * content. Every key of AnalyzeOptions must be listed (the type checker refuses a new option until it is), so
+ * no option can change the analysis without changing the key.
+ */
+const IN_KEY: Record<keyof AnalyzeOptions, { default: unknown } | false> = {
+  base: { default: null }, ks: { default: null }, binEdges: { default: null }, keywords: { default: null }, grouping: { default: null },
+  equivalent: { default: null }, seed: { default: 0 }, confidence: { default: 0.95 }, study: { default: {} }, findings: { default: {} },
+  fitKs: { default: null }, fit: { default: true }, fitVariant: { default: null }, fitBins: { default: false }, mixedGrading: { default: "warn" },
+  onProgress: false, // what is said while computing, not what is computed
+};
+
 /** The options that decide an analysis' content, defaults filled in, as one string (null: not cacheable). */
 export function optionsKey(options: AnalyzeOptions): string | null {
+  // a function of one's own (an equivalence) cannot be compared
   if (options.equivalent !== undefined) return null;
-  const o = options;
-  return stableJson({
-    base: o.base ?? null, ks: o.ks ?? null, binEdges: o.binEdges ?? null, keywords: o.keywords ?? null, grouping: o.grouping ?? null,
-    seed: o.seed ?? 0, confidence: o.confidence ?? 0.95, study: o.study ?? {}, findings: o.findings ?? {}, fitKs: o.fitKs ?? null,
-    fit: o.fit ?? true, fitVariant: o.fitVariant ?? null, fitBins: o.fitBins ?? false, mixedGrading: o.mixedGrading ?? "warn",
-  });
+  const key: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(IN_KEY)) {
+    if (spec === false) continue;
+    key[name] = (options as Record<string, unknown>)[name] ?? spec.default;
+  }
+  return stableJson(key);
 }
 
 /** `compute(store)`'s analysis, or a copy of the one computed before for the same snapshot and options. */
