@@ -38,6 +38,15 @@ describe("bootstrapSplitSums", () => {
     }
   });
 
+  it("gives the same bit for bit with another number of columns (the loop that is not unrolled)", () => {
+    const { all, sub, group } = fixture(90, true, 8);
+    const a = all.slice(0, 3), b = sub.slice(0, 3);
+    const fast = bootstrapSplitSums(a, b, group, 4, 300, 21);
+    const reference = bootstrapSums(explicitColumns(a, b, group, 4), 300, 21);
+    expect(fast.length).toBe(3 * 3 + 4 * 3);
+    fast.forEach((col, c) => expect(Array.from(col), `column ${c}`).toEqual(Array.from(reference[c]!)));
+  });
+
   it("falls back to bootstrapSums where values are not integers, with the same result", () => {
     const { all, sub, group } = fixture(120, false, 5);
     const fast = bootstrapSplitSums(all, sub, group, 4, 200, 9);
