@@ -5,7 +5,8 @@
  * (time, peak memory), the report (time, HTML size) and how long headless Chromium takes to open it (launch to
  * DOM dumped, the question explorer rendered). Prints figures with the load average; asserts nothing.
  * `--scale 0.05` shrinks the question count for a quick look. The run lives in a temp folder under the system
- * temp folder and is removed at the end (full scale: ~3 GB of segments).
+ * temp folder and is removed at the end (full scale: ~3 GB of segments); `--keep DIR` writes it to DIR/run instead and
+ * keeps it, to time `rlvd analyze DIR/run` on it afterwards.
  *
  * Responses come from a pool of 16,384 distinct texts of random words per writer (one batch's worth: no text
  * repeats inside a segment, so zstd sees text about as compressible as model output, ~4x, not one repeated
@@ -18,10 +19,10 @@
  * (the automatic compaction of folders that hold 16 or more small segments), and the ingest figures are given
  * both ways.
  *
- *   npx tsx bench/store-segments.ts [--scale 1] [--writers 4] [--chars 2000] [--live-every 5] [--json]
+ *   npx tsx bench/store-segments.ts [--scale 1] [--writers 4] [--chars 2000] [--live-every 5] [--keep DIR] [--json]
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, readdirSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -39,7 +40,7 @@ const { values } = parseArgs({
   options: {
     scale: { type: "string", default: "1" }, writers: { type: "string", default: "4" }, chars: { type: "string", default: "2000" },
     "live-every": { type: "string", default: "5" },
-    json: { type: "boolean" }, barrier: { type: "boolean" }, role: { type: "string" }, run: { type: "string" }, model: { type: "string" }, shard: { type: "string" },
+    keep: { type: "string" }, json: { type: "boolean" }, barrier: { type: "boolean" }, role: { type: "string" }, run: { type: "string" }, model: { type: "string" }, shard: { type: "string" },
   },
 });
 const Q = Math.max(1, Math.round(7500 * Number(values.scale)));
@@ -191,11 +192,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 if (values.role === "writer") await writer(values.run!, values.model!, Number(values.shard!.split("/")[0]), Number(values.shard!.split("/")[1]));
 else if (values.role === "reader") await reader(values.run!);
 else {
-  const dir = mkdtempSync(join(tmpdir(), "rlvd-bench-segments-"));
+  const dir = values.keep ?? mkdtempSync(join(tmpdir(), "rlvd-bench-segments-"));
+  if (values.keep) mkdirSync(dir, { recursive: true });
   try {
     await main(dir);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -14,15 +14,20 @@ export function bootstrapMeanCIs(columns: readonly Float64Array[], options: Boot
   const q = columns[0]!.length;
   if (q === 0) return columns.map(() => [Number.NaN, Number.NaN]);
   const rng = seededRng(seed);
+  const C = columns.length;
   const means = columns.map(() => new Float64Array(resamples));
-  const sums = new Float64Array(columns.length);
+  const sums = new Float64Array(C);
+  // row-major copy: a drawn question's values lie together (one cache line, not one per column); each column
+  // is still summed in draw order, so the sums are the same doubles
+  const rows = new Float64Array(q * C);
+  for (let c = 0; c < C; c++) for (let i = 0; i < q; i++) rows[i * C + c] = columns[c]![i]!;
   for (let r = 0; r < resamples; r++) {
     sums.fill(0);
     for (let j = 0; j < q; j++) {
-      const i = randomInt(rng, q);
-      for (let c = 0; c < columns.length; c++) sums[c]! += columns[c]![i]!;
+      const o = randomInt(rng, q) * C;
+      for (let c = 0; c < C; c++) sums[c]! += rows[o + c]!;
     }
-    for (let c = 0; c < columns.length; c++) means[c]![r] = sums[c]! / q;
+    for (let c = 0; c < C; c++) means[c]![r] = sums[c]! / q;
   }
   const alpha = (1 - confidence) / 2;
   return means.map((m) => {

@@ -6,7 +6,7 @@ import {
   type QuestionResult, type TextAggregate,
 } from "../metrics/index.js";
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
-import { answersByQuestion, modelContents, modelGradings, questionResults, type ModelContents } from "../store/queries.js";
+import { answersByQuestion, modelCounts, modelGradings, questionResults, type ModelCounts } from "../store/queries.js";
 import { generationStats, modelMeta, sampleFailures } from "../store/sampling-records.js";
 import type { AdaptiveSummary } from "../metrics/adaptive.js";
 import { textAggregates } from "../store/text-aggregates.js";
@@ -20,6 +20,7 @@ import { seriesMembers } from "../store/series.js";
 import { seriesResults, type SeriesJsonEntry } from "./analyze-series.js";
 import type { SeriesFall } from "../metrics/series.js";
 import { STUDY_MODELS, studyPairs, type StudyModels } from "./study-models.js";
+import { cachedAnalysis } from "./analysis-cache.js";
 
 export type AnalyzeOptions = {
   /** the model whose difficulty bins everything is measured on; default: a model named "base", if any */
@@ -114,7 +115,12 @@ export type Analysis = {
 
 /** Analyses every model in a run folder: the numbers behind `rlvd analyze` and the report. */
 export async function analyzeRun(runDir: string, options: AnalyzeOptions = {}): Promise<Analysis> {
-  return withStore(runDir, {}, (store) => analyzeStore(store, options));
+  return withStore(runDir, {}, (store) => analyzeStoreCached(store, options));
+}
+
+/** analyzeStore, reusing this process's analysis of the same snapshot with the same options (analysis-cache.ts). */
+export async function analyzeStoreCached(store: SampleStore, options: AnalyzeOptions = {}): Promise<Analysis> {
+  return cachedAnalysis(store, options, () => analyzeStore(store, options));
 }
 
 export async function analyzeStore(store: SampleStore, options: AnalyzeOptions = {}): Promise<Analysis> {
@@ -126,7 +132,7 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
     if (!list) byModel.set(r.model, (list = []));
     list.push({ question_id: r.question_id, n: r.n, correct: r.correct });
   }
-  const contents = new Map((await modelContents(store)).map((c) => [c.model, c]));
+  const contents = new Map((await modelCounts(store)).map((c) => [c.model, c]));
   for (const c of contents.values()) {
     if (c.ungraded > 0) warnings.push(`model ${c.model}: ${c.ungraded} of ${c.samples} samples are not graded yet and are left out`);
   }
@@ -198,7 +204,9 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
   const texts = new Map<string, Map<string, QuestionText>>();
   for (const [name, results] of byModel) {
     const c = contents.get(name);
-    if (!c || (c.answers === 0 && c.texts === 0)) continue;
+    // a model of counts alone has nothing to scan; texts are not counted beforehand (that count alone reads
+    // every response): the text scan finds none and adds nothing
+    if (!c || c.samples === 0) continue;
     const equivalent = options.equivalent ?? options.grouping ?? (specs.get(name)?.startsWith("embedded:") ? "exact" : "math");
     onProgress(`answer and text statistics for ${name}`);
     const stats = await sampleStatistics(store, name, c, base ?? results, baseScheme ?? schemeFor(models[name]!.modal_n), {
@@ -225,7 +233,7 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
       seed, confidence, fit: options.fit !== false, fitVariant: options.fitVariant, warn: (m) => warnings.push(m),
       texts: async (name) => {
         const c = contents.get(name);
-        if (!c || (c.answers === 0 && c.texts === 0)) return {};
+        if (!c || c.samples === 0) return {};
         const results = allResults.get(name)!;
         const equivalent = options.equivalent ?? options.grouping ?? (specs.get(name)?.startsWith("embedded:") ? "exact" : "math");
         const minN = Math.min(...results.map((r) => r.n));
@@ -320,7 +328,7 @@ function testedKWarnings(c: Comparison): string[] {
 async function sampleStatistics(
   store: SampleStore,
   model: string,
-  contents: ModelContents,
+  contents: ModelCounts,
   binning: readonly QuestionResult[],
   scheme: BinScheme,
   options: { equivalent: AnswerGrouping | AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number },
@@ -335,7 +343,7 @@ async function sampleStatistics(
     Object.assign(summary, answers.result());
     entropy = answers.correctedEntropy;
   }
-  if (contents.texts > 0) {
+  {
     const coarse = coarseBins(scheme.n);
     const ids = [...new Set(binning.map((r) => r.question_id))];
     const coarseOf = new Map(binning.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));

@@ -4,7 +4,7 @@
  * tests themselves and a verdict can be re-derived from it. docs/analysis.md states each test and its target.
  */
 import { binIndex, coarseBins, studyBins, type BinScheme } from "../metrics/bins.js";
-import { bootstrapGroupMeans, bootstrapSums, contrastFromReplicates, pairedMeanContrast, type Contrast } from "../metrics/contrast.js";
+import { bootstrapGroupMeans, bootstrapSplitSums, contrastFromReplicates, pairedMeanContrast, type Contrast } from "../metrics/contrast.js";
 import { pairedBinaryBounds, pairedBinaryP } from "../metrics/exact-binomial.js";
 import { fixedBenchmarkAccuracy, fixedBenchmarkAtN } from "../metrics/fixed-benchmark.js";
 import { passAtKCurve } from "../metrics/pass-at-k.js";
@@ -272,7 +272,9 @@ function textRatio(
     cols.push(side(to, (x) => x[pick]), side(to, (x) => x.responses), side(tb, (x) => x[pick]), side(tb, (x) => x.responses));
   }
   const ratio = (oNum: number, oDen: number, bNum: number, bDen: number) => (oNum / oDen) / (bNum / bDen);
-  const sums = bootstrapSums(cols, s.resamples, seed);
+  // the same replicates as bootstrapSums(cols, ...), in a third of the additions (cols are parts of the first 8)
+  const group = Int32Array.from(ids, (q) => coarseOf.get(q) ?? -1);
+  const sums = bootstrapSplitSums(cols.slice(0, 4), cols.slice(4, 8), group, coarse.bins.length, s.resamples, seed);
   const what = pick === "chars" ? "characters" : "reflection keywords";
   const results = parts.map((part, i) => {
     const c = cols.slice(4 * i, 4 * i + 4), r = sums.slice(4 * i, 4 * i + 4);

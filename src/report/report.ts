@@ -9,7 +9,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { VERSION } from "../core/version.js";
 import { runPath } from "../core/run-folder.js";
 import { withStore } from "../store/store.js";
-import { analyzeStore, type Analysis, type AnalyzeOptions } from "./analyze-run.js";
+import { analyzeStoreCached, type Analysis, type AnalyzeOptions } from "./analyze-run.js";
 import { buildCharts, orderModels, type ReportChart } from "./charts.js";
 import { dynamicsCharts } from "./charts-dynamics.js";
 import { explorerData, type ExplorerData, type ExplorerOptions } from "./explorer.js";
@@ -59,7 +59,7 @@ export type ReportResult = {
 /** Everything the report shows, computed from a run folder (no rendering). */
 export async function reportContent(runDir: string, options: ReportOptions = {}): Promise<ReportContent> {
   return withStore(runDir, {}, async (store) => {
-    const analysis = await analyzeStore(store, options);
+    const analysis = await analyzeStoreCached(store, options);
     const study = { ...STUDY_MODELS, ...options.study };
     const models = orderModels(analysis, study);
     analysis.comparisons.sort((a, b) => models.indexOf(a.other) - models.indexOf(b.other));

@@ -16,7 +16,7 @@ export { harnessAgreement } from "./harness-agreement.js";
 export type { HarnessAgreement } from "./harness-agreement.js";
 export { exportSamples } from "./export.js";
 export type { SampleExportFormat } from "./export.js";
-export { questionResults, modelContents, modelGradings, answersByQuestion, correctResponses, textTallies } from "./queries.js";
+export { questionResults, modelContents, modelCounts, modelGradings, answersByQuestion, correctResponses, textTallies } from "./queries.js";
 export type { StoredResult, ModelContents, QuestionAnswers, CorrectResponse, TextTally } from "./queries.js";
 export { modelSpecs, hasModel, registerModel, storedIndices } from "./models.js";
 export { countToGrade, ungradedSamples, applyGrades } from "./grades.js";

@@ -21,12 +21,27 @@ export type ModelContents = { model: string; samples: number; ungraded: number; 
 
 /** What the store holds per model: sample totals, ungraded samples, extracted answers, texts and count rows. */
 export async function modelContents(store: SampleStore): Promise<ModelContents[]> {
-  return store.all<ModelContents>(
+  return contentsQuery<ModelContents>(store, ", count(text)::INTEGER AS texts", ", coalesce(s.texts, 0) AS texts");
+}
+
+export type ModelCounts = Omit<ModelContents, "texts">;
+
+/**
+ * modelContents without the texts count, which is most of its cost: counting non-null texts decompresses every
+ * response (gigabytes at the study's scale), while the other counts read small columns. For callers that scan
+ * the texts anyway (analyze).
+ */
+export async function modelCounts(store: SampleStore): Promise<ModelCounts[]> {
+  return contentsQuery<ModelCounts>(store, "", "");
+}
+
+async function contentsQuery<T>(store: SampleStore, textCount: string, textColumn: string): Promise<T[]> {
+  return store.all<T>(
     `WITH s AS (SELECT model, count(*)::INTEGER AS samples, (count(*) - count(correct))::INTEGER AS ungraded,
-                       count(extracted)::INTEGER AS answers, count(text)::INTEGER AS texts FROM samples GROUP BY model),
+                       count(extracted)::INTEGER AS answers${textCount} FROM samples GROUP BY model),
           c AS (SELECT model, count(*)::INTEGER AS counted_questions FROM counts GROUP BY model)
      SELECT m.name AS model, coalesce(s.samples, 0) AS samples, coalesce(s.ungraded, 0) AS ungraded,
-            coalesce(s.answers, 0) AS answers, coalesce(s.texts, 0) AS texts, coalesce(c.counted_questions, 0) AS counted_questions
+            coalesce(s.answers, 0) AS answers${textColumn}, coalesce(c.counted_questions, 0) AS counted_questions
        FROM models m LEFT JOIN s ON s.model = m.name LEFT JOIN c ON c.model = m.name ORDER BY m.name`,
   );
 }

@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
@@ -10,7 +10,7 @@ import {
 } from "./segments.js";
 import { castColumns, DROPPED_SQL, legacyViews, logicalViews, rawView, sqlString } from "./views.js";
 import { migrateLegacy } from "./legacy.js";
-import { liveSegments } from "./live-set.js";
+import { liveSegments, type LiveFile } from "./live-set.js";
 import { autoCompact } from "./compact.js";
 import { forgetStoredKeys } from "./sample-writes.js";
 
@@ -127,6 +127,7 @@ export class SampleStore {
         }
         // the logical views bind the raw ones, which reads the files' schemas: inside the retry too
         for (const sql of logicalViews({ dropped: this.hasDropped, grades: files.get("grades")!.length > 0 })) await this.db.run(sql);
+        this.snapshotFiles = files;
         break;
       } catch (e) {
         // a segment deleted between the listing and the scan (a compaction's grace passed meanwhile): list again
@@ -144,6 +145,30 @@ export class SampleStore {
 
   private droppedReady = false;
   private hasDropped = false;
+  /** the live files the views read (null: a legacy store, or before the first snapshot) */
+  private snapshotFiles: Map<SegmentTable, LiveFile[]> | null = null;
+
+  /**
+   * The identity of the current snapshot: every file the views read (path, the origins read from it, size,
+   * modification time), or null where it has none (a legacy store read in place). Segments are immutable and
+   * uniquely named, so two snapshots with the same identity hold the same rows; a cache keyed by it (e.g.
+   * report/analysis-cache.ts) can never serve the analysis of other data. A file gone since the listing: null.
+   */
+  snapshotId(): string | null {
+    if (this.legacy || this.snapshotFiles === null) return null;
+    const parts: string[] = [];
+    try {
+      for (const [table, files] of this.snapshotFiles) {
+        for (const f of files) {
+          const st = statSync(f.path);
+          parts.push(`${table}\t${f.path}\t${f.only?.join(",") ?? ""}\t${st.size}\t${st.mtimeMs}`);
+        }
+      }
+    } catch {
+      return null;
+    }
+    return parts.join("\n");
+  }
   /** the segment folders this process has published into (where an automatic compaction looks) */
   readonly wroteInto = new Set<string>();
 
