@@ -7,9 +7,11 @@
  *
  *   npx tsx bench/report-open.ts build --questions 7500 [--models 2] [--k 16] [--chars 2000] --run DIR
  *     writes the run and DIR/report.html with this checkout's code (the run is kept, for other checkouts)
- *   npx tsx bench/report-open.ts open A.html [B.html ...] [--rounds 3]
+ *   npx tsx bench/report-open.ts open A.html [B.html ...] [--rounds 3] [--question]
  *     opens each page in turn (alternating, round by round) and an empty page first in every round; prints
- *     seconds launch -> DOM dumped, the page's own performance marks (when it prints them), and the load average
+ *     seconds launch -> DOM dumped, the page's own performance marks (when it prints them: console lines
+ *     "rlvd-timing ..."), and the load average; --question also opens each at its first question (#open=q0) and
+ *     checks that question's samples are in the DOM
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -29,7 +31,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     questions: { type: "string", default: "7500" }, models: { type: "string", default: "2" }, k: { type: "string", default: "16" },
-    chars: { type: "string", default: "2000" }, run: { type: "string" }, rounds: { type: "string", default: "3" },
+    chars: { type: "string", default: "2000" }, run: { type: "string" }, rounds: { type: "string", default: "3" }, question: { type: "boolean" },
   },
 });
 
@@ -78,7 +80,7 @@ function sideBytes(html: string): number {
 
 const exec = promisify(execFile);
 
-async function open(binary: string, url: string): Promise<{ s: number; marks: string }> {
+async function open(binary: string, url: string): Promise<{ s: number; marks: string; dom: string }> {
   const profile = mkdtempSync(join(tmpdir(), "rlvd-bench-chromium-"));
   try {
     const t = performance.now();
@@ -89,7 +91,7 @@ async function open(binary: string, url: string): Promise<{ s: number; marks: st
     const s = (performance.now() - t) / 1000;
     if (url.startsWith("file:") && !/id="explorer-count">\d+ of \d+ questions</.test(stdout)) throw new Error(`${url}: the explorer did not render`);
     const marks = [...stderr.matchAll(/rlvd-timing ([^"]*)"/g)].map((m) => m[1]).join(" ");
-    return { s, marks };
+    return { s, marks, dom: stdout };
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }
@@ -104,6 +106,11 @@ async function openAll(pages: string[]): Promise<void> {
     for (const p of pages) {
       const o = await open(binary, pathToFileURL(p).href);
       row.push(`${p} ${o.s.toFixed(2)} s${o.marks ? ` [${o.marks}]` : ""}`);
+      if (values.question) {
+        const q = await open(binary, `${pathToFileURL(p).href}#open=q0`);
+        if (!/<summary>sample \d+ — /.test(q.dom)) throw new Error(`${p}#open=q0: the question's samples are not shown`);
+        row.push(`#open=q0 ${q.s.toFixed(2)} s`);
+      }
     }
     console.log(`${row.join(" | ")} | load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   }
