@@ -26,9 +26,15 @@ export type DetailPlacement =
   | { kind: "inline" }
   | { kind: "files"; dir: string; per: number; parts: number; token: string };
 
+/**
+ * One question in the page's index, as an array (keys would be a third of the index at 7,500 questions):
+ * [id, prompt, gold answer, subject, level, results per model].
+ */
+export type IndexRow = [string, string, string, string | null, string | null, ExplorerQuestion["r"]];
+
 /** What the page's <script id="explorer-data"> holds: the questions without their detail, and where the detail is. */
 export type ExplorerIndex = Omit<ExplorerData, "questions"> & {
-  questions: Array<Omit<ExplorerQuestion, "a" | "s">>;
+  questions: IndexRow[];
   /** any question has samples (the page then notes the cap and links every sample) */
   has_samples: boolean;
   detail: DetailPlacement;
@@ -57,7 +63,7 @@ export const partName = (k: number): string => `part-${k}.js`;
 
 export function explorerPage(data: ExplorerData, options: ExplorerPageOptions): ExplorerPage {
   const { inlineBytes = 2_000_000, partBytes = 256_000 } = options;
-  const questions = data.questions.map(({ a: _a, s: _s, ...q }) => q);
+  const questions = data.questions.map((q): IndexRow => [q.id, q.prompt, q.answer, q.subject, q.level, q.r]);
   const details = data.questions.map((q): string => scriptJson(q.a || q.s ? [q.a ?? null, q.s ?? null] : 0));
   const hasDetail = data.questions.some((q) => q.a || q.s);
   const bytes = details.reduce((n, d) => n + Buffer.byteLength(d) + 1, 0);
@@ -85,7 +91,8 @@ export function joinExplorerPage(index: ExplorerIndex, detail: ExplorerDetail[])
   const { detail: _d, has_samples: _h, questions, ...rest } = index;
   return {
     ...rest,
-    questions: questions.map((q, i) => {
+    questions: questions.map(([id, prompt, answer, subject, level, r], i) => {
+      const q: ExplorerQuestion = { id, prompt, answer, subject, level, r };
       const d = detail[i];
       if (!d) return q;
       return { ...q, ...(d[0] ? { a: d[0] } : {}), ...(d[1] ? { s: d[1] } : {}) };

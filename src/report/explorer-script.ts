@@ -16,7 +16,7 @@ export const EXPLORER_SCRIPT = String.raw`
   if (!holder || !root) return;
   var D = JSON.parse(holder.textContent);
   function $(id) { return document.getElementById(id); }
-  D.questions.forEach(function (q, i) { q.i = i; });
+  D.questions = D.questions.map(function (a, i) { return { i: i, id: a[0], prompt: a[1], answer: a[2], subject: a[3], level: a[4], r: a[5] }; });
   // details: parsed on first use (inline), or one side file per part, each loaded once; callbacks wait on it
   var DP = D.detail, inline = null, parts = {}, waiting = {};
   window.${PART_CALLBACK} = function (token, k, rows) {
