@@ -48,9 +48,9 @@ describe.skipIf(!chromium)("the report in headless Chromium", () => {
     expect(dom).toContain('id="explorer-count">5 of 40 questions<'); // the five rarely-solved questions rlvr gave up
   });
 
-  it("reads an opened question's samples from the side files, and says so when they are missing or stale", { timeout: 180_000 }, async () => {
+  it("reads an opened question's samples from the side files (a page named with a #), and says so when they are missing or stale", { timeout: 180_000 }, async () => {
     const run = join(dir, "run");
-    const side = await writeReport(run, { out: join(dir, "side", "r.html"), explorerPage: { inlineBytes: 0, partBytes: 4000 }, generatedAt: "2025-01-01T00:00:00Z" });
+    const side = await writeReport(run, { out: join(dir, "side", "r #1.html"), explorerPage: { inlineBytes: 0, partBytes: 4000 }, generatedAt: "2025-01-01T00:00:00Z" });
     expect(side.files.explorer).not.toBeNull();
     const url = fileUrl(side.files.html, "bin=1&open=test/geometry/6.json");
     const { dom, consoleErrors } = await dumpDom(chromium!, url);
@@ -64,17 +64,17 @@ describe.skipIf(!chromium)("the report in headless Chromium", () => {
     // the folder taken away: the question still opens (prompt, counts) with a line naming the folder
     renameSync(side.files.explorer!, `${side.files.explorer!}-moved`);
     const missing = await dumpDom(chromium!, url);
-    expect(missing.dom).toContain("could not read r.explorer/part-");
+    expect(missing.dom).toContain("could not read r #1.explorer/part-");
     expect(missing.dom).toContain("base: 1 of 32 correct (bin 1)");
     expect(missing.dom).not.toContain("<summary>sample 0");
 
     // parts of another report (its texts cut shorter) under the page's folder name: refused, not shown
     renameSync(`${side.files.explorer!}-moved`, side.files.explorer!);
     const page = readFileSync(side.files.html, "utf8");
-    await writeReport(run, { out: join(dir, "side", "r.html"), explorerPage: { inlineBytes: 0, partBytes: 4000 }, explorer: { maxChars: 10 } });
+    await writeReport(run, { out: join(dir, "side", "r #1.html"), explorerPage: { inlineBytes: 0, partBytes: 4000 }, explorer: { maxChars: 10 } });
     writeFileSync(side.files.html, page);
     const stale = await dumpDom(chromium!, url);
-    expect(stale.dom).toMatch(/r\.explorer\/part-\d+\.js belongs to another report/);
+    expect(stale.dom).toMatch(/r #1\.explorer\/part-\d+\.js belongs to another report/);
     expect(stale.dom).not.toContain("<summary>sample 0");
   });
 

@@ -41,7 +41,7 @@ export const EXPLORER_SCRIPT = String.raw`
       tag.remove();
       w.forEach(function (f) { f(null, "could not read " + file + " beside this page: its samples and answers are in that folder (keep it with the page)"); });
     };
-    tag.src = file;
+    tag.src = encodeURIComponent(DP.dir) + "/part-" + k + ".js"; // the folder is named after the page, which may hold "#" or "%"
     document.head.appendChild(tag);
   }
   var M = D.models, PAGE = 100, shown = PAGE;
