@@ -22,9 +22,9 @@
  *   npx tsx bench/store-segments.ts [--scale 1] [--writers 4] [--chars 2000] [--live-every 5] [--keep DIR] [--json]
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, readdirSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { analyzeRun } from "../src/report/analyze-run.js";
@@ -117,20 +117,25 @@ async function reader(run: string): Promise<void> {
   await writeReport(run, { out });
   const reportS = (performance.now() - t) / 1000;
   const chromium = await openInChromium(out);
+  const side = join(dirname(out), "report.explorer");
+  const sideMb = existsSync(side) ? readdirSync(side).reduce((n, f) => n + statSync(join(side, f)).size, 0) / 1e6 : 0;
   console.log(JSON.stringify({
-    analyze_s: analyzeS, analyze_peak_rss_mb: rssAnalyze, report_s: reportS, report_mb: statSync(out).size / 1e6, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    analyze_s: analyzeS, analyze_peak_rss_mb: rssAnalyze, report_s: reportS, report_mb: statSync(out).size / 1e6, report_side_mb: sideMb, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     ...chromium,
   }));
 }
 
 /**
  * Seconds from launching headless Chromium (the browser the report tests use) to the DOM of the opened report
- * dumped with the explorer rendered, and the same for an empty page (the browser's own start), or nulls when
- * no Chromium is found.
+ * dumped with the explorer rendered, the same for an empty page (the browser's own start), and for the report
+ * opened at its first question (`#open=q0`: that question's samples read, from the side file when the details
+ * are in one), or nulls when no Chromium is found.
  */
-async function openInChromium(html: string): Promise<{ chromium_open_s: number | null; chromium_blank_s: number | null; explorer_rendered: boolean | null }> {
+async function openInChromium(html: string): Promise<{
+  chromium_open_s: number | null; chromium_blank_s: number | null; explorer_rendered: boolean | null; chromium_question_s: number | null; question_samples_shown: boolean | null;
+}> {
   const binary = findChromium();
-  if (!binary) return { chromium_open_s: null, chromium_blank_s: null, explorer_rendered: null };
+  if (!binary) return { chromium_open_s: null, chromium_blank_s: null, explorer_rendered: null, chromium_question_s: null, question_samples_shown: null };
   const run = promisify(execFile);
   const open = async (url: string) => {
     const profile = mkdtempSync(join(tmpdir(), "rlvd-bench-chromium-"));
@@ -146,7 +151,11 @@ async function openInChromium(html: string): Promise<{ chromium_open_s: number |
   };
   const blank = await open("about:blank");
   const page = await open(pathToFileURL(html).href);
-  return { chromium_open_s: page.s, chromium_blank_s: blank.s, explorer_rendered: /id="explorer-count">\d+ of \d+ questions</.test(page.dom) };
+  const question = await open(`${pathToFileURL(html).href}#open=q0`);
+  return {
+    chromium_open_s: page.s, chromium_blank_s: blank.s, explorer_rendered: /id="explorer-count">\d+ of \d+ questions</.test(page.dom),
+    chromium_question_s: question.s, question_samples_shown: /<summary>sample \d+ — /.test(question.dom),
+  };
 }
 
 function child(args: string[]): Promise<Record<string, number>> {
@@ -266,18 +275,20 @@ async function main(dir: string): Promise<void> {
     report_s: Number(read.report_s!.toFixed(2)), report_mb: Number(read.report_mb!.toFixed(2)), report_peak_rss_mb: Math.round(read.peak_rss_mb!),
     chromium_open_s: read.chromium_open_s === null ? null : Number(read.chromium_open_s!.toFixed(2)),
     chromium_blank_s: read.chromium_blank_s === null ? null : Number(read.chromium_blank_s!.toFixed(2)), explorer_rendered: read.explorer_rendered,
+    chromium_question_s: read.chromium_question_s === null ? null : Number(read.chromium_question_s!.toFixed(2)), question_samples_shown: read.question_samples_shown,
+    report_side_mb: Number(read.report_side_mb!.toFixed(2)),
     load_before: load0, load_after_ingest: loadIngest, load_after: loadavg()[0]!,
   };
   if (values.json) console.log(JSON.stringify(figures));
   else {
-    const c = figures.chromium_open_s === null ? "no Chromium found" : `opens in headless Chromium in ${figures.chromium_open_s} s (an empty page: ${figures.chromium_blank_s} s), explorer ${figures.explorer_rendered ? "rendered" : "NOT rendered"}`;
+    const c = figures.chromium_open_s === null ? "no Chromium found" : `opens in headless Chromium in ${figures.chromium_open_s} s (an empty page: ${figures.chromium_blank_s} s), explorer ${figures.explorer_rendered ? "rendered" : "NOT rendered"}; opened at a question in ${figures.chromium_question_s} s, its samples ${figures.question_samples_shown ? "shown" : "NOT shown"}`;
     console.log(`${W} writers, 2 models x ${Q} questions x ${K} samples of ~${CHARS} chars = ${samples} samples (${figures.text_mb} MB of text; ${files.length} segments, ${figures.store_mb} MB on disk)`);
     console.log(`ingest  ${figures.ingest_s} s: ${figures.samples_per_s} samples/s, ${figures.mb_per_s} MB/s of text; peak RSS per writer ${figures.writer_peak_rss_mb} MB (writers' start-up before the clock: ${figures.startup_s} s)`);
     console.log(`  last segment acknowledged at ${figures.acknowledged_s} s: ${figures.acknowledged_samples_per_s} samples/s; writers' exit (automatic compaction) up to ${figures.exit_compaction_s_max} s; peak RSS per writer before its exit ${figures.writer_peak_rss_writing_mb} MB`);
     console.log(`  writers' CPU ${figures.writer_cpu_s} s in all: ${figures.cpu_us_per_sample} us per sample (the bar on 2 cores: 33 us)`);
     console.log(`analyze while writing (every ${values["live-every"]} s): ${live.ok} runs ok, ${live.failed} failed${live.errors.length ? ` (${live.errors.join("; ")})` : ""}; mean ${figures.analyze_during_writes.mean_s} s, max ${figures.analyze_during_writes.max_s} s`);
     console.log(`analyze alone ${figures.analyze_s} s, peak RSS ${figures.analyze_peak_rss_mb} MB`);
-    console.log(`report ${figures.report_s} s (peak RSS ${figures.report_peak_rss_mb} MB), HTML ${figures.report_mb} MB; ${c}`);
+    console.log(`report ${figures.report_s} s (peak RSS ${figures.report_peak_rss_mb} MB), HTML ${figures.report_mb} MB${figures.report_side_mb ? ` (+ ${figures.report_side_mb} MB of side files)` : ""}; ${c}`);
     console.log(`load average (1 min): ${load0.toFixed(2)} before, ${loadIngest.toFixed(2)} after ingest, ${figures.load_after.toFixed(2)} at the end`);
   }
 }

@@ -3,7 +3,7 @@
  * the test counts rendered charts, marks and explorer rows in the DOM, then checks a screenshot's pixels.
  * Set RLVD_SCREENSHOTS=DIR to keep the screenshots for a look.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,7 +23,7 @@ describe.skipIf(!chromium)("the report in headless Chromium", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "rlvd-chromium-report-"));
     result = await writeReport(await studyFixture(dir), { generatedAt: "2025-01-01T00:00:00Z" });
-  });
+  }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("renders every chart, the explorer filtered by the URL hash, and an opened question", async () => {
@@ -46,6 +46,36 @@ describe.skipIf(!chromium)("the report in headless Chromium", () => {
   it("filters by a change between two models", async () => {
     const { dom } = await dumpDom(chromium!, fileUrl(result.files.html, "change=lost&a=base&b=rlvr"));
     expect(dom).toContain('id="explorer-count">5 of 40 questions<'); // the five rarely-solved questions rlvr gave up
+  });
+
+  it("reads an opened question's samples from the side files (a page named with a #), and says so when they are missing or stale", { timeout: 180_000 }, async () => {
+    const run = join(dir, "run");
+    const side = await writeReport(run, { out: join(dir, "side", "r #1.html"), explorerPage: { inlineBytes: 0, partBytes: 4000 }, generatedAt: "2025-01-01T00:00:00Z" });
+    expect(side.files.explorer).not.toBeNull();
+    const url = fileUrl(side.files.html, "bin=1&open=test/geometry/6.json");
+    const { dom, consoleErrors } = await dumpDom(chromium!, url);
+    expect(consoleErrors).toEqual([]);
+    expect(dom).toContain('id="explorer-count">3 of 40 questions<');
+    expect(dom).toContain("base: 1 of 32 correct (bin 1)");
+    expect(dom).toMatch(/<summary>sample 0 — ✓ correct — answer: <code>12<\/code><\/summary>/);
+    expect(dom).toContain("Question 6: what is 5 + 7? &lt;b&gt;not html&lt;/b&gt;");
+    expect(dom).not.toContain(`<p class="muted">loading…</p>`);
+
+    // the folder taken away: the question still opens (prompt, counts) with a line naming the folder
+    renameSync(side.files.explorer!, `${side.files.explorer!}-moved`);
+    const missing = await dumpDom(chromium!, url);
+    expect(missing.dom).toContain("could not read r #1.explorer/part-");
+    expect(missing.dom).toContain("base: 1 of 32 correct (bin 1)");
+    expect(missing.dom).not.toContain("<summary>sample 0");
+
+    // parts of another report (its texts cut shorter) under the page's folder name: refused, not shown
+    renameSync(`${side.files.explorer!}-moved`, side.files.explorer!);
+    const page = readFileSync(side.files.html, "utf8");
+    await writeReport(run, { out: join(dir, "side", "r #1.html"), explorerPage: { inlineBytes: 0, partBytes: 4000 }, explorer: { maxChars: 10 } });
+    writeFileSync(side.files.html, page);
+    const stale = await dumpDom(chromium!, url);
+    expect(stale.dom).toMatch(/r #1\.explorer\/part-\d+\.js belongs to another report/);
+    expect(stale.dom).not.toContain("<summary>sample 0");
   });
 
   it("paints the charts (screenshot pixels)", async () => {

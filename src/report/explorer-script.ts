@@ -3,7 +3,12 @@
  * <script id="explorer-data">, renders the question table in pages, filters by text, subject, level, bin and
  * change between two models, and keeps the filter in the URL hash (#bin=1-4&binModel=base...), so a view can be
  * linked to and tests can open the page pre-filtered; #open=ID expands one question. All data goes into the DOM as text, never as HTML.
+ * A question's detail (answers, samples) is read when it is opened (explorer-page.ts): parsed from
+ * <script id="explorer-detail"> on first use, or from the side file holding it, added as a classic script.
  */
+/** The function each side file of details calls (explorer-page.ts writes the files); defined by the script below. */
+export const PART_CALLBACK = "__rlvdExplorerPart";
+
 export const EXPLORER_SCRIPT = String.raw`
 (function () {
   var holder = document.getElementById("explorer-data");
@@ -11,6 +16,34 @@ export const EXPLORER_SCRIPT = String.raw`
   if (!holder || !root) return;
   var D = JSON.parse(holder.textContent);
   function $(id) { return document.getElementById(id); }
+  D.questions = D.questions.map(function (a, i) { return { i: i, id: a[0], prompt: a[1], answer: a[2], subject: a[3], level: a[4], r: a[5] }; });
+  // details: parsed on first use (inline), or one side file per part, each loaded once; callbacks wait on it
+  var DP = D.detail, inline = null, parts = {}, waiting = {};
+  window.${PART_CALLBACK} = function (token, k, rows) {
+    var w = waiting[k] || [];
+    delete waiting[k];
+    if (token !== DP.token) { w.forEach(function (cb) { cb(null, DP.dir + "/part-" + k + ".js belongs to another report (written since this page was): reload the page"); }); return; }
+    parts[k] = rows;
+    w.forEach(function (cb) { cb(rows); });
+  };
+  function withDetail(q, cb) {
+    if (DP.kind === "none") return cb(0);
+    if (DP.kind === "inline") { if (!inline) inline = JSON.parse($("explorer-detail").textContent); return cb(inline[q.i]); }
+    var k = Math.floor(q.i / DP.per), at = q.i - k * DP.per;
+    if (parts[k]) return cb(parts[k][at]);
+    var first = !waiting[k];
+    (waiting[k] = waiting[k] || []).push(function (rows, err) { cb(rows ? rows[at] : null, err); });
+    if (!first) return;
+    var file = DP.dir + "/part-" + k + ".js", tag = document.createElement("script");
+    tag.onerror = function () {
+      var w = waiting[k] || [];
+      delete waiting[k];
+      tag.remove();
+      w.forEach(function (f) { f(null, "could not read " + file + " beside this page: its samples and answers are in that folder (keep it with the page)"); });
+    };
+    tag.src = encodeURIComponent(DP.dir) + "/part-" + k + ".js"; // the folder is named after the page, which may hold "#" or "%"
+    document.head.appendChild(tag);
+  }
   var M = D.models, PAGE = 100, shown = PAGE;
   function el(tag, attrs, kids) {
     var e = document.createElement(tag);
@@ -92,21 +125,22 @@ export const EXPLORER_SCRIPT = String.raw`
     }
     return true;
   }
-  function detail(q) {
+  function detail(q, d, err) {
     var box = el("div", { class: "detail" });
+    if (err) box.appendChild(el("p", { class: "warnings", text: err }));
     if (q.prompt) box.appendChild(el("pre", { class: "prompt", text: q.prompt }));
     box.appendChild(el("p", {}, [el("b", { text: "gold answer: " }), el("code", { text: q.answer || "(not stored)" })]));
     M.forEach(function (m, i) {
       var r = q.r[i];
       if (!r) return;
       var sec = el("div", { class: "model" }, [el("h4", { text: m + ": " + r[1] + " of " + r[0] + " correct (bin " + D.bins[r[2]] + ")" })]);
-      var answers = q.a && q.a[i];
+      var answers = d && d[0] && d[0][i];
       if (answers && answers.length) {
         var ul = el("ul", { class: "answers" });
         answers.forEach(function (a) { ul.appendChild(el("li", { class: a[2] * 2 > a[1] ? "ok" : "bad" }, [el("code", { text: a[0] }), " × " + a[1]])); });
         sec.appendChild(el("div", {}, [el("span", { text: "most frequent answers: " }), ul]));
       }
-      var samples = q.s && q.s[i];
+      var samples = d && d[1] && d[1][i];
       if (samples && samples.length) {
         samples.forEach(function (s) {
           var verdict = s[1] === 1 ? "✓ correct" : s[1] === 0 ? "✗ wrong" : "ungraded";
@@ -134,8 +168,10 @@ export const EXPLORER_SCRIPT = String.raw`
       var open = null;
       row.addEventListener("click", function () {
         if (open) { open.remove(); open = null; return; }
-        open = el("tr", { class: "q-detail" }, [el("td", { colspan: String(1 + (subjects.length ? 1 : 0) + (levels.length ? 1 : 0) + M.length) }, [detail(q)])]);
+        var cell = el("td", { colspan: String(1 + (subjects.length ? 1 : 0) + (levels.length ? 1 : 0) + M.length) }, [el("p", { class: "muted", text: "loading…" })]);
+        open = el("tr", { class: "q-detail" }, [cell]);
         row.after(open);
+        withDetail(q, function (d, err) { cell.textContent = ""; cell.appendChild(detail(q, d, err)); });
       });
       body.appendChild(row);
     });

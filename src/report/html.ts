@@ -2,7 +2,7 @@
 import type { Analysis } from "./analyze-run.js";
 import type { ReportChart } from "./charts.js";
 import { EXPLORER_SCRIPT } from "./explorer-script.js";
-import type { ExplorerData } from "./explorer.js";
+import type { ExplorerPage } from "./explorer-page.js";
 import { FINDINGS_PREAMBLE, type Finding } from "./findings.js";
 import { allTables, type ReportTable, type ReportTables } from "./tables.js";
 import { gradingLine } from "./markdown.js";
@@ -18,7 +18,8 @@ export type PageParts = {
   tables: ReportTables;
   /** chart id -> rendered SVG, with the chart */
   charts: Array<{ chart: ReportChart; svg: string }>;
-  explorer: ExplorerData;
+  /** the explorer's index, and its details inline or as side files (explorer-page.ts) */
+  explorer: ExplorerPage;
   /** where the full samples are (relative link), or the command that writes them */
   samplesLink: { href: string } | { command: string } | null;
   /** relative folder of exported specs, when --specs was given */
@@ -135,8 +136,10 @@ export function renderHtml(p: PageParts): string {
   const rest = p.samplesLink === null ? "" : "href" in p.samplesLink
     ? `<p class="muted">Every sample: <a href="${escapeHtml(p.samplesLink.href)}">${escapeHtml(p.samplesLink.href)}</a> (JSONL).</p>`
     : `<p class="muted">Every sample, as JSONL: <code>${escapeHtml(p.samplesLink.command)}</code></p>`;
-  const capNote = p.explorer.questions.some((q) => q.s) ? ` Up to ${p.explorer.cap} samples per model and question are shown (right and wrong ones alternating), texts cut at ${p.explorer.max_chars} characters.` : "";
-  sections.push(["explorer", "Question explorer", `<p class="muted">Click a question for its prompt, gold answer, each model's most frequent answers and samples. Cells: correct/n (bin).${escapeHtml(capNote)}</p>${rest}
+  const ex = p.explorer.index;
+  const capNote = ex.has_samples ? ` Up to ${ex.cap} samples per model and question are shown (right and wrong ones alternating), texts cut at ${ex.max_chars} characters.` : "";
+  const sideNote = ex.detail.kind === "files" ? ` Answers and samples are read, when a question is opened, from the folder ${ex.detail.dir}/ beside this page: keep it with the page.` : "";
+  sections.push(["explorer", "Question explorer", `<p class="muted">Click a question for its prompt, gold answer, each model's most frequent answers and samples. Cells: correct/n (bin).${escapeHtml(capNote + sideNote)}</p>${rest}
 <noscript><p>The explorer needs JavaScript; the tables above do not.</p></noscript><div id="explorer"></div>`]);
   if (p.tables.transitions.length > 0) {
     sections.push(["tables", "Transition tables", p.tables.transitions.map(tableHtml).join("")]);
@@ -157,7 +160,8 @@ ${warnings}</header>
 ${sections.map(([id, title, body]) => `<section id="s-${id}"><h2>${escapeHtml(title)}</h2>\n${body}</section>`).join("\n")}
 </main>
 <footer class="muted"><p>Accuracy = pass@1, capability = pass@k (Kim et al. 2025, "Reinforcement Learning vs. Distillation"). ${specs}</p></footer>
-<script type="application/json" id="explorer-data">${scriptJson(p.explorer)}</script>
+<script type="application/json" id="explorer-data">${scriptJson(ex)}</script>
+${p.explorer.inlineDetail === null ? "" : `<script type="application/json" id="explorer-detail">${p.explorer.inlineDetail}</script>\n`}
 <script>${EXPLORER_SCRIPT}</script>
 </body></html>
 `;

@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importCountsFile } from "../store/import-counts.js";
 import { runCli } from "../test-helpers/cli.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import type { ExplorerData } from "./explorer.js";
+import { joinExplorerPage, type ExplorerDetail, type ExplorerIndex } from "./explorer-page.js";
+import { PART_CALLBACK } from "./explorer-script.js";
 import { excerptChars, explorerCap, explorerData } from "./explorer.js";
 import { analyzeStore } from "./analyze-run.js";
 import { withStore } from "../store/store.js";
@@ -26,9 +28,27 @@ function figure(html: string, id: string): string | null {
   return m ? m[1]! : null;
 }
 
-function explorerJson(html: string): ExplorerData {
+function explorerIndex(html: string): ExplorerIndex {
   const m = /<script type="application\/json" id="explorer-data">([\s\S]*?)<\/script>/.exec(html);
-  return JSON.parse(m![1]!) as ExplorerData;
+  return JSON.parse(m![1]!) as ExplorerIndex;
+}
+
+/** The explorer's data as the page has them: its index and the inline details, or the side files' (evaluated as the page does). */
+function explorerJson(html: string, htmlFile?: string): ExplorerData {
+  const index = explorerIndex(html);
+  const d = index.detail;
+  if (d.kind === "none") return joinExplorerPage(index, []);
+  if (d.kind === "inline") return joinExplorerPage(index, JSON.parse(/<script type="application\/json" id="explorer-detail">([\s\S]*?)<\/script>/.exec(html)![1]!) as ExplorerDetail[]);
+  const rows: ExplorerDetail[] = [];
+  for (let k = 0; k < d.parts; k++) {
+    const text = readFileSync(join(dirname(htmlFile!), d.dir, `part-${k}.js`), "utf8");
+    // a part is one call of the page's callback: run it with a callback that collects
+    new Function(PART_CALLBACK, text)((token: string, at: number, part: ExplorerDetail[]) => {
+      expect([token, at]).toEqual([d.token, k]);
+      rows.push(...part);
+    });
+  }
+  return joinExplorerPage(index, rows);
 }
 
 const FIXTURE_SETTINGS = { margin: 0.1, min_bin: 3 };
@@ -117,6 +137,37 @@ describe("writeReport on a study-shaped run", () => {
     expect(q.s![0]!.map((s) => [s[0], s[1]])).toEqual([[0, 1], [1, 0], [2, 0], [3, 0]]);
     expect(q.s![2]).toEqual([]); // counts only
     expect(q.a![1]).toEqual([["100", 32, 0]]);
+    // the page's index and its inline details together are the explorer's data, and nothing is written beside it
+    expect(explorerIndex(result.html).detail).toEqual({ kind: "inline" });
+    expect(ex).toEqual(result.content.explorer);
+    expect(result.files.explorer).toBeNull();
+  });
+});
+
+describe("explorer details in side files", () => {
+  it("moves the details into parts beside the page, the same data in them, and drops them when inline again", async () => {
+    const run = await studyFixture(tmp(), { trainLogs: false });
+    const out = join(run, "r.html");
+    const side = await writeReport(run, { out, explorerPage: { inlineBytes: 0, partBytes: 4000 }, generatedAt: "2025-01-01T00:00:00Z" });
+    const index = explorerIndex(side.html);
+    expect(side.files.explorer).toBe(join(run, "r.explorer"));
+    if (index.detail.kind !== "files") throw new Error(`details ${index.detail.kind}`);
+    expect(index.detail.dir).toBe("r.explorer");
+    expect(readdirSync(side.files.explorer!).sort()).toEqual(Array.from({ length: index.detail.parts }, (_, k) => `part-${k}.js`).sort());
+    expect(index.detail.parts).toBeGreaterThan(3);
+    expect(index.detail.parts).toBe(Math.ceil(40 / index.detail.per));
+    expect(explorerJson(side.html, out)).toEqual(side.content.explorer);
+    expect(side.html).not.toContain('id="explorer-detail"');
+    const sample = side.content.explorer.questions.find((q) => q.s?.[0]?.[0]?.[3])!.s![0]![0]![3]!;
+    const inPage = JSON.stringify(sample).slice(1, -1).replace(/</g, "\\u003c");
+    expect(side.html).not.toContain(inPage);
+    expect(side.html).toContain("from the folder r.explorer/ beside this page");
+
+    const inline = await writeReport(run, { out, generatedAt: "2025-01-01T00:00:00Z" });
+    expect(inline.files.explorer).toBeNull();
+    expect(readdirSync(run)).not.toContain("r.explorer");
+    expect(explorerJson(inline.html)).toEqual(side.content.explorer);
+    expect(inline.html).toContain(inPage);
   });
 });
 

@@ -4,7 +4,7 @@
  * spec and data for restyling.
  */
 import { existsSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { VERSION } from "../core/version.js";
 import { runPath } from "../core/run-folder.js";
@@ -13,6 +13,7 @@ import { analyzeStoreCached, type Analysis, type AnalyzeOptions } from "./analyz
 import { buildCharts, orderModels, type ReportChart } from "./charts.js";
 import { dynamicsCharts } from "./charts-dynamics.js";
 import { explorerData, type ExplorerData, type ExplorerOptions } from "./explorer.js";
+import { explorerPage, type ExplorerPageOptions } from "./explorer-page.js";
 import { findingRecords, judgeFindings, type Finding } from "./findings.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
@@ -30,6 +31,8 @@ export type ReportOptions = AnalyzeOptions & {
   /** page title (default: "rlvd report: <folder name>") */
   title?: string;
   explorer?: ExplorerOptions;
+  /** where the explorer's details go: inline up to a size, else side files (explorer-page.ts; tests lower the sizes) */
+  explorerPage?: Omit<ExplorerPageOptions, "dir">;
   /** sort responses into classes (e.g. solution formats) and add a table of each model's classes */
   classify?: ResponseClassifier;
   /** further tables made from the analysis, each its own section (e.g. report/published.ts) */
@@ -52,7 +55,8 @@ export type ReportResult = {
   html: string;
   markdown: string;
   /** paths written */
-  files: { html: string; markdown: string; findings: string; specs: string[] };
+  /** `explorer`: the folder of the explorer's side files beside the HTML, or null when the details are inline */
+  files: { html: string; markdown: string; findings: string; specs: string[]; explorer: string | null };
   content: ReportContent;
 };
 
@@ -99,24 +103,47 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   const samplesFile = join(runDir, "samples.jsonl");
   const hasSamples = content.explorer.questions.some((q) => q.s);
   const samplesLink = !hasSamples ? null : existsSync(samplesFile) ? { href: rel(samplesFile) } : { command: `rlvd export jsonl --run ${runDir} --out ${samplesFile}` };
+  const sideDir = `${basename(htmlFile).replace(/\.html?$/i, "")}.explorer`;
+  const page = explorerPage(content.explorer, { ...options.explorerPage, dir: sideDir });
   const common = { title, runDir, analysis: content.analysis, models: content.models, findings: content.findings, tables: content.tables };
   const html = renderHtml({
     ...common,
     generatedAt: options.generatedAt ?? new Date().toISOString(),
     version: VERSION,
     charts: rendered,
-    explorer: content.explorer,
+    explorer: page,
     samplesLink,
     specsHref: options.specsDir ? rel(options.specsDir) : null,
   });
   const markdown = renderMarkdown(common);
 
   await mkdir(outDir, { recursive: true });
+  // the side files first, so the page never points at parts it does not yet have
+  const explorerDir = await writeSideFiles(join(outDir, sideDir), page.files);
   await writeAtomic(htmlFile, html);
   await writeAtomic(markdownFile, markdown);
   await writeAtomic(findingsFile, JSON.stringify(findingRecords(content.findings), null, 2) + "\n");
   const specs = options.specsDir ? await writeSpecs(options.specsDir, content.charts) : [];
-  return { html, markdown, files: { html: htmlFile, markdown: markdownFile, findings: findingsFile, specs }, content };
+  return { html, markdown, files: { html: htmlFile, markdown: markdownFile, findings: findingsFile, specs, explorer: explorerDir }, content };
+}
+
+/**
+ * Writes the explorer's side files into `dir` as a whole: into a fresh folder, then renamed over the old one,
+ * so the folder holds one report's parts, never a mix. With no files, a folder an earlier report left there is
+ * removed (this report's page does not read it). Returns the folder, or null.
+ */
+async function writeSideFiles(dir: string, files: ReadonlyArray<{ name: string; text: string }>): Promise<string | null> {
+  if (files.length === 0) {
+    await rm(dir, { recursive: true, force: true });
+    return null;
+  }
+  const tmp = `${dir}.${process.pid}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp);
+  for (const f of files) await writeFile(join(tmp, f.name), f.text);
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  return dir;
 }
 
 /**

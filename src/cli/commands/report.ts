@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { writeReport } from "../../report/report.js";
 import { flag, OPTIONS, withHelp } from "../options.js";
 import { integer, outputDir } from "../parsers.js";
@@ -8,7 +10,7 @@ export const reportCommand: CommandModule = {
   register(program, io) {
     addFindingOptions(program
       .command("report")
-      .description("one self-contained HTML report (charts, findings, question explorer) plus summary.md")
+      .description("one HTML report (charts, findings, question explorer) plus summary.md; a large run's explorer details go to REPORT.explorer/ beside it")
       .argument("<dir>", "run folder")
       .option("--base <model>", 'model whose difficulty bins the comparisons use (default: a model named "base")')
       .addOption(flag(withHelp(OPTIONS.outFile, "HTML file to write (default: DIR/report.html); summary.md is written beside it (the folder is created if missing)")))
@@ -32,9 +34,14 @@ export const reportCommand: CommandModule = {
         const verdicts = content.findings.map((f) => f.verdict);
         const count = (v: string) => verdicts.filter((x) => x === v).length;
         io.out(`wrote ${files.html} (${content.charts.length} charts, ${(Buffer.byteLength(result.html) / 1e6).toFixed(2)} MB), ${files.markdown} and ${files.findings}\n`);
+        if (files.explorer) io.out(`wrote the explorer's answers and samples to ${files.explorer}/ (${(folderBytes(files.explorer) / 1e6).toFixed(2)} MB, read when a question is opened: keep it beside the page)\n`);
         if (files.specs.length > 0) io.out(`wrote ${content.charts.length} chart specs and their data to ${opts.specs}\n`);
         io.out(`findings: ${count("holds")} hold, ${count("does not hold")} do not hold, ${count("inconclusive")} inconclusive, ${count("cannot be judged")} cannot be judged\n`);
         for (const w of content.analysis.warnings) io.err(`warning: ${w}\n`);
       });
   },
 };
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+}
