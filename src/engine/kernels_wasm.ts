@@ -39,31 +39,35 @@ type ExportName = (typeof EXPORTS)[number];
 type KernelFn = (tid: number, nt: number, ...args: number[]) => number;
 
 // ctrl (Int32): [0] call id (odd while the caller writes a call's arguments, even once published),
-// [1] kernel index (-1: exit), [3] argument count, [4] error flag. The chunk counters live in the wasm
+// [1] kernel index (-1: exit), [2] threads working on the call, [3] argument count, [4] error flag,
+// [5] a counter bumped when more threads are wanted than before. The chunk counters live in the wasm
 // memory (assembly/kernels.ts: COUNTER, DONE): a worker that wakes up late finds no chunks left and the
-// caller never waits for it.
+// caller never waits for it. A worker outside a call's thread count sleeps on [5] rather than on [0], so it
+// is not woken by every call while its process shares the cores with other processes (setEngineThreads).
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
-const { module, memory, ctrlBuf, argsBuf, names, tid, nt } = workerData;
+const { module, memory, ctrlBuf, argsBuf, names, tid } = workerData;
 const ctrl = new Int32Array(ctrlBuf), args = new Float64Array(argsBuf);
 const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error("wasm abort"); } } });
 const fns = names.map((n) => inst.exports[n]);
 const begin = inst.exports.begin;
 let last = 0;
 for (;;) {
+  const more = Atomics.load(ctrl, 5); // read before the call, so a raise after it is not missed below
   for (let s = 0; s < 20000 && Atomics.load(ctrl, 0) === last; s++);
   Atomics.wait(ctrl, 0, last);
   const id = Atomics.load(ctrl, 0);
   if (id === last) continue;
   if (id & 1) { last = id; continue; } // arguments being written: wait for the next change
-  const f = ctrl[1], n = ctrl[3], a = [];
+  const f = ctrl[1], n = ctrl[3], cnt = ctrl[2], a = [];
   for (let i = 0; i < n; i++) a.push(args[i]);
   if (Atomics.load(ctrl, 0) !== id) continue; // torn read: try again
   last = id;
   if (f < 0) break;
+  if (tid >= cnt) { Atomics.wait(ctrl, 5, more); continue; } // not wanted now: sleep until more threads are
   begin(id);
   try {
-    fns[f](tid, nt, ...a);
+    fns[f](tid, cnt, ...a);
   } catch (e) {
     Atomics.store(ctrl, 4, 1);
   }
@@ -135,6 +139,24 @@ export type WasmRuntime = {
 
 let runtime: Promise<WasmRuntime> | undefined;
 
+/**
+ * How many of the pool's threads the next kernel calls use: one word of shared memory (0: all of them), so a
+ * helper thread can change it while this thread is inside a long synchronous loop (a training run). The runner
+ * lowers it when its stages run side by side in several processes and raises it when a stage is left alone.
+ * Results do not depend on it: every kernel's output is the same for any thread count (assembly/kernels.ts).
+ */
+const ACTIVE = new Int32Array(new SharedArrayBuffer(4));
+
+/** Use at most `n` threads (at least 1) for the next calls; 0 or anything above the pool's size: all of them. */
+export function setEngineThreads(n: number): void {
+  Atomics.store(ACTIVE, 0, Number.isInteger(n) && n > 0 ? n : 0);
+}
+
+/** The word setEngineThreads writes, for a thread of this process that sets it with Atomics.store. */
+export function engineThreadsWord(): SharedArrayBuffer {
+  return ACTIVE.buffer as SharedArrayBuffer;
+}
+
 /** Number of threads the engine uses: $RLVD_THREADS, else the machine's available parallelism (max 8). */
 export function defaultThreads(): number {
   const env = process.env.RLVD_THREADS;
@@ -167,7 +189,7 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
   for (let t = 1; t < threads; t++) {
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { module, memory, ctrlBuf: ctrl.buffer, argsBuf: args.buffer, names: EXPORTS, tid: t, nt: threads },
+      workerData: { module, memory, ctrlBuf: ctrl.buffer, argsBuf: args.buffer, names: EXPORTS, tid: t },
     });
     w.unref();
     workers.push(w);
@@ -179,12 +201,20 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
   const doneView = new Int32Array(memory.buffer, COUNTER + 8, 1);
   const begin = instance.exports.begin as (id: number) => void;
   let callId = 0;
-  /** runs kernel `name` on all threads, or on this one alone when `work` (rough operation count) is small
-   *  enough that waking a worker would cost more than it saves */
+  let lastCount = threads;
+  /** runs kernel `name` on the threads setEngineThreads allows (all by default), or on this one alone when
+   *  `work` (rough operation count) is small enough that waking a worker would cost more than it saves */
   function call(name: ExportName, work: number, ...a: number[]): void {
     const f = index.get(name)!;
     callId = (callId + 2) % 0x40000000;
-    if (nw === 0 || work < SMALL_WORK) {
+    const wanted = Atomics.load(ACTIVE, 0);
+    const count = wanted > 0 && wanted < threads ? wanted : threads;
+    if (count > lastCount) {
+      Atomics.add(ctrl, 5, 1); // wake the workers that slept while fewer threads were wanted
+      Atomics.notify(ctrl, 5);
+    }
+    lastCount = count;
+    if (count === 1 || work < SMALL_WORK) {
       Atomics.store(counter, 0, BigInt(callId) << 32n);
       Atomics.store(doneView, 0, 0);
       begin(callId);
@@ -194,13 +224,14 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
     Atomics.store(ctrl, 0, callId - 1); // writing
     for (let i = 0; i < a.length; i++) args[i] = a[i];
     ctrl[1] = f;
+    ctrl[2] = count;
     ctrl[3] = a.length;
     Atomics.store(counter, 0, BigInt(callId) << 32n);
     Atomics.store(doneView, 0, 0);
     begin(callId);
     Atomics.store(ctrl, 0, callId); // published
     if (nw > 0) Atomics.notify(ctrl, 0);
-    const nch = fns[f](0, threads, ...a);
+    const nch = fns[f](0, count, ...a);
     // all chunks are taken; wait for the ones other threads are still computing
     let done = Atomics.load(doneView, 0);
     for (let s = 0; s < 200000 && done < nch; s++) done = Atomics.load(doneView, 0);
@@ -318,6 +349,8 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
     kernels,
     threads,
     close: async () => {
+      Atomics.add(ctrl, 5, 1); // sleeping workers first go back to waiting for calls, then read the exit
+      Atomics.notify(ctrl, 5);
       callId = (callId + 2) % 0x40000000;
       Atomics.store(ctrl, 0, callId - 1);
       ctrl[1] = -1;

@@ -3,7 +3,7 @@
 import { beforeAll, expect, it } from "vitest";
 import type { Kernels } from "./kernels.js";
 import { refKernels } from "./kernels_ref.js";
-import { wasmRuntime } from "./kernels_wasm.js";
+import { setEngineThreads, wasmRuntime } from "./kernels_wasm.js";
 import { Xoshiro128 } from "./rng.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 
@@ -51,6 +51,65 @@ it("allocations are zeroed, also when they reuse released memory", () => {
   W.free(c);
   const e = W.alloc(20);
   expect(e.every((x) => x === 0)).toBe(true);
+});
+
+it("setEngineThreads: calls switching between 1..5 of the pool's threads agree with the reference and with all 5", () => {
+  // a worker left out of a call sleeps until more threads are wanted again: switch on every call, both ways
+  const R = refKernels("float32");
+  const rng = new Xoshiro128(11);
+  try {
+    for (let it = 0; it < 600; it++) {
+      const N = 8 + rng.int(60), C = 8 + rng.int(40), OC = 8 + rng.int(40); // above the small-work cut, mostly
+      const inp = W.alloc(N * C), w = W.alloc(OC * C), wp = W.alloc(C * OC), out = W.alloc(N * OC), all = W.alloc(N * OC);
+      for (let i = 0; i < inp.length; i++) inp[i] = rng.normal();
+      for (let i = 0; i < w.length; i++) w[i] = rng.normal();
+      setEngineThreads(0);
+      W.prepareWeight(wp, w, OC, C);
+      W.matmulForward(all, inp, wp, N, C, OC);
+      setEngineThreads(1 + rng.int(6)); // 6: more than the pool has, so all of them
+      W.matmulForward(out, inp, wp, N, C, OC);
+      const ref = new Float32Array(N * OC), wT = new Float32Array(C * OC);
+      R.prepareWeight(wT, w, OC, C);
+      R.matmulForward(ref, inp, wT, N, C, OC);
+      let d = 0;
+      for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ref[i] - out[i]));
+      expect(d).toBeLessThan(1e-4);
+      expect(Array.from(out)).toEqual(Array.from(all));
+      for (const a of [inp, w, wp, out, all]) W.free(a);
+    }
+  } finally {
+    setEngineThreads(0);
+  }
+});
+
+it("a model trained and sampled on 2 of 5 threads, then on 1, gives the bits it gives on all 5", async () => {
+  const { createModel } = await import("./model.js");
+  const { generate } = await import("./sample.js");
+  const run = async () => {
+    const m = await createModel({ vocabSize: 30, dim: 48, layers: 2, heads: 4, context: 24 }, 8);
+    const r = new Xoshiro128(2);
+    const tokens = Array.from({ length: 4 * 24 }, () => r.int(30));
+    m.zeroGrad();
+    const { loss } = m.forwardBackward({ B: 4, T: 24, tokens, targets: tokens.map((t) => (t + 1) % 30) });
+    const out = generate(m, [[1, 2, 3], [4]], { n: 3, maxTokens: 10, stopTokens: [] });
+    const grads = Array.from(m.grads);
+    m.dispose();
+    return { loss, grads, out };
+  };
+  try {
+    const all = await run();
+    setEngineThreads(2);
+    const two = await run();
+    setEngineThreads(1);
+    const one = await run();
+    for (const r of [two, one]) {
+      expect(r.loss).toBe(all.loss);
+      expect(r.grads).toEqual(all.grads);
+      expect(r.out).toEqual(all.out);
+    }
+  } finally {
+    setEngineThreads(0);
+  }
 });
 
 it("results are bit-identical for 5 threads and 1 thread", async () => {
