@@ -16,7 +16,7 @@ export type { LoadOptions, InitCheckpointOptions, CheckpointFileSet } from "./ch
 export { Xoshiro128, mixSeeds, hashString } from "./rng.js";
 export { benchEngine, forwardFlopsPerToken } from "./bench.js";
 export type { EngineBenchOptions, EngineBenchResult } from "./bench.js";
-export { wasmRuntime, wasmAvailable, defaultThreads, WASM_PATH } from "./kernels_wasm.js";
+export { wasmRuntime, wasmAvailable, defaultThreads, setEngineThreads, engineThreadsWord, WASM_PATH } from "./kernels_wasm.js";
 export type { WasmRuntime } from "./kernels_wasm.js";
 export { refKernels } from "./kernels_ref.js";
 export type { Kernels, FloatArray } from "./kernels.js";

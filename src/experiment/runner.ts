@@ -87,21 +87,47 @@ export type StageKind<S extends z.ZodType = z.ZodType, R extends Partial<Record<
 
 type StageRecord = { id: string; kind: string; hash: string; output: unknown; seconds: number; finished_at: string; rlvd_version: string };
 
+/** One stage ready to run, as plain JSON, so that it can be handed to another process (experiment/stage-pool.ts). */
+export type StageJob = {
+  runDir: string;
+  stageDir: string;
+  stage: StageSpec;
+  hash: string;
+  forced: boolean;
+  /** the outputs of the stages it needs, in the order of `needs` */
+  needs: NeededStage[];
+};
+
+/**
+ * Somewhere else to run stages (a pool of child processes, experiment/stage-pool.ts): `run` runs one job with
+ * `executeStage` and resolves with the output it returned; the runner writes the records and the manifest.
+ */
+export type StageHost = { run: (job: StageJob, log: (message: string) => void) => Promise<unknown> };
+
 export type RunnerOptions = {
   runDir: string;
   kinds: readonly StageKind[];
   log?: (message: string) => void;
   /** rerun these stages (and so everything after them) even if cached */
   force?: string[];
+  /**
+   * How many stages may run at once (default 1: one after another, in the spec's order). With more, every stage
+   * whose needs are done starts while fewer than `jobs` run, earliest in the spec first.
+   */
+  jobs?: number;
+  /** where stages run (it must know the same kinds); without it they run in this process */
+  host?: StageHost;
 };
 
 export type StageResult = { id: string; cached: boolean; seconds: number; output: StageOutput };
 
 /**
- * Runs stages in order, each cached by a hash of its kind, settings and the hashes of the stages it needs:
- * rerunning a finished spec skips every stage; changing a setting reruns that stage and what depends on it.
- * A stage's record is written (atomically) only when it finishes, so after a crash the interrupted stage runs
- * again; stages that write incrementally (sampling) resume from what they stored.
+ * Runs stages, each cached by a hash of its kind, settings and the hashes of the stages it needs: rerunning a
+ * finished spec skips every stage; changing a setting reruns that stage and what depends on it. A stage's
+ * record is written (atomically) only when it finishes, so after a crash the interrupted stage runs again;
+ * stages that write incrementally (sampling) resume from what they stored. Stages run as soon as their needs
+ * are done, up to `jobs` at once; a stage that fails stops new starts, the running ones finish (and are
+ * recorded), and the first failure is thrown. Results come in the spec's order.
  */
 export async function runStages(stages: readonly StageSpec[], options: RunnerOptions): Promise<StageResult[]> {
   const log = options.log ?? (() => {});
@@ -109,39 +135,100 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
   const settings = checkStages(stages, options.kinds);
   const hashes = stageHashes(stages, settings, kinds);
   await ensureRunFolder(options.runDir);
+  const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
   const outputs = new Map<string, StageOutput>();
-  const results: StageResult[] = [];
-  const forced = new Set(options.force ?? []);
-  for (const stage of stages) {
+  const results = new Map<string, StageResult>();
+  const force = new Set(options.force ?? []);
+  // stages that ran rather than being found cached: whatever needs one of them runs too (their outputs changed)
+  const ran = new Set<string>();
+  const running = new Map<string, Promise<void>>();
+  let failure: { error: unknown } | null = null;
+  const pending = [...stages];
+
+  /** The recorded output of a stage that need not run, or null. */
+  const cachedOutput = (stage: StageSpec, forced: boolean): { output: StageOutput; seconds: number } | null => {
+    const previous = readRecord(recordFile(options.runDir, stage.id));
+    if (!previous || previous.hash !== hashes.get(stage.id) || forced) return null;
     const kind = kinds.get(stage.kind)!;
-    const parsed = settings.get(stage.id);
+    const parsed = kind.output.safeParse(previous.output);
+    return parsed.success && !kind.incomplete?.(parsed.data) ? { output: parsed.data, seconds: previous.seconds } : null;
+  };
+
+  const launch = (stage: StageSpec, forced: boolean): void => {
+    const kind = kinds.get(stage.kind)!;
     const hash = hashes.get(stage.id)!;
     const stageDir = join(options.runDir, "stages", stage.id);
-    const recordFile = join(options.runDir, "stages", `${stage.id}.json`);
-    const previous = readRecord(recordFile);
-    const cachedOutput = previous && previous.hash === hash && !forced.has(stage.id) ? kind.output.safeParse(previous.output) : null;
-    if (previous && cachedOutput?.success && !kind.incomplete?.(cachedOutput.data)) {
-      log(`${stage.id}: cached (${previous.seconds.toFixed(1)} s when it ran)`);
-      outputs.set(stage.id, cachedOutput.data);
-      results.push({ id: stage.id, cached: true, seconds: 0, output: cachedOutput.data });
-      continue;
+    const stageLog = (m: string) => log(`${stage.id}: ${m}`);
+    const work = (async () => {
+      mkdirSync(stageDir, { recursive: true });
+      log(`${stage.id}: running ${stage.kind}`);
+      const started = Date.now();
+      const needs = stage.needs.map((n) => ({ id: n, kind: stages.find((s) => s.id === n)!.kind, output: outputs.get(n)! }));
+      const job: StageJob = { runDir: options.runDir, stageDir, stage, hash, forced, needs };
+      const output = kind.output.parse(options.host ? await options.host.run(job, stageLog) : await executeStage(job, options.kinds, stageLog));
+      const seconds = (Date.now() - started) / 1000;
+      writeRecord(recordFile(options.runDir, stage.id), { id: stage.id, kind: stage.kind, hash, output, seconds, finished_at: new Date().toISOString(), rlvd_version: VERSION });
+      await recordInManifest(options.runDir, { command: "stage", stage: stage.id, kind: stage.kind, hash, seconds });
+      log(`${stage.id}: done in ${seconds.toFixed(1)} s`);
+      outputs.set(stage.id, output);
+      ran.add(stage.id);
+      results.set(stage.id, { id: stage.id, cached: false, seconds, output });
+    })()
+      .catch((error: unknown) => {
+        if (failure) return; // the first failure is the one reported
+        failure = { error };
+        const others = [...running.keys()].filter((id) => id !== stage.id);
+        if (others.length > 0) log(`${stage.id}: failed; no new stage starts, waiting for ${others.join(", ")} to finish`);
+      })
+      .finally(() => running.delete(stage.id));
+    running.set(stage.id, work);
+  };
+
+  for (;;) {
+    // in the spec's order: a ready stage found cached settles at once, one that must run takes a free slot
+    for (let i = 0; failure === null && i < pending.length; ) {
+      const stage = pending[i]!;
+      if (!stage.needs.every((n) => results.has(n))) {
+        i++;
+        continue;
+      }
+      const forced = force.has(stage.id) || stage.needs.some((n) => ran.has(n));
+      const cached = cachedOutput(stage, forced);
+      if (cached) {
+        log(`${stage.id}: cached (${cached.seconds.toFixed(1)} s when it ran)`);
+        outputs.set(stage.id, cached.output);
+        results.set(stage.id, { id: stage.id, cached: true, seconds: 0, output: cached.output });
+        pending.splice(i, 1);
+        i = 0; // stages before it may have been waiting for it
+        continue;
+      }
+      if (running.size >= jobs) break;
+      pending.splice(i, 1);
+      launch(stage, forced);
     }
-    for (const later of stages.slice(stages.indexOf(stage) + 1)) if (later.needs.includes(stage.id)) forced.add(later.id);
-    mkdirSync(stageDir, { recursive: true });
-    log(`${stage.id}: running ${stage.kind}`);
-    const started = Date.now();
-    const needs = stage.needs.map((n) => ({ id: n, kind: stages.find((s) => s.id === n)!.kind, output: outputs.get(n)! }));
-    const inputs = resolveReferences(stage, kind, parsed, needs);
-    const ctx: StageContext = { runDir: options.runDir, stageDir, id: stage.id, hash, forced: forced.has(stage.id), needs, kinds: options.kinds, log: (m) => log(`${stage.id}: ${m}`) };
-    const output = kind.output.parse(await kind.run(ctx, parsed, inputs));
-    const seconds = (Date.now() - started) / 1000;
-    writeRecord(recordFile, { id: stage.id, kind: stage.kind, hash, output, seconds, finished_at: new Date().toISOString(), rlvd_version: VERSION });
-    await recordInManifest(options.runDir, { command: "stage", stage: stage.id, kind: stage.kind, hash, seconds });
-    log(`${stage.id}: done in ${seconds.toFixed(1)} s`);
-    outputs.set(stage.id, output);
-    results.push({ id: stage.id, cached: false, seconds, output });
+    if (running.size === 0) break;
+    await Promise.race(running.values());
   }
-  return results;
+  if (failure) throw (failure as { error: unknown }).error;
+  return stages.map((s) => results.get(s.id)!);
+}
+
+/**
+ * Runs one stage's kind on a job and returns what it returned, checked against the kind's output schema: the
+ * same code in this process and in a stage worker (experiment/stage-worker.ts). Settings are parsed again from
+ * the spec, as checkStages parsed them.
+ */
+export async function executeStage(job: StageJob, kindList: readonly StageKind[], log: (message: string) => void): Promise<StageOutput> {
+  const kind = kindList.find((k) => k.kind === job.stage.kind);
+  if (!kind) throw new RlvdError("BAD_INPUT", `stage ${job.stage.id}: unknown kind "${job.stage.kind}"`);
+  const parsed = kind.settings.parse(job.stage.settings);
+  const inputs = resolveReferences(job.stage, kind, parsed, job.needs);
+  const ctx: StageContext = { runDir: job.runDir, stageDir: job.stageDir, id: job.stage.id, hash: job.hash, forced: job.forced, needs: job.needs, kinds: kindList, log };
+  return kind.output.parse(await kind.run(ctx, parsed, inputs));
+}
+
+function recordFile(runDir: string, id: string): string {
+  return join(runDir, "stages", `${id}.json`);
 }
 
 /**
