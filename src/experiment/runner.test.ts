@@ -80,4 +80,97 @@ describe("stage runner", () => {
     expect(runs).toEqual([]);
     expect(existsSync(join(dir, "stages", "a.json"))).toBe(false);
   });
+
+  describe("with jobs > 1", () => {
+    /** A kind whose stages wait for the test to release them, so the test sees which run at once. */
+    function gatedKind(events: string[], gates: Map<string, () => void>, failOn?: string): StageKind {
+      return defineStageKind({
+        kind: "gated",
+        settings: z.object({}).strict(),
+        output: z.object({ value: z.number() }),
+        run: async (ctx) => {
+          events.push(`start ${ctx.id}`);
+          await new Promise<void>((release) => gates.set(ctx.id, release));
+          events.push(`end ${ctx.id}`);
+          if (ctx.id === failOn) throw new Error(`crash in ${ctx.id}`);
+          return { value: ctx.needs.length };
+        },
+      });
+    }
+    // a and b independent; c needs a; d needs b and c; e independent of all
+    const graph: StageSpec[] = [
+      { id: "a", kind: "gated", needs: [], settings: {} },
+      { id: "b", kind: "gated", needs: [], settings: {} },
+      { id: "c", kind: "gated", needs: ["a"], settings: {} },
+      { id: "d", kind: "gated", needs: ["b", "c"], settings: {} },
+      { id: "e", kind: "gated", needs: [], settings: {} },
+    ];
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+    /** releases stages in the order given, each once it has started, and waits until the runner has recorded it */
+    async function drive(log: string[], gates: Map<string, () => void>, order: string[]): Promise<void> {
+      for (const id of order) {
+        while (!gates.has(id)) await tick();
+        gates.get(id)!();
+        gates.delete(id);
+        while (!log.some((l) => l.startsWith(`${id}: done in`) || l.startsWith(`${id}: failed`))) await tick();
+        await tick();
+      }
+    }
+
+    it("start every stage whose needs are done, up to jobs at once, earliest in the spec first", async () => {
+      const events: string[] = [], gates = new Map<string, () => void>(), log: string[] = [];
+      const running = runStages(graph, { runDir: tmp(), kinds: [gatedKind(events, gates)], jobs: 2, log: (m) => log.push(m) });
+      await drive(log, gates, ["b", "a", "e", "c", "d"]);
+      const results = await running;
+      expect(events).toEqual([
+        "start a", "start b", // two slots
+        "end b", "start e", // b's slot: c is not ready (a runs), d is not (c); e is
+        "end a", "start c",
+        "end e", "end c", "start d", "end d",
+      ]);
+      expect(results.map((r) => r.id)).toEqual(["a", "b", "c", "d", "e"]); // the spec's order
+      expect(results.find((r) => r.id === "d")!.output).toEqual({ value: 2 });
+    });
+
+    it("jobs 1 runs them one after another in the spec's order", async () => {
+      const events: string[] = [], gates = new Map<string, () => void>(), log: string[] = [];
+      const running = runStages(graph, { runDir: tmp(), kinds: [gatedKind(events, gates)], jobs: 1, log: (m) => log.push(m) });
+      await drive(log, gates, ["a", "b", "c", "d", "e"]);
+      await running;
+      expect(events).toEqual(["a", "b", "c", "d", "e"].flatMap((id) => [`start ${id}`, `end ${id}`]));
+    });
+
+    it("a failing stage stops new starts, lets the running one finish and be recorded, and its error is thrown; a rerun resumes", async () => {
+      const dir = tmp();
+      const events: string[] = [], gates = new Map<string, () => void>(), log: string[] = [];
+      const running = runStages(graph, { runDir: dir, kinds: [gatedKind(events, gates, "a")], jobs: 2, log: (m) => log.push(m) }).then(() => null, (e: Error) => e);
+      await drive(log, gates, ["a", "b"]);
+      const error = await running;
+      expect(error?.message).toBe("crash in a");
+      expect(events).toEqual(["start a", "start b", "end a", "end b"]); // e was ready when a failed: not started
+      expect(log).toContain("a: failed; no new stage starts, waiting for b to finish");
+      expect(existsSync(join(dir, "stages", "b.json"))).toBe(true);
+      expect(existsSync(join(dir, "stages", "a.json"))).toBe(false);
+      const again: string[] = [], gates2 = new Map<string, () => void>(), log2: string[] = [];
+      const rerun = runStages(graph, { runDir: dir, kinds: [gatedKind(again, gates2)], jobs: 2, log: (m) => log2.push(m) });
+      await drive(log2, gates2, ["a", "e", "c", "d"]);
+      const results = await rerun;
+      expect(again.filter((e) => e.startsWith("start"))).toEqual(["start a", "start e", "start c", "start d"]);
+      expect(results.find((r) => r.id === "b")!.cached).toBe(true);
+    });
+
+    it("a stage downstream of one that ran is forced, one downstream of a cached one is not", async () => {
+      const dir = tmp();
+      const runs: string[] = [];
+      await runStages(spec(), { runDir: dir, kinds: toyKinds(runs), jobs: 3 });
+      expect(runs.sort()).toEqual(["a", "b", "final", "sum"]);
+      const again: string[] = [];
+      await runStages(spec(5), { runDir: dir, kinds: toyKinds(again), jobs: 3 });
+      expect(again).toEqual(["a", "sum", "final"]);
+      const forced: string[] = [];
+      await runStages(spec(5), { runDir: dir, kinds: toyKinds(forced), jobs: 3, force: ["b"] });
+      expect(forced).toEqual(["b", "sum", "final"]);
+    });
+  });
 });
+

@@ -31,13 +31,17 @@ input.on("end", gone);
 input.on("error", gone);
 `;
 
-const send = (m: FromWorker) => process.send!(m);
+const send = (m: FromWorker) => {
+  if (process.connected) process.send!(m);
+};
 
 if (!process.send) {
   process.stderr.write("rlvd: stage-worker runs only as a child of the stage runner\n");
   process.exitCode = 2;
 } else {
   new Worker(THREAD_SHARE_READER, { eval: true, workerData: engineThreadsWord() }).unref();
+  // the pool gone (its channel closed): nobody can take the output; leave once what is running has wound down
+  process.on("disconnect", () => setTimeout(() => process.exit(143), 10_000).unref());
   process.on("message", (m: ToWorker) => {
     if (m.type === "exit") process.exit(0);
     executeStage(m.job, STAGE_KINDS, (message) => send({ type: "log", message })).then(
