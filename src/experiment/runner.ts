@@ -178,7 +178,7 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
         if (failure) return; // the first failure is the one reported
         failure = { error };
         const others = [...running.keys()].filter((id) => id !== stage.id);
-        if (others.length > 0) log(`${stage.id}: failed; no new stage starts, waiting for ${others.join(", ")} to finish`);
+        if (jobs > 1) log(`${stage.id}: failed; no new stage starts${others.length > 0 ? `, waiting for ${others.join(", ")} to finish` : ""}`);
       })
       .finally(() => running.delete(stage.id));
     running.set(stage.id, work);
