@@ -179,7 +179,9 @@ describe("rlvd run over OpenAI-compatible endpoints", () => {
     const spec = writeSpec(dir, { k });
     const run = join(dir, "run");
     const [b, r] = [await serve(base, "base", 25), await serve(rl, "rl", 25)];
-    const args = ["run", spec, "--out", run, "--endpoint", `base=${b.url}`, "--endpoint", `rl=${r.url}`];
+    // --jobs 1: the stages in this one process, one after another, so the kill lands inside the first stage
+    // (killing a runner of parallel stages is parallel-stages.test.ts's)
+    const args = ["run", spec, "--out", run, "--endpoint", `base=${b.url}`, "--endpoint", `rl=${r.url}`, "--jobs", "1"];
     const child = spawn(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, "../test-helpers/cli-entry.ts"), ...args], { stdio: "ignore" });
     // well into the first stage (60 of its 60 requests' worth: 3 questions x 40 / 2), past its first flush
     await new Promise<void>((res) => {
