@@ -685,10 +685,13 @@ export function attention_forward(tid: i32, nt: i32, out: usize, att: usize, qkv
 }
 
 // row[0..n) = softmax(row * scale), row[n..T) = 0
+// The row maximum through pmax (one maxps; V8 spends about 7 instructions on wasm's NaN- and signed-zero-exact
+// max): on finite rows the two differ only in the sign of a maximum of 0, and x - (+0) and x - (-0) have the same
+// exp, so the probabilities keep their bits (a NaN score makes the whole row NaN either way).
 @inline function softmaxRow(row: usize, n: i32, T: i32, scale: f32): void {
   let mv = f32x4.splat(-Infinity);
   let c = 0;
-  for (; c + 4 <= n; c += 4) mv = f32x4.max(mv, v128.load(row + (<usize>c << 2)));
+  for (; c + 4 <= n; c += 4) mv = f32x4.pmax(mv, v128.load(row + (<usize>c << 2)));
   let m = hmax(mv);
   for (; c < n; c++) m = max(m, f32at(row, c));
   m *= scale;
