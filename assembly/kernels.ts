@@ -1033,3 +1033,63 @@ export function zero(tid: i32, nt: i32, x: usize, n: i32): i32 {
   }
   return nch;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// SwiGLU keeping its sigmoid: the training forward stores s = sigmoid(gate) (the same bits swiglu_forward
+// computes and throws away), and the backward reads it instead of a second exp and division per element. The
+// arithmetic of every output is that of swiglu_forward / swiglu_backward.
+
+/** out[N,I] = silu(gu[:, :I]) * gu[:, I:], and sig[N,I] = sigmoid(gu[:, :I]) */
+export function swiglu_forward_s(tid: i32, nt: i32, out: usize, sig: usize, gu: usize, N: i32, I: i32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    const one = f32x4.splat(1);
+    for (let i = i0; i < i1; i++) {
+      const g = gu + ((<usize>i * 2 * I) << 2), u = g + (<usize>I << 2), y = out + ((<usize>i * I) << 2), sg = sig + ((<usize>i * I) << 2);
+      let c = 0;
+      for (; c + 4 <= I; c += 4) {
+        const q = <usize>c << 2;
+        const gv = v128.load(g + q);
+        const s = f32x4.div(one, f32x4.add(one, expv(f32x4.neg(gv))));
+        v128.store(sg + q, s);
+        v128.store(y + q, f32x4.mul(f32x4.mul(gv, s), v128.load(u + q)));
+      }
+      for (; c < I; c++) {
+        const gv = f32at(g, c);
+        const s: f32 = 1.0 / (1.0 + exps(-gv));
+        f32set(sg, c, s);
+        f32set(y, c, gv * s * f32at(u, c));
+      }
+    }
+    finish(nch);
+  }
+  return nch;
+}
+/** dgu[N,2I] = gradient of swiglu_forward given dout[N,I], with sig[N,I] from swiglu_forward_s */
+export function swiglu_backward_s(tid: i32, nt: i32, dgu: usize, dout: usize, gu: usize, sig: usize, N: i32, I: i32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    const one = f32x4.splat(1);
+    for (let i = i0; i < i1; i++) {
+      const g = gu + ((<usize>i * 2 * I) << 2), u = g + (<usize>I << 2), sg = sig + ((<usize>i * I) << 2);
+      const dg = dgu + ((<usize>i * 2 * I) << 2), du = dg + (<usize>I << 2), dy = dout + ((<usize>i * I) << 2);
+      let c = 0;
+      for (; c + 4 <= I; c += 4) {
+        const q = <usize>c << 2;
+        const gv = v128.load(g + q), dyv = v128.load(dy + q), s = v128.load(sg + q);
+        v128.store(du + q, f32x4.mul(dyv, f32x4.mul(gv, s)));
+        const ds = f32x4.mul(s, f32x4.add(one, f32x4.mul(gv, f32x4.sub(one, s))));
+        v128.store(dg + q, f32x4.mul(f32x4.mul(dyv, v128.load(u + q)), ds));
+      }
+      for (; c < I; c++) {
+        const gv = f32at(g, c), dyv = f32at(dy, c), s = f32at(sg, c);
+        f32set(du, c, dyv * (gv * s));
+        f32set(dg, c, dyv * f32at(u, c) * (s * (1.0 + gv * (1.0 - s))));
+      }
+    }
+    finish(nch);
+  }
+  return nch;
+}

@@ -19,8 +19,14 @@ const C = Number(arg("dim", "64")), T = Number(arg("T", "88")), B = Math.round(N
 const N = B * T, H = 4, I = Math.floor((8 * C) / 3 / 8) * 8, V = 46;
 
 type Fn = (...a: number[]) => number;
-type Build = { name: string; f: Record<string, Fn>; mem: WebAssembly.Memory; top: number; id: number };
-const WA = WebAssembly;
+// the few WebAssembly JS API members used (TypeScript's ES libs do not declare the namespace), as kernels_wasm.ts
+interface WasmMemory { readonly buffer: SharedArrayBuffer; grow(pages: number): number }
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+type Build = { name: string; f: Record<string, Fn>; mem: WasmMemory; top: number; id: number };
 async function load(name: string, path: string): Promise<Build> {
   const mem = new WA.Memory({ initial: 2, maximum: 65536, shared: true });
   const inst = await WA.instantiate(readFileSync(path), { env: { memory: mem, abort: () => { throw new Error("abort"); } } });
@@ -48,7 +54,7 @@ const builds = [await load("A", pathA), await load("B", pathB)];
 const bufs: Record<string, number> = {};
 const sizes: Record<string, number> = {
   inp: N * I, w: 2 * I * C, wp: 2 * I * C, out: N * 2 * I, dout: N * 2 * I, dinp: N * I, dw: 2 * I * C, pk: N * 2 * I, pa: N * (2 * I + 3),
-  qkv: N * 3 * C, att: B * H * T * T, aout: N * C, dqkv: N * 3 * C, scratch: (C / H) * T + T * T, gu: N * 2 * I, sw: N * I, dgu: N * 2 * I,
+  qkv: N * 3 * C, att: B * H * T * T, aout: N * C, dqkv: N * 3 * C, scratch: (C / H) * T + T * T, gu: N * 2 * I, sw: N * I, dgu: N * 2 * I, sig: N * I,
 };
 for (const b of builds) {
   for (const [k, n] of Object.entries(sizes)) {
@@ -81,8 +87,16 @@ for (const [nm, OC, IC] of [["qkv", 3 * C, C], ["gate|up", 2 * I, C], ["down", C
 }
 scenarios.push([`attention forward B ${B} T ${T}`, (b) => call(b, "attention_forward", bufs.aout!, bufs.att!, bufs.qkv!, B, T, C, H, bufs.scratch!, sizes.scratch!), ["aout", "att"]]);
 scenarios.push(["attention backward", (b) => call(b, "attention_backward", bufs.dqkv!, bufs.aout!, bufs.qkv!, bufs.att!, B, T, C, H, bufs.scratch!, sizes.scratch!), ["dqkv"]]);
-scenarios.push(["swiglu forward", (b) => call(b, "swiglu_forward", bufs.sw!, bufs.gu!, N, I), ["sw"]]);
-scenarios.push(["swiglu backward", (b) => call(b, "swiglu_backward", bufs.dgu!, bufs.sw!, bufs.gu!, N, I), ["dgu"]]);
+// B keeps the sigmoid in the forward and reads it in the backward where it can (swiglu_forward_s / _backward_s)
+const keepsSig = (b: Build) => b.name === "B" && typeof b.f.swiglu_backward_s === "function";
+scenarios.push(["swiglu forward", (b) => {
+  if (keepsSig(b)) call(b, "swiglu_forward_s", bufs.sw!, bufs.sig!, bufs.gu!, N, I);
+  else call(b, "swiglu_forward", bufs.sw!, bufs.gu!, N, I);
+}, ["sw"]]);
+scenarios.push(["swiglu backward", (b) => {
+  if (keepsSig(b)) call(b, "swiglu_backward_s", bufs.dgu!, bufs.sw!, bufs.gu!, bufs.sig!, N, I);
+  else call(b, "swiglu_backward", bufs.dgu!, bufs.sw!, bufs.gu!, N, I);
+}, ["dgu"]]);
 
 console.log(`A ${pathA}\nB ${pathB}\nN ${N} (B ${B} x T ${T}), C ${C}, I ${I}, ${reps} alternating reps; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 const only = arg("only", ""); // run only the scenarios whose name contains this
