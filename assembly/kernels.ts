@@ -52,7 +52,9 @@ export function begin(id: i32): void {
 // exp(x) for 4 lanes: range reduction to r in [-ln2/2, ln2/2], a degree-6 polynomial (Cephes expf
 // coefficients), scale by 2^n through the exponent bits. Relative error ~2e-7 over [-87, 88].
 @inline function expv(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447504));
+  // pmin/pmax (one minps/maxps each) clamp exactly as min/max do, NaN included (a NaN x is returned as is by
+  // both), while V8 spends about 7 instructions on each NaN- and signed-zero-exact min/max
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447504));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
@@ -63,7 +65,10 @@ export function begin(id: i32): void {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2^n as float bits, (n + 127) << 23: n is an integer in [-126, 128] after the clamp, so n + (1.5 * 2^23 + 127)
+  // is exact and its low 9 mantissa bits are n + 127 (the same bits as truncating n to i32 and adding 127,
+  // without V8's several-instruction saturating conversion)
+  const e = i32x4.shl(f32x4.add(n, f32x4.splat(12583039.0)), 23);
   return f32x4.mul(p, e);
 }
 // the same arithmetic for one lane, so that vector bodies and scalar tails agree
@@ -622,6 +627,30 @@ export function cross_entropy(tid: i32, nt: i32, dlogits: usize, nll: usize, log
 // heads contiguous inside each). att[B,H,T,T] keeps the softmax probabilities for the backward pass
 // (zeros above the diagonal). scratch: per thread `scratchFloats` floats.
 
+// dst[c, r] = src[r, c] for r < R, c < Cc (row strides lds, ldd floats): 4x4 blocks through shuffles, then the
+// tails one by one. Moves bits only.
+@inline function transposeInto(dst: usize, ldd: i32, src: usize, lds: i32, R: i32, Cc: i32): void {
+  const sb = <usize>lds << 2, db = <usize>ldd << 2;
+  let r = 0;
+  for (; r + 4 <= R; r += 4) {
+    const s0 = src + <usize>r * sb;
+    let c = 0;
+    for (; c + 4 <= Cc; c += 4) {
+      const o = <usize>c << 2;
+      const r0 = v128.load(s0 + o), r1 = v128.load(s0 + sb + o), r2 = v128.load(s0 + 2 * sb + o), r3 = v128.load(s0 + 3 * sb + o);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const d0 = dst + <usize>c * db + (<usize>r << 2);
+      v128.store(d0, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(d0 + db, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(d0 + 2 * db, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(d0 + 3 * db, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+    for (; c < Cc; c++) for (let rr = r; rr < r + 4; rr++) f32set(dst, <usize>c * ldd + rr, f32at(src, <usize>rr * lds + c));
+  }
+  for (; r < R; r++) for (let c = 0; c < Cc; c++) f32set(dst, <usize>c * ldd + r, f32at(src, <usize>r * lds + c));
+}
+
 /** out[B,T,C] = softmax(q k^T / sqrt(hd)) v per (b, h); threads split the B*H pairs. */
 export function attention_forward(tid: i32, nt: i32, out: usize, att: usize, qkv: usize, B: i32, T: i32, C: i32, H: i32,
                                   scratch: usize, scratchFloats: i32): i32 {
@@ -637,17 +666,16 @@ export function attention_forward(tid: i32, nt: i32, out: usize, att: usize, qkv
       const q = qkv + ((<usize>b * T * C3 + <usize>h * hd) << 2);
       const k = q + (<usize>C << 2), v = q + (<usize>(2 * C) << 2);
       const P = att + ((<usize>pair * T * T) << 2);
-      for (let t = 0; t < T; t++) for (let d = 0; d < hd; d++) f32set(kt, <usize>d * T + t, f32at(k, <usize>t * C3 + d));
-      // scores: rows in blocks of 4, columns only up to the block's last row (the rest is masked)
-      for (let i = 0; i < T; i += 4) {
-        const i1 = min(T, i + 4);
-        gemmRows(P, q, kt, i, i1, i1, 0, hd, <usize>C3, 1, <usize>T, <usize>T, false);
-      }
-      for (let t = 0; t < T; t++) softmaxRow(P + ((<usize>t * T) << 2), t + 1, T, scale);
-      // out = P @ v, the k range of a row block ends at its last row
+      transposeInto(kt, T, k, C3, T, hd);
+      // per block of 4 rows, while its rows are in L1: scores, softmax, then out = P @ v. Scores are computed up
+      // to the next multiple of 8 columns (whole register panels; the columns past the row are masked, and
+      // softmaxRow overwrites them with 0); every element is the same sum in the same order as one at a time.
+      // The k range of P @ v ends at the block's last row (P is 0 beyond each row's own position).
       const o = out + ((<usize>b * T * C + <usize>h * hd) << 2);
       for (let i = 0; i < T; i += 4) {
         const i1 = min(T, i + 4);
+        gemmRows(P, q, kt, i, i1, min(T, (i1 + 7) & ~7), 0, hd, <usize>C3, 1, <usize>T, <usize>T, false);
+        for (let t = i; t < i1; t++) softmaxRow(P + ((<usize>t * T) << 2), t + 1, T, scale);
         gemmRows(o, P, v, i, i1, hd, 0, i1, <usize>T, 1, <usize>C3, <usize>C, false);
       }
     }
@@ -657,10 +685,13 @@ export function attention_forward(tid: i32, nt: i32, out: usize, att: usize, qkv
 }
 
 // row[0..n) = softmax(row * scale), row[n..T) = 0
+// The row maximum through pmax (one maxps; V8 spends about 7 instructions on wasm's NaN- and signed-zero-exact
+// max): on finite rows the two differ only in the sign of a maximum of 0, and x - (+0) and x - (-0) have the same
+// exp, so the probabilities keep their bits (a NaN score makes the whole row NaN either way).
 @inline function softmaxRow(row: usize, n: i32, T: i32, scale: f32): void {
   let mv = f32x4.splat(-Infinity);
   let c = 0;
-  for (; c + 4 <= n; c += 4) mv = f32x4.max(mv, v128.load(row + (<usize>c << 2)));
+  for (; c + 4 <= n; c += 4) mv = f32x4.pmax(mv, v128.load(row + (<usize>c << 2)));
   let m = hmax(mv);
   for (; c < n; c++) m = max(m, f32at(row, c));
   m *= scale;
@@ -701,34 +732,35 @@ export function attention_backward(tid: i32, nt: i32, dqkv: usize, dout: usize, 
       const dq = dqkv + off, dk = dq + (<usize>C << 2), dv = dq + (<usize>(2 * C) << 2);
       const dO = dout + ((<usize>b * T * C + <usize>h * hd) << 2);
       const P = att + ((<usize>pair * T * T) << 2);
-      for (let t = 0; t < T; t++) for (let d = 0; d < hd; d++) f32set(vt, <usize>d * T + t, f32at(v, <usize>t * C3 + d));
-      // dP = dO @ v^T (lower triangle)
+      transposeInto(vt, T, v, C3, T, hd);
+      // per block of 4 rows, while they are in L1: dP = dO @ v^T (up to the next multiple of 8 columns, as the
+      // forward's scores: the masked columns are overwritten below), dS = P * (dP - sum(P * dP)) * scale with
+      // zeros above the diagonal, then dq = dS @ k (k range up to the block's last row). dk and dv need every
+      // later row of dS: a second pass.
       for (let i = 0; i < T; i += 4) {
         const i1 = min(T, i + 4);
-        gemmRows(dS, dO, vt, i, i1, i1, 0, hd, <usize>C, 1, <usize>T, <usize>T, false);
-      }
-      // dS = P * (dP - sum(P * dP)) * scale, zero above the diagonal
-      for (let t = 0; t < T; t++) {
-        const pr = P + ((<usize>t * T) << 2), dr = dS + ((<usize>t * T) << 2);
-        const n = t + 1;
-        let acc = f32x4.splat(0);
-        let c = 0;
-        for (; c + 4 <= n; c += 4) { const o = <usize>c << 2; acc = f32x4.add(acc, f32x4.mul(v128.load(pr + o), v128.load(dr + o))); }
-        let s = hsum(acc);
-        for (; c < n; c++) s += f32at(pr, c) * f32at(dr, c);
-        const sv = f32x4.splat(s), scv = f32x4.splat(scale);
-        c = 0;
-        for (; c + 4 <= n; c += 4) {
-          const o = <usize>c << 2;
-          v128.store(dr + o, f32x4.mul(f32x4.mul(v128.load(pr + o), f32x4.sub(v128.load(dr + o), sv)), scv));
+        gemmRows(dS, dO, vt, i, i1, min(T, (i1 + 7) & ~7), 0, hd, <usize>C, 1, <usize>T, <usize>T, false);
+        for (let t = i; t < i1; t++) {
+          const pr = P + ((<usize>t * T) << 2), dr = dS + ((<usize>t * T) << 2);
+          const n = t + 1;
+          let acc = f32x4.splat(0);
+          let c = 0;
+          for (; c + 4 <= n; c += 4) { const o = <usize>c << 2; acc = f32x4.add(acc, f32x4.mul(v128.load(pr + o), v128.load(dr + o))); }
+          let s = hsum(acc);
+          for (; c < n; c++) s += f32at(pr, c) * f32at(dr, c);
+          const sv = f32x4.splat(s), scv = f32x4.splat(scale);
+          c = 0;
+          for (; c + 4 <= n; c += 4) {
+            const o = <usize>c << 2;
+            v128.store(dr + o, f32x4.mul(f32x4.mul(v128.load(pr + o), f32x4.sub(v128.load(dr + o), sv)), scv));
+          }
+          for (; c < n; c++) f32set(dr, c, f32at(pr, c) * (f32at(dr, c) - s) * scale);
+          if (n < T) memory.fill(dr + (<usize>n << 2), 0, <usize>(T - n) << 2);
         }
-        for (; c < n; c++) f32set(dr, c, f32at(pr, c) * (f32at(dr, c) - s) * scale);
-        if (n < T) memory.fill(dr + (<usize>n << 2), 0, <usize>(T - n) << 2);
+        gemmRows(dq, dS, k, i, i1, hd, 0, i1, <usize>T, 1, <usize>C3, <usize>C3, false);
       }
       for (let i = 0; i < T; i += 4) {
         const i1 = min(T, i + 4);
-        // dq = dS @ k (k range up to the block's last row)
-        gemmRows(dq, dS, k, i, i1, hd, 0, i1, <usize>T, 1, <usize>C3, <usize>C3, false);
         // dk = dS^T @ q, dv = P^T @ dO (k range from the block's first row)
         gemmRows(dk, dS, q, i, i1, hd, i, T, 1, <usize>T, <usize>C3, <usize>C3, false);
         gemmRows(dv, P, dO, i, i1, hd, i, T, 1, <usize>T, <usize>C, <usize>C3, false);
@@ -997,6 +1029,66 @@ export function zero(tid: i32, nt: i32, x: usize, n: i32): i32 {
   for (let ch = grab(); ch < nch; ch = grab()) {
     const i0 = ch * cs, i1 = min(n, i0 + cs);
     memory.fill(x + (<usize>i0 << 2), 0, <usize>(i1 - i0) << 2);
+    finish(nch);
+  }
+  return nch;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SwiGLU keeping its sigmoid: the training forward stores s = sigmoid(gate) (the same bits swiglu_forward
+// computes and throws away), and the backward reads it instead of a second exp and division per element. The
+// arithmetic of every output is that of swiglu_forward / swiglu_backward.
+
+/** out[N,I] = silu(gu[:, :I]) * gu[:, I:], and sig[N,I] = sigmoid(gu[:, :I]) */
+export function swiglu_forward_s(tid: i32, nt: i32, out: usize, sig: usize, gu: usize, N: i32, I: i32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    const one = f32x4.splat(1);
+    for (let i = i0; i < i1; i++) {
+      const g = gu + ((<usize>i * 2 * I) << 2), u = g + (<usize>I << 2), y = out + ((<usize>i * I) << 2), sg = sig + ((<usize>i * I) << 2);
+      let c = 0;
+      for (; c + 4 <= I; c += 4) {
+        const q = <usize>c << 2;
+        const gv = v128.load(g + q);
+        const s = f32x4.div(one, f32x4.add(one, expv(f32x4.neg(gv))));
+        v128.store(sg + q, s);
+        v128.store(y + q, f32x4.mul(f32x4.mul(gv, s), v128.load(u + q)));
+      }
+      for (; c < I; c++) {
+        const gv = f32at(g, c);
+        const s: f32 = 1.0 / (1.0 + exps(-gv));
+        f32set(sg, c, s);
+        f32set(y, c, gv * s * f32at(u, c));
+      }
+    }
+    finish(nch);
+  }
+  return nch;
+}
+/** dgu[N,2I] = gradient of swiglu_forward given dout[N,I], with sig[N,I] from swiglu_forward_s */
+export function swiglu_backward_s(tid: i32, nt: i32, dgu: usize, dout: usize, gu: usize, sig: usize, N: i32, I: i32): i32 {
+  const cs = chunkSize(N, nt), nch = (N + cs - 1) / cs;
+  for (let ch = grab(); ch < nch; ch = grab()) {
+    const i0 = ch * cs, i1 = min(N, i0 + cs);
+    const one = f32x4.splat(1);
+    for (let i = i0; i < i1; i++) {
+      const g = gu + ((<usize>i * 2 * I) << 2), u = g + (<usize>I << 2), sg = sig + ((<usize>i * I) << 2);
+      const dg = dgu + ((<usize>i * 2 * I) << 2), du = dg + (<usize>I << 2), dy = dout + ((<usize>i * I) << 2);
+      let c = 0;
+      for (; c + 4 <= I; c += 4) {
+        const q = <usize>c << 2;
+        const gv = v128.load(g + q), dyv = v128.load(dy + q), s = v128.load(sg + q);
+        v128.store(du + q, f32x4.mul(dyv, f32x4.mul(gv, s)));
+        const ds = f32x4.mul(s, f32x4.add(one, f32x4.mul(gv, f32x4.sub(one, s))));
+        v128.store(dg + q, f32x4.mul(f32x4.mul(dyv, v128.load(u + q)), ds));
+      }
+      for (; c < I; c++) {
+        const gv = f32at(g, c), dyv = f32at(dy, c), s = f32at(sg, c);
+        f32set(du, c, dyv * (gv * s));
+        f32set(dg, c, dyv * f32at(u, c) * (s * (1.0 + gv * (1.0 - s))));
+      }
+    }
     finish(nch);
   }
   return nch;

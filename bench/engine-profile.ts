@@ -20,31 +20,38 @@ const opt = (name: string, d: number) => {
 };
 const a = { dim: opt("dim", 128), layers: opt("layers", 4), heads: opt("heads", 4), vocab: opt("vocab", 48), context: opt("context", 160), batch: opt("batch", 32) };
 const steps = opt("steps", 5);
+const sampling = opt("sampling", 1) !== 0; // --sampling 0: the training step only
 
 const k = (await wasmRuntime()).kernels;
-const times = new Map<string, { ms: number; calls: number }>();
+const times = new Map<string, { ms: number; cpu: number; calls: number }>();
+// process CPU time (all threads) in ms: with RLVD_THREADS=1 it is the kernel's own time, little moved by load
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const methods = Object.keys(k).filter((n) => typeof (k as unknown as Record<string, unknown>)[n] === "function" && !["alloc", "allocInt", "free"].includes(n));
 for (const name of methods) {
   const rec = k as unknown as Record<string, (...x: unknown[]) => unknown>;
   const f = rec[name]!;
   rec[name] = (...x: unknown[]) => {
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = cpuMs();
     const r = f(...x);
-    const e = times.get(name) ?? { ms: 0, calls: 0 };
+    const e = times.get(name) ?? { ms: 0, cpu: 0, calls: 0 };
     e.ms += performance.now() - t0;
+    e.cpu += cpuMs() - c0;
     e.calls++;
     times.set(name, e);
     return r;
   };
 }
 
-function report(title: string, wall: number, per: number): void {
+function report(title: string, wall: number, cpu: number, per: number): void {
   let inK = 0;
   const rows = [...times.entries()].sort((x, y) => y[1].ms - x[1].ms);
-  console.log(`\n${title}: ${(wall / per).toFixed(1)} ms per ${per > 1 ? "step" : "run"} [load ${loadavg()[0]!.toFixed(2)}]`);
-  for (const [n, { ms, calls }] of rows) {
+  console.log(`\n${title}: ${(wall / per).toFixed(1)} ms per ${per > 1 ? "step" : "run"}, ${(cpu / per).toFixed(1)} ms CPU [load ${loadavg()[0]!.toFixed(2)}]`);
+  for (const [n, { ms, cpu: c, calls }] of rows) {
     inK += ms;
-    console.log(`  ${n.padEnd(24)} ${(ms / per).toFixed(2).padStart(9)} ms ${((100 * ms) / wall).toFixed(1).padStart(5)}%  ${(calls / per).toFixed(0).padStart(6)} calls  ${((1000 * ms) / calls).toFixed(1).padStart(8)} us/call`);
+    console.log(`  ${n.padEnd(24)} ${(ms / per).toFixed(2).padStart(9)} ms ${((100 * ms) / wall).toFixed(1).padStart(5)}%  ${(c / per).toFixed(2).padStart(9)} ms CPU  ${(calls / per).toFixed(0).padStart(6)} calls  ${((1000 * ms) / calls).toFixed(1).padStart(8)} us/call`);
   }
   console.log(`  ${"outside kernels".padEnd(24)} ${((wall - inK) / per).toFixed(2).padStart(9)} ms ${((100 * (wall - inK)) / wall).toFixed(1).padStart(5)}%`);
   times.clear();
@@ -64,10 +71,11 @@ const step = () => {
 };
 step();
 times.clear();
-let t0 = performance.now();
+let t0 = performance.now(), c0 = cpuMs();
 for (let i = 0; i < steps; i++) step();
-report("training step", performance.now() - t0, steps);
+report("training step", performance.now() - t0, cpuMs() - c0, steps);
 model.releaseActivations();
+if (!sampling) process.exit(0);
 
 const S = 256, P = 16, G = Math.min(64, a.context - P);
 const prompts = Array.from({ length: S }, () => Array.from({ length: P }, () => rng.int(a.vocab)));
@@ -75,6 +83,7 @@ const gopts = { maxTokens: G, temperature: 1, stopTokens: [], seed: 1 };
 generate(model, prompts.slice(0, 8), gopts);
 times.clear();
 t0 = performance.now();
+c0 = cpuMs();
 generate(model, prompts, gopts);
-report(`sampling ${S} x (${P} prompt + ${G} new tokens)`, performance.now() - t0, 1);
+report(`sampling ${S} x (${P} prompt + ${G} new tokens)`, performance.now() - t0, cpuMs() - c0, 1);
 process.exit(0);

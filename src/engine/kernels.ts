@@ -56,10 +56,10 @@ export interface Kernels {
   attentionDecode(out: FloatArray, qkv: FloatArray, kcache: FloatArray, vcache: FloatArray, slot: Int32Array, pos: Int32Array,
                   S: number, C: number, H: number, Tmax: number, cos: FloatArray, sin: FloatArray): void;
 
-  /** out[N,I] = silu(gu[:, :I]) * gu[:, I:] */
-  swigluForward(out: FloatArray, gu: FloatArray, N: number, I: number): void;
-  /** dgu[N,2I] = (overwrites) */
-  swigluBackward(dgu: FloatArray, dout: FloatArray, gu: FloatArray, N: number, I: number): void;
+  /** out[N,I] = silu(gu[:, :I]) * gu[:, I:]; with sig, also sig[N,I] = sigmoid(gu[:, :I]) (kept for the backward pass) */
+  swigluForward(out: FloatArray, gu: FloatArray, N: number, I: number, sig?: FloatArray): void;
+  /** dgu[N,2I] = (overwrites); sig: the forward's sigmoid, read instead of computed again (the same values) */
+  swigluBackward(dgu: FloatArray, dout: FloatArray, gu: FloatArray, N: number, I: number, sig?: FloatArray): void;
 
   /** out[n] = a[n] + b[n] */
   residualForward(out: FloatArray, a: FloatArray, b: FloatArray, n: number): void;

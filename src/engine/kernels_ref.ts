@@ -210,20 +210,21 @@ export function attentionDecode(out: FloatArray, qkv: FloatArray, kcache: FloatA
 
 // ---- SwiGLU: y = silu(g) * u over gu = [g | u] ----------------------------------------------------------
 
-export function swigluForward(out: FloatArray, gu: FloatArray, N: number, I: number): void {
+export function swigluForward(out: FloatArray, gu: FloatArray, N: number, I: number, sig?: FloatArray): void {
   for (let i = 0; i < N; i++) {
     for (let c = 0; c < I; c++) {
       const g = gu[i * 2 * I + c], u = gu[i * 2 * I + I + c];
       out[i * I + c] = (g / (1 + Math.exp(-g))) * u;
+      if (sig) sig[i * I + c] = 1 / (1 + Math.exp(-g));
     }
   }
 }
-// silu'(g) = s (1 + g (1 - s)), s = sigmoid(g)
-export function swigluBackward(dgu: FloatArray, dout: FloatArray, gu: FloatArray, N: number, I: number): void {
+// silu'(g) = s (1 + g (1 - s)), s = sigmoid(g) (the forward's, when it kept it)
+export function swigluBackward(dgu: FloatArray, dout: FloatArray, gu: FloatArray, N: number, I: number, sig?: FloatArray): void {
   for (let i = 0; i < N; i++) {
     for (let c = 0; c < I; c++) {
       const g = gu[i * 2 * I + c], u = gu[i * 2 * I + I + c], dy = dout[i * I + c];
-      const s = 1 / (1 + Math.exp(-g));
+      const s = sig ? sig[i * I + c] : 1 / (1 + Math.exp(-g));
       dgu[i * 2 * I + c] = dy * u * s * (1 + g * (1 - s));
       dgu[i * 2 * I + I + c] = dy * g * s;
     }

@@ -34,6 +34,7 @@ const EXPORTS = [
   "matmul", "matmul_packed", "pack_b", "transpose", "encoder_forward", "encoder_backward", "rmsnorm_forward", "rmsnorm_backward_inp",
   "rmsnorm_backward_w", "rope", "swiglu_forward", "swiglu_backward", "residual_forward", "cross_entropy",
   "attention_forward", "attention_backward", "attention_decode", "residual_rmsnorm_forward", "adamw", "sum_squares", "scale_inplace", "zero",
+  "swiglu_forward_s", "swiglu_backward_s",
 ] as const;
 type ExportName = (typeof EXPORTS)[number];
 type KernelFn = (tid: number, nt: number, ...args: number[]) => number;
@@ -319,8 +320,10 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
       const s = scratchFor(Tmax + C / H);
       call("attention_decode", 4 * S * C * Tmax, ptr(out), ptr(qkv), ptr(kcache), ptr(vcache), ptr(slot), ptr(pos), S, C, H, Tmax, ptr(cos), ptr(sin), s);
     },
-    swigluForward: (out, gu, N, I) => call("swiglu_forward", 20 * N * I, ptr(out), ptr(gu), N, I),
-    swigluBackward: (dgu, dout, gu, N, I) => call("swiglu_backward", 25 * N * I, ptr(dgu), ptr(dout), ptr(gu), N, I),
+    swigluForward: (out, gu, N, I, sig) =>
+      sig ? call("swiglu_forward_s", 20 * N * I, ptr(out), ptr(sig), ptr(gu), N, I) : call("swiglu_forward", 20 * N * I, ptr(out), ptr(gu), N, I),
+    swigluBackward: (dgu, dout, gu, N, I, sig) =>
+      sig ? call("swiglu_backward_s", 8 * N * I, ptr(dgu), ptr(dout), ptr(gu), ptr(sig), N, I) : call("swiglu_backward", 25 * N * I, ptr(dgu), ptr(dout), ptr(gu), N, I),
     residualForward: (out, a, b, n) => call("residual_forward", n, ptr(out), ptr(a), ptr(b), n),
     residualRmsnormForward: (xout, out, rstd, x, delta, w, N, C, eps) =>
       call("residual_rmsnorm_forward", 4 * N * C, ptr(xout), ptr(out), ptr(rstd), ptr(x), ptr(delta), ptr(w), N, C, eps),

@@ -53,6 +53,7 @@ class Activations {
   readonly rstd2: FloatArray; // [L, N]
   readonly gu: FloatArray; // [L, N, 2I] gate | up
   readonly sw: FloatArray; // [L, N, I] silu(gate) * up
+  readonly sig?: FloatArray; // [L, N, I] sigmoid(gate), kept for the backward pass (train only)
   readonly lnf: FloatArray; // [N, C]
   readonly rstdf: FloatArray; // [N]
   readonly logits: FloatArray; // [N, V] (holds dlogits after the backward pass)
@@ -88,6 +89,7 @@ class Activations {
     this.rstd2 = k.alloc(L * N);
     this.gu = k.alloc(L * N * 2 * I);
     this.sw = k.alloc(L * N * I);
+    if (train) this.sig = k.alloc(L * N * I, false); // written by the forward pass before the backward reads it
     this.lnf = k.alloc(N * C);
     this.rstdf = k.alloc(N);
     this.logits = k.alloc(N * V);
@@ -342,7 +344,7 @@ export class Model {
       k.residualRmsnormForward(xmid, ln2, rstd2, x, a.tmp, this.param("ln2w", l), N, C, eps);
       // MLP half: xout = xmid + down_proj(silu(gate) * up), then the next norm (the next block's or the final one)
       k.matmulForward(gu, ln2, at(this.paramsT.wgu, l, 2 * I * C), N, C, 2 * I);
-      k.swigluForward(sw, gu, N, I);
+      k.swigluForward(sw, gu, N, I, train ? at(a.sig!, l, N * I) : undefined);
       k.matmulForward(a.tmp, sw, at(this.paramsT.wdown, l, C * I), N, I, C);
       if (l + 1 < L) k.residualRmsnormForward(xout, act(a.ln1, l + 1, N * C), act(a.rstd1, l + 1, N), xmid, a.tmp, this.param("ln1w", l + 1), N, C, eps);
       else k.residualRmsnormForward(xout, a.lnf, a.rstdf, xmid, a.tmp, this.param("lnfw"), N, C, eps);
@@ -431,7 +433,7 @@ export class Model {
       const ln2 = at(a.ln2, l, N * C), rstd2 = at(a.rstd2, l, N), gu = at(a.gu, l, N * 2 * I), sw = at(a.sw, l, N * I);
       // MLP half (dres holds d xout, which is also d xmid through the skip connection)
       k.matmulBackward(dI, at(this.grad("wdown"), l, C * I), dres, sw, at(this.param("wdown"), l, C * I), N, I, C);
-      k.swigluBackward(dgu, dI, gu, N, I);
+      k.swigluBackward(dgu, dI, gu, N, I, at(a.sig!, l, N * I));
       k.matmulBackward(dC, at(this.grad("wgu"), l, 2 * I * C), dgu, ln2, at(this.param("wgu"), l, 2 * I * C), N, C, 2 * I);
       k.rmsnormBackward(dres, this.grad("ln2w", l), dC, xmid, this.param("ln2w", l), rstd2, N, C);
       // attention half (dres now holds d xmid, which is also d x)
