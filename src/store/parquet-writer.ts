@@ -179,12 +179,21 @@ class Bytes {
   }
 }
 
+/** the page buffer writeColumnChunk fills (and empties before it returns) */
+const PAGE_VALUES = new Bytes();
+/** strings up to this many code units are tried as ASCII by hand before Buffer#utf8Write */
+const ASCII_COPY_MAX = 32;
+
 /** Writes rows [start, end) of one column as data pages; returns the chunk's metadata. */
 function writeColumnChunk(out: FileOutput, column: ParquetColumn, start: number, end: number, pageBytes: number): ChunkMeta {
   const meta: ChunkMeta = { type: column.type, name: column.name, offset: out.offset, bytes: 0, values: end - start, nulls: 0, min: null, max: null };
   const stats = new MinMax(column.type);
-  const values = new Bytes();
+  // one page's values at a time, in a buffer kept across chunks (writes are synchronous): a fresh one per chunk
+  // grew by copying to the ~1 MiB of a text page in every row group
+  const values = PAGE_VALUES;
+  values.pos = 0;
   const levels = new Uint8Array(Math.min(end - start, 1 << 16));
+  const all = column.values;
   let pageStart = start;
   let row = start;
   let defined = 0;
@@ -213,7 +222,7 @@ function writeColumnChunk(out: FileOutput, column: ParquetColumn, start: number,
     boolBits = 0;
   };
   for (; row < end; ) {
-    const v = column.values[row];
+    const v = all[row];
     if (v === null || v === undefined) {
       levels[row - pageStart] = 0;
       meta.nulls++;
@@ -222,12 +231,27 @@ function writeColumnChunk(out: FileOutput, column: ParquetColumn, start: number,
       switch (column.type) {
         case "VARCHAR": {
           const s = v as string;
-          values.ensure(4 + 3 * s.length); // UTF-16 to UTF-8: at most 3 bytes a code unit
-          const n = utf8Write(values.buf, s, values.pos + 4);
-          values.buf.writeUInt32LE(n, values.pos);
-          if (s.length > STAT_MAX_CHARS) stats.drop();
+          const len = s.length;
+          values.ensure(4 + 3 * len); // UTF-16 to UTF-8: at most 3 bytes a code unit
+          const buf = values.buf;
+          const at = values.pos;
+          // short ASCII (ids, answers, statuses) copied by hand: cheaper than the native call for a few bytes
+          let n = 0;
+          if (len <= ASCII_COPY_MAX) {
+            for (; n < len; n++) {
+              const c = s.charCodeAt(n);
+              if (c >= 0x80) break;
+              buf[at + 4 + n] = c;
+            }
+          }
+          if (n < len) n = utf8Write(buf, s, at + 4);
+          buf[at] = n & 0xff;
+          buf[at + 1] = (n >>> 8) & 0xff;
+          buf[at + 2] = (n >>> 16) & 0xff;
+          buf[at + 3] = n >>> 24;
+          if (len > STAT_MAX_CHARS) stats.drop();
           else if (s !== last) stats.string((last = s));
-          values.pos += 4 + n;
+          values.pos = at + 4 + n;
           break;
         }
         case "INTEGER":
@@ -267,6 +291,8 @@ function writeColumnChunk(out: FileOutput, column: ParquetColumn, start: number,
     if (values.pos >= pageBytes || row - pageStart === levels.length) flushPage();
   }
   if (row > pageStart || meta.bytes === 0) flushPage();
+  // a page that held one huge text: not kept for the rest of the process
+  if (values.buf.length > 8 << 20) values.buf = Buffer.allocUnsafe(1 << 16);
   [meta.min, meta.max] = stats.encode();
   return meta;
 }
