@@ -18,7 +18,7 @@ const IMPORT_MEMORY_LIMIT = "512MB";
 
 /** "generic" (rlvd's own sample lines) or the name of a harness format (formats/registry.ts). */
 export type SampleFileFormat = (typeof FORMAT_NAMES)[number];
-export type ImportSamplesOptions = Omit<HarnessImportOptions, "model"> & {
+export type ImportSamplesOptions = Omit<HarnessImportOptions, "model" | "staging"> & {
   format?: SampleFileFormat | "auto";
   /** model name: required for harness formats (they have none), a fallback for generic lines without `model` */
   model?: string;
@@ -96,7 +96,7 @@ export async function importSamplesFile(runDir: string, file: string, options: I
     const result = await withStore(runDir, { create: true }, async (store) => {
       // bounded memory for multi-gigabyte files: DuckDB spills its staging and checks to disk past this
       await store.run(`SET memory_limit = '${IMPORT_MEMORY_LIMIT}'`);
-      return importHarnessRecords(store, file, harness, options);
+      return importHarnessRecords(store, file, harness, { ...options, staging: options.staging === "js" ? "js" : "auto" });
     });
     await recordInManifest(runDir, { command: "import samples", file, format, inserted: result.inserted, unchanged: result.unchanged });
     return { ...result, detected };
