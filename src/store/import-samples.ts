@@ -3,7 +3,7 @@ import { readJsonlBatches } from "../core/jsonl.js";
 import { recordInManifest } from "../core/run-folder.js";
 import { parseLine } from "../core/validate.js";
 import { InputError, RlvdError } from "../core/errors.js";
-import type { Question, Sample } from "../core/types.js";
+import type { Question } from "../core/types.js";
 import { commitSamples, SampleBatch } from "./samples.js";
 import { upsertQuestions } from "./questions.js";
 import { withStore, type SampleStore } from "./store.js";
