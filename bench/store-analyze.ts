@@ -3,7 +3,10 @@
  * (short responses with an extracted answer and a verdict), through the same code paths as
  * `rlvd import samples` and `rlvd analyze`. Prints figures; asserts nothing.
  *
- *   npx tsx bench/store-analyze.ts [--questions 7500] [--samples 256] [--json]
+ *   npx tsx bench/store-analyze.ts [--questions 7500] [--samples 256] [--staging auto|duckdb|js] [--json]
+ *
+ * `--staging` picks the import's path (import-samples.ts): auto (the direct write where no key needs the store's
+ * checks, as `rlvd import samples` does), duckdb (DuckDB's JSON reader and COPY, the path before it), js.
  */
 import { mkdtempSync, rmSync, createWriteStream, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,9 +17,11 @@ import { importSamplesFile } from "../src/store/import-samples.js";
 import { analyzeRun } from "../src/report/analyze-run.js";
 import { seededRng } from "../src/metrics/rng.js";
 
-const { values } = parseArgs({ options: { questions: { type: "string", default: "7500" }, samples: { type: "string", default: "256" }, json: { type: "boolean" } } });
+const { values } = parseArgs({ options: { questions: { type: "string", default: "7500" }, samples: { type: "string", default: "256" }, json: { type: "boolean" }, staging: { type: "string", default: "auto" } } });
 const Q = Number(values.questions);
 const K = Number(values.samples);
+const STAGING = values.staging as "auto" | "duckdb" | "js";
+if (!["auto", "duckdb", "js"].includes(STAGING)) throw new Error(`--staging: auto, duckdb or js, not ${values.staging}`);
 
 const dir = mkdtempSync(join(tmpdir(), "rlvd-bench-"));
 const file = join(dir, "samples.jsonl");
@@ -41,7 +46,7 @@ const mb = statSync(file).size / 1e6;
 const run = join(dir, "run");
 const cpu0 = process.cpuUsage();
 let t = performance.now();
-const imported = await importSamplesFile(run, file);
+const imported = await importSamplesFile(run, file, { staging: STAGING });
 const importS = (performance.now() - t) / 1000;
 t = performance.now();
 const analysis = await analyzeRun(run);
@@ -58,7 +63,7 @@ const figures = {
 if (values.json) console.log(JSON.stringify(figures));
 else {
   console.log(`${Q} questions x ${K} samples = ${imported.inserted} samples (${figures.file_mb} MB JSONL)`);
-  console.log(`import  ${figures.import_s} s  (${figures.import_samples_per_s} samples/s)`);
+  console.log(`import  ${figures.import_s} s  (${figures.import_samples_per_s} samples/s; --staging ${STAGING})`);
   console.log(`analyze ${figures.analyze_s} s  (pass@k 1..${K}, CIs, bins, maj@k, entropy, length, keywords)`);
   console.log(`total   ${figures.total_s} s  (target: under 15 s on 2 cores); CPU time ${figures.cpu_s} s (both cores, all threads)`);
 }

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { readJsonl } from "../core/jsonl.js";
+import { readJsonlBatches } from "../core/jsonl.js";
 import { recordInManifest } from "../core/run-folder.js";
 import { parseLine } from "../core/validate.js";
 import { InputError, RlvdError } from "../core/errors.js";
-import type { Question, Sample } from "../core/types.js";
+import type { Question } from "../core/types.js";
 import { commitSamples, SampleBatch } from "./samples.js";
 import { upsertQuestions } from "./questions.js";
 import { withStore, type SampleStore } from "./store.js";
@@ -11,13 +11,14 @@ import type { ImportResult } from "./import-counts.js";
 import { readRecords } from "./formats/read-records.js";
 import { detectFormat, formatByName, type FORMAT_NAMES } from "./formats/registry.js";
 import { importHarnessRecords, type HarnessImportOptions, type HarnessImportResult } from "./import-harness.js";
+import { DirectImport, NeedsSqlPath, newKeyState, type KeyState } from "./import-direct.js";
 
 /** DuckDB's memory limit while a harness file is imported (the store is open for the import alone). */
 const IMPORT_MEMORY_LIMIT = "512MB";
 
 /** "generic" (rlvd's own sample lines) or the name of a harness format (formats/registry.ts). */
 export type SampleFileFormat = (typeof FORMAT_NAMES)[number];
-export type ImportSamplesOptions = Omit<HarnessImportOptions, "model"> & {
+export type ImportSamplesOptions = Omit<HarnessImportOptions, "model" | "staging"> & {
   format?: SampleFileFormat | "auto";
   /** model name: required for harness formats (they have none), a fallback for generic lines without `model` */
   model?: string;
@@ -25,8 +26,12 @@ export type ImportSamplesOptions = Omit<HarnessImportOptions, "model"> & {
   idField?: string;
   /** generic JSONL: invalid UTF-8 read with U+FFFD (default: an error naming the line) */
   lossy?: boolean;
-  /** how rows are staged: "auto" lets DuckDB read plain generic files itself; "js" always goes line by line */
-  staging?: "auto" | "js";
+  /**
+   * how rows are staged: "auto" writes generic files straight to segments where no key needs the store's checks
+   * (import-direct.ts), else lets DuckDB read plain ones itself; "duckdb" skips the direct write; "js" always
+   * stages line by line through DuckDB's appender (the reference the others are tested against)
+   */
+  staging?: "auto" | "duckdb" | "js";
 };
 
 /** What an import did; `detected` says the format was recognised rather than named. */
@@ -74,10 +79,13 @@ type Scan = {
  * import with `file:line: problem`. Harness files go through import-harness.ts; the rest of this file is the
  * generic schema.
  *
- * Two paths, one meaning. Every file is validated line by line in JavaScript. A "plain" generic file (every
- * line has sample_index; ids and extracted answers are strings or safe integers) is meanwhile read by DuckDB's
- * parallel JSON reader, which stages it several times faster than JavaScript can; any other file, and any
- * import whose checks fail on the fast path (to report exact line numbers), is staged line by line.
+ * Three paths, one meaning. Every file is validated line by line in JavaScript. Where no key of the file is
+ * repeated in it or may be stored already (a model the store has no samples of), the validated lines go straight
+ * into Parquet segments (import-direct.ts), with no DuckDB staging, key SQL or COPY. Otherwise the file is
+ * imported again through DuckDB, whose checks report clashes and count identical repeats: a "plain" generic file
+ * (every line has sample_index; ids and extracted answers are strings or safe integers) is read by DuckDB's
+ * parallel JSON reader while JavaScript validates it; any other file, and any import whose checks fail on that
+ * path (to report exact line numbers), is staged line by line.
  */
 export async function importSamplesFile(runDir: string, file: string, options: ImportSamplesOptions = {}): Promise<SampleImportResult> {
   const detected = options.format === undefined || options.format === "auto";
@@ -88,13 +96,26 @@ export async function importSamplesFile(runDir: string, file: string, options: I
     const result = await withStore(runDir, { create: true }, async (store) => {
       // bounded memory for multi-gigabyte files: DuckDB spills its staging and checks to disk past this
       await store.run(`SET memory_limit = '${IMPORT_MEMORY_LIMIT}'`);
-      return importHarnessRecords(store, file, harness, options);
+      return importHarnessRecords(store, file, harness, { ...options, staging: options.staging === "js" ? "js" : "auto" });
     });
     await recordInManifest(runDir, { command: "import samples", file, format, inserted: result.inserted, unchanged: result.unchanged });
     return { ...result, detected };
   }
   if (format !== "generic") throw new RlvdError("BAD_ARGUMENT", `unknown format ${format}`);
   const result = await withStore(runDir, { create: true }, async (store) => {
+    if (options.staging === undefined || options.staging === "auto") {
+      const direct = new DirectImport(store);
+      try {
+        const scan = await scanSamples(file, format, options, (model, qid, index, row, key) => direct.add(
+          model, qid, index, row.response, row.extracted ?? null, row.correct ?? null, row.n_tokens ?? null, row.finish_reason ?? null, key));
+        const inserted = await direct.land(file, scan.questions.values(), scan.questionIds);
+        return { file, format, lines: scan.lines, models: [...scan.models].sort(), questions: scan.questionIds.size, inserted, unchanged: 0 };
+      } catch (e) {
+        if (!(e instanceof NeedsSqlPath)) throw e;
+      } finally {
+        direct.discard();
+      }
+    }
     if (format === "generic" && !options.idField && options.staging !== "js" && !options.lossy) {
       // DuckDB reads the file on its own threads while this thread validates it
       const read = SampleBatch.fromSelect(
@@ -117,7 +138,13 @@ export async function importSamplesFile(runDir: string, file: string, options: I
       }
     }
     const batch = await SampleBatch.begin(store);
-    const scan = await scanSamples(file, format, options, (s, line) => batch.add(s, line));
+    const scan = await scanSamples(file, format, options, (model, qid, index, row, _key, line) => {
+      const correct = row.correct ?? null;
+      batch.add({
+        model, question_id: qid, sample_index: index, text: row.response, extracted: row.extracted ?? null, correct,
+        verify_status: correct === null ? "unverified" : "imported", n_tokens: row.n_tokens ?? null, finish_reason: row.finish_reason ?? null,
+      }, line);
+    });
     return land(store, file, format, scan, batch);
   });
   await recordInManifest(runDir, { command: "import samples", file, format, inserted: result.inserted, unchanged: result.unchanged });
@@ -133,37 +160,57 @@ async function land(store: SampleStore, file: string, format: SampleFileFormat, 
   return { file, format, lines: scan.lines, models: [...scan.models].sort(), questions: scan.questionIds.size, inserted, unchanged };
 }
 
+/** A validated line: its model, question id and sample index (numbered per question where the line has none). */
+type SampleSink = (model: string, qid: string, index: number, row: GenericLine, key: KeyState, line: number) => void;
+
 /** Validates every line; hands each sample to `sink` (null: validation only). */
-async function scanSamples(file: string, format: SampleFileFormat, options: ImportSamplesOptions, sink: ((s: Sample, line: number) => void) | null): Promise<Scan> {
+async function scanSamples(file: string, format: SampleFileFormat, options: ImportSamplesOptions, sink: SampleSink | null): Promise<Scan> {
   const scan: Scan = { questions: new Map(), models: new Set(), questionIds: new Set(), lines: 0, plain: format === "generic" && !options.idField };
-  const nextIndex = new Map<string, number>();
-  const add = (s: Sample, line: number) => {
-    sink?.(s, line);
-    scan.models.add(s.model);
-    scan.questionIds.add(s.question_id);
-    scan.lines++;
-  };
-  const plainValue = (v: unknown) => v === undefined || v === null || typeof v === "string" || (typeof v === "number" && Number.isSafeInteger(v));
-  for await (const { line, value } of readJsonl(file, { lossy: options.lossy })) {
-    const row = commonGenericLine(value) ?? parseLine(GenericLineSchema, value, file, line);
-    const model = row.model ?? options.model;
-    if (!model) throw new InputError(file, line, `field "model": is missing (or pass --model NAME)`);
-    const qid = options.idField ? questionId(value, options.idField, file, line) : row.question;
-    const raw = value as Record<string, unknown>;
-    if (row.sample_index === undefined || !plainValue(raw.question) || !plainValue(raw.extracted)) scan.plain = false;
-    const key = `${model}\u0000${qid}`;
-    const index = row.sample_index ?? nextIndex.get(key) ?? 0;
-    nextIndex.set(key, index + 1);
-    if (row.answer !== undefined || row.prompt !== undefined) {
-      rememberQuestion(scan.questions, { id: qid, prompt: row.prompt, answer: row.answer ?? undefined }, line, file);
+  // per model, per question id: the next index and the taken ones (one map lookup a line; the model rarely changes)
+  const keys = new Map<string, Map<string, KeyState>>();
+  let lastModel: string | null = null;
+  let modelKeys = new Map<string, KeyState>();
+  for await (const { values, lines } of readJsonlBatches(file, { lossy: options.lossy })) {
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      const line = lines[i]!;
+      const row = commonGenericLine(value) ?? parseLine(GenericLineSchema, value, file, line);
+      const model = row.model ?? options.model;
+      if (!model) throw new InputError(file, line, `field "model": is missing (or pass --model NAME)`);
+      const qid = options.idField ? questionId(value, options.idField, file, line) : row.question;
+      if (scan.plain) {
+        const raw = value as Record<string, unknown>;
+        if (row.sample_index === undefined || !plainValue(raw.question) || !plainValue(raw.extracted)) scan.plain = false;
+      }
+      if (model !== lastModel) {
+        let m = keys.get(model);
+        if (m === undefined) {
+          keys.set(model, (m = new Map()));
+          scan.models.add(model);
+        }
+        modelKeys = m;
+        lastModel = model;
+      }
+      let key = modelKeys.get(qid);
+      if (key === undefined) {
+        modelKeys.set(qid, (key = newKeyState()));
+        scan.questionIds.add(qid);
+      }
+      const index = row.sample_index ?? key.next;
+      key.next = index + 1;
+      if (row.answer !== undefined || row.prompt !== undefined) {
+        rememberQuestion(scan.questions, { id: qid, prompt: row.prompt, answer: row.answer ?? undefined }, line, file);
+      }
+      sink?.(model, qid, index, row, key, line);
+      scan.lines++;
     }
-    const correct = row.correct ?? null;
-    add({
-      model, question_id: qid, sample_index: index, text: row.response, extracted: row.extracted ?? null, correct,
-      verify_status: correct === null ? "unverified" : "imported", n_tokens: row.n_tokens ?? null, finish_reason: row.finish_reason ?? null,
-    }, line);
   }
   return scan;
+}
+
+/** A value DuckDB's JSON reader turns into the same VARCHAR as String() does (see importSamplesFile). */
+function plainValue(v: unknown): boolean {
+  return v === undefined || v === null || typeof v === "string" || (typeof v === "number" && Number.isSafeInteger(v));
 }
 
 type GenericLine = z.infer<typeof GenericLineSchema>;
@@ -176,10 +223,8 @@ type GenericLine = z.infer<typeof GenericLineSchema>;
 function commonGenericLine(value: unknown): GenericLine | null {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
-  const optionalString = (x: unknown) => x === undefined || x === null || typeof x === "string";
   if (typeof v.question !== "string" || v.question.length === 0) return null;
   if (v.model !== undefined && (typeof v.model !== "string" || v.model.length === 0)) return null;
-  const int32 = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= MAX_SAMPLE_INDEX;
   if (v.sample_index !== undefined && !int32(v.sample_index)) return null;
   if (v.response !== null && typeof v.response !== "string") return null;
   if (v.correct !== undefined && v.correct !== null && typeof v.correct !== "boolean") return null;
@@ -187,6 +232,16 @@ function commonGenericLine(value: unknown): GenericLine | null {
   if (v.prompt !== undefined && typeof v.prompt !== "string") return null;
   if (v.n_tokens !== undefined && v.n_tokens !== null && !int32(v.n_tokens)) return null;
   return v as GenericLine;
+}
+
+// commonGenericLine's checks, at module level: closures made per line cost more than the checks (and under tsx,
+// whose esbuild names every function, a defineProperty each)
+function optionalString(x: unknown): boolean {
+  return x === undefined || x === null || typeof x === "string";
+}
+
+function int32(x: unknown): boolean {
+  return Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= MAX_SAMPLE_INDEX;
 }
 
 function rememberQuestion(

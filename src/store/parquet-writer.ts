@@ -45,24 +45,56 @@ const STAT_MAX_CHARS = 64;
 export function writeParquet(path: string, columns: readonly ParquetColumn[], rows: number, options: ParquetWriteOptions = {}): number {
   const o = { ...DEFAULTS, ...options };
   for (const c of columns) if (c.values.length !== rows) throw new RangeError(`column ${c.name}: ${c.values.length} values for ${rows} rows`);
-  const out = new FileOutput(path);
+  const file = new ParquetFileWriter(path, columns, o);
   try {
-    out.write(MAGIC);
-    const groups: RowGroupMeta[] = [];
-    for (let start = 0; start < rows; start += o.rowGroupRows) {
-      const end = Math.min(rows, start + o.rowGroupRows);
-      groups.push({ rows: end - start, chunks: columns.map((c) => writeColumnChunk(out, c, start, end, o.pageBytes)) });
-    }
-    const footer = fileMetaData(columns, rows, groups);
-    out.write(footer);
+    for (let start = 0; start < rows; start += o.rowGroupRows) file.writeRowGroup(columns, start, Math.min(rows, start + o.rowGroupRows));
+    return file.finish();
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * A Parquet file written one row group at a time (an import streams millions of rows into one segment without
+ * holding them): open, `writeRowGroup` as rows arrive, `finish` (the footer), and always `close`. Each row
+ * group's pages go to the file as it is written; only the groups' metadata stays in memory.
+ */
+export class ParquetFileWriter {
+  private readonly out: FileOutput;
+  private readonly groups: RowGroupMeta[] = [];
+  private rows = 0;
+  private readonly pageBytes: number;
+
+  /** `schema`: the columns' names and types, in order (every row group passes columns of this schema). */
+  constructor(path: string, private readonly schema: ReadonlyArray<Pick<ParquetColumn, "name" | "type">>, options: ParquetWriteOptions & { bufferBytes?: number } = {}) {
+    this.pageBytes = options.pageBytes ?? DEFAULTS.pageBytes;
+    this.out = new FileOutput(path, options.bufferBytes);
+    this.out.write(MAGIC);
+  }
+
+  /** Writes rows [start, end) of `columns` (this file's schema, in order; values may run past `end`) as one row group. */
+  writeRowGroup(columns: readonly ParquetColumn[], start: number, end: number): void {
+    if (columns.length !== this.schema.length) throw new RangeError(`${columns.length} columns for a schema of ${this.schema.length}`);
+    for (const c of columns) if (c.values.length < end) throw new RangeError(`column ${c.name}: ${c.values.length} values for rows up to ${end}`);
+    if (end <= start) return;
+    this.groups.push({ rows: end - start, chunks: columns.map((c) => writeColumnChunk(this.out, c, start, end, this.pageBytes)) });
+    this.rows += end - start;
+  }
+
+  /** Writes the footer and flushes; returns the file's size. */
+  finish(): number {
+    const footer = fileMetaData(this.schema, this.rows, this.groups);
+    this.out.write(footer);
     const tail = Buffer.allocUnsafe(8);
     tail.writeUInt32LE(footer.length, 0);
     MAGIC.copy(tail, 4);
-    out.write(tail);
-    out.flush();
-    return out.offset;
-  } finally {
-    out.close();
+    this.out.write(tail);
+    this.out.flush();
+    return this.out.offset;
+  }
+
+  close(): void {
+    this.out.close();
   }
 }
 
@@ -83,12 +115,14 @@ type RowGroupMeta = { rows: number; chunks: ChunkMeta[] };
 /** Buffered writes to a file descriptor; every write is checked (a short write is continued, an error thrown). */
 class FileOutput {
   private readonly fd: number;
-  private buf = Buffer.allocUnsafe(4 << 20);
+  private buf: Buffer;
   private pos = 0;
   /** bytes written so far (flushed or buffered): the file offset of the next byte */
   offset = 0;
+  private closed = false;
 
-  constructor(path: string) {
+  constructor(path: string, bufferBytes = 4 << 20) {
+    this.buf = Buffer.allocUnsafe(bufferBytes);
     this.fd = openSync(path, "wx");
   }
 
@@ -108,6 +142,8 @@ class FileOutput {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
   }
 }
@@ -143,12 +179,21 @@ class Bytes {
   }
 }
 
+/** the page buffer writeColumnChunk fills (and empties before it returns) */
+const PAGE_VALUES = new Bytes();
+/** strings up to this many code units are tried as ASCII by hand before Buffer#utf8Write */
+const ASCII_COPY_MAX = 32;
+
 /** Writes rows [start, end) of one column as data pages; returns the chunk's metadata. */
 function writeColumnChunk(out: FileOutput, column: ParquetColumn, start: number, end: number, pageBytes: number): ChunkMeta {
   const meta: ChunkMeta = { type: column.type, name: column.name, offset: out.offset, bytes: 0, values: end - start, nulls: 0, min: null, max: null };
   const stats = new MinMax(column.type);
-  const values = new Bytes();
+  // one page's values at a time, in a buffer kept across chunks (writes are synchronous): a fresh one per chunk
+  // grew by copying to the ~1 MiB of a text page in every row group
+  const values = PAGE_VALUES;
+  values.pos = 0;
   const levels = new Uint8Array(Math.min(end - start, 1 << 16));
+  const all = column.values;
   let pageStart = start;
   let row = start;
   let defined = 0;
@@ -177,7 +222,7 @@ function writeColumnChunk(out: FileOutput, column: ParquetColumn, start: number,
     boolBits = 0;
   };
   for (; row < end; ) {
-    const v = column.values[row];
+    const v = all[row];
     if (v === null || v === undefined) {
       levels[row - pageStart] = 0;
       meta.nulls++;
@@ -186,12 +231,27 @@ function writeColumnChunk(out: FileOutput, column: ParquetColumn, start: number,
       switch (column.type) {
         case "VARCHAR": {
           const s = v as string;
-          values.ensure(4 + 3 * s.length); // UTF-16 to UTF-8: at most 3 bytes a code unit
-          const n = utf8Write(values.buf, s, values.pos + 4);
-          values.buf.writeUInt32LE(n, values.pos);
-          if (s.length > STAT_MAX_CHARS) stats.drop();
+          const len = s.length;
+          values.ensure(4 + 3 * len); // UTF-16 to UTF-8: at most 3 bytes a code unit
+          const buf = values.buf;
+          const at = values.pos;
+          // short ASCII (ids, answers, statuses) copied by hand: cheaper than the native call for a few bytes
+          let n = 0;
+          if (len <= ASCII_COPY_MAX) {
+            for (; n < len; n++) {
+              const c = s.charCodeAt(n);
+              if (c >= 0x80) break;
+              buf[at + 4 + n] = c;
+            }
+          }
+          if (n < len) n = utf8Write(buf, s, at + 4);
+          buf[at] = n & 0xff;
+          buf[at + 1] = (n >>> 8) & 0xff;
+          buf[at + 2] = (n >>> 16) & 0xff;
+          buf[at + 3] = n >>> 24;
+          if (len > STAT_MAX_CHARS) stats.drop();
           else if (s !== last) stats.string((last = s));
-          values.pos += 4 + n;
+          values.pos = at + 4 + n;
           break;
         }
         case "INTEGER":
@@ -231,6 +291,8 @@ function writeColumnChunk(out: FileOutput, column: ParquetColumn, start: number,
     if (values.pos >= pageBytes || row - pageStart === levels.length) flushPage();
   }
   if (row > pageStart || meta.bytes === 0) flushPage();
+  // a page that held one huge text: not kept for the rest of the process
+  if (values.buf.length > 8 << 20) values.buf = Buffer.allocUnsafe(1 << 16);
   [meta.min, meta.max] = stats.encode();
   return meta;
 }
@@ -336,7 +398,7 @@ export function utf8Less(a: string, b: string): boolean {
   return a.length < b.length;
 }
 
-function fileMetaData(columns: readonly ParquetColumn[], rows: number, groups: readonly RowGroupMeta[]): Buffer {
+function fileMetaData(columns: ReadonlyArray<Pick<ParquetColumn, "name" | "type">>, rows: number, groups: readonly RowGroupMeta[]): Buffer {
   return new ThriftWriter()
     .i32(1, 1)
     .list(2, "struct", [null, ...columns], (w, c) => {
@@ -365,6 +427,6 @@ function fileMetaData(columns: readonly ParquetColumn[], rows: number, groups: r
     // "<application> version <v> (build <b>)", the form parquet-mr parses before it trusts string statistics
     .binary(6, "rlvd version 0.1.0 (build parquet-writer)")
     // column orders: TypeDefinedOrder for every column, so readers trust min_value/max_value
-    .list(7, "struct", columns as ParquetColumn[], (w) => w.struct(1, () => undefined))
+    .list(7, "struct", [...columns], (w) => w.struct(1, () => undefined))
     .end();
 }

@@ -51,32 +51,21 @@ export async function writeSamplesDirect(store: SampleStore, samples: Iterable<S
   }
   if (fresh.size === 0) return { staged: batch.length, inserted: 0, unchanged: total };
 
-  const newModels = await unknownNames(store, cache.models, [...fresh.keys()], "SELECT name AS v FROM models WHERE name IN");
   const ids = new Set<string>();
   for (const rows of fresh.values()) for (const s of rows) if (!cache.questions.has(s.question_id)) ids.add(s.question_id);
-  const newIds = await unknownNames(store, cache.questions, [...ids].sort(byteOrder), "SELECT id AS v FROM questions WHERE id IN");
 
   let inserted = 0;
-  await store.transaction(async () => {
-    if (newModels.length > 0) {
-      await writeSegmentFile(store, "models", null, [
-        { name: "name", type: "VARCHAR", values: newModels }, nulls("spec", newModels.length), nulls("meta", newModels.length),
-      ], newModels.length);
-    }
-    if (newIds.length > 0) {
-      await writeSegmentFile(store, "questions", null, [
-        { name: "id", type: "VARCHAR", values: newIds }, nulls("prompt", newIds.length), nulls("answer", newIds.length), nulls("meta", newIds.length),
-      ], newIds.length);
-    }
+  const placeholders = await store.transaction(async () => {
+    const written = await writePlaceholders(store, [...fresh.keys()], [...ids].sort(byteOrder));
     for (const [model, rows] of fresh) {
       await writeSegmentFile(store, "samples", model, sampleColumns(rows), rows.length);
       inserted += rows.length;
     }
+    return written;
   });
   // acknowledged: remember what this process wrote (the DuckDB-side key table of commit.ts reloads from the
   // refreshed snapshot the next time it is needed)
-  for (const m of newModels) cache.models.add(m);
-  for (const id of newIds) cache.questions.add(id);
+  placeholders.acknowledge();
   for (const [model, rows] of fresh) {
     const stored = cache.keys.get(model)!;
     for (const s of rows) {
@@ -118,6 +107,33 @@ async function loadKeys(store: SampleStore, cache: KeyCache, models: readonly st
     );
     cache.keys.set(model, new Map(rows.map((r) => [r.q, new Set(r.idx)])));
   }
+}
+
+/**
+ * Inside a transaction: the id-only placeholder rows for those of `models` and `ids` the snapshot lacks (one
+ * models and one questions segment, none when nothing is new), queued with the transaction's other segments.
+ * `acknowledge` (after the publish) adds them to this process's known names.
+ */
+export async function writePlaceholders(store: SampleStore, models: readonly string[], ids: readonly string[]): Promise<{ acknowledge: () => void }> {
+  const cache = cacheOf(store);
+  const newModels = await unknownNames(store, cache.models, models, "SELECT name AS v FROM models WHERE name IN");
+  const newIds = await unknownNames(store, cache.questions, ids, "SELECT id AS v FROM questions WHERE id IN");
+  if (newModels.length > 0) {
+    await writeSegmentFile(store, "models", null, [
+      { name: "name", type: "VARCHAR", values: newModels }, nulls("spec", newModels.length), nulls("meta", newModels.length),
+    ], newModels.length);
+  }
+  if (newIds.length > 0) {
+    await writeSegmentFile(store, "questions", null, [
+      { name: "id", type: "VARCHAR", values: newIds }, nulls("prompt", newIds.length), nulls("answer", newIds.length), nulls("meta", newIds.length),
+    ], newIds.length);
+  }
+  return {
+    acknowledge: () => {
+      for (const m of newModels) cache.models.add(m);
+      for (const id of newIds) cache.questions.add(id);
+    },
+  };
 }
 
 /** Of `names` (not yet in `known`), those the snapshot lacks; the ones it has are added to `known`. */

@@ -169,6 +169,17 @@ export class SampleStore {
     }
     return parts.join("\n");
   }
+  /**
+   * Whether this snapshot may hold samples of `model` (its samples folder has live files; true where it cannot
+   * tell: a legacy store read in place, or before the first snapshot). An import of a model with none needs no
+   * key checks against the store (import-direct.ts).
+   */
+  hasSamples(model: string): boolean {
+    if (this.legacy || this.snapshotFiles === null) return true;
+    const folder = join(storeDir(this.dir), "samples", modelFolder(model));
+    return this.snapshotFiles.get("samples")!.some((f) => dirname(f.path) === folder);
+  }
+
   /** the segment folders this process has published into (where an automatic compaction looks) */
   readonly wroteInto = new Set<string>();
 

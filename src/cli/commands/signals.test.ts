@@ -67,8 +67,8 @@ describe("signals and kill -9 of writers", () => {
       const lines = Array.from({ length: 250 }, (_, q) => Array.from({ length: k }, (_, i) => ({ model: "m", question: `q${q}`, sample_index: i, response: `response ${i} of ${q} `.repeat(3), correct: i % 2 === 0 }))).flat();
       const file = writeJsonl(dir, "big.jsonl", lines);
       const child = cli(["import", "samples", file, "--run", run]);
-      // signalled once it has begun staging the file (its scratch folder exists)
-      const midway = await until(() => tmpFiles(run).some((f) => f.includes("-scratch-")), child.exited);
+      // signalled once it has begun staging the file (DuckDB's scratch folder, or the direct path's segment in tmp/)
+      const midway = await until(() => tmpFiles(run).some((f) => f.includes("-scratch-") || f.endsWith(".parquet")), child.exited);
       child.child.kill(signal);
       const r = await child.exited;
       const stored = await total(run);
