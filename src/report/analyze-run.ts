@@ -1,6 +1,6 @@
 import { RlvdError } from "../core/errors.js";
 import {
-  AnswerStatsAccumulator, binIndex, keywordPattern, textStats, binsFromUpperEdges, coarseBins, compareModels, powersOfTwoUpTo,
+  AnswerStatsAccumulator, binIndex, textStats, binsFromUpperEdges, coarseBins, compareModels, powersOfTwoUpTo,
   studyBins, summarizeModel,
   type AnswerEquivalence, type AnswerGrouping, type AnswerStats, type BinScheme, type Comparison, type KeywordStats, type LengthStats, type ModelSummary,
   type QuestionResult, type TextAggregate,
@@ -348,7 +348,7 @@ async function sampleStatistics(
     const ids = [...new Set(binning.map((r) => r.question_id))];
     const coarseOf = new Map(binning.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
     // each question its own "bin" in SQL: per-question sums, folded into the coarse cells below
-    const perQuestion = await textAggregates(store, model, new Map(ids.map((q, i) => [q, i])), keywordPattern(options.keywords));
+    const perQuestion = await textAggregates(store, model, new Map(ids.map((q, i) => [q, i])), options.keywords);
     if (perQuestion.cells.length > 0) {
       const cells = new Map<string, TextAggregate>();
       texts = new Map();
