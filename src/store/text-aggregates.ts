@@ -43,7 +43,7 @@ export async function textAggregates(
     ? `CASE WHEN strlen(s.text) = length(s.text) THEN list_transform(regexp_extract_all(s.text, $3), k -> lower(k))
             ELSE regexp_extract_all(lower(s.text), $2) END`
     : "regexp_extract_all(lower(s.text), $2)";
-  const rows = await store.all<{ per_keyword: boolean; correct: boolean; question_id: string | null; keyword: string | null } & Omit<TextAggregate, "correct" | "bin">>(
+  const rows = await store.allBeside<{ per_keyword: boolean; correct: boolean; question_id: string | null; keyword: string | null } & Omit<TextAggregate, "correct" | "bin">>(
     `WITH m AS (
        SELECT s.correct, s.question_id, length(s.text) AS chars, s.n_tokens, ${matches} AS kws
          FROM samples s WHERE s.model = $1 AND s.correct IS NOT NULL AND s.text IS NOT NULL),
