@@ -3,12 +3,14 @@
  * (short responses with an extracted answer and a verdict), through the same code paths as
  * `rlvd import samples` and `rlvd analyze`. Prints figures; asserts nothing.
  *
- *   npx tsx bench/store-analyze.ts [--questions 7500] [--samples 256] [--staging auto|duckdb|js] [--json]
+ *   npx tsx bench/store-analyze.ts [--questions 7500] [--samples 256] [--staging auto|duckdb|js] [--json] [--keep DIR]
  *
  * `--staging` picks the import's path (import-samples.ts): auto (the direct write where no key needs the store's
  * checks, as `rlvd import samples` does), duckdb (DuckDB's JSON reader and COPY, the path before it), js.
+ * `--keep DIR` writes the run to DIR/run and keeps it, to time `rlvd analyze DIR/run` (or
+ * bench/analyze-profile.ts) on it afterwards.
  */
-import { mkdtempSync, rmSync, createWriteStream, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, createWriteStream, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
@@ -17,13 +19,14 @@ import { importSamplesFile } from "../src/store/import-samples.js";
 import { analyzeRun } from "../src/report/analyze-run.js";
 import { seededRng } from "../src/metrics/rng.js";
 
-const { values } = parseArgs({ options: { questions: { type: "string", default: "7500" }, samples: { type: "string", default: "256" }, json: { type: "boolean" }, staging: { type: "string", default: "auto" } } });
+const { values } = parseArgs({ options: { questions: { type: "string", default: "7500" }, samples: { type: "string", default: "256" }, json: { type: "boolean" }, staging: { type: "string", default: "auto" }, keep: { type: "string" } } });
 const Q = Number(values.questions);
 const K = Number(values.samples);
 const STAGING = values.staging as "auto" | "duckdb" | "js";
 if (!["auto", "duckdb", "js"].includes(STAGING)) throw new Error(`--staging: auto, duckdb or js, not ${values.staging}`);
 
-const dir = mkdtempSync(join(tmpdir(), "rlvd-bench-"));
+const dir = values.keep ?? mkdtempSync(join(tmpdir(), "rlvd-bench-"));
+if (values.keep) mkdirSync(dir, { recursive: true });
 const file = join(dir, "samples.jsonl");
 const rng = seededRng(1);
 const out = createWriteStream(file);
@@ -53,7 +56,8 @@ const analysis = await analyzeRun(run);
 const analyzeS = (performance.now() - t) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuS = (cpu.user + cpu.system) / 1e6;
-rmSync(dir, { recursive: true, force: true });
+if (values.keep) rmSync(file, { force: true });
+else rmSync(dir, { recursive: true, force: true });
 
 const figures = {
   questions: Q, samples_per_question: K, samples: imported.inserted, file_mb: Number(mb.toFixed(1)),

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { answerEntropy, groupAnswers, majAtK, majAtKs, majorityCorrect, mathEquivalence } from "./answers.js";
 import { AnswerStatsAccumulator } from "./sample-stats.js";
 import { keywordCounter, STUDY_KEYWORDS } from "./text-stats.js";
+import { randomInt, seededRng } from "./rng.js";
 
 describe("answer groups and majority vote", () => {
   it("votes for the most frequent answer and ignores missing ones", () => {
@@ -122,5 +123,52 @@ describe("grouping answers by the verifier's equivalence", () => {
     custom.add({ question_id: "q", answers: ["1", "2"], verdicts: [true, false] });
     expect(custom.result().answer_grouping).toBe("custom");
     expect(custom.result().answer_entropy).toBe(0);
+  });
+});
+
+/** majAtKs as it was before its shortcuts (every step's outcome summed; no uniform-class shortcut): the reference. */
+function majAtKsReference(groups: ReturnType<typeof groupAnswers>, ks: readonly number[], draws: number, seed: number): number[] {
+  const n = groups.group.length;
+  const result = ks.map((k) => (k === n ? majorityCorrect(groups) : k === 1 ? groups.size.reduce((s, size, g) => s + (groups.correct[g] ? size : 0), 0) / n : Number.NaN));
+  const kMax = Math.max(0, ...ks.map((k, i) => (Number.isNaN(result[i]!) ? k : 0)));
+  if (kMax === 0) return result;
+  const rng = seededRng(seed);
+  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  const votes = new Int32Array(groups.size.length);
+  const atK = new Float64Array(kMax + 1);
+  for (let d = 0; d < draws; d++) {
+    votes.fill(0);
+    let best = 0, tied = 0, tiedCorrect = 0;
+    for (let i = 0; i < kMax; i++) {
+      const j = i + randomInt(rng, n - i);
+      const t = pool[i]!; pool[i] = pool[j]!; pool[j] = t;
+      const g = groups.group[pool[i]!]!;
+      if (g >= 0) {
+        const v = ++votes[g]!;
+        const right = groups.correct[g] ? 1 : 0;
+        if (v > best) { best = v; tied = 1; tiedCorrect = right; } else if (v === best) { tied++; tiedCorrect += right; }
+      }
+      if (best > 0) atK[i + 1]! += tiedCorrect / tied;
+    }
+  }
+  return result.map((r, i) => (Number.isNaN(r) ? atK[ks[i]!]! / draws : r));
+}
+
+describe("majAtKs shortcuts", () => {
+  it("are bit-identical to summing every step, on random questions (mixed, all right, all wrong, unanswered)", () => {
+    const rng = seededRng(3);
+    let uniform = 0;
+    for (let q = 0; q < 300; q++) {
+      const n = 1 + Math.floor(rng() * 40);
+      const kind = q % 4;
+      const answers = Array.from({ length: n }, () => (kind === 3 && rng() < 0.2 ? null : String(Math.floor(rng() * (1 + (q % 5))))));
+      const verdicts = answers.map((a) => (kind === 1 ? true : kind === 2 ? false : a === "0"));
+      const g = groupAnswers(answers, verdicts);
+      if (g.correct.every((c) => c === g.correct[0]) && g.group.every((x) => x >= 0)) uniform++;
+      const ks = [1, 2, 3, 5, 8, 16, 32].filter((k) => k <= n);
+      const seed = q;
+      expect(majAtKs(g, ks, { draws: 16, seed })).toEqual(majAtKsReference(g, ks, 16, seed));
+    }
+    expect(uniform).toBeGreaterThan(50); // the shortcut was taken, and so was the full path
   });
 });

@@ -115,8 +115,15 @@ export function majAtKs(groups: AnswerGroups, ks: readonly number[], options: { 
   const sampled = ks.map((k, i) => (Number.isNaN(result[i]!) ? k : 0));
   const kMax = Math.max(0, ...sampled);
   if (kMax === 0) return result;
+  // every class right (or every one wrong) and every sample answered: each vote's outcome is 1 (or 0) at every
+  // step of every draw, so the mean over draws is exactly that, whatever the draws (bit-identical)
+  const uniform = groups.correct.every((c) => c === groups.correct[0]) && groups.group.every((g) => g >= 0);
+  if (uniform && groups.correct.length > 0) return result.map((r) => (Number.isNaN(r) ? (groups.correct[0] ? 1 : 0) : r));
   const { draws = 32, seed = 0 } = options;
   const rng = seededRng(seed);
+  // the outcome is summed only at the k asked for (each k's sum adds the same terms in the same order)
+  const wanted = new Uint8Array(kMax + 1);
+  for (const k of sampled) if (k > 0) wanted[k] = 1;
   const pool = Int32Array.from({ length: n }, (_, i) => i);
   const votes = new Int32Array(groups.size.length);
   const atK = new Float64Array(kMax + 1); // summed outcome of the vote over the first k samples
@@ -143,7 +150,7 @@ export function majAtKs(groups: AnswerGroups, ks: readonly number[], options: { 
           tiedCorrect += right;
         }
       }
-      if (best > 0) atK[i + 1]! += tiedCorrect / tied;
+      if (best > 0 && wanted[i + 1] === 1) atK[i + 1]! += tiedCorrect / tied;
     }
   }
   return result.map((r, i) => (Number.isNaN(r) ? atK[ks[i]!]! / draws : r));

@@ -1,6 +1,6 @@
 import { RlvdError } from "../core/errors.js";
 import {
-  AnswerStatsAccumulator, binIndex, keywordPattern, textStats, binsFromUpperEdges, coarseBins, compareModels, powersOfTwoUpTo,
+  AnswerStatsAccumulator, binIndex, textStats, binsFromUpperEdges, coarseBins, compareModels, powersOfTwoUpTo,
   studyBins, summarizeModel,
   type AnswerEquivalence, type AnswerGrouping, type AnswerStats, type BinScheme, type Comparison, type KeywordStats, type LengthStats, type ModelSummary,
   type QuestionResult, type TextAggregate,
@@ -124,6 +124,16 @@ export async function analyzeStoreCached(store: SampleStore, options: AnalyzeOpt
 }
 
 export async function analyzeStore(store: SampleStore, options: AnalyzeOptions = {}): Promise<Analysis> {
+  // queries started ahead (the text scans) are awaited before the caller may close the store, whatever happened
+  const pending: Promise<unknown>[] = [];
+  try {
+    return await analyzeWith(store, options, pending);
+  } finally {
+    await Promise.allSettled(pending);
+  }
+}
+
+async function analyzeWith(store: SampleStore, options: AnalyzeOptions, pending: Promise<unknown>[]): Promise<Analysis> {
   const { seed = 0, confidence = 0.95, onProgress = () => {} } = options;
   const warnings: string[] = [];
   const byModel = new Map<string, QuestionResult[]>();
@@ -166,6 +176,20 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
       throw e;
     }
   };
+
+  // the text scans, most of analyze's SQL, start now on the store's side connection (SampleStore.allBeside)
+  // and run on DuckDB's threads while the summaries, fits, comparisons and answer statistics below are
+  // computed in JavaScript; each model's scan is awaited where its text statistics are folded
+  const base0 = baseName === null ? null : byModel.get(baseName)!;
+  const scans = new Map<string, Promise<TextScan>>();
+  for (const [name, results] of byModel) {
+    const c = contents.get(name);
+    if (!c || c.samples === 0) continue;
+    const scan = textScan(store, name, base0 ?? results, options.keywords ?? STUDY_KEYWORDS);
+    scans.set(name, scan);
+    pending.push(scan);
+    scan.catch(() => undefined); // rejections surface where the scan is awaited
+  }
 
   const models: Record<string, ModelAnalysis> = {};
   for (const [name, results] of byModel) {
@@ -210,7 +234,7 @@ export async function analyzeStore(store: SampleStore, options: AnalyzeOptions =
     const equivalent = options.equivalent ?? options.grouping ?? (specs.get(name)?.startsWith("embedded:") ? "exact" : "math");
     onProgress(`answer and text statistics for ${name}`);
     const stats = await sampleStatistics(store, name, c, base ?? results, baseScheme ?? schemeFor(models[name]!.modal_n), {
-      equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN: models[name]!.samples_per_question,
+      equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN: models[name]!.samples_per_question, scan: scans.get(name),
     });
     Object.assign(models[name]!, stats.summary);
     if (stats.entropy) entropy.set(name, stats.entropy);
@@ -331,7 +355,7 @@ async function sampleStatistics(
   contents: ModelCounts,
   binning: readonly QuestionResult[],
   scheme: BinScheme,
-  options: { equivalent: AnswerGrouping | AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number },
+  options: { equivalent: AnswerGrouping | AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number; scan?: Promise<TextScan> },
 ): Promise<{ summary: Partial<ModelAnalysis>; entropy?: Map<string, number>; texts?: Map<string, QuestionText> }> {
   const summary: Partial<ModelAnalysis> = {};
   let entropy: Map<string, number> | undefined;
@@ -345,10 +369,8 @@ async function sampleStatistics(
   }
   {
     const coarse = coarseBins(scheme.n);
-    const ids = [...new Set(binning.map((r) => r.question_id))];
     const coarseOf = new Map(binning.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
-    // each question its own "bin" in SQL: per-question sums, folded into the coarse cells below
-    const perQuestion = await textAggregates(store, model, new Map(ids.map((q, i) => [q, i])), keywordPattern(options.keywords));
+    const { ids, perQuestion } = await (options.scan ?? textScan(store, model, binning, options.keywords));
     if (perQuestion.cells.length > 0) {
       const cells = new Map<string, TextAggregate>();
       texts = new Map();
@@ -381,4 +403,12 @@ async function sampleStatistics(
     }
   }
   return { summary, entropy, texts };
+}
+
+type TextScan = { ids: string[]; perQuestion: Awaited<ReturnType<typeof textAggregates>> };
+
+/** One model's text sums per question of `binning` (each question its own "bin" in SQL), folded into coarse cells by the caller. */
+async function textScan(store: SampleStore, model: string, binning: readonly QuestionResult[], keywords: readonly string[]): Promise<TextScan> {
+  const ids = [...new Set(binning.map((r) => r.question_id))];
+  return { ids, perQuestion: await textAggregates(store, model, new Map(ids.map((q, i) => [q, i])), keywords) };
 }

@@ -110,7 +110,9 @@ export class SampleStore {
     if (this.legacy) {
       const cols = await this.db.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'legacy'");
       const have = new Set(cols.getRowObjectsJS().map((r) => `${String(r.table_name)}.${String(r.column_name)}`));
-      for (const sql of legacyViews((t, c) => have.has(`${t}.${c}`))) await this.db.run(sql);
+      this.viewSql = legacyViews((t, c) => have.has(`${t}.${c}`));
+      for (const sql of this.viewSql) await this.db.run(sql);
+      this.generation++;
       return;
     }
     let files = new Map(SEGMENT_TABLES.map((t) => [t, liveSegments(this.dir, t)]));
@@ -126,8 +128,11 @@ export class SampleStore {
           this.droppedReady = true;
         }
         // the logical views bind the raw ones, which reads the files' schemas: inside the retry too
-        for (const sql of logicalViews({ dropped: this.hasDropped, grades: files.get("grades")!.length > 0 })) await this.db.run(sql);
+        const logical = logicalViews({ dropped: this.hasDropped, grades: files.get("grades")!.length > 0 });
+        for (const sql of logical) await this.db.run(sql);
         this.snapshotFiles = files;
+        this.viewSql = [...SEGMENT_TABLES.map((t) => rawView(t, files.get(t)!)), ...(this.hasDropped ? [DROPPED_SQL] : []), ...logical];
+        this.generation++;
         break;
       } catch (e) {
         // a segment deleted between the listing and the scan (a compaction's grace passed meanwhile): list again
@@ -141,6 +146,41 @@ export class SampleStore {
   async droppedRows(): Promise<Array<{ model: string; n: number; differs: number }>> {
     if (!this.hasDropped) return [];
     return this.all("SELECT model, count(*)::INTEGER AS n, count_if(differs)::INTEGER AS differs FROM sample_dropped GROUP BY model ORDER BY model");
+  }
+
+  /** the statements that define the current snapshot's views (replayed on the side connection) */
+  private viewSql: string[] = [];
+  /** counts snapshots: the side connection's views are rebuilt when it differs */
+  private generation = 0;
+  private side: { db: DuckDBConnection; generation: number } | null = null;
+  /** side-connection queries, one after another */
+  private sideQueue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs a read query on a second connection to this store, with the same views over the same snapshot, so
+   * that it proceeds while the main connection (and JavaScript) does other work: analyze scans the texts
+   * there beside its answer statistics. Side queries run one after another. A file gone from the snapshot
+   * (MISSING_FILE) makes the query run again through `all`, which takes a fresh snapshot.
+   */
+  async allBeside<T>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
+    const run = async (): Promise<T[]> => {
+      try {
+        if (this.side === null || this.side.generation !== this.generation) {
+          const generation = this.generation;
+          const db = this.side?.db ?? (await this.instance.connect());
+          this.side = { db, generation: -1 };
+          for (const view of this.viewSql) await db.run(view);
+          this.side.generation = generation;
+        }
+        return (await this.side.db.runAndReadAll(sql, params)).getRowObjectsJS() as T[];
+      } catch (e) {
+        if (!MISSING_FILE.test(firstLine(e))) throw e;
+        return this.all<T>(sql, params);
+      }
+    };
+    const result = this.sideQueue.then(run, run);
+    this.sideQueue = result.catch(() => undefined);
+    return result;
   }
 
   private droppedReady = false;
@@ -375,6 +415,7 @@ export class SampleStore {
         // scratch that cannot be removed (its folder is gone or unwritable): the next writer's open cleans it
       }
     }
+    this.side?.db.closeSync();
     this.db.closeSync();
     this.instance.closeSync();
   }

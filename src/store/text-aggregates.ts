@@ -1,42 +1,87 @@
 import type { KeywordAggregate, TextAggregate } from "../metrics/sample-stats.js";
-import { StagingTable } from "./staging.js";
+import { keywordPattern } from "../metrics/text-stats.js";
 import type { SampleStore } from "./store.js";
 
 /**
- * Length and keyword sums over one model's graded responses, per (correctness, coarse bin) cell, computed in
- * SQL: DuckDB scans the texts in parallel with RE2, so texts never cross into JavaScript. `pattern` comes
- * from `keywordPattern` (valid in RE2 and JS alike); `binOf` maps question ids to coarse bins.
+ * Whether RE2's case-insensitive match of `keywordPattern(keywords)` on an ASCII text finds exactly what the
+ * pattern finds in that text lowered by DuckDB's lower(), at the same offsets. It does when the pattern is
+ * ASCII apart from the right single quote keywordPattern adds (U+2019, which has no case forms and cannot
+ * occur in an ASCII text):
+ * - on ASCII, lower() changes A-Z to a-z and nothing else, byte for byte, so offsets are kept;
+ * - the pattern's letters are lowercase (keywordPattern lowers the keywords), and under (?i) an ASCII letter
+ *   matches its case-fold orbit, which in ASCII text is itself and its capital (the orbits' other members,
+ *   K U+212A and ſ U+017F, are not ASCII);
+ * - `\b` is RE2's ASCII word boundary, which case does not move.
+ * Texts that are not ASCII (strlen(text) <> length(text)) keep the lower() path: there lower() and (?i) part
+ * ways (ſ, K, İ, final sigma and others), and the counts must stay those of lower().
+ */
+export function caseInsensitiveIsExact(keywords: readonly string[]): boolean {
+  return /^[\x00-\x7f’]*$/.test(keywordPattern(keywords));
+}
+
+/**
+ * Length and keyword sums over one model's graded responses, per (correctness, bin) cell, computed in SQL:
+ * DuckDB scans the texts in parallel with RE2, so texts never cross into JavaScript. `keywords` are matched
+ * as `keywordPattern(keywords)` (valid in RE2 and JS alike) in the lowered text; `binOf` maps question ids to
+ * bins (a question it lacks: bin -1).
+ *
+ * One pass over the texts: each response's matches are unnested with a leading NULL that stands for the
+ * response itself, and one aggregation gives both the per-question sums (grouped by question, summed into
+ * bins here: integer sums, exact in doubles) and the per-keyword counts; no table of match lists is kept. An
+ * ASCII text is matched case-insensitively instead of lowered first (caseInsensitiveIsExact: the same
+ * matches, without lower()'s copy of every text).
  */
 export async function textAggregates(
   store: SampleStore,
   model: string,
   binOf: ReadonlyMap<string, number>,
-  pattern: string,
+  keywords: readonly string[],
 ): Promise<{ cells: TextAggregate[]; keywords: KeywordAggregate[] }> {
-  const bins = await StagingTable.create(store, "staged_bins", [["question_id", "VARCHAR"], ["bin", "INTEGER"]]);
-  for (const [q, b] of binOf) bins.push([q, b]);
-  await bins.finish();
-  try {
-    await store.run(
-      `CREATE OR REPLACE TEMP TABLE text_matches AS
-       SELECT s.correct, coalesce(b.bin, -1) AS bin, length(s.text) AS chars, s.n_tokens, regexp_extract_all(lower(s.text), ?) AS kws
-         FROM samples s LEFT JOIN staged_bins b ON b.question_id = s.question_id
-        WHERE s.model = ? AND s.correct IS NOT NULL AND s.text IS NOT NULL`,
-      [pattern, model],
-    );
-    const cells = await store.all<TextAggregate>(
-      `SELECT correct, bin, count(*)::INTEGER AS responses, coalesce(sum(chars), 0)::DOUBLE AS chars,
-              coalesce(sum(n_tokens), 0)::DOUBLE AS tokens, count(n_tokens)::INTEGER AS token_responses,
-              coalesce(sum(len(kws)), 0)::DOUBLE AS keyword_total, count_if(len(kws) > 0)::INTEGER AS with_keyword
-         FROM text_matches GROUP BY correct, bin ORDER BY correct, bin`,
-    );
-    const keywords = await store.all<KeywordAggregate>(
-      `SELECT correct, replace(kw, '’', '''') AS keyword, count(*)::INTEGER AS count
-         FROM (SELECT correct, unnest(kws) AS kw FROM text_matches) GROUP BY ALL ORDER BY ALL`,
-    );
-    return { cells, keywords };
-  } finally {
-    await store.run("DROP TABLE IF EXISTS temp.main.text_matches");
-    await bins.drop();
+  const pattern = keywordPattern(keywords);
+  const fast = caseInsensitiveIsExact(keywords);
+  const matches = fast
+    ? `CASE WHEN strlen(s.text) = length(s.text) THEN list_transform(regexp_extract_all(s.text, $3), k -> lower(k))
+            ELSE regexp_extract_all(lower(s.text), $2) END`
+    : "regexp_extract_all(lower(s.text), $2)";
+  const rows = await store.allBeside<{ per_keyword: boolean; correct: boolean; question_id: string | null; keyword: string | null } & Omit<TextAggregate, "correct" | "bin">>(
+    `WITH m AS (
+       SELECT s.correct, s.question_id, length(s.text) AS chars, s.n_tokens, ${matches} AS kws
+         FROM samples s WHERE s.model = $1 AND s.correct IS NOT NULL AND s.text IS NOT NULL),
+     u AS (SELECT correct, question_id, chars, n_tokens, len(kws) AS nk, unnest(list_prepend(NULL::VARCHAR, kws)) AS kw FROM m),
+     v AS (SELECT correct, question_id, chars, n_tokens, nk, replace(kw, '’', '''') AS kw FROM u)
+     SELECT grouping(question_id) = 1 AS per_keyword, correct, question_id, kw AS keyword,
+            count(*) FILTER (WHERE kw IS NULL)::INTEGER AS responses,
+            coalesce(sum(chars) FILTER (WHERE kw IS NULL), 0)::DOUBLE AS chars,
+            coalesce(sum(n_tokens) FILTER (WHERE kw IS NULL), 0)::DOUBLE AS tokens,
+            count(n_tokens) FILTER (WHERE kw IS NULL)::INTEGER AS token_responses,
+            count(kw)::DOUBLE AS keyword_total,
+            count(*) FILTER (WHERE kw IS NULL AND nk > 0)::INTEGER AS with_keyword
+       FROM v GROUP BY GROUPING SETS ((correct, question_id), (correct, kw))
+      ORDER BY per_keyword, correct, keyword`,
+    fast ? [model, pattern, `(?i)${pattern}`] : [model, pattern],
+  );
+  const cells = new Map<string, TextAggregate>();
+  const counts: KeywordAggregate[] = [];
+  for (const r of rows) {
+    if (r.per_keyword) {
+      // the (correctness, NULL) group is the responses' own rows, not a keyword
+      if (r.keyword !== null) counts.push({ correct: r.correct, keyword: r.keyword, count: r.keyword_total });
+      continue;
+    }
+    const bin = binOf.get(r.question_id!) ?? -1;
+    const key = `${r.correct}|${bin}`;
+    const cell = cells.get(key);
+    if (!cell) {
+      cells.set(key, { correct: r.correct, bin, responses: r.responses, chars: r.chars, tokens: r.tokens, token_responses: r.token_responses, keyword_total: r.keyword_total, with_keyword: r.with_keyword });
+      continue;
+    }
+    cell.responses += r.responses;
+    cell.chars += r.chars;
+    cell.tokens += r.tokens;
+    cell.token_responses += r.token_responses;
+    cell.keyword_total += r.keyword_total;
+    cell.with_keyword += r.with_keyword;
   }
+  const ordered = [...cells.values()].sort((a, b) => Number(a.correct) - Number(b.correct) || a.bin - b.bin);
+  return { cells: ordered, keywords: counts };
 }
