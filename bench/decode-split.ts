@@ -4,6 +4,7 @@
  * around the kernels. Single-threaded figures are the cleanest under load: RLVD_THREADS=1.
  *
  *   RLVD_THREADS=1 npx tsx bench/decode-split.ts [--run /tmp/fresh-q/runs/demo-quick] [--from base] [--split test] [--prompts 64] [--k 256]
+ *     [--page-size 16 (0: one page a sequence, no sharing)]
  */
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,7 @@ const { values } = parseArgs({ options: {
   run: { type: "string", default: "/tmp/fresh-q/runs/demo-quick" }, from: { type: "string", default: "base" },
   split: { type: "string", default: "test" }, prompts: { type: "string", default: "64" }, k: { type: "string", default: "256" },
   "max-tokens": { type: "string", default: "176" }, batch: { type: "string", default: "256" }, "no-split": { type: "boolean", default: false },
+  "page-size": { type: "string" },
 } });
 const questions = readQuestions(join(values.run!, "stages", "world", `${values.split}.jsonl`)).slice(0, Number(values.prompts));
 const model = await loadCheckpoint(join(values.run!, "stages", values.from!, "model"));
@@ -47,6 +49,7 @@ const load0 = loadavg()[0]!;
 const c0 = cpuMs(), t0 = performance.now();
 const out = generate(model, questions.map((q) => q.prompt), {
   n: k, temperature: 0.9, topP: 1, topK: 50, maxTokens: Number(values["max-tokens"]), tree: true, logprobs: false, batchSize: Number(values.batch),
+  cache: values["page-size"] === undefined ? undefined : { pageSize: Number(values["page-size"]) },
   seeds: questions.map((q) => requestSeed(0, q.id, 0)),
 });
 const cpu = cpuMs() - c0, wall = performance.now() - t0;

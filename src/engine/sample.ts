@@ -7,7 +7,7 @@
 // `batchSize`; a finished sequence's slot takes the next waiting one.
 import { RlvdError } from "../core/errors.js";
 import { makeBatch, type Sequence } from "./batch.js";
-import { decode, type DecodePlan, type FinishReason, type GenerateProgress } from "./decode.js";
+import { decode, type CacheLayout, type DecodePlan, type FinishReason, type GenerateProgress } from "./decode.js";
 import type { Model } from "./model.js";
 import { hashString, mixSeeds } from "./rng.js";
 
@@ -41,6 +41,8 @@ export type GenerateOptions = {
   addBos?: boolean;
   /** compute each token's log-prob (default true); false leaves `logprobs` empty and saves a pass over the vocabulary a token */
   logprobs?: boolean;
+  /** the KV cache's page size and starting pages (tests and benches): no result depends on it */
+  cache?: CacheLayout;
   /**
    * Sample a prompt's n completions as a prefix tree (default false): sequences that share a prefix are
    * computed once, and at each step a prefix's count is split over next tokens by n draws from its
@@ -109,7 +111,7 @@ function planDecode(model: Model, prompts: readonly EnginePrompt[], options: Gen
   const promptSeeds = encoded.map((ids, i) => options.seeds?.[i] ?? mixSeeds(options.seed ?? 0, hashString(ids.join(","))));
   return {
     prompts: encoded, promptSeeds, n, firstSample, tree: options.tree ?? false, temperature, topK, topP, stop, stopTokens, maxTokens, batchSize,
-    logprobs: options.logprobs ?? true, onText: options.onText,
+    logprobs: options.logprobs ?? true, onText: options.onText, cache: options.cache,
   };
 }
 
