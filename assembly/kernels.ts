@@ -772,28 +772,38 @@ export function attention_backward(tid: i32, nt: i32, dqkv: usize, dout: usize, 
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// attention for one new token per row against a KV cache (sampling). Row r belongs to cache slot slot[r]
-// and sits at position pos[r]: its k and v are written to the cache there, then it attends to 0..pos[r].
-// kcache, vcache: [slots, H, Tmax, hd]. scratch: per thread Tmax floats.
+// attention for one new token per row against a paged KV cache (sampling). The cache is a pool of pages of PG
+// positions; page g of layer l holds, per head h, PG positions of hd floats at kcache + g*pageStride + h*PG*hd
+// (kcache already offset to layer l; pageStride in floats). Row r's position t lives in page
+// ptab[r*mp + t / PG] at offset t % PG, so rows whose sequences share a prefix can read the same pages (the
+// sampler shares a tree parent's pages with its children, copy on write). Row r sits at position pos[r]: its
+// k and v are written there (that page must be the row's own), then it attends to 0..pos[r].
+// PG is a multiple of 8, or the whole cache (mp = 1): the blocks of 8 and 4 positions and the pairs of the
+// weighted sum then never straddle a page, so a row's sums run in the same order whatever its pages, as over
+// one contiguous [Tmax, hd] block (the layout before pages). scratch: per thread Tmax + hd floats.
 
-export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcache: usize, vcache: usize, slot: usize, pos: usize,
-                                 S: i32, C: i32, H: i32, Tmax: i32, cos: usize, sin: usize, scratch: usize): i32 {
+export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcache: usize, vcache: usize, ptab: usize, mp: i32,
+                                 pos: usize, S: i32, C: i32, H: i32, PG: i32, pageStride: i32, Tmax: i32,
+                                 cos: usize, sin: usize, scratch: usize): i32 {
   const hd = C / H, half = hd >> 1;
   const C3 = 3 * C;
   const scale: f32 = 1.0 / Mathf.sqrt(<f32>hd);
   const sc = scratch + ((<usize>tid * (Tmax + hd)) << 2); // [Tmax] scores, then [hd] the rotated q
   const cs = chunkSize(S * H, nt), nch = (S * H + cs - 1) / cs;
+  const pgBytes = <usize>pageStride << 2;
   for (let ch = grab(); ch < nch; ch = grab()) {
     const p0 = ch * cs, p1 = min(S * H, p0 + cs);
     const hd4 = hd & ~3;
     const rowBytes = <usize>hd << 2;
     for (let pair = p0; pair < p1; pair++) {
       const r = pair / H, h = pair % H;
-      const s = load<i32>(slot + (<usize>r << 2)), p = load<i32>(pos + (<usize>r << 2));
+      const p = load<i32>(pos + (<usize>r << 2));
+      const pt = ptab + ((<usize>r * <usize>mp) << 2); // this row's page indices
+      const hoff = (<usize>h * <usize>PG * <usize>hd) << 2; // head h inside a page
       const qin = qkv + ((<usize>r * C3 + <usize>h * hd) << 2);
-      const kb = kcache + ((<usize>(s * H + h) * Tmax * hd) << 2), vb = vcache + ((<usize>(s * H + h) * Tmax * hd) << 2);
       // RoPE at position p: q into scratch, k straight into the cache; v copied as is
-      const q = sc + (<usize>Tmax << 2), kin = qin + (<usize>C << 2), kout = kb + <usize>p * rowBytes;
+      const pw = <usize>load<i32>(pt + (<usize>(p / PG) << 2)) * pgBytes + hoff + <usize>(p % PG) * rowBytes;
+      const q = sc + (<usize>Tmax << 2), kin = qin + (<usize>C << 2), kout = kcache + pw;
       const cr = cos + ((<usize>p * half) << 2), sr = sin + ((<usize>p * half) << 2);
       const hb = <usize>half << 2;
       let e = 0;
@@ -814,73 +824,82 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
         f32set(kout, e, k1 * c - k2 * sn);
         f32set(kout, e + half, k2 * c + k1 * sn);
       }
-      memory.copy(vb + <usize>p * rowBytes, qin + (<usize>(2 * C) << 2), rowBytes);
+      memory.copy(vcache + pw, qin + (<usize>(2 * C) << 2), rowBytes);
       const n = p + 1;
-      // scores, four positions at a time: a0..a3 accumulate q . k_t over d, then one transpose-add
+      // scores, page by page, eight (or four) positions at a time: a0..a3 accumulate q . k_t over d, then one
+      // transpose-add; the last page ends with blocks of four and single positions
       let t = 0;
       let mv = f32x4.splat(-Infinity);
       const scv = f32x4.splat(scale);
-      if (hd4 == hd) {
-        // eight positions at a time: eight independent accumulators
-        for (; t + 8 <= n; t += 8) {
-          const k0 = kb + <usize>t * rowBytes;
+      let m: f32 = -Infinity;
+      for (let j = 0; t < n; j++) {
+        const kb = kcache + <usize>load<i32>(pt + (<usize>j << 2)) * pgBytes + hoff - <usize>t * rowBytes; // kb + t*rowBytes: position t
+        const tEnd = min(n, t + PG);
+        if (hd4 == hd) {
+          // eight positions at a time: eight independent accumulators
+          for (; t + 8 <= tEnd; t += 8) {
+            const k0 = kb + <usize>t * rowBytes;
+            let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+            let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+            for (let d = 0; d < hd; d += 4) {
+              const o = <usize>d << 2;
+              const qv = v128.load(q + o);
+              let kp = k0 + o;
+              a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+              a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+              a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+              a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+              a4 = f32x4.add(a4, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+              a5 = f32x4.add(a5, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+              a6 = f32x4.add(a6, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
+              a7 = f32x4.add(a7, f32x4.mul(qv, v128.load(kp)));
+            }
+            const s0 = f32x4.mul(hsum4(a0, a1, a2, a3), scv), s1 = f32x4.mul(hsum4(a4, a5, a6, a7), scv);
+            v128.store(sc + (<usize>t << 2), s0);
+            v128.store(sc + (<usize>t << 2), s1, 16);
+            mv = f32x4.max(mv, f32x4.max(s0, s1));
+          }
+        }
+        for (; t + 4 <= tEnd; t += 4) {
+          const k0 = kb + <usize>t * rowBytes, k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
           let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-          let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
-          for (let d = 0; d < hd; d += 4) {
+          let d = 0;
+          for (; d < hd4; d += 4) {
             const o = <usize>d << 2;
             const qv = v128.load(q + o);
-            let kp = k0 + o;
-            a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
-            a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
-            a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
-            a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
-            a4 = f32x4.add(a4, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
-            a5 = f32x4.add(a5, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
-            a6 = f32x4.add(a6, f32x4.mul(qv, v128.load(kp))); kp += rowBytes;
-            a7 = f32x4.add(a7, f32x4.mul(qv, v128.load(kp)));
+            a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0 + o)));
+            a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1 + o)));
+            a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2 + o)));
+            a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3 + o)));
           }
-          const s0 = f32x4.mul(hsum4(a0, a1, a2, a3), scv), s1 = f32x4.mul(hsum4(a4, a5, a6, a7), scv);
-          v128.store(sc + (<usize>t << 2), s0);
-          v128.store(sc + (<usize>t << 2), s1, 16);
-          mv = f32x4.max(mv, f32x4.max(s0, s1));
+          // [a0 a1 a2 a3] -> [sum a0, sum a1, sum a2, sum a3]
+          const t01l = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t01h = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+          const t23l = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), t23h = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+          const u01 = f32x4.add(t01l, t01h), u23 = f32x4.add(t23l, t23h); // [a0' a1' a0'' a1''], ...
+          let sv = f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+          for (; d < hd; d++) {
+            const qd = f32at(q, d);
+            sv = f32x4.add(sv, f32x4(qd * f32at(k0, d), qd * f32at(k1, d), qd * f32at(k2, d), qd * f32at(k3, d)));
+          }
+          sv = f32x4.mul(sv, f32x4.splat(scale));
+          v128.store(sc + (<usize>t << 2), sv);
+          mv = f32x4.max(mv, sv);
         }
-      }
-      for (; t + 4 <= n; t += 4) {
-        const k0 = kb + <usize>t * rowBytes, k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
-        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-        let d = 0;
-        for (; d < hd4; d += 4) {
-          const o = <usize>d << 2;
-          const qv = v128.load(q + o);
-          a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0 + o)));
-          a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1 + o)));
-          a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2 + o)));
-          a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3 + o)));
-        }
-        // [a0 a1 a2 a3] -> [sum a0, sum a1, sum a2, sum a3]
-        const t01l = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t01h = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
-        const t23l = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), t23h = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-        const u01 = f32x4.add(t01l, t01h), u23 = f32x4.add(t23l, t23h); // [a0' a1' a0'' a1''], ...
-        let sv = f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
-        for (; d < hd; d++) {
-          const qd = f32at(q, d);
-          sv = f32x4.add(sv, f32x4(qd * f32at(k0, d), qd * f32at(k1, d), qd * f32at(k2, d), qd * f32at(k3, d)));
-        }
-        sv = f32x4.mul(sv, f32x4.splat(scale));
-        v128.store(sc + (<usize>t << 2), sv);
-        mv = f32x4.max(mv, sv);
-      }
-      let m = hmax(mv);
-      for (; t < n; t++) {
-        const kr = kb + <usize>t * rowBytes;
-        let acc = f32x4.splat(0);
-        let d = 0;
-        for (; d < hd4; d += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(q + (<usize>d << 2)), v128.load(kr + (<usize>d << 2))));
-        let x = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-        for (; d < hd; d++) x += f32at(q, d) * f32at(kr, d);
-        x *= scale;
-        f32set(sc, t, x);
-        m = max(m, x);
+        if (t < tEnd) {
+          // single positions: only at the end of the last page (PG is a multiple of 8)
+          m = hmax(mv);
+          for (; t < tEnd; t++) {
+            const kr = kb + <usize>t * rowBytes;
+            let acc = f32x4.splat(0);
+            let d = 0;
+            for (; d < hd4; d += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(q + (<usize>d << 2)), v128.load(kr + (<usize>d << 2))));
+            let x = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+            for (; d < hd; d++) x += f32at(q, d) * f32at(kr, d);
+            x *= scale;
+            f32set(sc, t, x);
+            m = max(m, x);
+          }
+        } else m = hmax(mv);
       }
       const ms = f32x4.splat(m);
       let sumv = f32x4.splat(0);
@@ -894,24 +913,29 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
       for (; t < n; t++) { const e = exps(f32at(sc, t) - m); f32set(sc, t, e); sum += e; }
       const inv = f32x4.splat(1.0 / sum);
       const o = out + ((<usize>r * C + <usize>h * hd) << 2);
-      // out = sum_t p_t v_t: 32 columns at a time (8 independent accumulators hide the add latency), then
-      // 16 (even and odd t summed apart, then added), then 4, then scalar
+      const vh = vcache + hoff;
+      // out = sum_t p_t v_t, page by page: 32 columns at a time (8 independent accumulators hide the add
+      // latency), then 16 (even and odd t summed apart, then added), then 4, then scalar
       let d = 0;
       for (; d + 32 <= hd; d += 32) {
         let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
         let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
-        let vr = vb + (<usize>d << 2);
-        for (let t2 = 0; t2 < n; t2++) {
-          const pv = v128.load32_splat(sc + (<usize>t2 << 2));
-          c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
-          c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
-          c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
-          c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
-          c4 = f32x4.add(c4, f32x4.mul(pv, v128.load(vr, 64)));
-          c5 = f32x4.add(c5, f32x4.mul(pv, v128.load(vr, 80)));
-          c6 = f32x4.add(c6, f32x4.mul(pv, v128.load(vr, 96)));
-          c7 = f32x4.add(c7, f32x4.mul(pv, v128.load(vr, 112)));
-          vr += rowBytes;
+        let t2 = 0;
+        for (let j = 0; t2 < n; j++) {
+          const tEnd = min(n, t2 + PG);
+          let vr = vh + <usize>load<i32>(pt + (<usize>j << 2)) * pgBytes + (<usize>d << 2);
+          for (; t2 < tEnd; t2++) {
+            const pv = v128.load32_splat(sc + (<usize>t2 << 2));
+            c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
+            c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
+            c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
+            c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+            c4 = f32x4.add(c4, f32x4.mul(pv, v128.load(vr, 64)));
+            c5 = f32x4.add(c5, f32x4.mul(pv, v128.load(vr, 80)));
+            c6 = f32x4.add(c6, f32x4.mul(pv, v128.load(vr, 96)));
+            c7 = f32x4.add(c7, f32x4.mul(pv, v128.load(vr, 112)));
+            vr += rowBytes;
+          }
         }
         const od = o + (<usize>d << 2);
         v128.store(od, f32x4.mul(c0, inv)); v128.store(od, f32x4.mul(c1, inv), 16);
@@ -922,27 +946,32 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
       for (; d + 16 <= hd; d += 16) {
         let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
         let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
-        let vr = vb + (<usize>d << 2);
         let t2 = 0;
-        for (; t2 + 2 <= n; t2 += 2) {
-          const pv = v128.load32_splat(sc + (<usize>t2 << 2)), pw = v128.load32_splat(sc + (<usize>t2 << 2), 4);
-          c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
-          c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
-          c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
-          c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
-          const vw = vr + rowBytes;
-          c4 = f32x4.add(c4, f32x4.mul(pw, v128.load(vw)));
-          c5 = f32x4.add(c5, f32x4.mul(pw, v128.load(vw, 16)));
-          c6 = f32x4.add(c6, f32x4.mul(pw, v128.load(vw, 32)));
-          c7 = f32x4.add(c7, f32x4.mul(pw, v128.load(vw, 48)));
-          vr += 2 * rowBytes;
-        }
-        if (t2 < n) {
-          const pv = v128.load32_splat(sc + (<usize>t2 << 2));
-          c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
-          c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
-          c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
-          c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+        for (let j = 0; t2 < n; j++) {
+          const tEnd = min(n, t2 + PG);
+          let vr = vh + <usize>load<i32>(pt + (<usize>j << 2)) * pgBytes + (<usize>d << 2);
+          for (; t2 + 2 <= tEnd; t2 += 2) {
+            const pv = v128.load32_splat(sc + (<usize>t2 << 2)), pw2 = v128.load32_splat(sc + (<usize>t2 << 2), 4);
+            c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
+            c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
+            c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
+            c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+            const vw = vr + rowBytes;
+            c4 = f32x4.add(c4, f32x4.mul(pw2, v128.load(vw)));
+            c5 = f32x4.add(c5, f32x4.mul(pw2, v128.load(vw, 16)));
+            c6 = f32x4.add(c6, f32x4.mul(pw2, v128.load(vw, 32)));
+            c7 = f32x4.add(c7, f32x4.mul(pw2, v128.load(vw, 48)));
+            vr += 2 * rowBytes;
+          }
+          if (t2 < tEnd) {
+            // an odd last position (only at the end: PG is even)
+            const pv = v128.load32_splat(sc + (<usize>t2 << 2));
+            c0 = f32x4.add(c0, f32x4.mul(pv, v128.load(vr)));
+            c1 = f32x4.add(c1, f32x4.mul(pv, v128.load(vr, 16)));
+            c2 = f32x4.add(c2, f32x4.mul(pv, v128.load(vr, 32)));
+            c3 = f32x4.add(c3, f32x4.mul(pv, v128.load(vr, 48)));
+            t2++;
+          }
         }
         c0 = f32x4.add(c0, c4); c1 = f32x4.add(c1, c5); c2 = f32x4.add(c2, c6); c3 = f32x4.add(c3, c7);
         const od = o + (<usize>d << 2);
@@ -951,17 +980,29 @@ export function attention_decode(tid: i32, nt: i32, out: usize, qkv: usize, kcac
       }
       for (; d + 4 <= hd; d += 4) {
         let c0 = f32x4.splat(0);
-        let vr = vb + (<usize>d << 2);
-        for (let t2 = 0; t2 < n; t2++) {
-          c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(sc + (<usize>t2 << 2)), v128.load(vr)));
-          vr += rowBytes;
+        let t2 = 0;
+        for (let j = 0; t2 < n; j++) {
+          const tEnd = min(n, t2 + PG);
+          let vr = vh + <usize>load<i32>(pt + (<usize>j << 2)) * pgBytes + (<usize>d << 2);
+          for (; t2 < tEnd; t2++) {
+            c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(sc + (<usize>t2 << 2)), v128.load(vr)));
+            vr += rowBytes;
+          }
         }
         v128.store(o + (<usize>d << 2), f32x4.mul(c0, inv));
       }
       const invs: f32 = 1.0 / sum;
       for (; d < hd; d++) {
         let acc: f32 = 0;
-        for (let t2 = 0; t2 < n; t2++) acc += f32at(sc, t2) * f32at(vb, <usize>t2 * hd + d);
+        let t2 = 0;
+        for (let j = 0; t2 < n; j++) {
+          const tEnd = min(n, t2 + PG);
+          let vr = vh + <usize>load<i32>(pt + (<usize>j << 2)) * pgBytes + (<usize>d << 2);
+          for (; t2 < tEnd; t2++) {
+            acc += f32at(sc, t2) * load<f32>(vr);
+            vr += rowBytes;
+          }
+        }
         f32set(o, d, acc * invs);
       }
     }

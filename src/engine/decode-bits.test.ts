@@ -36,7 +36,7 @@ function digest(out: EngineCompletion[]): string {
 
 const prompts = ["abc", "hij j", "ddd", "e", "ab ab", "jjj=", "gfedcba", "c"];
 const cases: Array<[string, GenerateOptions, string]> = [
-  ["tree, the study's settings, room for every branch", { n: 64, temperature: 0.9, topK: 50, maxTokens: 30, seed: 3, tree: true, stop: ["=="] }, "0f064b35b8629513"],
+  ["tree, the study's settings, room for every branch", { n: 64, temperature: 0.9, topK: 50, maxTokens: 30, seed: 3, tree: true, stop: ["=="], batchSize: 512 }, "0f064b35b8629513"],
   ["tree, slot pressure (children wait)", { n: 64, temperature: 0.9, topK: 50, maxTokens: 30, seed: 3, tree: true, stop: ["=="], batchSize: 12 }, "0f064b35b8629513"],
   ["tree, top-k and top-p cuts, temperature 1", { n: 32, temperature: 1, topK: 5, topP: 0.9, maxTokens: 20, seed: 9, tree: true }, "568ba200f6ca10ab"],
   ["tree, greedy", { n: 8, temperature: 0, maxTokens: 20, seed: 1, tree: true }, "ce4614888e7ddb74"],

@@ -1,9 +1,9 @@
 // The decode loop behind generate(): one loop for independent and tree sampling.
 //
 // A row of the batch is a node: a prefix (prompt, then generated tokens) standing for `count` samples, with
-// its own cache slot. A node first reads its prompt, one position per decode step (prefill and decode share
+// its own cache pages. A node first reads its prompt, one position per decode step (prefill and decode share
 // one path; the work is the same matmuls). Past the prompt, each decode step gives the node's next-token
-// distribution, and the node either goes on with one token in its slot or splits into children:
+// distribution, and the node either goes on with one token in its row or splits into children:
 // - tree sampling (GenerateOptions.tree): a node of count c draws c tokens from its own stream and splits
 //   into one child per distinct token drawn, each carrying the number of draws of its token. That is c
 //   independent samples drawn in a different order, at the cost of one row per distinct prefix.
@@ -11,10 +11,17 @@
 //   samples, each with the stream seeded from (prompt seed, sample index); a node of count 1 never splits
 //   again. So sample j of a prompt comes out the same whatever else is decoded with it.
 // Both are reproducible because the model computes each row independently of the others: a child's cache,
-// copied from its parent, is bitwise what it would have computed itself, and no draw depends on the batch.
+// its parent's, is bitwise what it would have computed itself, and no draw depends on the batch.
 //
-// A child that branches off gets a free slot with the parent's cache copied in; when none is free it waits
-// with a snapshot of that cache and takes the next slot that frees up, before any new prompt does.
+// The KV cache is paged (PagePool): a node holds a list of pages of PAGE_SIZE positions, and a child starts
+// with its parent's list, each page counted once more, instead of a copy of the parent's cache. A page is
+// written only by a node that holds it alone: before writing into a shared page (the parent's last, partly
+// filled one) a node copies it. So the prefix shared by siblings is stored once, and the siblings, which sit in
+// neighbouring rows, read it from the CPU's cache instead of memory. The attention kernel sums a row in the same
+// order whatever its pages (kernels.ts): every bit is as with one contiguous cache per sequence.
+//
+// At most batchSize rows go in a decode step. A child that branches off takes a free row; when none is free it
+// waits (holding its pages) and takes the next row that frees up, before any new prompt does.
 import type { DecodeState, Model } from "./model.js";
 import { mixSeeds, Xoshiro128 } from "./rng.js";
 import { appendPiece, cumulate, drawCumulative, drawToken, tokenDistribution } from "./token-distribution.js";
@@ -42,9 +49,21 @@ export type DecodePlan = {
   batchSize: number;
   /** keep each token's log-prob (default true); without, completions carry none and a pass over the vocabulary is saved */
   logprobs?: boolean;
+  /** the KV cache's page size and starting number of pages (tests and benches; no result depends on them) */
+  cache?: CacheLayout;
   /** called whenever an independent sample's text grows */
   onText?: (prompt: number, sample: number, text: string) => void;
 };
+
+export type CacheLayout = {
+  /** positions a page (default PAGE_SIZE): a multiple of 8, or 0 for one page a sequence (the cache length) */
+  pageSize?: number;
+  /** pages to allocate at first (default: batchSize sequences of the cache length); more are added as needed */
+  pages?: number;
+};
+
+/** Positions a KV-cache page: a multiple of 8 (the attention kernel's blocks). Measured in docs/engine.md. */
+export const PAGE_SIZE = 16;
 
 /** One finished sample, in the fields (and order) of the engine's EngineCompletion. */
 export type Decoded = { prompt: number; sample: number; tokens: number[]; text: string; logprobs: number[]; finishReason: FinishReason };
@@ -62,70 +81,59 @@ type Node = {
   tokens: number[];
   logprobs: number[];
   text: string;
-  slot: number;
+  /** the node's cache pages (PagePool), positions 0..p-1; empty while it has none */
+  pages: number[];
   /** position of the next token to feed; the cache holds positions 0..p-1 */
   p: number;
 };
 
 type Leaf = { sample: number; tokens: number[]; logprobs: number[]; text: string; finish: FinishReason; count: number };
 
-/** A copy of one slot's cache positions 0..len-1, for children that must wait for a slot. */
-type Snapshot = { k: Float32Array; v: Float32Array; len: number; waiting: number };
-
-/** Copies of cache positions between slots of a decode state: [L, slots, H, Tmax, hd] per cache. */
-class SlotCache {
-  private readonly L: number;
-  private readonly H: number;
-  private readonly hd: number;
-  private readonly cacheSize: number;
-  private readonly rowSize: number;
-  constructor(private readonly state: DecodeState, layers: number, heads: number, dim: number, slots: number) {
-    this.L = layers;
-    this.H = heads;
-    this.hd = dim / heads;
-    this.rowSize = state.Tmax * this.hd;
-    this.cacheSize = slots * state.Tmax * dim;
+/** The decode state's cache pages, counted by the nodes that hold them; a shared page is copied before a write. */
+class PagePool {
+  private refs: Int32Array;
+  private readonly free: number[] = [];
+  constructor(private readonly state: DecodeState) {
+    this.refs = new Int32Array(state.capacity);
+    for (let g = state.capacity - 1; g >= 0; g--) this.free.push(g);
   }
-  private at(l: number, slot: number, h: number): number {
-    return l * this.cacheSize + (slot * this.H + h) * this.rowSize;
-  }
-  /** positions 0..len-1 of slot `from` into slot `to` */
-  copy(from: number, to: number, len: number): void {
-    const { state, L, H, hd } = this;
-    for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) {
-      const src = this.at(l, from, h), dst = this.at(l, to, h);
-      state.kcache.copyWithin(dst, src, src + len * hd);
-      state.vcache.copyWithin(dst, src, src + len * hd);
+  /** a page of one's own (the pool grows by half when none is free) */
+  private take(): number {
+    if (this.free.length === 0) {
+      const { state } = this, had = state.capacity;
+      state.grow(had + Math.max(state.pagesPerRow, Math.ceil(had / 2)));
+      const refs = new Int32Array(state.capacity);
+      refs.set(this.refs);
+      this.refs = refs;
+      for (let g = state.capacity - 1; g >= had; g--) this.free.push(g);
     }
+    const g = this.free.pop()!;
+    this.refs[g] = 1;
+    return g;
   }
-  /** buffers of restored snapshots, for the next ones (a decode call makes many, all of at most Tmax positions) */
-  private readonly spare: Float32Array[] = [];
-  private buffer(): Float32Array {
-    return this.spare.pop() ?? new Float32Array(this.L * this.H * this.state.Tmax * this.hd);
-  }
-  /** hands a snapshot's buffers back once no waiting child needs them */
-  recycle(snap: Snapshot): void {
-    this.spare.push(snap.k, snap.v);
-  }
-  snapshot(slot: number, len: number): Snapshot {
-    const { state, L, H, hd } = this;
-    // laid out as if len were the length (the buffer is longer): restore reads it back the same way
-    const k = this.buffer(), v = this.buffer();
-    for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) {
-      const src = this.at(l, slot, h), dst = (l * H + h) * len * hd;
-      k.set(state.kcache.subarray(src, src + len * hd), dst);
-      v.set(state.vcache.subarray(src, src + len * hd), dst);
+  /** makes pages[j] writable by the node that holds `pages`: a new page past the end, a copy if it is shared */
+  own(pages: number[], j: number): void {
+    if (j === pages.length) {
+      pages.push(this.take());
+      return;
     }
-    return { k, v, len, waiting: 0 };
+    const g = pages[j]!;
+    if (this.refs[g]! === 1) return;
+    const mine = this.take();
+    this.state.copyPage(g, mine);
+    this.refs[g]!--;
+    pages[j] = mine;
   }
-  restore(snap: Snapshot, slot: number): void {
-    const { state, L, H, hd } = this;
-    const m = snap.len * hd;
-    for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) {
-      const dst = this.at(l, slot, h), src = (l * H + h) * m;
-      state.kcache.set(snap.k.subarray(src, src + m), dst);
-      state.vcache.set(snap.v.subarray(src, src + m), dst);
-    }
+  /** another holder of every page in `pages` */
+  retain(pages: readonly number[]): void {
+    for (const g of pages) this.refs[g]!++;
+  }
+  release(pages: readonly number[]): void {
+    for (const g of pages) if (--this.refs[g]! === 0) this.free.push(g);
+  }
+  /** pages held by some node */
+  inUse(): number {
+    return this.state.capacity - this.free.length;
   }
 }
 
@@ -138,33 +146,39 @@ export function* decode(model: Model, plan: DecodePlan): Generator<GenerateProgr
   const longest = Math.max(...plan.prompts.map((ids) => ids.length));
   // positions fed: prompt 0..P-1, then generated tokens at P.. (the last generated token is never fed)
   const Tmax = Math.min(cfg.context, longest + maxTokens - 1);
-  const slots = Math.min(plan.batchSize, P * n);
-  const state = model.createDecodeState(slots, Math.max(1, Tmax));
-  const cache = new SlotCache(state, cfg.layers, cfg.heads, cfg.dim, slots);
+  const rows = Math.min(plan.batchSize, P * n);
+  const cacheLength = Math.max(1, Tmax);
+  const pageSize = plan.cache?.pageSize === 0 ? cacheLength : plan.cache?.pageSize ?? PAGE_SIZE;
+  const state = model.createDecodeState(rows, cacheLength, pageSize, plan.cache?.pages);
+  const pool = new PagePool(state);
+  const mp = state.pagesPerRow, table = state.pages;
   const probs = new Float64Array(V), order = new Int32Array(V), tally = new Int32Array(V), cum = new Float64Array(V);
   const withLogprobs = plan.logprobs ?? true;
   const leaves: Leaf[][] = plan.prompts.map(() => []);
-  const free: number[] = [];
-  for (let s = slots - 1; s >= 0; s--) free.push(s);
-  const waiting: { node: Node; snap: Snapshot }[] = [];
+  let freeRows = rows;
+  // children waiting for a row, first come first served: waiting[waitHead..]
+  const waiting: Node[] = [];
+  let waitHead = 0;
 
   let active: Node[] = [];
   let nextPrompt = 0, steps = 0, finished = 0;
-  /** fills free slots: waiting children first, then the roots of new prompts */
+  /** fills free rows: waiting children first, then the roots of new prompts */
   const admit = () => {
-    while (free.length > 0 && waiting.length > 0) {
-      const { node, snap } = waiting.shift()!;
-      node.slot = free.pop()!;
-      cache.restore(snap, node.slot);
-      if (--snap.waiting === 0) cache.recycle(snap);
-      active.push(node);
+    while (freeRows > 0 && waitHead < waiting.length) {
+      freeRows--;
+      active.push(waiting[waitHead++]!);
     }
-    while (free.length > 0 && waiting.length === 0 && nextPrompt < P) {
+    if (waitHead === waiting.length) {
+      waiting.length = 0;
+      waitHead = 0;
+    }
+    while (freeRows > 0 && waiting.length === 0 && nextPrompt < P) {
       const i = nextPrompt++;
       const seed = plan.tree ? mixSeeds(plan.promptSeeds[i]!, firstSample, n) : 0;
+      freeRows--;
       active.push({
         prompt: i, ids: plan.prompts[i]!, count: n, sample: -1, fanOut: !plan.tree, seed, rng: plan.tree ? new Xoshiro128(seed) : null,
-        tokens: [], logprobs: [], text: "", slot: free.pop()!, p: 0,
+        tokens: [], logprobs: [], text: "", pages: [], p: 0,
       });
     }
   };
@@ -188,7 +202,7 @@ export function* decode(model: Model, plan: DecodePlan): Generator<GenerateProgr
   };
   const child = (q: Node, count: number, sample: number, seed: number): Node => ({
     prompt: q.prompt, ids: q.ids, count, sample, fanOut: false, seed, rng: new Xoshiro128(seed),
-    tokens: q.tokens.slice(), logprobs: q.logprobs.slice(), text: q.text, slot: -1, p: q.p,
+    tokens: q.tokens.slice(), logprobs: q.logprobs.slice(), text: q.text, pages: [], p: q.p,
   });
 
   try {
@@ -199,7 +213,8 @@ export function* decode(model: Model, plan: DecodePlan): Generator<GenerateProgr
         const q = active[row]!;
         state.tokens[row] = q.p < q.ids.length ? q.ids[q.p]! : q.tokens[q.tokens.length - 1]!;
         state.pos[row] = q.p;
-        state.slot[row] = q.slot;
+        pool.own(q.pages, Math.floor(q.p / pageSize)); // position p is written: the node's own page
+        for (let j = 0, at = row * mp; j < q.pages.length; j++) table[at + j] = q.pages[j]!;
       }
       const logits = model.decodeStep(state, S);
       const still: Node[] = [];
@@ -244,35 +259,40 @@ export function* decode(model: Model, plan: DecodePlan): Generator<GenerateProgr
           }
         }
         if (only >= 0) {
-          // one child: the node goes on in its slot with its own stream
+          // one child: the node goes on in its row with its own stream
           const end = extend(q, only, logits[off + only]! - d.lse);
           if (end) {
             finish(q, end);
-            free.push(q.slot);
+            pool.release(q.pages);
+            freeRows++;
           } else still.push(q);
           continue;
         }
-        // the first child that goes on keeps the parent's slot; the others take free ones or wait
-        let parentSlotTaken = false;
-        let snap: Snapshot | null = null;
+        // the first child that goes on takes the parent's row and pages; the others share the pages and take
+        // free rows or wait
+        let parentRowTaken = false;
         for (const { node: c, end } of children) {
           if (end) {
             finish(c, end);
-          } else if (!parentSlotTaken) {
-            c.slot = q.slot;
-            parentSlotTaken = true;
-            still.push(c);
-          } else if (free.length > 0) {
-            c.slot = free.pop()!;
-            cache.copy(q.slot, c.slot, q.p);
-            still.push(c);
-          } else {
-            snap ??= cache.snapshot(q.slot, q.p);
-            snap.waiting++;
-            waiting.push({ node: c, snap });
+            continue;
           }
+          if (!parentRowTaken) {
+            c.pages = q.pages;
+            parentRowTaken = true;
+            still.push(c);
+            continue;
+          }
+          c.pages = q.pages.slice();
+          pool.retain(c.pages);
+          if (freeRows > 0) {
+            freeRows--;
+            still.push(c);
+          } else waiting.push(c);
         }
-        if (!parentSlotTaken) free.push(q.slot);
+        if (!parentRowTaken) {
+          pool.release(q.pages);
+          freeRows++;
+        }
       }
       active = still;
       admit();

@@ -188,29 +188,51 @@ describe("wasm kernels match the reference", () => {
     expect(maxDiff(dqW, dqR)).toBeLessThan(1e-4);
   });
 
-  it.each([[3, 9, 12, 3], [2, 21, 12, 2], [2, 7, 64, 2]])("decode attention with a cache equals full causal attention B=%i T=%i C=%i H=%i", (B, T, C, H) => {
-    const hd = C / H, half = hd / 2;
-    const [qkvW, qkvR] = pair(B * T * 3 * C);
-    const [cosW, cosR] = pair(T * half), [sinW, sinR] = pair(T * half);
-    const aR = R.alloc(B * H * T * T), oR = R.alloc(B * T * C);
-    const roped = Float64Array.from(qkvR);
-    R.rope(roped, Int32Array.from({ length: B * T }, (_, i) => i % T), B * T, 3 * C, 2 * H, hd, cosR, sinR, false);
-    R.attentionForward(oR, aR, roped, B, T, C, H);
-    const Tmax = T + 1;
-    const kc = W.alloc(B * H * Tmax * hd), vc = W.alloc(B * H * Tmax * hd);
-    const slot = W.allocInt(B), pos = W.allocInt(B), step = W.alloc(B * 3 * C), out = W.alloc(B * C);
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) {
-        slot[b] = B - 1 - b; // slots need not follow rows
-        pos[b] = t;
-        step.set(qkvW.subarray((b * T + t) * 3 * C, (b * T + t + 1) * 3 * C), b * 3 * C);
-      }
-      W.attentionDecode(out, step, kc, vc, slot, pos, B, C, H, Tmax, cosW, sinW);
-      for (let b = 0; b < B; b++) {
-        expect(maxDiff(out.subarray(b * C, (b + 1) * C), oR.subarray((b * T + t) * C, (b * T + t + 1) * C))).toBeLessThan(1e-5);
-      }
-    }
-  });
+  // head sizes 4, 6 (scalar tails over d), 32, 16 (pairs of positions, an odd last one), 12 (blocks of 8, then 4)
+  it.each([[3, 9, 12, 3], [2, 21, 12, 2], [2, 7, 64, 2], [3, 37, 64, 4], [2, 30, 36, 3]])(
+    "decode attention with a paged cache equals full causal attention, and is bitwise the same in any pages B=%i T=%i C=%i H=%i", (B, T, C, H) => {
+      const hd = C / H, half = hd / 2;
+      const [qkvW, qkvR] = pair(B * T * 3 * C);
+      const [cosW, cosR] = pair(T * half), [sinW, sinR] = pair(T * half);
+      const aR = R.alloc(B * H * T * T), oR = R.alloc(B * T * C);
+      const roped = Float64Array.from(qkvR);
+      R.rope(roped, Int32Array.from({ length: B * T }, (_, i) => i % T), B * T, 3 * C, 2 * H, hd, cosR, sinR, false);
+      R.attentionForward(oR, aR, roped, B, T, C, H);
+      const Tmax = T + 1;
+      // one page a row (the plain [rows, H, Tmax, hd] cache, rows in reverse), in W and in R
+      const one = { PG: Tmax, mp: 1, stride: H * Tmax * hd, table: Array.from({ length: B }, (_, b) => B - 1 - b) };
+      // pages of 8 positions spread over a pool in a shuffled order, with unused pages between them
+      const mp = Math.ceil(Tmax / 8), order = Array.from({ length: 2 * B * mp }, (_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) { const j = rng.int(i + 1); [order[i], order[j]] = [order[j]!, order[i]!]; }
+      const paged = { PG: 8, mp, stride: H * 8 * hd, table: order.slice(0, B * mp) };
+      const run = (k: Kernels, lay: typeof one, qkv: FloatArray, cos: FloatArray, sin: FloatArray, check: (t: number, out: FloatArray) => void) => {
+        const pool = 2 * B * lay.mp * lay.stride;
+        const kc = k.alloc(pool), vc = k.alloc(pool);
+        const pages = k.allocInt(B * lay.mp), pos = k.allocInt(B), step = k.alloc(B * 3 * C), out = k.alloc(B * C);
+        pages.set(lay.table);
+        for (let t = 0; t < T; t++) {
+          for (let b = 0; b < B; b++) {
+            pos[b] = t;
+            step.set(qkv.subarray((b * T + t) * 3 * C, (b * T + t + 1) * 3 * C), b * 3 * C);
+          }
+          k.attentionDecode(out, step, kc, vc, pages, lay.mp, pos, B, C, H, lay.PG, lay.stride, Tmax, cos, sin);
+          check(t, out);
+        }
+      };
+      const outs: Float32Array[] = [];
+      run(W, one, qkvW, cosW, sinW, (t, out) => {
+        for (let b = 0; b < B; b++) {
+          expect(maxDiff(out.subarray(b * C, (b + 1) * C), oR.subarray((b * T + t) * C, (b * T + t + 1) * C))).toBeLessThan(1e-5);
+        }
+        outs.push(Float32Array.from(out));
+      });
+      run(W, paged, qkvW, cosW, sinW, (t, out) => expect(Float32Array.from(out)).toEqual(outs[t]));
+      run(R, paged, qkvR, cosR, sinR, (t, out) => {
+        for (let b = 0; b < B; b++) {
+          expect(maxDiff(out.subarray(b * C, (b + 1) * C), oR.subarray((b * T + t) * C, (b * T + t + 1) * C))).toBeLessThan(1e-12);
+        }
+      });
+    });
 
   it("cross-entropy with weights and masked rows", () => {
     const N = 9, V = 11;

@@ -50,11 +50,15 @@ export interface Kernels {
   attentionForward(out: FloatArray, att: FloatArray, qkv: FloatArray, B: number, T: number, C: number, H: number): void;
   /** dqkv[B,T,3C] = (overwrites) */
   attentionBackward(dqkv: FloatArray, dout: FloatArray, qkv: FloatArray, att: FloatArray, B: number, T: number, C: number, H: number): void;
-  /** one new token per row r against the KV cache: applies RoPE at pos[r] to q and k of qkv[S,3C] (qkv itself is
-   *  left as is), writes k, v into kcache/vcache[slots,H,Tmax,hd] at (slot[r], pos[r]), then
-   *  out[S,C] = attention over positions 0..pos[r] */
-  attentionDecode(out: FloatArray, qkv: FloatArray, kcache: FloatArray, vcache: FloatArray, slot: Int32Array, pos: Int32Array,
-                  S: number, C: number, H: number, Tmax: number, cos: FloatArray, sin: FloatArray): void;
+  /** one new token per row r against a paged KV cache: applies RoPE at pos[r] to q and k of qkv[S,3C] (qkv itself is
+   *  left as is), writes k, v at position pos[r] of row r, then out[S,C] = attention over positions 0..pos[r].
+   *  The caches are pools of pages of PG positions, [pages, ..., H, PG, hd] with pageStride floats from one page
+   *  to the next (kcache/vcache start at this layer's part of page 0); row r's position t is in page
+   *  pages[r*pagesPerRow + floor(t / PG)] at offset t % PG. PG is a multiple of 8 or covers the whole cache
+   *  (pagesPerRow = 1); the page written at pos[r] must be row r's alone. Tmax: the most positions of a row. */
+  attentionDecode(out: FloatArray, qkv: FloatArray, kcache: FloatArray, vcache: FloatArray, pages: Int32Array, pagesPerRow: number,
+                  pos: Int32Array, S: number, C: number, H: number, PG: number, pageStride: number, Tmax: number,
+                  cos: FloatArray, sin: FloatArray): void;
 
   /** out[N,I] = silu(gu[:, :I]) * gu[:, I:]; with sig, also sig[N,I] = sigmoid(gu[:, :I]) (kept for the backward pass) */
   swigluForward(out: FloatArray, gu: FloatArray, N: number, I: number, sig?: FloatArray): void;

@@ -171,29 +171,34 @@ export function attentionBackward(dqkv: FloatArray, dout: FloatArray, qkv: Float
     }
   }
 }
-export function attentionDecode(out: FloatArray, qkv: FloatArray, kcache: FloatArray, vcache: FloatArray, slot: Int32Array, pos: Int32Array,
-                                S: number, C: number, H: number, Tmax: number, cos: FloatArray, sin: FloatArray): void {
+export function attentionDecode(out: FloatArray, qkv: FloatArray, kcache: FloatArray, vcache: FloatArray, pages: Int32Array, pagesPerRow: number,
+                                pos: Int32Array, S: number, C: number, H: number, PG: number, pageStride: number, Tmax: number,
+                                cos: FloatArray, sin: FloatArray): void {
   const hd = C / H, C3 = 3 * C, scale = 1 / Math.sqrt(hd);
   const sc = new Float64Array(Tmax);
   const qr = new Float64Array(2 * hd); // this row and head's q and k after RoPE
   const one = new Int32Array(1);
   for (let r = 0; r < S; r++) {
+    // where position t of row r, head h starts
+    const at = (t: number, h: number) => pages[r * pagesPerRow + Math.floor(t / PG)]! * pageStride + (h * PG + (t % PG)) * hd;
     for (let h = 0; h < H; h++) {
-      const base = (slot[r] * H + h) * Tmax * hd, p = pos[r], q = r * C3 + h * hd;
+      const p = pos[r], q = r * C3 + h * hd;
       for (let d = 0; d < hd; d++) {
         qr[d] = qkv[q + d];
         qr[hd + d] = qkv[q + C + d];
       }
       one[0] = p;
       rope(qr, one, 1, 2 * hd, 2, hd, cos, sin, false);
+      const w = at(p, h);
       for (let d = 0; d < hd; d++) {
-        kcache[base + p * hd + d] = qr[hd + d];
-        vcache[base + p * hd + d] = qkv[q + 2 * C + d];
+        kcache[w + d] = qr[hd + d];
+        vcache[w + d] = qkv[q + 2 * C + d];
       }
       let m = -Infinity;
       for (let t = 0; t <= p; t++) {
         let s = 0;
-        for (let d = 0; d < hd; d++) s += qr[d] * kcache[base + t * hd + d];
+        const kt = at(t, h);
+        for (let d = 0; d < hd; d++) s += qr[d] * kcache[kt + d];
         sc[t] = s * scale;
         if (sc[t] > m) m = sc[t];
       }
@@ -201,7 +206,7 @@ export function attentionDecode(out: FloatArray, qkv: FloatArray, kcache: FloatA
       for (let t = 0; t <= p; t++) { sc[t] = Math.exp(sc[t] - m); sum += sc[t]; }
       for (let d = 0; d < hd; d++) {
         let s = 0;
-        for (let t = 0; t <= p; t++) s += sc[t] * vcache[base + t * hd + d];
+        for (let t = 0; t <= p; t++) s += sc[t] * vcache[at(t, h) + d];
         out[r * C + h * hd + d] = s / sum;
       }
     }

@@ -316,9 +316,10 @@ async function createRuntime(threads: number): Promise<WasmRuntime> {
       const s = scratchFor(per);
       call("attention_backward", 4 * B * H * T * T * (C / H), ptr(dqkv), ptr(dout), ptr(qkv), ptr(att), B, T, C, H, s, per);
     },
-    attentionDecode: (out, qkv, kcache, vcache, slot, pos, S, C, H, Tmax, cos, sin) => {
+    attentionDecode: (out, qkv, kcache, vcache, pages, pagesPerRow, pos, S, C, H, PG, pageStride, Tmax, cos, sin) => {
       const s = scratchFor(Tmax + C / H);
-      call("attention_decode", 4 * S * C * Tmax, ptr(out), ptr(qkv), ptr(kcache), ptr(vcache), ptr(slot), ptr(pos), S, C, H, Tmax, ptr(cos), ptr(sin), s);
+      call("attention_decode", 4 * S * C * Tmax, ptr(out), ptr(qkv), ptr(kcache), ptr(vcache), ptr(pages), pagesPerRow, ptr(pos), S, C, H,
+        PG, pageStride, Tmax, ptr(cos), ptr(sin), s);
     },
     swigluForward: (out, gu, N, I, sig) =>
       sig ? call("swiglu_forward_s", 20 * N * I, ptr(out), ptr(sig), ptr(gu), N, I) : call("swiglu_forward", 20 * N * I, ptr(out), ptr(gu), N, I),

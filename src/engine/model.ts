@@ -122,12 +122,22 @@ class Activations {
   }
 }
 
-/** KV cache and buffers for decode steps of up to S rows over `slots` cached sequences of Tmax positions. */
+/**
+ * A paged KV cache and buffers for decode steps of up to `rows` rows. The caches are pools of pages of PG
+ * positions, [pages, L, H, PG, hd]; row r's position t is in page pages[r * pagesPerRow + floor(t / PG)], so
+ * rows can share a prefix's pages (decode.ts counts references and copies a shared page before writing to it).
+ * PG = Tmax with one page per row is the plain [rows, L, H, Tmax, hd] cache.
+ */
 export class DecodeState {
-  readonly kcache: FloatArray; // [L, slots, H, Tmax, hd]
-  readonly vcache: FloatArray; // [L, slots, H, Tmax, hd]
+  kcache: FloatArray; // [capacity, L, H, PG, hd]
+  vcache: FloatArray; // [capacity, L, H, PG, hd]
+  /** pages in the pool; grow() adds more */
+  capacity: number;
+  readonly pagesPerRow: number;
+  /** floats from one page to the next: L * C * PG */
+  readonly pageStride: number;
+  readonly pages: Int32Array; // [rows, pagesPerRow] the page table of each row
   readonly tokens: Int32Array; // [S]
-  readonly slot: Int32Array; // [S] cache slot of each row
   readonly pos: Int32Array; // [S] position of each row's token
   readonly x: FloatArray; // [S, C]
   readonly ln: FloatArray; // [S, C]
@@ -139,14 +149,21 @@ export class DecodeState {
   readonly sw: FloatArray; // [S, I]
   readonly logits: FloatArray; // [S, V]
 
-  constructor(readonly k: Kernels, readonly cfg: ModelConfig, readonly slots: number, readonly Tmax: number) {
+  constructor(readonly k: Kernels, readonly cfg: ModelConfig, readonly rows: number, readonly Tmax: number,
+              readonly pageSize: number, capacity: number) {
     const { layers: L, dim: C, intermediate: I, vocabSize: V } = cfg;
-    const S = slots;
+    const S = rows;
+    if (!(pageSize === Tmax || (pageSize > 0 && pageSize % 8 === 0))) {
+      throw new RlvdError("BAD_ARGUMENT", `cache page size ${pageSize}: must be a multiple of 8 or the cache length ${Tmax}`);
+    }
+    this.pagesPerRow = Math.ceil(Tmax / pageSize);
+    this.pageStride = L * C * pageSize;
+    this.capacity = capacity;
     // a position's cache entry is written before any row reads it: no need to clear megabytes per call
-    this.kcache = k.alloc(L * slots * Tmax * C, false);
-    this.vcache = k.alloc(L * slots * Tmax * C, false);
+    this.kcache = k.alloc(capacity * this.pageStride, false);
+    this.vcache = k.alloc(capacity * this.pageStride, false);
+    this.pages = k.allocInt(S * this.pagesPerRow);
     this.tokens = k.allocInt(S);
-    this.slot = k.allocInt(S);
     this.pos = k.allocInt(S);
     this.x = k.alloc(S * C);
     this.ln = k.alloc(S * C);
@@ -157,6 +174,25 @@ export class DecodeState {
     this.gu = k.alloc(S * 2 * I);
     this.sw = k.alloc(S * I);
     this.logits = k.alloc(S * V);
+  }
+
+  /** grows the pool to `capacity` pages; the pages held keep their contents and indices */
+  grow(capacity: number): void {
+    if (capacity <= this.capacity) return;
+    for (const name of ["kcache", "vcache"] as const) {
+      const old = this[name], next = this.k.alloc(capacity * this.pageStride, false);
+      next.set(old);
+      this.k.free(old);
+      this[name] = next;
+    }
+    this.capacity = capacity;
+  }
+
+  /** page `from` (every layer, k and v) into page `to` */
+  copyPage(from: number, to: number): void {
+    const n = this.pageStride;
+    this.kcache.copyWithin(to * n, from * n, (from + 1) * n);
+    this.vcache.copyWithin(to * n, from * n, (from + 1) * n);
   }
 
   free(): void {
@@ -448,30 +484,35 @@ export class Model {
 
   // ---- decode step (sampling with a KV cache) -----------------------------------------------------------
 
-  /** A KV cache for up to `slots` sequences of up to Tmax positions each. Free it with state.free(). */
-  createDecodeState(slots: number, Tmax: number): DecodeState {
+  /**
+   * A KV cache for decode steps of up to `rows` rows of up to Tmax positions each, in pages of `pageSize` positions
+   * (default Tmax: one page a row), `pages` of them to start with (default: one row's worth per row). Free it
+   * with state.free().
+   */
+  createDecodeState(rows: number, Tmax: number, pageSize = Tmax, pages = rows * Math.ceil(Tmax / pageSize)): DecodeState {
     if (Tmax > this.config.context) throw new RlvdError("BAD_ARGUMENT", `cache length ${Tmax} exceeds the model's context of ${this.config.context}`);
-    return new DecodeState(this.kernels, this.config, slots, Tmax);
+    return new DecodeState(this.kernels, this.config, rows, Tmax, pageSize, pages);
   }
 
   /**
-   * One token for each of S rows: row r feeds state.tokens[r] at position state.pos[r] of the sequence in
-   * cache slot state.slot[r] (all positions before it must already be in the cache). Returns the logits
-   * view [S, V]. Every row's result is independent of the other rows.
+   * One token for each of S rows: row r feeds state.tokens[r] at position state.pos[r] of the sequence whose
+   * pages are row r of state.pages (all positions before it must already be in them, and the page of pos[r]
+   * must be the row's own). Returns the logits view [S, V]. Every row's result is independent of the other rows
+   * and of where its pages are.
    */
   decodeStep(state: DecodeState, S: number): FloatArray {
     this.syncTransposed();
     const k = this.kernels;
     const { layers: L, dim: C, heads: H, intermediate: I, vocabSize: V, rmsNormEps: eps } = this.config;
-    const Tmax = state.Tmax, slots = state.slots;
+    const { Tmax, pageSize: PG, pageStride } = state;
     const at = (buf: FloatArray, l: number, per: number) => buf.subarray(l * per, (l + 1) * per);
-    const cacheSize = slots * Tmax * C;
+    const layer = (buf: FloatArray, l: number) => buf.subarray(l * C * PG); // layer l's part of page 0
     k.encoderForward(state.x, state.tokens, this.param("wte"), S, C);
     k.rmsnormForward(state.ln, state.rstd, state.x, this.param("ln1w", 0), S, C, eps);
     for (let l = 0; l < L; l++) {
       k.matmulForward(state.qkv, state.ln, at(this.paramsT.wqkv, l, 3 * C * C), S, C, 3 * C);
-      k.attentionDecode(state.atty, state.qkv, at(state.kcache, l, cacheSize), at(state.vcache, l, cacheSize), state.slot, state.pos, S, C, H, Tmax,
-        this.ropeCos, this.ropeSin); // RoPE on q and k inside
+      k.attentionDecode(state.atty, state.qkv, layer(state.kcache, l), layer(state.vcache, l), state.pages, state.pagesPerRow, state.pos, S, C, H,
+        PG, pageStride, Tmax, this.ropeCos, this.ropeSin); // RoPE on q and k inside
       k.matmulForward(state.tmp, state.atty, at(this.paramsT.wo, l, C * C), S, C, C);
       k.residualRmsnormForward(state.x, state.ln, state.rstd, state.x, state.tmp, this.param("ln2w", l), S, C, eps);
       k.matmulForward(state.gu, state.ln, at(this.paramsT.wgu, l, 2 * I * C), S, C, 2 * I);

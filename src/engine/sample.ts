@@ -7,13 +7,21 @@
 // `batchSize`; a finished sequence's slot takes the next waiting one.
 import { RlvdError } from "../core/errors.js";
 import { makeBatch, type Sequence } from "./batch.js";
-import { decode, type DecodePlan, type FinishReason, type GenerateProgress } from "./decode.js";
+import { decode, type CacheLayout, type DecodePlan, type FinishReason, type GenerateProgress } from "./decode.js";
 import type { Model } from "./model.js";
 import { hashString, mixSeeds } from "./rng.js";
 
 export type { FinishReason, GenerateProgress } from "./decode.js";
 
 export type EnginePrompt = string | readonly number[];
+
+/**
+ * Rows of a decode step by default. Fewer rows than the 256 before issue 18's cache work: every step reads each
+ * row's whole KV cache, and 256 rows of the quick preset's model (about 16 MB a step) no longer stay in the
+ * CPU's cache from one step to the next, while 48 do (about 3.5 MB). Measured in docs/engine.md; no result
+ * depends on it.
+ */
+export const DECODE_ROWS = 48;
 
 export type GenerateOptions = {
   /** samples per prompt (default 1) */
@@ -35,12 +43,14 @@ export type GenerateOptions = {
   seeds?: readonly number[];
   /** index of the first sample (default 0): asking for samples 8..15 later gives what n=16 would have */
   firstSample?: number;
-  /** most sequences decoded together (default 256) */
+  /** most sequences decoded together (default DECODE_ROWS) */
   batchSize?: number;
   /** prepend bos to text prompts (default true when the model has a tokenizer) */
   addBos?: boolean;
   /** compute each token's log-prob (default true); false leaves `logprobs` empty and saves a pass over the vocabulary a token */
   logprobs?: boolean;
+  /** the KV cache's page size and starting pages (tests and benches): no result depends on it */
+  cache?: CacheLayout;
   /**
    * Sample a prompt's n completions as a prefix tree (default false): sequences that share a prefix are
    * computed once, and at each step a prefix's count is split over next tokens by n draws from its
@@ -88,7 +98,7 @@ function planDecode(model: Model, prompts: readonly EnginePrompt[], options: Gen
   const stop = (options.stop ?? []).filter((s) => s.length > 0);
   const stopTokens = new Set(options.stopTokens ?? (tok ? [tok.eos] : []));
   const firstSample = options.firstSample ?? 0;
-  const batchSize = options.batchSize ?? 256;
+  const batchSize = options.batchSize ?? DECODE_ROWS;
   if (!(Number.isInteger(n) && n >= 1)) throw new RlvdError("BAD_ARGUMENT", `n must be a positive integer (got ${n})`);
   if (!(temperature >= 0)) throw new RlvdError("BAD_ARGUMENT", `temperature must be >= 0 (got ${temperature})`);
   if (!(topP > 0 && topP <= 1)) throw new RlvdError("BAD_ARGUMENT", `topP must be in (0, 1] (got ${topP})`);
@@ -109,7 +119,7 @@ function planDecode(model: Model, prompts: readonly EnginePrompt[], options: Gen
   const promptSeeds = encoded.map((ids, i) => options.seeds?.[i] ?? mixSeeds(options.seed ?? 0, hashString(ids.join(","))));
   return {
     prompts: encoded, promptSeeds, n, firstSample, tree: options.tree ?? false, temperature, topK, topP, stop, stopTokens, maxTokens, batchSize,
-    logprobs: options.logprobs ?? true, onText: options.onText,
+    logprobs: options.logprobs ?? true, onText: options.onText, cache: options.cache,
   };
 }
 
