@@ -28,7 +28,7 @@ export const demoCommand: CommandModule = {
     program
       .command("demo")
       .description("the embedded study end to end: pretrain base and teacher, RLVR, distillation, sample, analyze, report")
-      .addOption(new Option("--preset <name>", "smoke (CI, about a minute) | quick (the study, about 11 minutes: chains of 3-5 facts with a reflect format) | quick-classic (the study on the first quick world: 1-4 facts, short answers; about 4 minutes) | full (3 seeds of quick-classic at k = 1024 and a discoverability sweep, under an hour) | survey (43 small worlds from a prior over the knobs: where the findings hold)").choices([...PRESETS]).default("quick"))
+      .addOption(new Option("--preset <name>", "smoke (CI, about a minute) | quick (the study, about 9-10 minutes: chains of 3-5 facts with a reflect format) | quick-classic (the study on the first quick world: 1-4 facts, short answers; about 4 minutes) | full (3 seeds of quick-classic at k = 1024 and a discoverability sweep, under an hour) | survey (43 small worlds from a prior over the knobs: where the findings hold)").choices([...PRESETS]).default("quick"))
       .addOption(flag("--out <dir>", "run folder (default: runs/demo-PRESET)", outputDir))
       .addOption(jobsFlag())
       .action(async (opts: { preset: string; out?: string; jobs?: number }) => {
