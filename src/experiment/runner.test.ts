@@ -132,6 +132,30 @@ describe("stage runner", () => {
       expect(results.find((r) => r.id === "d")!.output).toEqual({ value: 2 });
     });
 
+    it("a kind that reads the whole run waits for every stage before it, even with no needs", async () => {
+      const events: string[] = [], gates = new Map<string, () => void>(), log: string[] = [];
+      const reader = defineStageKind({
+        kind: "reader",
+        readsRun: true,
+        settings: z.object({}).strict(),
+        output: z.object({ value: z.number() }),
+        run: async (ctx) => {
+          events.push(`run ${ctx.id}`);
+          return { value: 0 };
+        },
+      });
+      const spec: StageSpec[] = [
+        { id: "a", kind: "gated", needs: [], settings: {} },
+        { id: "b", kind: "gated", needs: [], settings: {} },
+        { id: "r", kind: "reader", needs: [], settings: {} },
+      ];
+      const running = runStages(spec, { runDir: tmp(), kinds: [gatedKind(events, gates), reader], jobs: 3, log: (m) => log.push(m) });
+      await drive(log, gates, ["b", "a"]);
+      await running;
+      // with 3 slots r could start at once; it starts only after a and b, as in the spec's order
+      expect(events).toEqual(["start a", "start b", "end b", "end a", "run r"]);
+    });
+
     it("jobs 1 runs them one after another in the spec's order", async () => {
       const events: string[] = [], gates = new Map<string, () => void>(), log: string[] = [];
       const running = runStages(graph, { runDir: tmp(), kinds: [gatedKind(events, gates)], jobs: 1, log: (m) => log.push(m) });

@@ -81,6 +81,12 @@ export type StageKind<S extends z.ZodType = z.ZodType, R extends Partial<Record<
    * the endpoints' URLs and client limits, so moving a model to other servers keeps its cached samples.
    */
   hashed?: (settings: z.infer<S>) => unknown;
+  /**
+   * The stage reads what every stage declared before it left in the run folder (the store, metrics.json), not only
+   * what its references name: with jobs > 1 it starts only once all of them are done, as it would in the spec's
+   * order (a spec's analyze often names no sample stage at all).
+   */
+  readsRun?: boolean;
   /** a cached output that says the work is unfinished (e.g. questions a server refused): the stage runs again */
   incomplete?: (output: z.infer<O>) => boolean;
 };
@@ -188,7 +194,8 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
     // in the spec's order: a ready stage found cached settles at once, one that must run takes a free slot
     for (let i = 0; failure === null && i < pending.length; ) {
       const stage = pending[i]!;
-      if (!stage.needs.every((n) => results.has(n))) {
+      const waitsFor = kinds.get(stage.kind)!.readsRun ? stages.slice(0, stages.indexOf(stage)).map((s) => s.id) : stage.needs;
+      if (!waitsFor.every((n) => results.has(n))) {
         i++;
         continue;
       }

@@ -10,6 +10,7 @@ import { FindingSettingsSchema, StudyModelsSchema, studyModels } from "./shared.
 /** metrics.json of the run folder: every model in its store against the base, with the findings judged. */
 export const analyzeKind = defineStageKind({
   kind: "analyze",
+  readsRun: true,
   settings: z.object({ base: z.string().default("base"), seed: z.number().int().nonnegative().default(0), findings: FindingSettingsSchema.default({}), models: StudyModelsSchema.optional() }).strict(),
   seeds: ["seed"],
   output: MetricsFile,

@@ -19,6 +19,7 @@ export const WORLD_FORMATS: ResponseClassifier = {
 /** report.html, summary.md and findings of the run folder. */
 export const reportKind = defineStageKind({
   kind: "report",
+  readsRun: true,
   settings: z.object({
     base: z.string().default("base"), title: z.string().optional(), findings: FindingSettingsSchema.default({}), models: StudyModelsSchema.optional(),
     /** the world's solution formats as a table (embedded study; the default), or none (real models answer in their own words) */

@@ -11,6 +11,7 @@ import { StudyModelsSchema, studyModels } from "./shared.js";
 /** metrics.json, report.html and summary.md of a run made of studies, at the top of its run folder. */
 export const summaryKind = defineStageKind({
   kind: "summary",
+  readsRun: true,
   settings: z.object({ seeds: stageRef.optional(), sweep: stageRef.optional(), survey: stageRef.optional(), title: z.string().optional(), description: z.string().optional(), models: StudyModelsSchema.optional() }).strict(),
   references: { seeds: AcrossSeedsFile, sweep: SweepFile, survey: SurveyFile },
   output: z.object({ report: z.string(), metrics: z.string(), summary: z.string() }),
