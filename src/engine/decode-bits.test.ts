@@ -4,12 +4,12 @@
 // pressure (children waiting for a slot) and without. The digests were recorded on the decode loop before the
 // speed work of issue 18 (commit on branch quick-speed before "decode: ..."): a change that alters any result,
 // however slightly, fails here. A change that only makes decoding faster keeps them.
-import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createModel, type Model } from "./model.js";
+import type { Model } from "./model.js";
 import { Xoshiro128 } from "./rng.js";
 import { generate, type EngineCompletion, type GenerateOptions } from "./sample.js";
 import { cumulate, drawCumulative, drawToken } from "./token-distribution.js";
+import { completionDigest as digest, peakedModel } from "./test-helpers/completion-digest.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 import { CharTokenizer } from "./tokenizer.js";
 
@@ -18,21 +18,8 @@ const tok = CharTokenizer.fromText("abcdefghij =");
 
 beforeAll(async () => {
   ensureWasm();
-  model = await createModel({ vocabSize: tok.vocabSize, dim: 32, layers: 2, heads: 2, context: 48 }, 5, { tokenizer: tok });
-  // peaked distributions (a trained model's): tree sampling then shares long prefixes and branches often
-  for (let i = 0; i < model.layout.nDecay; i++) model.params[i] *= 6;
-  model.paramsChanged();
+  model = await peakedModel({ dim: 32, layers: 2, heads: 2, context: 48 }, 5, tok, 6); // peaked, as a trained model's
 });
-
-/** sha256 of every field of every completion, log-probs as their exact float64 bits */
-function digest(out: EngineCompletion[]): string {
-  const h = createHash("sha256");
-  for (const c of out) {
-    h.update(`${c.prompt}|${c.sample}|${c.finishReason}|${c.text}|${c.tokens.join(",")}|`);
-    h.update(new Uint8Array(Float64Array.from(c.logprobs).buffer));
-  }
-  return h.digest("hex").slice(0, 16);
-}
 
 const prompts = ["abc", "hij j", "ddd", "e", "ab ab", "jjj=", "gfedcba", "c"];
 const cases: Array<[string, GenerateOptions, string]> = [

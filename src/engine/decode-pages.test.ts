@@ -5,10 +5,10 @@
 // with the cache before pages (one contiguous [Tmax, hd] block per slot, a child's cache copied from its
 // parent's; commit 98a5044): any page size, a pool that starts too small and grows, and rows too few for every
 // branch (children wait holding their pages) must all give them.
-import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createModel, type Model } from "./model.js";
+import type { Model } from "./model.js";
 import { generate, type EngineCompletion, type GenerateOptions } from "./sample.js";
+import { completionDigest as digest, peakedModel } from "./test-helpers/completion-digest.js";
 import { ensureWasm } from "./test-helpers/wasm.js";
 import { CharTokenizer } from "./tokenizer.js";
 
@@ -17,20 +17,8 @@ const tok = CharTokenizer.fromText("ABCDEFGHIJKLMNOP =\n");
 
 beforeAll(async () => {
   ensureWasm();
-  model = await createModel({ vocabSize: tok.vocabSize, dim: 64, layers: 2, heads: 4, context: 192 }, 11, { tokenizer: tok });
-  // peaked distributions, as a trained model's: long shared prefixes, then branches
-  for (let i = 0; i < model.layout.nDecay; i++) model.params[i] *= 5;
-  model.paramsChanged();
+  model = await peakedModel({ dim: 64, layers: 2, heads: 4, context: 192 }, 11, tok, 5); // peaked, as a trained model's
 });
-
-function digest(out: EngineCompletion[]): string {
-  const h = createHash("sha256");
-  for (const c of out) {
-    h.update(`${c.prompt}|${c.sample}|${c.finishReason}|${c.text}|${c.tokens.join(",")}|`);
-    h.update(new Uint8Array(Float64Array.from(c.logprobs).buffer));
-  }
-  return h.digest("hex").slice(0, 16);
-}
 
 const prompts = ["Q A BCD\n", "Q P ONMLK\n", "Q F G\n", "Q C CCCC CCC\n"];
 const tree: GenerateOptions = { n: 32, temperature: 0.9, topK: 50, maxTokens: 120, seed: 7, tree: true, stopTokens: [] };
