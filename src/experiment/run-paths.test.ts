@@ -10,7 +10,9 @@ import { describe, expect, it } from "vitest";
 import { withStore } from "../store/store.js";
 import { useTmpDirs } from "../test-helpers/tmp.js";
 import { runExperiment } from "./demo.js";
+import { fromRecord, RECORD_PATHS, toRecord } from "./run-paths.js";
 import { parseSpec } from "./spec.js";
+import { StudyRun, TrainedCheckpoint } from "./stages/outputs.js";
 import { STAGE_KINDS } from "./stages/index.js";
 
 const tmp = useTmpDirs();
@@ -55,6 +57,18 @@ function asOldRecords(run: string, givenRunDir: string): void {
 }
 
 describe("stage records name their files relative to the run folder", () => {
+  it("paths the output schema declares, through optional fields and lists; others untouched; outside the run: absolute", () => {
+    const run = join("runs", "q");
+    const trained = { checkpoint: join(run, "stages/rl/model"), snapshots: [{ step: 2, checkpoint: join(run, "stages/rl/model/step-2") }] };
+    const recorded = toRecord(TrainedCheckpoint, trained, run);
+    expect(recorded).toEqual({ checkpoint: "stages/rl/model", snapshots: [{ step: 2, checkpoint: "stages/rl/model/step-2" }] });
+    expect(fromRecord(TrainedCheckpoint, recorded, join("..", "moved"), RECORD_PATHS)).toEqual({ checkpoint: join("..", "moved", "stages/rl/model"), snapshots: [{ step: 2, checkpoint: join("..", "moved", "stages/rl/model/step-2") }] });
+    // the label is a string too, but no path; an unset optional path stays unset; a path outside the run folder is absolute
+    const study = { runDir: run, label: "stages", x: null, metrics: join(run, "..", "other", "metrics.json") };
+    expect(toRecord(StudyRun, study, run)).toEqual({ runDir: ".", label: "stages", x: null, metrics: join(process.cwd(), "runs", "other", "metrics.json") });
+    expect(fromRecord(StudyRun, toRecord(StudyRun, study, run), "elsewhere", RECORD_PATHS)).toEqual({ runDir: "elsewhere", label: "stages", x: null, metrics: join(process.cwd(), "runs", "other", "metrics.json") });
+  });
+
   it("in the record; outputs handed on and returned name them under the run folder as given", async () => {
     const run = join(tmp(), "run");
     const r = await runExperiment(spec(), run, { jobs: 1 });
@@ -111,7 +125,7 @@ describe("stage records name their files relative to the run folder", () => {
     }, 120_000);
   }
 
-  it("records of older versions (paths relative to the cwd of the time) still read: from that cwd, from another, and after a move", async () => {
+  it("records of older versions (paths relative to the cwd of the time) still read, from that cwd and from another", async () => {
     const dir = tmp();
     const file = join(dir, "tiny.json"), elsewhere = join(dir, "elsewhere");
     writeFileSync(file, JSON.stringify(RAW_SPEC));

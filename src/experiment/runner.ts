@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { RlvdError } from "../core/errors.js";
 import { ensureRunFolder, recordInManifest } from "../core/run-folder.js";
 import { VERSION } from "../core/version.js";
+import { fromRecord, RECORD_PATHS, toRecord } from "./run-paths.js";
 import { renameKey } from "./setting-paths.js";
 
 /** A stage as declared in a spec: its kind, the stages whose outputs it reads, and its settings. */
@@ -91,7 +92,8 @@ export type StageKind<S extends z.ZodType = z.ZodType, R extends Partial<Record<
   incomplete?: (output: z.infer<O>) => boolean;
 };
 
-type StageRecord = { id: string; kind: string; hash: string; output: unknown; seconds: number; finished_at: string; rlvd_version: string };
+/** `paths`: how the output holds its paths (experiment/run-paths.ts); absent in records of older versions */
+type StageRecord = { id: string; kind: string; hash: string; output: unknown; paths?: string; seconds: number; finished_at: string; rlvd_version: string };
 
 /** One stage ready to run, as plain JSON, so that it can be handed to another process (experiment/stage-pool.ts). */
 export type StageJob = {
@@ -157,7 +159,8 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
     if (!previous || previous.hash !== hashes.get(stage.id) || forced) return null;
     const kind = kinds.get(stage.kind)!;
     const parsed = kind.output.safeParse(previous.output);
-    return parsed.success && !kind.incomplete?.(parsed.data) ? { output: parsed.data, seconds: previous.seconds } : null;
+    if (!parsed.success || kind.incomplete?.(parsed.data)) return null;
+    return { output: fromRecord(kind.output, parsed.data, options.runDir, previous.paths) as StageOutput, seconds: previous.seconds };
   };
 
   const launch = (stage: StageSpec, forced: boolean): void => {
@@ -173,7 +176,8 @@ export async function runStages(stages: readonly StageSpec[], options: RunnerOpt
       const job: StageJob = { runDir: options.runDir, stageDir, stage, hash, forced, needs };
       const output = kind.output.parse(options.host ? await options.host.run(job, stageLog) : await executeStage(job, options.kinds, stageLog));
       const seconds = (Date.now() - started) / 1000;
-      writeRecord(recordFile(options.runDir, stage.id), { id: stage.id, kind: stage.kind, hash, output, seconds, finished_at: new Date().toISOString(), rlvd_version: VERSION });
+      const recorded = toRecord(kind.output, output, options.runDir);
+      writeRecord(recordFile(options.runDir, stage.id), { id: stage.id, kind: stage.kind, hash, output: recorded, paths: RECORD_PATHS, seconds, finished_at: new Date().toISOString(), rlvd_version: VERSION });
       await recordInManifest(options.runDir, { command: "stage", stage: stage.id, kind: stage.kind, hash, seconds });
       log(`${stage.id}: done in ${seconds.toFixed(1)} s`);
       outputs.set(stage.id, output);

@@ -5,7 +5,8 @@
 // share whenever that count changes, so a stage left alone gets all of them again.
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { RlvdError } from "../core/errors.js";
 import { defaultThreads } from "../engine/index.js";
 import type { StageHost, StageJob } from "./runner.js";
@@ -65,7 +66,8 @@ export function stagePool(options: { size: number; module?: URL; threads?: numbe
     const child = fork(module, [], {
       stdio: ["pipe", "inherit", "inherit", "ipc"],
       detached: true, // its own process group: signals come from the pool only (see above)
-      execArgv: module.endsWith(".ts") ? ["--import", "tsx"] : process.execArgv,
+      // tsx by its file: a worker runs in the caller's cwd, which may be outside the package and not resolve the name
+      execArgv: module.endsWith(".ts") ? ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href] : process.execArgv,
       serialization: "json",
     });
     const slot: Slot = { child, job: null, share: 0 };

@@ -12,7 +12,7 @@ import { loadDataset } from "../../store/dataset.js";
 import { exportOpenRlhf, exportTrl, exportVerl } from "../../train/exports.js";
 import { fileDigest } from "../real-sample.js";
 import { defineStageKind } from "../runner.js";
-import { SftData, stageRef } from "./outputs.js";
+import { runFile, SftData, stageRef } from "./outputs.js";
 
 const ExportSettingsSchema = z
   .object({
@@ -46,7 +46,7 @@ export const exportKind = defineStageKind({
   kind: "export",
   settings: ExportSettingsSchema,
   references: { data: SftData },
-  output: z.object({ file: z.string(), rows: z.number().int().nonnegative(), format: z.string(), note: z.string() }),
+  output: z.object({ file: runFile, rows: z.number().int().nonnegative(), format: z.string(), note: z.string() }),
   check: checkExport,
   // the dataset by its content, as the sample stage's
   hashed: (s) => ({ ...s, dataset: s.dataset === undefined || !existsSync(s.dataset) ? s.dataset : fileDigest(s.dataset) }),

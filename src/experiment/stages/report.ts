@@ -6,6 +6,7 @@ import { writeReport } from "../../report/report.js";
 import type { ResponseClassifier } from "../../report/response-classes.js";
 import { detectFormat, FORMATS } from "../../world/index.js";
 import { defineStageKind } from "../runner.js";
+import { runFile } from "./outputs.js";
 import { FindingSettingsSchema, StudyModelsSchema, studyModels } from "./shared.js";
 
 /** The world's solution formats as report classes: which method each model answers with (docs/world.md). */
@@ -28,7 +29,7 @@ export const reportKind = defineStageKind({
     /** a file of published figures (report/published.ts) shown beside the run's, relative to the spec */
     published: z.string().min(1).optional(),
   }).strict(),
-  output: z.object({ report: z.string(), summary: z.string(), findings: z.string() }),
+  output: z.object({ report: runFile, summary: runFile, findings: runFile }),
   check: (s, id) => void (s.published !== undefined && readPublished(s.published, id)),
   run: async (ctx, s) => {
     const published = s.published === undefined ? null : readPublished(s.published, ctx.id);

@@ -3,7 +3,7 @@ import { RlvdError } from "../../core/errors.js";
 import { recordSeriesStep, seriesModelName } from "../../store/series.js";
 import { withStore } from "../../store/store.js";
 import { defineStageKind } from "../runner.js";
-import { Snapshots, stageRef, WorldFiles } from "./outputs.js";
+import { runFile, Snapshots, stageRef, WorldFiles } from "./outputs.js";
 import { SamplingSchema } from "./sample.js";
 import { readQuestions } from "./shared.js";
 import { sampleWorldCheckpoint } from "./world-sampling.js";
@@ -28,7 +28,7 @@ export const seriesKind = defineStageKind({
   }).strict(),
   references: { world: WorldFiles, from: z.object({ snapshots: Snapshots.optional() }) },
   seeds: ["seed"],
-  output: z.object({ store: z.string(), series: z.string(), models: z.array(z.string()) }),
+  output: z.object({ store: runFile, series: z.string(), models: z.array(z.string()) }),
   run: async (ctx, s, inputs) => {
     const questions = readQuestions(inputs.world.test);
     const snapshots = inputs.from.snapshots ?? [];

@@ -5,7 +5,7 @@ import type { AcrossSeeds } from "../../report/across-seeds.js";
 import { writeFullReport, type SweepResult } from "../../report/full-report.js";
 import { defineStageKind } from "../runner.js";
 import type { SurveyResult } from "../../report/survey.js";
-import { AcrossSeedsFile, stageRef, StudyRun, SurveyFile, SweepFile } from "./outputs.js";
+import { AcrossSeedsFile, runFile, stageRef, StudyRun, SurveyFile, SweepFile } from "./outputs.js";
 import { StudyModelsSchema, studyModels } from "./shared.js";
 
 /** metrics.json, report.html and summary.md of a run made of studies, at the top of its run folder. */
@@ -14,7 +14,7 @@ export const summaryKind = defineStageKind({
   readsRun: true,
   settings: z.object({ seeds: stageRef.optional(), sweep: stageRef.optional(), survey: stageRef.optional(), title: z.string().optional(), description: z.string().optional(), models: StudyModelsSchema.optional() }).strict(),
   references: { seeds: AcrossSeedsFile, sweep: SweepFile, survey: SurveyFile },
-  output: z.object({ report: z.string(), metrics: z.string(), summary: z.string() }),
+  output: z.object({ report: runFile, metrics: runFile, summary: runFile }),
   run: async (ctx, s, inputs) => {
     const across = inputs.seeds ? (JSON.parse(readFileSync(inputs.seeds.across, "utf8")) as AcrossSeeds) : null;
     const sweep = inputs.sweep ? (JSON.parse(readFileSync(inputs.sweep.sweep, "utf8")) as SweepResult) : null;

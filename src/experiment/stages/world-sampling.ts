@@ -2,6 +2,7 @@ import { EmbeddedBackend } from "../../backends/embedded.js";
 import { TEMPLATES } from "../../backends/templates.js";
 import type { Question } from "../../core/types.js";
 import { checkWorldAnswer } from "../../world/index.js";
+import { recordedPath } from "../run-paths.js";
 import type { StageContext } from "../runner.js";
 import { sampleRun } from "../sample-run.js";
 import { adaptiveSampleRun, type AdaptiveRunResult } from "../adaptive-run.js";
@@ -21,8 +22,9 @@ export async function sampleWorldCheckpoint(
   const backend = await EmbeddedBackend.open(o.checkpoint);
   try {
     const common = {
-      // the stage hash in the spec: a rerun after its model was retrained replaces the old samples, a resumed one keeps them
-      runDir: o.store, backend, model: o.model, spec: `embedded:${o.checkpoint}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced, questions: o.questions, template: TEMPLATES.question!,
+      // the stage hash in the spec: a rerun after its model was retrained replaces the old samples, a resumed one keeps them;
+      // the checkpoint as records name it (within the run folder), so a resume from another cwd or a moved run keeps them too
+      runDir: o.store, backend, model: o.model, spec: `embedded:${recordedPath(ctx.runDir, o.checkpoint)}#stage-${ctx.hash}`, replaceOtherSpec: true, fresh: ctx.forced, questions: o.questions, template: TEMPLATES.question!,
       // many questions in flight: the backend decodes them together, and tree sampling leaves few rows per question
       params: { temperature: o.sampling.temperature, top_p: o.sampling.topP, top_k: o.sampling.topK, max_tokens: o.sampling.maxTokens }, nPerRequest: o.k, concurrency: 64, seed: o.seed,
       grader: async (items: Array<{ gold: string; response: string }>) => items.map(({ gold, response }) => {
