@@ -191,8 +191,10 @@ describe("compaction", () => {
     expect(results.map((r) => r.written)).toEqual([questions.length * k, questions.length * k]);
     const counts = await withStore(run, {}, (s) => s.all("SELECT model, count(*)::INTEGER AS n, count(DISTINCT (question_id, sample_index))::INTEGER AS d FROM samples GROUP BY ALL ORDER BY ALL"));
     expect(counts).toEqual(["a", "b", "c"].map((model) => ({ model, n: questions.length * k, d: questions.length * k })));
-    // some compaction did merge segments of the samplers
+    // some compaction did merge segments of the samplers, and rewrote c's lone uncompressed import segment while
+    // the samplers wrote and analyze read
     expect(liveSegments(run, "samples").some((l) => l.compacted)).toBe(true);
+    expect(liveSegments(run, "samples").filter((l) => l.path.includes(join("samples", "c"))).map((l) => l.compacted)).toEqual([true]);
   }, 600_000);
 
   /** kill -9 of a real `rlvd compact` once its first sidecar is in place: the run reads the same, and the next compaction completes. */

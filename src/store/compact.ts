@@ -12,8 +12,8 @@ import { castColumns, rawSelect, sqlString } from "./views.js";
 import type { SampleStore } from "./store.js";
 
 /**
- * Compaction: merges a folder's small segments into larger ones while writers go on writing and readers go on
- * reading (docs/store.md). A compaction never changes what a reader sees: it writes a new segment holding the
+ * Compaction: merges a folder's small segments into larger ones, and rewrites lone uncompressed ones with zstd,
+ * while writers go on writing and readers go on reading (docs/store.md). A compaction never changes what a reader sees: it writes a new segment holding the
  * rows of some live files, each row with its origin (live-set.ts), publishes its sidecar and then the segment by
  * rename, and deletes files only once a compacted file holding all their origins has been in place longer than
  * the grace period. Nothing is locked; two compactors at once may do the same work twice, never harm.
@@ -131,7 +131,10 @@ export async function autoCompact(store: SampleStore, folders: readonly string[]
   }
 }
 
-/** One folder: delete what settled compactions replaced, merge the small live files, delete again. */
+/**
+ * One folder: delete what settled compactions replaced, merge the small live files, rewrite alone the
+ * uncompressed plain files no merge took (`compress`), delete again.
+ */
 export async function compactFolder(store: SampleStore, table: SegmentTable, folder: string, options: CompactOptions = {}): Promise<FolderCompaction> {
   const o = { ...COMPACT_DEFAULTS, ...options };
   const result: FolderCompaction = {
