@@ -13,10 +13,10 @@ import type { SampleStore } from "./store.js";
 
 /**
  * Compaction: merges a folder's small segments into larger ones, and rewrites lone uncompressed ones with zstd,
- * while writers go on writing and readers go on reading (docs/store.md). A compaction never changes what a reader sees: it writes a new segment holding the
- * rows of some live files, each row with its origin (live-set.ts), publishes its sidecar and then the segment by
- * rename, and deletes files only once a compacted file holding all their origins has been in place longer than
- * the grace period. Nothing is locked; two compactors at once may do the same work twice, never harm.
+ * while writers go on writing and readers go on reading (docs/store.md). A compaction never changes what a reader
+ * sees: it writes a new segment holding the rows of some live files, each row with its origin (live-set.ts),
+ * publishes its sidecar and then the segment by rename, and deletes files only once a compacted file holding all
+ * their origins has been in place longer than the grace period. Nothing is locked; two compactors at once may do the same work twice, never harm.
  */
 export type CompactOptions = {
   /**
