@@ -14,6 +14,8 @@ export { compareModels } from "./comparison.js";
 export type { Comparison, BinDelta, ComparisonOptions } from "./comparison.js";
 export { AnswerStatsAccumulator, aggregateTexts, textStats } from "./sample-stats.js";
 export type { AnswerStats, LengthStats, KeywordStats, QuestionSamples, TextAggregate, KeywordAggregate, TextItem } from "./sample-stats.js";
+export { addTextCell } from "./text-cells.js";
+export type { TextCellSums } from "./text-cells.js";
 export { seededRng } from "./rng.js";
 export { seedInterval, studentQuantile, studentTwoSided } from "./seeds.js";
 export type { SeedInterval } from "./seeds.js";

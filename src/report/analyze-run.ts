@@ -10,6 +10,7 @@ import { answersByQuestion, modelCounts, modelGradings, questionResults, type Mo
 import { generationStats, modelMeta, sampleFailures } from "../store/sampling-records.js";
 import type { AdaptiveSummary } from "../metrics/adaptive.js";
 import { textAggregates } from "../store/text-aggregates.js";
+import { addTextCell } from "../metrics/text-cells.js";
 import { harnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
 import { withStore, type SampleStore } from "../store/store.js";
 import { modelSpecs } from "../store/models.js";
@@ -379,12 +380,7 @@ async function sampleStatistics(
         const bin = id === null ? -1 : coarseOf.get(id)!;
         const key = `${c.correct}|${bin}`;
         const cell = cells.get(key) ?? { correct: c.correct, bin, responses: 0, chars: 0, tokens: 0, token_responses: 0, keyword_total: 0, with_keyword: 0 };
-        cell.responses += c.responses;
-        cell.chars += c.chars;
-        cell.tokens += c.tokens;
-        cell.token_responses += c.token_responses;
-        cell.keyword_total += c.keyword_total;
-        cell.with_keyword += c.with_keyword;
+        addTextCell(cell, c);
         cells.set(key, cell);
         if (id !== null) {
           const t = texts.get(id) ?? { responses: 0, chars: 0, keywords: 0, correct: { responses: 0, chars: 0, keywords: 0 } };

@@ -10,6 +10,9 @@ import { analyzeRun } from "../report/analyze-run.js";
 import { startFakeOpenAI } from "../test-helpers/fake-openai.js";
 import { useTmpDirs, writeJsonl } from "../test-helpers/tmp.js";
 import { compactRun } from "./compact-run.js";
+import { runCli } from "../test-helpers/cli.js";
+import { parquetColumnChunks } from "./parquet-footer.js";
+import { fileSize } from "./live-set.js";
 import { applyGrades } from "./grades.js";
 import { writeSamples } from "./samples.js";
 import { upsertQuestions } from "./questions.js";
@@ -28,6 +31,9 @@ afterEach(async () => {
 
 const questions = Array.from({ length: 5 }, (_, i) => ({ id: `q${i}`, prompt: `What is ${i}+0?`, answer: String(i) }));
 const line = (model: string, q: string, i: number, text = `r${i}`) => ({ model, question: q, sample_index: i, response: text, correct: i % 3 === 0, extracted: String(i) });
+
+/** ~600 characters of a few templates: text that zstd shrinks well, as model responses are shrunk. */
+const wordy = (i: number) => `Let me think about this step by step. ${"First we expand the terms and collect them. ".repeat(6 + (i % 5))}So the answer is ${i}.`;
 
 const sample = (model: string, q: string, i: number): Sample => ({
   model, question_id: q, sample_index: i, text: `r${i}`, correct: i % 3 === 0, extracted: String(i), verify_status: "imported", n_tokens: null, finish_reason: null,
@@ -185,18 +191,14 @@ describe("compaction", () => {
     expect(results.map((r) => r.written)).toEqual([questions.length * k, questions.length * k]);
     const counts = await withStore(run, {}, (s) => s.all("SELECT model, count(*)::INTEGER AS n, count(DISTINCT (question_id, sample_index))::INTEGER AS d FROM samples GROUP BY ALL ORDER BY ALL"));
     expect(counts).toEqual(["a", "b", "c"].map((model) => ({ model, n: questions.length * k, d: questions.length * k })));
-    // some compaction did merge segments of the samplers
+    // some compaction did merge segments of the samplers, and rewrote c's lone uncompressed import segment while
+    // the samplers wrote and analyze read
     expect(liveSegments(run, "samples").some((l) => l.compacted)).toBe(true);
+    expect(liveSegments(run, "samples").filter((l) => l.path.includes(join("samples", "c"))).map((l) => l.compacted)).toEqual([true]);
   }, 600_000);
 
-  it("kill -9 of a compactor mid-way leaves a readable run, and the next compaction completes", async () => {
-    const dir = tmp();
-    const models = Array.from({ length: 8 }, (_, i) => `m${i}`);
-    const run = join(dir, "run");
-    // one writer, many small segments: every write is one segment per model
-    await withStore(run, { create: true, autoCompact: false }, async (s) => {
-      for (const q of questions) await writeSamples(s, models.flatMap((model) => [0, 1].map((i) => sample(model, q.id, i))));
-    });
+  /** kill -9 of a real `rlvd compact` once its first sidecar is in place: the run reads the same, and the next compaction completes. */
+  async function killMidway(run: string, models: readonly string[]): Promise<void> {
     const before = await everything(run);
     const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../test-helpers/cli-entry.ts"), "compact", run, "--grace", "0"], { stdio: "ignore" });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -218,7 +220,112 @@ describe("compaction", () => {
       const names = readdirSync(join(storeDir(run), "samples", m));
       expect(names.filter((f) => f.endsWith(SIDECAR_SUFFIX)).map((f) => f.replace(SIDECAR_SUFFIX, COMPACTED_SUFFIX))).toEqual(names.filter((f) => f.endsWith(COMPACTED_SUFFIX)));
     }
+  }
+
+  it("kill -9 of a compactor mid-way leaves a readable run, and the next compaction completes", async () => {
+    const dir = tmp();
+    const models = Array.from({ length: 8 }, (_, i) => `m${i}`);
+    const run = join(dir, "run");
+    // one writer, many small segments: every write is one segment per model
+    await withStore(run, { create: true, autoCompact: false }, async (s) => {
+      for (const q of questions) await writeSamples(s, models.flatMap((model) => [0, 1].map((i) => sample(model, q.id, i))));
+    });
+    await killMidway(run, models);
   }, 300_000);
+
+  it("kill -9 of a compactor mid-way through rewriting lone uncompressed segments: the same, and the next compaction completes them", async () => {
+    const dir = tmp();
+    const models = Array.from({ length: 8 }, (_, i) => `m${i}`);
+    const run = join(dir, "run");
+    // one import: one uncompressed segment per model, each alone in its folder
+    await importSamplesFile(run, writeJsonl(dir, "lone.jsonl", models.flatMap((m) => questions.flatMap((q) => Array.from({ length: 40 }, (_, i) => line(m, q.id, i, wordy(i)))))));
+    for (const m of models) expect(files(run, `samples/${m}`).length).toBe(1);
+    await killMidway(run, models);
+    for (const l of liveSegments(run, "samples")) {
+      expect(l.compacted).toBe(true);
+      expect(new Set(parquetColumnChunks(l.path).map((c) => c.codec))).toEqual(new Set(["ZSTD"]));
+    }
+  }, 300_000);
+
+  describe("lone uncompressed segments (an import's, a sampler's last batch)", () => {
+    /** Every row of the live sample files with its identity (origin segment, row there), in that order. */
+    const origins = (run: string) => withStore(run, {}, (s) =>
+      s.all("SELECT seg, rn, model, question_id, sample_index, text, correct, extracted FROM raw_samples ORDER BY seg, rn"));
+    const sampleBytes = (run: string) => liveSegments(run, "samples").reduce((n, l) => n + fileSize(l.path), 0);
+    const codecsOf = (run: string) => liveSegments(run, "samples").map((l) => [...new Set(parquetColumnChunks(l.path).map((c) => c.codec))]);
+    const imported = (models: readonly string[], k: number) => models.flatMap((m) => questions.flatMap((q) => Array.from({ length: k }, (_, i) => line(m, q.id, i, wordy(i)))));
+
+    it("are rewritten with zstd: much smaller, every row and its origin as before, analyze's JSON identical; once done, nothing more to do", async () => {
+      const dir = tmp();
+      const run = join(dir, "run");
+      await importSamplesFile(run, writeJsonl(dir, "in.jsonl", imported(["a", "b"], 200)));
+      expect(codecsOf(run)).toEqual([["UNCOMPRESSED"], ["UNCOMPRESSED"]]);
+      const before = await everything(run);
+      const rowsBefore = await origins(run);
+      const analysis = await runCli("analyze", run, "--json");
+      expect(analysis.code).toBe(0);
+      const bytes = sampleBytes(run);
+
+      const first = await compactRun(run, { graceMs: 3_600_000 });
+      for (const m of ["a", "b"]) {
+        expect(first.folders.find((f) => f.folder === `samples/${m}`)).toMatchObject({ before: 1, after: 1, merged: 0, compressed: 1, written: 1, removed: 0, rows: questions.length * 200 });
+      }
+      // the live files are the compacted ones, zstd by their footers, and far smaller (texts of a few templates)
+      expect(liveSegments(run, "samples").map((l) => l.compacted)).toEqual([true, true]);
+      expect(codecsOf(run)).toEqual([["ZSTD"], ["ZSTD"]]);
+      expect(sampleBytes(run)).toBeLessThan(bytes / 5);
+      // the originals stay through the grace period, for readers that listed them
+      expect(files(run, "samples/a").length).toBe(2);
+      expect(await everything(run)).toEqual(before);
+      expect(await origins(run)).toEqual(rowsBefore);
+      expect(await runCli("analyze", run, "--json")).toEqual(analysis);
+
+      // grace over: the originals go; nothing is rewritten again
+      const second = await compactRun(run, { graceMs: 0 });
+      for (const m of ["a", "b"]) expect(second.folders.find((f) => f.folder === `samples/${m}`)).toMatchObject({ compressed: 0, written: 0, removed: 1 });
+      const settled = ["a", "b"].map((m) => files(run, `samples/${m}`));
+      expect(settled.map((f) => f.length)).toEqual([1, 1]);
+      const third = await compactRun(run, { graceMs: 0 });
+      expect(third.folders.every((f) => f.written === 0 && f.removed === 0)).toBe(true);
+      expect(["a", "b"].map((m) => files(run, `samples/${m}`))).toEqual(settled);
+      expect(await everything(run)).toEqual(before);
+      expect(await origins(run)).toEqual(rowsBefore);
+      expect(await runCli("analyze", run, "--json")).toEqual(analysis);
+    }, 300_000);
+
+    it("segments already compressed (DuckDB's COPY wrote them) are left as they are", async () => {
+      const dir = tmp();
+      const run = join(dir, "run");
+      await importSamplesFile(run, writeJsonl(dir, "in.jsonl", imported(["a"], 20)), { staging: "duckdb" });
+      expect(codecsOf(run)).toEqual([["ZSTD"]]);
+      const names = ["samples/a", "questions", "models"].map((f) => files(run, f));
+      const before = await everything(run);
+      const r = await compactRun(run, { graceMs: 0 });
+      expect(r.folders.every((f) => f.written === 0 && f.compressed === 0 && f.removed === 0)).toBe(true);
+      expect(["samples/a", "questions", "models"].map((f) => files(run, f))).toEqual(names);
+      expect(await everything(run)).toEqual(before);
+    }, 300_000);
+
+    // (a writer's exit compaction rewrites nothing alone: "leaves a folder of fewer than 16 small segments alone" below)
+    it("merges take the small ones; the one no merge takes is rewritten alone", async () => {
+      const dir = tmp();
+      const run = join(dir, "run");
+      // five plain uncompressed segments of model a, of one size s; a target of 4.5 s merges four, leaving the fifth
+      await withStore(run, { create: true, autoCompact: false }, async (s) => {
+        for (const q of questions) await writeSamples(s, Array.from({ length: 50 }, (_, i) => ({ ...sample("a", q.id, i), text: wordy(i) })));
+      });
+      const plain = files(run, "samples/a");
+      expect(plain.length).toBe(5);
+      const size = Math.max(...plain.map((f) => fileSize(join(storeDir(run), "samples", "a", f))));
+      const before = await everything(run);
+      const r = await compactRun(run, { graceMs: 3_600_000, tables: ["samples"], targetBytes: Math.floor(size * 4.5) });
+      expect(r.folders.find((f) => f.folder === "samples/a")).toMatchObject({ before: 5, after: 2, merged: 4, compressed: 1, written: 2 });
+      const sidecars = readdirSync(join(storeDir(run), "samples", "a")).filter((f) => f.endsWith(SIDECAR_SUFFIX)).map((f) => readSidecar(join(storeDir(run), "samples", "a", f))!.origins);
+      expect(sidecars.sort()).toEqual([plain.slice(0, 4), [plain[4]]]);
+      expect(codecsOf(run)).toEqual([["ZSTD"], ["ZSTD"]]);
+      expect(await everything(run)).toEqual(before);
+    }, 300_000);
+  });
 
   describe("the automatic compaction of a writer on its way out", () => {
     /** A run whose samples/m folder holds `foreign` segments of another writer (renamed to its name), then this process's `own`. */

@@ -6,16 +6,17 @@ import {
   COMPACTED_SUFFIX, deletable, fileSize, readFolder, readSidecar, resolveLive, SIDECAR_SUFFIX, sidecarOf, tableFolders,
   type FolderEntry, type LiveFile, type Sidecar,
 } from "./live-set.js";
+import { hasUncompressedChunks } from "./parquet-footer.js";
 import { modelFolder, pidAlive, publishFile, SEGMENT_FORMAT, SEGMENT_TABLES, segmentName, storageError, storeDir, tmpDir, tmpSegmentPath, WRITER_ID, type SegmentTable } from "./segments.js";
 import { castColumns, rawSelect, sqlString } from "./views.js";
 import type { SampleStore } from "./store.js";
 
 /**
- * Compaction: merges a folder's small segments into larger ones while writers go on writing and readers go on
- * reading (docs/store.md). A compaction never changes what a reader sees: it writes a new segment holding the
- * rows of some live files, each row with its origin (live-set.ts), publishes its sidecar and then the segment by
- * rename, and deletes files only once a compacted file holding all their origins has been in place longer than
- * the grace period. Nothing is locked; two compactors at once may do the same work twice, never harm.
+ * Compaction: merges a folder's small segments into larger ones, and rewrites lone uncompressed ones with zstd,
+ * while writers go on writing and readers go on reading (docs/store.md). A compaction never changes what a reader
+ * sees: it writes a new segment holding the rows of some live files, each row with its origin (live-set.ts),
+ * publishes its sidecar and then the segment by rename, and deletes files only once a compacted file holding all
+ * their origins has been in place longer than the grace period. Nothing is locked; two compactors at once may do the same work twice, never harm.
  */
 export type CompactOptions = {
   /**
@@ -28,6 +29,12 @@ export type CompactOptions = {
   targetBytes?: number;
   /** compact a folder only when it has at least this many small live files */
   minSmall?: number;
+  /**
+   * Also rewrite, alone, each plain live file that no merge takes and whose footer says its columns are stored
+   * uncompressed (samplers' and direct imports' segments, parquet-writer.ts), so that a lone large segment is
+   * compressed too; the rewrite is a compaction of one file, with the same publish, grace and deletion rules.
+   */
+  compress?: boolean;
   /** merge only the live files this picks (the automatic trigger: a writer's own segments) */
   pick?: (entry: FolderEntry) => boolean;
   /** only these tables / only this model's folders */
@@ -40,6 +47,7 @@ export const COMPACT_DEFAULTS = {
   graceMs: 10 * 60_000,
   targetBytes: 256 * 2 ** 20,
   minSmall: 2,
+  compress: true,
 } satisfies Partial<CompactOptions>;
 
 /** A writer compacts the folders it wrote into on its way out once they hold this many small files. */
@@ -61,8 +69,12 @@ export type FolderCompaction = {
   /** live files before and after */
   before: number;
   after: number;
-  /** files merged, compacted files written, files deleted (replaced ones whose grace had passed) */
+  /**
+   * files merged, files rewritten alone because they were uncompressed (`compress`), compacted files written
+   * (one per merge and one per rewrite), files deleted (replaced ones whose grace had passed)
+   */
   merged: number;
+  compressed: number;
   written: number;
   removed: number;
   rows: number;
@@ -110,34 +122,43 @@ export async function autoCompact(store: SampleStore, folders: readonly string[]
       // the issue's scale: two writers of a model each re-encoding ~1 GB on exit); the others' segments are
       // theirs to merge, or the next compaction's
       const mine = small.filter((l) => ownSegment(l.entry));
-      if (mine.length >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL, pick: (e) => ownSegment(e) && isSmall(e) });
-      else if (small.length >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL, pick: isSmall });
+      // no lone rewrites on the way out (compress: false): compressing full batches is `rlvd compact`'s job
+      if (mine.length >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL, pick: (e) => ownSegment(e) && isSmall(e), compress: false });
+      else if (small.length >= AUTO_MIN_SMALL) await compactFolder(store, table, folder, { minSmall: AUTO_MIN_SMALL, pick: isSmall, compress: false });
     } catch {
       // see above: reads stay correct over uncompacted segments, only slower
     }
   }
 }
 
-/** One folder: delete what settled compactions replaced, merge the small live files, delete again. */
+/**
+ * One folder: delete what settled compactions replaced, merge the small live files, rewrite alone the
+ * uncompressed plain files no merge took (`compress`), delete again.
+ */
 export async function compactFolder(store: SampleStore, table: SegmentTable, folder: string, options: CompactOptions = {}): Promise<FolderCompaction> {
   const o = { ...COMPACT_DEFAULTS, ...options };
   const result: FolderCompaction = {
-    folder: relative(storeDir(store.dir), folder).split(sep).join("/"), table, before: 0, after: 0, merged: 0, written: 0, removed: 0, rows: 0, bytes_written: 0,
+    folder: relative(storeDir(store.dir), folder).split(sep).join("/"), table, before: 0, after: 0, merged: 0, compressed: 0, written: 0, removed: 0, rows: 0, bytes_written: 0,
   };
   result.removed += removeReplaced(folder, o.graceMs);
   const entries = readFolder(folder);
   const live = resolveLive(entries);
   result.before = live.length;
-  const small = live.filter((l) => (o.pick === undefined || o.pick(l.entry)) && (l.only !== null || fileSize(join(folder, l.entry.name)) < o.targetBytes / 4));
-  if (small.length >= o.minSmall) {
-    for (const group of groups(folder, small, o.targetBytes)) {
-      const written = await writeCompacted(store, table, folder, group);
-      if (written === null) continue;
-      result.merged += group.length;
-      result.written++;
-      result.rows += written.rows;
-      result.bytes_written += written.bytes;
-    }
+  const picked = live.filter((l) => o.pick === undefined || o.pick(l.entry));
+  const small = picked.filter((l) => l.only !== null || fileSize(join(folder, l.entry.name)) < o.targetBytes / 4);
+  const merges = small.length >= o.minSmall ? groups(folder, small, o.targetBytes) : [];
+  const inMerge = new Set(merges.flat());
+  // a compacted file outranks the plain file of its one origin (live-set.ts), so a rewrite of one plain file
+  // replaces it under the same rules as a merge; compacted files are zstd already (SEGMENT_FORMAT)
+  const alone = o.compress ? picked.filter((l) => !inMerge.has(l) && !l.entry.compacted && uncompressed(join(folder, l.entry.name))).map((l) => [l]) : [];
+  for (const group of [...merges, ...alone]) {
+    const written = await writeCompacted(store, table, folder, group);
+    if (written === null) continue;
+    if (group.length === 1 && !group[0]!.entry.compacted) result.compressed++;
+    else result.merged += group.length;
+    result.written++;
+    result.rows += written.rows;
+    result.bytes_written += written.bytes;
   }
   result.removed += removeReplaced(folder, o.graceMs);
   result.after = resolveLive(readFolder(folder)).length;
@@ -145,6 +166,20 @@ export async function compactFolder(store: SampleStore, table: SegmentTable, fol
 }
 
 type Live = { entry: FolderEntry; only: string[] | null };
+
+/**
+ * Whether a segment's footer says it stores column data uncompressed. A file gone meanwhile (another compactor
+ * deleted it) is not; a file that is not whole Parquet is an error naming it, as it would be for every reader.
+ */
+function uncompressed(path: string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    return hasUncompressedChunks(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw e;
+  }
+}
 
 /** A plain segment this process wrote (segmentName: `<time>-<writer>-<seq>.parquet`). */
 function ownSegment(entry: FolderEntry): boolean {

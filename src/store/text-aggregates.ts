@@ -1,5 +1,6 @@
 import type { KeywordAggregate, TextAggregate } from "../metrics/sample-stats.js";
 import { keywordPattern } from "../metrics/text-stats.js";
+import { addTextCell } from "../metrics/text-cells.js";
 import type { SampleStore } from "./store.js";
 
 /**
@@ -75,12 +76,7 @@ export async function textAggregates(
       cells.set(key, { correct: r.correct, bin, responses: r.responses, chars: r.chars, tokens: r.tokens, token_responses: r.token_responses, keyword_total: r.keyword_total, with_keyword: r.with_keyword });
       continue;
     }
-    cell.responses += r.responses;
-    cell.chars += r.chars;
-    cell.tokens += r.tokens;
-    cell.token_responses += r.token_responses;
-    cell.keyword_total += r.keyword_total;
-    cell.with_keyword += r.with_keyword;
+    addTextCell(cell, r);
   }
   const ordered = [...cells.values()].sort((a, b) => Number(a.correct) - Number(b.correct) || a.bin - b.bin);
   return { cells: ordered, keywords: counts };

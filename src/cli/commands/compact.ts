@@ -8,7 +8,7 @@ export const compactCommand: CommandModule = {
   register(program, io) {
     program
       .command("compact")
-      .description("merge a run's small store segments into larger ones (safe while writers write and readers read)")
+      .description("merge a run's small store segments into larger ones and rewrite uncompressed ones with zstd (safe while writers write and readers read)")
       .argument("<dir>", "run folder")
       .addOption(flag("--grace <seconds>", "keep replaced segments this long after their replacement appears, for readers that listed them (0: only when no reader runs)", nonNegativeNumber, COMPACT_DEFAULTS.graceMs / 1000))
       .option("--model <name>", "only this model's samples and verdicts (the small tables too)")
@@ -19,11 +19,11 @@ export const compactCommand: CommandModule = {
           io.out(JSON.stringify(r) + "\n");
           return;
         }
-        const sum = (k: "before" | "after" | "merged" | "written" | "removed") => r.folders.reduce((s, f) => s + f[k], 0);
+        const sum = (k: "before" | "after" | "merged" | "compressed" | "written" | "removed") => r.folders.reduce((s, f) => s + f[k], 0);
         for (const f of r.folders.filter((x) => x.written > 0 || x.removed > 0)) {
-          io.out(`  ${f.folder}: ${f.before} -> ${f.after} segments (${f.merged} merged into ${f.written}, ${(f.bytes_written / 2 ** 20).toFixed(1)} MB; ${f.removed} replaced removed)\n`);
+          io.out(`  ${f.folder}: ${f.before} -> ${f.after} segments (${f.merged} merged into ${f.written - f.compressed}, ${f.compressed} compressed alone, ${(f.bytes_written / 2 ** 20).toFixed(1)} MB; ${f.removed} replaced removed)\n`);
         }
-        io.out(`${dir}: ${sum("before")} -> ${sum("after")} segments read; ${sum("merged")} merged into ${sum("written")}, ${sum("removed")} replaced segments removed (grace ${opts.grace} s) in ${r.seconds.toFixed(1)} s\n`);
+        io.out(`${dir}: ${sum("before")} -> ${sum("after")} segments read; ${sum("merged")} merged into ${sum("written") - sum("compressed")}, ${sum("compressed")} uncompressed ones rewritten with zstd, ${sum("removed")} replaced segments removed (grace ${opts.grace} s) in ${r.seconds.toFixed(1)} s\n`);
       });
   },
 };
