@@ -6,7 +6,7 @@ import {
   type QuestionResult, type TextAggregate,
 } from "../metrics/index.js";
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
-import { answersByQuestion, modelCounts, modelGradings, questionResults, type ModelCounts } from "../store/queries.js";
+import { answerCodesByQuestion, modelCounts, modelGradings, questionResults, type ModelCounts } from "../store/queries.js";
 import { generationStats, modelMeta, sampleFailures } from "../store/sampling-records.js";
 import type { AdaptiveSummary } from "../metrics/adaptive.js";
 import { textAggregates } from "../store/text-aggregates.js";
@@ -363,7 +363,7 @@ async function sampleStatistics(
   if (contents.answers > 0) {
     const binOf = new Map(binning.map((r) => [r.question_id, binIndex(scheme, r.correct, r.n)]));
     const answers = new AnswerStatsAccumulator(powersOfTwoUpTo(options.minN), scheme.bins, (q) => binOf.get(q) ?? -1, options.equivalent, options.seed);
-    for await (const q of answersByQuestion(store, model)) answers.add({ question_id: q.question_id, answers: q.extracted, verdicts: q.correct });
+    for await (const q of answerCodesByQuestion(store, model)) answers.addCoded(q);
     Object.assign(summary, answers.result());
     entropy = answers.correctedEntropy;
   }

@@ -8,7 +8,7 @@ import {
   cleanAbandoned, ensureStoreDirs, modelFolder, publishFile, removeTmp, SEGMENT_FORMAT, SEGMENT_TABLES, segmentName, storageError, storeDir, tmpDir,
   tmpSegmentPath, WRITER_ID, type SegmentTable,
 } from "./segments.js";
-import { castColumns, DROPPED_SQL, legacyViews, logicalViews, rawView, sqlString } from "./views.js";
+import { castColumns, DROPPED_SQL, legacyViews, logicalViews, mayRepeatKeys, rawView, sqlString } from "./views.js";
 import { migrateLegacy } from "./legacy.js";
 import { liveSegments, type LiveFile } from "./live-set.js";
 import { autoCompact } from "./compact.js";
@@ -120,7 +120,7 @@ export class SampleStore {
       try {
         for (const t of SEGMENT_TABLES) await this.db.run(rawView(t, files.get(t)!));
         if (options.dropped || !this.droppedReady) {
-          if (files.get("samples")!.length > 0) {
+          if (mayRepeatKeys(files.get("samples")!)) {
             await this.db.run(DROPPED_SQL);
             const n = await this.db.runAndReadAll("SELECT count(*)::INTEGER AS n FROM sample_dropped");
             this.hasDropped = Number(n.getRowObjectsJS()[0]!.n) > 0;

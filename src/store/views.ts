@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import type { SegmentTable } from "./segments.js";
 import type { LiveFile } from "./live-set.js";
 
@@ -96,6 +97,24 @@ export function logicalViews(options: { dropped: boolean; grades: boolean }): st
     `CREATE OR REPLACE TEMP VIEW sample_failures AS SELECT model, question_id, missing, status, error, recorded_at FROM (
        SELECT * FROM raw_failures QUALIFY row_number() OVER (PARTITION BY model, question_id ORDER BY seg DESC, rn DESC) = 1) WHERE NOT coalesce(cleared, false)`,
   ];
+}
+
+/**
+ * Whether the samples of `files` can hold a key twice. Every write path lands a key at most once per segment
+ * (sample-writes.ts, commit.ts and import-direct.ts drop or refuse a key repeated in a batch), and a folder
+ * holds one model, so a repeat needs two files of one folder, or a compacted file (its origins are several
+ * segments). A snapshot of one plain file per model folder (an import, one sampler's short run) then skips
+ * DROPPED_SQL, a scan of every key.
+ */
+export function mayRepeatKeys(files: readonly LiveFile[]): boolean {
+  const folders = new Set<string>();
+  for (const f of files) {
+    if (f.compacted || f.only !== null) return true;
+    const folder = dirname(f.path);
+    if (folders.has(folder)) return true;
+    folders.add(folder);
+  }
+  return false;
 }
 
 /** Rows that repeat a key already written by an earlier segment (and whether their content differs). */
