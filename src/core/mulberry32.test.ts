@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "./mulberry32.js";
+import { mulberry32, Mulberry32Ints } from "./mulberry32.js";
 
 /** mulberry32 as its reference writes it, with an unsigned state: the stream rlvd's results were drawn from. */
 function reference(seed: number): () => number {
@@ -26,5 +26,21 @@ describe("mulberry32", () => {
 
   it("keeps seed 0's first value, which earlier versions drew too", () => {
     expect(mulberry32(0)()).toBeCloseTo(0.2664292086847126, 15);
+  });
+});
+
+describe("Mulberry32Ints", () => {
+  it("fills what Math.floor(next() * n) draws one by one, across fills of varying length and n", () => {
+    for (const seed of [0, 3, -7, 2 ** 31 + 11]) {
+      const ref = reference(seed);
+      const bulk = new Mulberry32Ints(seed);
+      const got: number[] = [];
+      const want: number[] = [];
+      for (const [len, n] of [[1, 10], [7500, 7500], [0, 3], [333, 1], [1000, 2 ** 20]] as const) {
+        got.push(...bulk.fill(new Int32Array(len), n));
+        for (let i = 0; i < len; i++) want.push(Math.floor(ref() * n));
+      }
+      expect(got).toEqual(want);
+    }
   });
 });

@@ -4,7 +4,7 @@
  * the thresholds the finding names (0, or the flatness margin). Every interval says its target: new questions
  * drawn like these (the questions are resampled) or this fixed benchmark (only the samples are random).
  */
-import { randomInt, seededRng } from "./rng.js";
+import { Mulberry32Ints } from "../core/mulberry32.js";
 import { quantileSorted } from "./bootstrap.js";
 
 export type IntervalTarget = "new questions" | "this benchmark";
@@ -54,14 +54,17 @@ export function bootstrapGroupMeans(
   values: Float64Array, group: Int32Array, groups: number, resamples: number, seed: number,
 ): Float64Array[] {
   const q = values.length;
-  const rng = seededRng(seed);
+  // randomInt(seededRng(seed), q) draw after draw, drawn a resample at a time
+  const draws = new Mulberry32Ints(seed);
+  const drawn = new Int32Array(q);
   const out = Array.from({ length: groups }, () => new Float64Array(resamples));
   const sum = new Float64Array(groups), count = new Float64Array(groups);
   for (let r = 0; r < resamples; r++) {
     sum.fill(0);
     count.fill(0);
+    draws.fill(drawn, q);
     for (let j = 0; j < q; j++) {
-      const i = randomInt(rng, q);
+      const i = drawn[j]!;
       const g = group[i]!;
       if (g < 0) continue;
       sum[g]! += values[i]!;
@@ -75,11 +78,13 @@ export function bootstrapGroupMeans(
 /** Bootstrap over questions of several per-question columns' sums (shared indices), for ratios of means. */
 export function bootstrapSums(columns: readonly Float64Array[], resamples: number, seed: number): Float64Array[] {
   const q = columns[0]?.length ?? 0;
-  const rng = seededRng(seed);
+  const draws = new Mulberry32Ints(seed);
+  const drawn = new Int32Array(q);
   const out = columns.map(() => new Float64Array(resamples));
   for (let r = 0; r < resamples; r++) {
+    draws.fill(drawn, q);
     for (let j = 0; j < q; j++) {
-      const i = randomInt(rng, q);
+      const i = drawn[j]!;
       for (let c = 0; c < columns.length; c++) out[c]![r]! += columns[c]![i]!;
     }
   }
@@ -131,15 +136,17 @@ export function bootstrapSplitSums(
   const out = Array.from({ length: 3 * C + groups * C }, () => new Float64Array(resamples));
   const acc = new Float64Array(W);
   const gacc = new Float64Array(Math.max(1, groups) * C);
-  const rng = seededRng(seed);
+  const draws = new Mulberry32Ints(seed);
+  const drawn = new Int32Array(q);
   for (let r = 0; r < resamples; r++) {
     acc.fill(0);
     gacc.fill(0);
+    draws.fill(drawn, q);
     if (C === 4) {
       // the text ratios' shape (numerator and responses of both models), unrolled: a third less time
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       for (let j = 0; j < q; j++) {
-        const i = randomInt(rng, q);
+        const i = drawn[j]!;
         const o = i * 8;
         const x0 = rows[o]!, x1 = rows[o + 1]!, x2 = rows[o + 2]!, x3 = rows[o + 3]!;
         a0 += x0; a1 += x1; a2 += x2; a3 += x3;
@@ -153,7 +160,7 @@ export function bootstrapSplitSums(
       acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = s0; acc[5] = s1; acc[6] = s2; acc[7] = s3;
     } else {
       for (let j = 0; j < q; j++) {
-        const i = randomInt(rng, q);
+        const i = drawn[j]!;
         const o = i * W;
         for (let c = 0; c < W; c++) acc[c]! += rows[o + c]!;
         const g = group[i]!;

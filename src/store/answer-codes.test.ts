@@ -64,7 +64,7 @@ describe("answer codes read from the store", () => {
     expect(got.coded[2]!.codes.length).toBe(19);
     // by hand, question a: sample i takes spellings[(7i + 97) % 8], 8 being null; samples 0-3 give k = 1, 0, 7, 6
     expect(got.coded[0]!.answers.slice(0, 2)).toEqual([" 5", "5"]);
-    expect(Array.from(got.coded[0]!.codes.slice(0, 4))).toEqual([0, 1, -1, 2]);
+    expect(Array.from(got.coded[0]!.codes).slice(0, 4)).toEqual([0, 1, -1, 2]);
   });
 });
 
