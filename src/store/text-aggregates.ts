@@ -38,14 +38,29 @@ export async function textAggregates(
   model: string,
   binOf: ReadonlyMap<string, number>,
   keywords: readonly string[],
-): Promise<{ cells: TextAggregate[]; keywords: KeywordAggregate[] }> {
+): Promise<TextAggregates> {
+  return (await startTextAggregates(store, model, binOf, keywords)).done;
+}
+
+export type TextAggregates = { cells: TextAggregate[]; keywords: KeywordAggregate[] };
+
+/**
+ * textAggregates, started on a side connection of the store (SampleStore.startBeside): resolves once the scan
+ * is executing, with `done`, its sums. The caller can compute meanwhile; the scan needs no JavaScript turn.
+ */
+export async function startTextAggregates(
+  store: SampleStore,
+  model: string,
+  binOf: ReadonlyMap<string, number>,
+  keywords: readonly string[],
+): Promise<{ done: Promise<TextAggregates> }> {
   const pattern = keywordPattern(keywords);
   const fast = caseInsensitiveIsExact(keywords);
   const matches = fast
     ? "CASE WHEN strlen(s.text) = length(s.text) THEN regexp_extract_all(s.text, $3) ELSE regexp_extract_all(lower(s.text), $2) END"
     : "regexp_extract_all(lower(s.text), $2)";
   const keyword = "replace(lower(kw), '’', '''')";
-  const rows = await store.allBeside<{ per_keyword: boolean; correct: boolean; question_id: string | null; keyword: string | null } & Omit<TextAggregate, "correct" | "bin">>(
+  const started = await store.startBeside<ScanRow>(
     `WITH m AS (
        SELECT s.correct, s.question_id, length(s.text) AS chars, s.n_tokens, ${matches} AS kws
          FROM samples s WHERE s.model = $1 AND s.correct IS NOT NULL AND s.text IS NOT NULL),
@@ -63,6 +78,13 @@ export async function textAggregates(
      ORDER BY per_keyword, correct, keyword`,
     fast ? [model, pattern, `(?i)${pattern}`] : [model, pattern],
   );
+  return { done: started.rows.then((rows) => foldRows(rows, binOf)) };
+}
+
+type ScanRow = { per_keyword: boolean; correct: boolean; question_id: string | null; keyword: string | null } & Omit<TextAggregate, "correct" | "bin">;
+
+/** The scan's rows folded: per-question sums into their bins' cells, and the per-keyword counts. */
+function foldRows(rows: readonly ScanRow[], binOf: ReadonlyMap<string, number>): TextAggregates {
   const cells = new Map<string, TextAggregate>();
   const counts: KeywordAggregate[] = [];
   for (const r of rows) {

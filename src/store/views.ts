@@ -117,8 +117,12 @@ export function mayRepeatKeys(files: readonly LiveFile[]): boolean {
   return false;
 }
 
-/** Rows that repeat a key already written by an earlier segment (and whether their content differs). */
-export const DROPPED_SQL = `CREATE OR REPLACE TEMP TABLE sample_dropped AS
+/**
+ * Rows that repeat a key already written by an earlier segment (and whether their content differs). A table
+ * of the reader's in-memory database, not a TEMP one, so the store's side connections (startBeside) read it
+ * without scanning every key again.
+ */
+export const DROPPED_SQL = `CREATE OR REPLACE TABLE sample_dropped AS
   WITH dup AS (SELECT ${SAMPLE_KEY} FROM raw_samples GROUP BY ALL HAVING count(*) > 1),
        r AS (SELECT r.*, row_number() OVER (PARTITION BY ${SAMPLE_KEY} ORDER BY seg, rn) AS k FROM raw_samples r SEMI JOIN dup USING (${SAMPLE_KEY})),
        w AS (SELECT * FROM r WHERE k = 1)
