@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mulberry32, Mulberry32Ints } from "./mulberry32.js";
+import { mulberry32, Mulberry32Bulk } from "./mulberry32.js";
 
 /** mulberry32 as its reference writes it, with an unsigned state: the stream rlvd's results were drawn from. */
 function reference(seed: number): () => number {
@@ -29,15 +29,23 @@ describe("mulberry32", () => {
   });
 });
 
-describe("Mulberry32Ints", () => {
+describe("Mulberry32Bulk", () => {
+  it("fills what next() draws one by one, mixed with integer fills", () => {
+    const ref = reference(42);
+    const bulk = new Mulberry32Bulk(42);
+    const got = [...bulk.fillUniform(new Float64Array(1000)), ...bulk.fillInts(new Int32Array(10), 7), ...bulk.fillUniform(new Float64Array(3))];
+    const want = [...Array.from({ length: 1000 }, () => ref()), ...Array.from({ length: 10 }, () => Math.floor(ref() * 7)), ref(), ref(), ref()];
+    expect(got).toEqual(want);
+  });
+
   it("fills what Math.floor(next() * n) draws one by one, across fills of varying length and n", () => {
     for (const seed of [0, 3, -7, 2 ** 31 + 11]) {
       const ref = reference(seed);
-      const bulk = new Mulberry32Ints(seed);
+      const bulk = new Mulberry32Bulk(seed);
       const got: number[] = [];
       const want: number[] = [];
       for (const [len, n] of [[1, 10], [7500, 7500], [0, 3], [333, 1], [1000, 2 ** 20]] as const) {
-        got.push(...bulk.fill(new Int32Array(len), n));
+        got.push(...bulk.fillInts(new Int32Array(len), n));
         for (let i = 0; i < len; i++) want.push(Math.floor(ref() * n));
       }
       expect(got).toEqual(want);

@@ -23,19 +23,27 @@ function uniform(a: number): number {
 }
 
 /**
- * mulberry32(seed)'s stream drawn in bulk as integers: `fill(out, n)` writes the next `out.length` values of
- * `Math.floor(next() * n)`, exactly those a loop calling the generator would draw, several times faster (the
- * state stays in a register, with no call per draw). For the bootstraps' inner loops.
+ * mulberry32(seed)'s stream drawn in bulk, exactly the values a loop calling the generator would draw, several
+ * times faster (the state stays in a register, with no call per draw): `fillUniform(out)` writes the next
+ * `out.length` values, `fillInts(out, n)` the next `out.length` values of `Math.floor(next() * n)`. Fills may
+ * be mixed; each goes on where the last one stopped. For the bootstraps' and permutation tests' inner loops.
  */
-export class Mulberry32Ints {
+export class Mulberry32Bulk {
   private a: number;
   constructor(seed: number) {
     this.a = seed | 0;
   }
 
-  fill(out: Int32Array, n: number): Int32Array {
+  fillInts(out: Int32Array, n: number): Int32Array {
     let a = this.a;
     for (let i = 0; i < out.length; i++) out[i] = Math.floor(uniform((a = (a + STEP) | 0)) * n);
+    this.a = a;
+    return out;
+  }
+
+  fillUniform(out: Float64Array): Float64Array {
+    let a = this.a;
+    for (let i = 0; i < out.length; i++) out[i] = uniform((a = (a + STEP) | 0));
     this.a = a;
     return out;
   }

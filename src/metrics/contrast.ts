@@ -4,7 +4,7 @@
  * the thresholds the finding names (0, or the flatness margin). Every interval says its target: new questions
  * drawn like these (the questions are resampled) or this fixed benchmark (only the samples are random).
  */
-import { Mulberry32Ints } from "../core/mulberry32.js";
+import { Mulberry32Bulk } from "../core/mulberry32.js";
 import { quantileSorted } from "./bootstrap.js";
 
 export type IntervalTarget = "new questions" | "this benchmark";
@@ -55,14 +55,14 @@ export function bootstrapGroupMeans(
 ): Float64Array[] {
   const q = values.length;
   // randomInt(seededRng(seed), q) draw after draw, drawn a resample at a time
-  const draws = new Mulberry32Ints(seed);
+  const draws = new Mulberry32Bulk(seed);
   const drawn = new Int32Array(q);
   const out = Array.from({ length: groups }, () => new Float64Array(resamples));
   const sum = new Float64Array(groups), count = new Float64Array(groups);
   for (let r = 0; r < resamples; r++) {
     sum.fill(0);
     count.fill(0);
-    draws.fill(drawn, q);
+    draws.fillInts(drawn, q);
     for (let j = 0; j < q; j++) {
       const i = drawn[j]!;
       const g = group[i]!;
@@ -78,11 +78,11 @@ export function bootstrapGroupMeans(
 /** Bootstrap over questions of several per-question columns' sums (shared indices), for ratios of means. */
 export function bootstrapSums(columns: readonly Float64Array[], resamples: number, seed: number): Float64Array[] {
   const q = columns[0]?.length ?? 0;
-  const draws = new Mulberry32Ints(seed);
+  const draws = new Mulberry32Bulk(seed);
   const drawn = new Int32Array(q);
   const out = columns.map(() => new Float64Array(resamples));
   for (let r = 0; r < resamples; r++) {
-    draws.fill(drawn, q);
+    draws.fillInts(drawn, q);
     for (let j = 0; j < q; j++) {
       const i = drawn[j]!;
       for (let c = 0; c < columns.length; c++) out[c]![r]! += columns[c]![i]!;
@@ -137,7 +137,7 @@ export function bootstrapSplitSums(
   const out = Array.from({ length: 3 * C + groups * C }, () => new Float64Array(resamples));
   const acc = new Float64Array(W);
   const gacc = new Float64Array(Math.max(1, groups) * C);
-  const draws = new Mulberry32Ints(seed);
+  const draws = new Mulberry32Bulk(seed);
   const drawn = new Int32Array(q);
   // how often each row was drawn: with exact integer sums the order of the additions cannot show, so a
   // resample is summed row by row in storage order (count x value), not in the random order of its draws
@@ -146,7 +146,7 @@ export function bootstrapSplitSums(
     acc.fill(0);
     gacc.fill(0);
     times.fill(0);
-    draws.fill(drawn, q);
+    draws.fillInts(drawn, q);
     for (let j = 0; j < q; j++) times[drawn[j]!]!++;
     if (C === 4) {
       // the text ratios' shape (numerator and responses of both models), unrolled into registers
