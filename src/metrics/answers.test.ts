@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerEntropy, groupAnswers, majAtK, majAtKs, majorityCorrect, mathEquivalence } from "./answers.js";
+import { answerEntropy, cachedMathEquivalence, groupAnswers, groupCodedAnswers, majAtK, majAtKs, majorityCorrect, mathEquivalence, sameString, type AnswerEquivalence, type CodedAnswers } from "./answers.js";
 import { AnswerStatsAccumulator } from "./sample-stats.js";
 import { keywordCounter, STUDY_KEYWORDS } from "./text-stats.js";
 import { randomInt, seededRng } from "./rng.js";
@@ -170,5 +170,77 @@ describe("majAtKs shortcuts", () => {
       expect(majAtKs(g, ks, { draws: 16, seed })).toEqual(majAtKsReference(g, ks, 16, seed));
     }
     expect(uniform).toBeGreaterThan(50); // the shortcut was taken, and so was the full path
+  });
+});
+
+/** The coding answerCodesByQuestion does in SQL, written out by hand: distinct raw strings by first appearance. */
+function codeAnswers(answers: readonly (string | null)[], verdicts: readonly boolean[]): CodedAnswers {
+  const index = new Map<string, number>();
+  const distinct: string[] = [];
+  const sizes: number[] = [];
+  const rightVotes: number[] = [];
+  const codes = answers.map((a, i) => {
+    if (a === null) return -1;
+    let c = index.get(a);
+    if (c === undefined) {
+      index.set(a, (c = distinct.length));
+      distinct.push(a);
+      sizes.push(0);
+      rightVotes.push(0);
+    }
+    sizes[c]!++;
+    if (verdicts[i]) rightVotes[c]!++;
+    return c;
+  });
+  return { question_id: "q", answers: distinct, sizes, rightVotes, codes };
+}
+
+describe("grouping coded answers", () => {
+  it("gives groupAnswers' groups, numbered alike, on random questions with blanks, padding and equivalent spellings", () => {
+    const rng = seededRng(11);
+    const spellings = [["1/2", "0.5", "\\frac12", " 1/2", "1/2 "], ["3", "3.0", "\n3"], ["x+1", "1+x"], ["", " ", "\t"], ["7"], ["\\sqrt{2}", "2^{1/2}"]];
+    // an equivalence that is not transitive, so the order of the comparisons shows in the groups
+    const near: AnswerEquivalence = (a, b) => Math.abs(Number(a) - Number(b)) <= 1;
+    for (let q = 0; q < 200; q++) {
+      const n = 1 + Math.floor(rng() * 30);
+      const numeric = q % 3 === 2;
+      const answers = Array.from({ length: n }, () => {
+        if (rng() < 0.1) return null;
+        if (numeric) return String(Math.floor(rng() * 6));
+        const s = spellings[Math.floor(rng() * spellings.length)]!;
+        return s[Math.floor(rng() * s.length)]!;
+      });
+      const verdicts = answers.map(() => rng() < 0.5);
+      for (const eq of numeric ? [near, sameString] : [mathEquivalence, sameString]) {
+        const direct = groupAnswers(answers, verdicts, eq);
+        const coded = groupCodedAnswers(codeAnswers(answers, verdicts), eq);
+        expect(Array.from(coded.group)).toEqual(Array.from(direct.group));
+        expect(coded.size).toEqual(direct.size);
+        expect(coded.correct).toEqual(direct.correct);
+      }
+    }
+  });
+
+  it("caches what it reads without changing a verdict: cachedMathEquivalence against mathEquivalence", () => {
+    const answers = ["1/2", "0.5", "\\frac{1}{2}", "2/4", "50\\%", "x+1", "1+x", "\\{1,2\\}", "\\{2,1\\}", "(1,2]", "[1,2)", "\\pm 2", "2, -2",
+      "\\sqrt{8}", "2\\sqrt{2}", "10^{3}", "1000", "1,000", "\\text{Evelyn}", "evelyn", "\\frac{", "", "a=3", "3", "\\begin{pmatrix}1&2\\end{pmatrix}", "x^2-1", "(x-1)(x+1)", "X", "x", "\\boxed{1} \\boxed{2}", "\\boxed{1}, \\boxed{2}", "1, 2", "2", "\\boxed{3}\\boxed{4}", "4"];
+    const cached = cachedMathEquivalence();
+    // every ordered pair twice, so each prepared answer is reused in both roles after many comparisons
+    for (let round = 0; round < 2; round++) {
+      for (const a of answers) for (const b of answers) expect([a, b, cached(a, b)]).toEqual([a, b, mathEquivalence(a, b)]);
+    }
+  });
+});
+
+describe("majAtKs draw orders kept across questions", () => {
+  it("stay bit-identical to the loop when many questions share n and the seed", () => {
+    const rng = seededRng(5);
+    for (let q = 0; q < 100; q++) {
+      const n = q % 2 === 0 ? 24 : 40;
+      const answers = Array.from({ length: n }, () => String(Math.floor(rng() * 3)));
+      const g = groupAnswers(answers, answers.map((a) => a === "1"));
+      const ks = [2, 4, 8, 16].filter((k) => k < n);
+      expect(majAtKs(g, ks, { draws: 32, seed: 0 })).toEqual(majAtKsReference(g, ks, 32, 0));
+    }
   });
 });

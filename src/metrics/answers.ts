@@ -1,4 +1,4 @@
-import { answersEquivalent } from "../verify/verify.js";
+import { answersEquivalent, prepareAnswer, preparedEquivalent, type PreparedAnswer } from "../verify/verify.js";
 import { randomInt, seededRng } from "./rng.js";
 
 /** Decides whether two extracted final answers are the same answer. The verifier supplies a mathematical one. */
@@ -21,8 +21,30 @@ const MATH_GROUPING_TIMEOUT_MS = 200;
 /** The verifier's equivalence on two extracted answers (`a` plays the gold). */
 export const mathEquivalence: AnswerEquivalence = (a, b) => answersEquivalent(a, b, { timeoutMs: MATH_GROUPING_TIMEOUT_MS });
 
+/** Distinct answers a caching math equivalence keeps read; past this it starts afresh (memory stays bounded). */
+const PREPARED_ANSWERS_KEPT = 8192;
+
+/**
+ * mathEquivalence that reads each distinct answer once: the same verdicts (verify.ts: preparedEquivalent), at
+ * a fraction of the cost when a question's few distinct answers are compared with each other again and again.
+ * One per accumulator, so its cache lives as long as the analysis does.
+ */
+export function cachedMathEquivalence(): AnswerEquivalence {
+  const prepared = new Map<string, PreparedAnswer>();
+  const read = (s: string): PreparedAnswer => {
+    let p = prepared.get(s);
+    if (p === undefined) {
+      if (prepared.size >= PREPARED_ANSWERS_KEPT) prepared.clear();
+      prepared.set(s, (p = prepareAnswer(s)));
+    }
+    return p;
+  };
+  return (a, b) => preparedEquivalent(read(a), read(b), { timeoutMs: MATH_GROUPING_TIMEOUT_MS });
+}
+
+/** The equivalence of a named grouping; "math" caches what it reads (a fresh cache per call). */
 export function groupingEquivalence(grouping: AnswerGrouping): AnswerEquivalence {
-  return grouping === "math" ? mathEquivalence : sameString;
+  return grouping === "math" ? cachedMathEquivalence() : sameString;
 }
 
 /** One question's samples grouped into answer classes. `group[i]` is -1 when sample i has no answer. */
@@ -67,6 +89,57 @@ export function groupAnswers(
     group[i] = g;
     size[g]!++;
     if (verdicts[i] === true) rightVotes[g]!++;
+  }
+  return { group, size, correct: size.map((s, g) => rightVotes[g]! * 2 > s) };
+}
+
+/**
+ * One question's answers as codes: its distinct extracted strings as written (untrimmed), in order of first
+ * appearance in sample order, with per string how many samples gave it and how many of those were right, and
+ * per sample (in sample order) the index of its string, -1 where it has none. store/queries.ts reads them so.
+ */
+export type CodedAnswers = {
+  question_id: string;
+  answers: readonly string[];
+  sizes: ArrayLike<number>;
+  rightVotes: ArrayLike<number>;
+  codes: ArrayLike<number>;
+};
+
+/**
+ * groupAnswers on coded answers: the same groups, numbered alike. groupAnswers meets each distinct trimmed
+ * string first at the earliest sample that gives it; visiting the distinct raw strings in order of first
+ * appearance meets the trimmed ones in that same order, so every comparison is the same, in the same order.
+ */
+export function groupCodedAnswers(coded: CodedAnswers, equivalent: AnswerEquivalence = sameString): AnswerGroups {
+  const byString = new Map<string, number>();
+  const representatives: string[] = [];
+  const size: number[] = [];
+  const rightVotes: number[] = [];
+  const groupOfCode = new Int32Array(coded.answers.length).fill(-1);
+  for (let c = 0; c < coded.answers.length; c++) {
+    const key = coded.answers[c]!.trim();
+    if (key === "") continue;
+    let g = byString.get(key);
+    if (g === undefined) {
+      g = representatives.findIndex((rep) => equivalent(rep, key));
+      if (g < 0) {
+        g = representatives.length;
+        representatives.push(key);
+        size.push(0);
+        rightVotes.push(0);
+      }
+      byString.set(key, g);
+    }
+    groupOfCode[c] = g;
+    size[g]! += coded.sizes[c]!;
+    rightVotes[g]! += coded.rightVotes[c]!;
+  }
+  const n = coded.codes.length;
+  const group = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = coded.codes[i]!;
+    group[i] = c < 0 ? -1 : groupOfCode[c]!;
   }
   return { group, size, correct: size.map((s, g) => rightVotes[g]! * 2 > s) };
 }
@@ -120,34 +193,30 @@ export function majAtKs(groups: AnswerGroups, ks: readonly number[], options: { 
   const uniform = groups.correct.every((c) => c === groups.correct[0]) && groups.group.every((g) => g >= 0);
   if (uniform && groups.correct.length > 0) return result.map((r) => (Number.isNaN(r) ? (groups.correct[0] ? 1 : 0) : r));
   const { draws = 32, seed = 0 } = options;
-  const rng = seededRng(seed);
   // the outcome is summed only at the k asked for (each k's sum adds the same terms in the same order)
   const wanted = new Uint8Array(kMax + 1);
   for (const k of sampled) if (k > 0) wanted[k] = 1;
-  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  const order = drawOrder(n, kMax, draws, seed);
+  const group = groups.group;
+  const right = Uint8Array.from(groups.correct, (c) => (c ? 1 : 0));
   const votes = new Int32Array(groups.size.length);
   const atK = new Float64Array(kMax + 1); // summed outcome of the vote over the first k samples
-  for (let d = 0; d < draws; d++) {
+  for (let d = 0, o = 0; d < draws; d++) {
     votes.fill(0);
     let best = 0;
     let tied = 0;
     let tiedCorrect = 0;
-    for (let i = 0; i < kMax; i++) {
-      const j = i + randomInt(rng, n - i);
-      const t = pool[i]!;
-      pool[i] = pool[j]!;
-      pool[j] = t;
-      const g = groups.group[pool[i]!]!;
+    for (let i = 0; i < kMax; i++, o++) {
+      const g = group[order[o]!]!;
       if (g >= 0) {
         const v = ++votes[g]!;
-        const right = groups.correct[g] ? 1 : 0;
         if (v > best) {
           best = v;
           tied = 1;
-          tiedCorrect = right;
+          tiedCorrect = right[g]!;
         } else if (v === best) {
           tied++;
-          tiedCorrect += right;
+          tiedCorrect += right[g]!;
         }
       }
       if (best > 0 && wanted[i + 1] === 1) atK[i + 1]! += tiedCorrect / tied;
@@ -155,6 +224,33 @@ export function majAtKs(groups: AnswerGroups, ks: readonly number[], options: { 
   }
   return result.map((r, i) => (Number.isNaN(r) ? atK[ks[i]!]! / draws : r));
 }
+
+/**
+ * The sample indices majAtKs visits, draw after draw: the first `kMax` entries of each draw's partial
+ * Fisher-Yates shuffle of one pool (0..n-1, carried over from draw to draw) under seededRng(seed). They depend
+ * on nothing but (n, kMax, draws, seed), the same for every question of a model, so they are drawn once and kept.
+ */
+function drawOrder(n: number, kMax: number, draws: number, seed: number): Int32Array {
+  const key = `${n}|${kMax}|${draws}|${seed}`;
+  let order = drawOrders.get(key);
+  if (order !== undefined) return order;
+  order = new Int32Array(draws * kMax);
+  const rng = seededRng(seed);
+  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  for (let d = 0, o = 0; d < draws; d++) {
+    for (let i = 0; i < kMax; i++, o++) {
+      const j = i + randomInt(rng, n - i);
+      const t = pool[i]!;
+      pool[i] = pool[j]!;
+      pool[j] = t;
+      order[o] = pool[i]!;
+    }
+  }
+  if (drawOrders.size >= 64) drawOrders.clear();
+  drawOrders.set(key, order);
+  return order;
+}
+const drawOrders = new Map<string, Int32Array>();
 
 /** maj@1: one sample decides alone, so it is the share of samples whose answer class is correct. */
 function exactMajAt1(groups: AnswerGroups): number {

@@ -1,4 +1,4 @@
-import { randomInt, seededRng } from "./rng.js";
+import { Mulberry32Bulk } from "../core/mulberry32.js";
 
 export type BootstrapOptions = { resamples?: number; confidence?: number; seed?: number };
 const DEFAULTS = { resamples: 1000, confidence: 0.95, seed: 0 } satisfies Required<BootstrapOptions>;
@@ -13,7 +13,8 @@ export function bootstrapMeanCIs(columns: readonly Float64Array[], options: Boot
   if (columns.length === 0) return [];
   const q = columns[0]!.length;
   if (q === 0) return columns.map(() => [Number.NaN, Number.NaN]);
-  const rng = seededRng(seed);
+  const draws = new Mulberry32Bulk(seed); // randomInt(seededRng(seed), q), a resample at a time
+  const drawn = new Int32Array(q);
   const C = columns.length;
   const means = columns.map(() => new Float64Array(resamples));
   const sums = new Float64Array(C);
@@ -23,8 +24,9 @@ export function bootstrapMeanCIs(columns: readonly Float64Array[], options: Boot
   for (let c = 0; c < C; c++) for (let i = 0; i < q; i++) rows[i * C + c] = columns[c]![i]!;
   for (let r = 0; r < resamples; r++) {
     sums.fill(0);
+    draws.fillInts(drawn, q);
     for (let j = 0; j < q; j++) {
-      const o = randomInt(rng, q) * C;
+      const o = drawn[j]! * C;
       for (let c = 0; c < C; c++) sums[c]! += rows[o + c]!;
     }
     for (let c = 0; c < C; c++) means[c]![r] = sums[c]! / q;

@@ -4,7 +4,7 @@
  * the thresholds the finding names (0, or the flatness margin). Every interval says its target: new questions
  * drawn like these (the questions are resampled) or this fixed benchmark (only the samples are random).
  */
-import { randomInt, seededRng } from "./rng.js";
+import { Mulberry32Bulk } from "../core/mulberry32.js";
 import { quantileSorted } from "./bootstrap.js";
 
 export type IntervalTarget = "new questions" | "this benchmark";
@@ -54,14 +54,17 @@ export function bootstrapGroupMeans(
   values: Float64Array, group: Int32Array, groups: number, resamples: number, seed: number,
 ): Float64Array[] {
   const q = values.length;
-  const rng = seededRng(seed);
+  // randomInt(seededRng(seed), q) draw after draw, drawn a resample at a time
+  const draws = new Mulberry32Bulk(seed);
+  const drawn = new Int32Array(q);
   const out = Array.from({ length: groups }, () => new Float64Array(resamples));
   const sum = new Float64Array(groups), count = new Float64Array(groups);
   for (let r = 0; r < resamples; r++) {
     sum.fill(0);
     count.fill(0);
+    draws.fillInts(drawn, q);
     for (let j = 0; j < q; j++) {
-      const i = randomInt(rng, q);
+      const i = drawn[j]!;
       const g = group[i]!;
       if (g < 0) continue;
       sum[g]! += values[i]!;
@@ -75,11 +78,13 @@ export function bootstrapGroupMeans(
 /** Bootstrap over questions of several per-question columns' sums (shared indices), for ratios of means. */
 export function bootstrapSums(columns: readonly Float64Array[], resamples: number, seed: number): Float64Array[] {
   const q = columns[0]?.length ?? 0;
-  const rng = seededRng(seed);
+  const draws = new Mulberry32Bulk(seed);
+  const drawn = new Int32Array(q);
   const out = columns.map(() => new Float64Array(resamples));
   for (let r = 0; r < resamples; r++) {
+    draws.fillInts(drawn, q);
     for (let j = 0; j < q; j++) {
-      const i = randomInt(rng, q);
+      const i = drawn[j]!;
       for (let c = 0; c < columns.length; c++) out[c]![r]! += columns[c]![i]!;
     }
   }
@@ -93,7 +98,8 @@ export function bootstrapSums(columns: readonly Float64Array[], resamples: numbe
  * then per group g the C columns of `all` with rows outside g set to 0 — the same arrays, bit for bit, that
  * bootstrapSums returns for those 2C + C + groups x C columns with the same seed: it draws the same rows, and
  * when every value is an integer (counts, character totals) and no sum can pass 2^53, every partial sum is an
- * exact integer, so adding each drawn row's 2C values once and deriving the rest gives identical doubles. With
+ * exact integer, so adding each drawn row's 2C values once (times the number of times it was drawn) and
+ * deriving the rest gives identical doubles. With
  * other values it builds the columns and calls bootstrapSums. (At 7,500 questions x 10,000 resamples the
  * study's text ratios spent most of analyze's JavaScript time in bootstrapSums' 28 additions a draw.)
  */
@@ -131,19 +137,26 @@ export function bootstrapSplitSums(
   const out = Array.from({ length: 3 * C + groups * C }, () => new Float64Array(resamples));
   const acc = new Float64Array(W);
   const gacc = new Float64Array(Math.max(1, groups) * C);
-  const rng = seededRng(seed);
+  const draws = new Mulberry32Bulk(seed);
+  const drawn = new Int32Array(q);
+  // how often each row was drawn: with exact integer sums the order of the additions cannot show, so a
+  // resample is summed row by row in storage order (count x value), not in the random order of its draws
+  const times = new Float64Array(q);
   for (let r = 0; r < resamples; r++) {
     acc.fill(0);
     gacc.fill(0);
+    times.fill(0);
+    draws.fillInts(drawn, q);
+    for (let j = 0; j < q; j++) times[drawn[j]!]!++;
     if (C === 4) {
-      // the text ratios' shape (numerator and responses of both models), unrolled: a third less time
+      // the text ratios' shape (numerator and responses of both models), unrolled into registers
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let j = 0; j < q; j++) {
-        const i = randomInt(rng, q);
-        const o = i * 8;
-        const x0 = rows[o]!, x1 = rows[o + 1]!, x2 = rows[o + 2]!, x3 = rows[o + 3]!;
+      for (let i = 0, o = 0; i < q; i++, o += 8) {
+        const m = times[i]!;
+        if (m === 0) continue;
+        const x0 = m * rows[o]!, x1 = m * rows[o + 1]!, x2 = m * rows[o + 2]!, x3 = m * rows[o + 3]!;
         a0 += x0; a1 += x1; a2 += x2; a3 += x3;
-        s0 += rows[o + 4]!; s1 += rows[o + 5]!; s2 += rows[o + 6]!; s3 += rows[o + 7]!;
+        s0 += m * rows[o + 4]!; s1 += m * rows[o + 5]!; s2 += m * rows[o + 6]!; s3 += m * rows[o + 7]!;
         const g = group[i]!;
         if (g >= 0 && g < groups) {
           const go = g * 4;
@@ -152,12 +165,12 @@ export function bootstrapSplitSums(
       }
       acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = s0; acc[5] = s1; acc[6] = s2; acc[7] = s3;
     } else {
-      for (let j = 0; j < q; j++) {
-        const i = randomInt(rng, q);
-        const o = i * W;
-        for (let c = 0; c < W; c++) acc[c]! += rows[o + c]!;
+      for (let i = 0, o = 0; i < q; i++, o += W) {
+        const m = times[i]!;
+        if (m === 0) continue;
+        for (let c = 0; c < W; c++) acc[c]! += m * rows[o + c]!;
         const g = group[i]!;
-        if (g >= 0 && g < groups) for (let c = 0, go = g * C; c < C; c++) gacc[go + c]! += rows[o + c]!;
+        if (g >= 0 && g < groups) for (let c = 0, go = g * C; c < C; c++) gacc[go + c]! += m * rows[o + c]!;
       }
     }
     for (let c = 0; c < C; c++) {

@@ -1,5 +1,5 @@
 import { bootstrapMeanCI, mean } from "./bootstrap.js";
-import { seededRng } from "./rng.js";
+import { Mulberry32Bulk } from "../core/mulberry32.js";
 
 export type PairedResult = {
   /** mean(other - base) over questions */
@@ -25,11 +25,14 @@ export function pairedDifference(base: Float64Array, other: Float64Array, option
   const delta = mean(diff);
   const ci = bootstrapMeanCI(diff, { resamples, confidence, seed });
   const observed = Math.abs(delta * q);
-  const rng = seededRng(seed + 1);
+  // seededRng(seed + 1), one value per question and permutation, drawn a permutation at a time
+  const draws = new Mulberry32Bulk(seed + 1);
+  const u = new Float64Array(q);
   let atLeast = 0;
   for (let p = 0; p < permutations; p++) {
+    draws.fillUniform(u);
     let s = 0;
-    for (let i = 0; i < q; i++) s += rng() < 0.5 ? diff[i]! : -diff[i]!;
+    for (let i = 0; i < q; i++) s += u[i]! < 0.5 ? diff[i]! : -diff[i]!;
     // A small tolerance so exact ties (e.g. all-zero differences) count as "at least as extreme".
     if (Math.abs(s) >= observed - 1e-9) atLeast++;
   }

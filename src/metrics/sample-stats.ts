@@ -1,4 +1,4 @@
-import { answerEntropy, groupAnswers, groupingEquivalence, majAtKs, type AnswerEquivalence, type AnswerGrouping } from "./answers.js";
+import { answerEntropy, groupAnswers, groupCodedAnswers, groupingEquivalence, majAtKs, type AnswerEquivalence, type AnswerGroups, type AnswerGrouping, type CodedAnswers } from "./answers.js";
 import type { Bin } from "./bins.js";
 import { millerMadowEntropy } from "./entropy-mm.js";
 import { keywordCounter, STUDY_KEYWORDS, Tally } from "./text-stats.js";
@@ -47,14 +47,22 @@ export class AnswerStatsAccumulator {
   }
 
   add(question: QuestionSamples): void {
-    const groups = groupAnswers(question.answers, question.verdicts, this.equivalent);
-    const n = question.answers.length;
+    this.addGroups(question.question_id, groupAnswers(question.answers, question.verdicts, this.equivalent));
+  }
+
+  /** add() for a question read as answer codes (store/queries.ts: answerCodesByQuestion): the same statistics. */
+  addCoded(question: CodedAnswers): void {
+    this.addGroups(question.question_id, groupCodedAnswers(question, this.equivalent));
+  }
+
+  private addGroups(questionId: string, groups: AnswerGroups): void {
+    const n = groups.group.length;
     const ks = this.ks.filter((k) => k <= n);
     majAtKs(groups, ks, { seed: this.seed }).forEach((m, i) => this.maj.get(ks[i]!)!.add(m));
     const h = answerEntropy(groups);
-    this.correctedEntropy.set(question.question_id, millerMadowEntropy(groups));
+    this.correctedEntropy.set(questionId, millerMadowEntropy(groups));
     this.entropy.add(h);
-    const b = this.binOf(question.question_id);
+    const b = this.binOf(questionId);
     if (b >= 0) this.entropyByBin[b]!.add(h);
   }
 

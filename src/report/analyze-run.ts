@@ -6,10 +6,10 @@ import {
   type QuestionResult, type TextAggregate,
 } from "../metrics/index.js";
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
-import { answersByQuestion, modelCounts, modelGradings, questionResults, type ModelCounts } from "../store/queries.js";
+import { answerCodesByQuestion, modelCounts, modelGradings, questionResults, type ModelCounts } from "../store/queries.js";
 import { generationStats, modelMeta, sampleFailures } from "../store/sampling-records.js";
 import type { AdaptiveSummary } from "../metrics/adaptive.js";
-import { textAggregates } from "../store/text-aggregates.js";
+import { startTextAggregates, type TextAggregates } from "../store/text-aggregates.js";
 import { addTextCell } from "../metrics/text-cells.js";
 import { harnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
 import { withStore, type SampleStore } from "../store/store.js";
@@ -178,15 +178,16 @@ async function analyzeWith(store: SampleStore, options: AnalyzeOptions, pending:
     }
   };
 
-  // the text scans, most of analyze's SQL, start now on the store's side connection (SampleStore.allBeside)
+  // the text scans, most of analyze's SQL, start now on side connections of the store (SampleStore.startBeside)
   // and run on DuckDB's threads while the summaries, fits, comparisons and answer statistics below are
-  // computed in JavaScript; each model's scan is awaited where its text statistics are folded
+  // computed in JavaScript; each start is awaited, so the scans are executing before that synchronous work
+  // begins, and each model's scan is awaited where its text statistics are folded
   const base0 = baseName === null ? null : byModel.get(baseName)!;
   const scans = new Map<string, Promise<TextScan>>();
   for (const [name, results] of byModel) {
     const c = contents.get(name);
     if (!c || c.samples === 0) continue;
-    const scan = textScan(store, name, base0 ?? results, options.keywords ?? STUDY_KEYWORDS);
+    const scan = (await startTextScan(store, name, base0 ?? results, options.keywords ?? STUDY_KEYWORDS)).done;
     scans.set(name, scan);
     pending.push(scan);
     scan.catch(() => undefined); // rejections surface where the scan is awaited
@@ -364,14 +365,14 @@ async function sampleStatistics(
   if (contents.answers > 0) {
     const binOf = new Map(binning.map((r) => [r.question_id, binIndex(scheme, r.correct, r.n)]));
     const answers = new AnswerStatsAccumulator(powersOfTwoUpTo(options.minN), scheme.bins, (q) => binOf.get(q) ?? -1, options.equivalent, options.seed);
-    for await (const q of answersByQuestion(store, model)) answers.add({ question_id: q.question_id, answers: q.extracted, verdicts: q.correct });
+    for await (const q of answerCodesByQuestion(store, model)) answers.addCoded(q);
     Object.assign(summary, answers.result());
     entropy = answers.correctedEntropy;
   }
   {
     const coarse = coarseBins(scheme.n);
     const coarseOf = new Map(binning.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
-    const { ids, perQuestion } = await (options.scan ?? textScan(store, model, binning, options.keywords));
+    const { ids, perQuestion } = await (options.scan ?? (await startTextScan(store, model, binning, options.keywords)).done);
     if (perQuestion.cells.length > 0) {
       const cells = new Map<string, TextAggregate>();
       texts = new Map();
@@ -401,10 +402,14 @@ async function sampleStatistics(
   return { summary, entropy, texts };
 }
 
-type TextScan = { ids: string[]; perQuestion: Awaited<ReturnType<typeof textAggregates>> };
+type TextScan = { ids: string[]; perQuestion: TextAggregates };
 
-/** One model's text sums per question of `binning` (each question its own "bin" in SQL), folded into coarse cells by the caller. */
-async function textScan(store: SampleStore, model: string, binning: readonly QuestionResult[], keywords: readonly string[]): Promise<TextScan> {
+/**
+ * Starts one model's text sums per question of `binning` (each question its own "bin" in SQL, folded into
+ * coarse cells by the caller); resolves once the scan is executing, with a promise of its sums.
+ */
+async function startTextScan(store: SampleStore, model: string, binning: readonly QuestionResult[], keywords: readonly string[]): Promise<{ done: Promise<TextScan> }> {
   const ids = [...new Set(binning.map((r) => r.question_id))];
-  return { ids, perQuestion: await textAggregates(store, model, new Map(ids.map((q, i) => [q, i])), keywords) };
+  const { done } = await startTextAggregates(store, model, new Map(ids.map((q, i) => [q, i])), keywords);
+  return { done: done.then((perQuestion) => ({ ids, perQuestion })) };
 }

@@ -1,3 +1,5 @@
+import type { DuckDBListVector } from "@duckdb/node-api";
+import type { CodedAnswers } from "../metrics/answers.js";
 import type { SampleStore } from "./store.js";
 
 export type StoredResult = { model: string; question_id: string; n: number; correct: number };
@@ -80,6 +82,50 @@ export async function* answersByQuestion(store: SampleStore, model: string): Asy
     if (!chunk || chunk.rowCount === 0) break;
     const [qid, extracted, correct] = chunk.getColumns() as [string[], Array<{ items: (string | null)[] }>, Array<{ items: boolean[] }>];
     for (let i = 0; i < chunk.rowCount; i++) yield { question_id: qid[i]!, extracted: extracted[i]!.items, correct: correct[i]!.items };
+  }
+}
+
+/**
+ * Streams one model's graded answers one question at a time as answer codes (metrics/answers.ts: CodedAnswers):
+ * SQL finds each question's distinct extracted strings, numbered by first appearance in sample order, with how
+ * many samples gave each and how many of those were right, and the code of every sample; JavaScript reads a
+ * question's few distinct strings and a list of integers instead of one string per sample, which is most of
+ * what reading the answers cost. Grouped in SQL, in parallel, without sorting the whole table.
+ */
+export async function* answerCodesByQuestion(store: SampleStore, model: string): AsyncGenerator<CodedAnswers> {
+  const result = await store.db.stream(
+    `WITH s AS (SELECT question_id, sample_index, extracted, correct FROM samples WHERE model = $1 AND correct IS NOT NULL),
+          d AS (SELECT question_id, extracted, min(sample_index) AS first, count(*)::INTEGER AS size, count_if(correct)::INTEGER AS right_votes
+                  FROM s WHERE extracted IS NOT NULL GROUP BY question_id, extracted),
+          c AS (SELECT *, (row_number() OVER (PARTITION BY question_id ORDER BY first) - 1)::INTEGER AS code FROM d),
+          a AS (SELECT question_id, list(extracted ORDER BY code) AS answers, list(size ORDER BY code) AS sizes,
+                       list(right_votes ORDER BY code) AS right_votes FROM c GROUP BY question_id),
+          k AS (SELECT s.question_id, list(coalesce(c.code, -1) ORDER BY s.sample_index) AS codes
+                  FROM s LEFT JOIN c ON c.question_id = s.question_id AND c.extracted = s.extracted GROUP BY s.question_id)
+     SELECT k.question_id, coalesce(a.answers, []) AS answers, coalesce(a.sizes, []) AS sizes, coalesce(a.right_votes, []) AS right_votes, k.codes
+       FROM k LEFT JOIN a USING (question_id) ORDER BY k.question_id`,
+    [model],
+  );
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const qid = chunk.getColumnVector(0);
+    const answers = chunk.getColumnVector(1) as DuckDBListVector;
+    const lists = [2, 3, 4].map((c) => chunk.getColumnVector(c) as DuckDBListVector);
+    const strings = answers.childVector;
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const a0 = answers.getEntryOffset(i);
+      const distinct: string[] = [];
+      for (let j = 0; j < answers.getEntryLength(i); j++) distinct.push(strings.getItem(a0 + j) as string);
+      const [sizes, rights, codes] = lists.map((v) => {
+        const from = v.getEntryOffset(i);
+        const out = new Int32Array(v.getEntryLength(i));
+        const items = v.childVector;
+        for (let j = 0; j < out.length; j++) out[j] = items.getItem(from + j) as number;
+        return out;
+      }) as [Int32Array, Int32Array, Int32Array];
+      yield { question_id: qid.getItem(i) as string, answers: distinct, sizes, rightVotes: rights, codes };
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import {
   cleanAbandoned, ensureStoreDirs, modelFolder, publishFile, removeTmp, SEGMENT_FORMAT, SEGMENT_TABLES, segmentName, storageError, storeDir, tmpDir,
   tmpSegmentPath, WRITER_ID, type SegmentTable,
 } from "./segments.js";
-import { castColumns, DROPPED_SQL, legacyViews, logicalViews, rawView, sqlString } from "./views.js";
+import { castColumns, DROPPED_SQL, legacyViews, logicalViews, mayRepeatKeys, rawView, sqlString } from "./views.js";
 import { migrateLegacy } from "./legacy.js";
 import { liveSegments, type LiveFile } from "./live-set.js";
 import { autoCompact } from "./compact.js";
@@ -43,6 +43,9 @@ export type OpenOptions = {
  * opened (or last wrote). A run folder of an older rlvd (one `rlvd.duckdb` file) is read in place, and moved
  * to segments by the first writer that opens it (legacy.ts).
  */
+/** Side queries (SampleStore.startBeside) running at once: two keep DuckDB's threads busy beside the main connection. */
+const SIDE_CONNECTIONS = 2;
+
 export class SampleStore {
   /** run at close, whatever happened: e.g. removing staging scratch files of an aborted import */
   private readonly cleanups: Array<() => void> = [];
@@ -112,7 +115,6 @@ export class SampleStore {
       const have = new Set(cols.getRowObjectsJS().map((r) => `${String(r.table_name)}.${String(r.column_name)}`));
       this.viewSql = legacyViews((t, c) => have.has(`${t}.${c}`));
       for (const sql of this.viewSql) await this.db.run(sql);
-      this.generation++;
       return;
     }
     let files = new Map(SEGMENT_TABLES.map((t) => [t, liveSegments(this.dir, t)]));
@@ -120,7 +122,7 @@ export class SampleStore {
       try {
         for (const t of SEGMENT_TABLES) await this.db.run(rawView(t, files.get(t)!));
         if (options.dropped || !this.droppedReady) {
-          if (files.get("samples")!.length > 0) {
+          if (mayRepeatKeys(files.get("samples")!)) {
             await this.db.run(DROPPED_SQL);
             const n = await this.db.runAndReadAll("SELECT count(*)::INTEGER AS n FROM sample_dropped");
             this.hasDropped = Number(n.getRowObjectsJS()[0]!.n) > 0;
@@ -131,8 +133,8 @@ export class SampleStore {
         const logical = logicalViews({ dropped: this.hasDropped, grades: files.get("grades")!.length > 0 });
         for (const sql of logical) await this.db.run(sql);
         this.snapshotFiles = files;
-        this.viewSql = [...SEGMENT_TABLES.map((t) => rawView(t, files.get(t)!)), ...(this.hasDropped ? [DROPPED_SQL] : []), ...logical];
-        this.generation++;
+        // sample_dropped is a table every connection of this instance sees: side connections need only the views
+        this.viewSql = [...SEGMENT_TABLES.map((t) => rawView(t, files.get(t)!)), ...logical];
         break;
       } catch (e) {
         // a segment deleted between the listing and the scan (a compaction's grace passed meanwhile): list again
@@ -148,39 +150,67 @@ export class SampleStore {
     return this.all("SELECT model, count(*)::INTEGER AS n, count_if(differs)::INTEGER AS differs FROM sample_dropped GROUP BY model ORDER BY model");
   }
 
-  /** the statements that define the current snapshot's views (replayed on the side connection) */
+  /** the statements that define the current snapshot's views (replayed on each side connection) */
   private viewSql: string[] = [];
-  /** counts snapshots: the side connection's views are rebuilt when it differs */
-  private generation = 0;
-  private side: { db: DuckDBConnection; generation: number } | null = null;
-  /** side-connection queries, one after another */
-  private sideQueue: Promise<unknown> = Promise.resolve();
+  /** side connections open now, how many side queries hold a turn, and the side queries waiting for one */
+  private sideOpen = new Set<DuckDBConnection>();
+  private sideRunning = 0;
+  private sideWaiting: Array<() => void> = [];
 
   /**
-   * Runs a read query on a second connection to this store, with the same views over the same snapshot, so
-   * that it proceeds while the main connection (and JavaScript) does other work: analyze scans the texts
-   * there beside its answer statistics. Side queries run one after another. A file gone from the snapshot
-   * (MISSING_FILE) makes the query run again through `all`, which takes a fresh snapshot.
+   * Starts a read query on a connection of its own, with the same views over the same snapshot, so that it
+   * runs on DuckDB's threads while the main connection and JavaScript do other work: analyze scans the texts
+   * this way beside its answer statistics. Resolves once the query is executing, with `rows`, its result.
+   *
+   * Await the start before a long synchronous computation: until the query is submitted, each step of opening
+   * its connection and preparing it waits for a free turn of the JavaScript thread, so a query merely
+   * requested would wait for the computation to end. At most SIDE_CONNECTIONS run at once; a query past them
+   * resolves at once, queued, and starts when one of those ends. A file gone from the snapshot (MISSING_FILE)
+   * makes the query run again through `all`, which takes a fresh snapshot.
    */
-  async allBeside<T>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
-    const run = async (): Promise<T[]> => {
-      try {
-        if (this.side === null || this.side.generation !== this.generation) {
-          const generation = this.generation;
-          const db = this.side?.db ?? (await this.instance.connect());
-          this.side = { db, generation: -1 };
-          for (const view of this.viewSql) await db.run(view);
-          this.side.generation = generation;
-        }
-        return (await this.side.db.runAndReadAll(sql, params)).getRowObjectsJS() as T[];
-      } catch (e) {
+  async startBeside<T>(sql: string, params?: DuckDBValue[]): Promise<{ rows: Promise<T[]> }> {
+    if (this.sideRunning >= SIDE_CONNECTIONS) {
+      const turn = new Promise<void>((go) => this.sideWaiting.push(go));
+      return { rows: turn.then(() => this.startBeside<T>(sql, params)).then((started) => started.rows) };
+    }
+    this.sideRunning++;
+    let db: DuckDBConnection | null = null;
+    const release = () => {
+      if (db !== null) {
+        this.sideOpen.delete(db);
+        db.closeSync();
+      }
+      this.sideRunning--;
+      this.sideWaiting.shift()?.();
+    };
+    let running: Promise<T[]>;
+    try {
+      db = await this.instance.connect();
+      this.sideOpen.add(db);
+      for (const view of this.viewSql) await db.run(view);
+      const prepared = await db.prepare(sql);
+      if (params) prepared.bind(params);
+      // execute_prepared is queued on the native side by this call, before any await
+      running = prepared.run().then(async (result) => (await result.getRowObjectsJS()) as T[]).finally(() => prepared.destroySync());
+    } catch (e) {
+      release();
+      if (!MISSING_FILE.test(firstLine(e))) throw e;
+      return { rows: this.all<T>(sql, params) };
+    }
+    const rows = running.then(
+      (r) => (release(), r),
+      (e) => {
+        release();
         if (!MISSING_FILE.test(firstLine(e))) throw e;
         return this.all<T>(sql, params);
-      }
-    };
-    const result = this.sideQueue.then(run, run);
-    this.sideQueue = result.catch(() => undefined);
-    return result;
+      },
+    );
+    return { rows };
+  }
+
+  /** startBeside's rows, for a caller with nothing to do meanwhile. */
+  async allBeside<T>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
+    return (await this.startBeside<T>(sql, params)).rows;
   }
 
   private droppedReady = false;
@@ -415,7 +445,8 @@ export class SampleStore {
         // scratch that cannot be removed (its folder is gone or unwritable): the next writer's open cleans it
       }
     }
-    this.side?.db.closeSync();
+    for (const db of this.sideOpen) db.closeSync();
+    this.sideOpen.clear();
     this.db.closeSync();
     this.instance.closeSync();
   }

@@ -27,45 +27,70 @@ export function caseInsensitiveIsExact(keywords: readonly string[]): boolean {
  * bins (a question it lacks: bin -1).
  *
  * One pass over the texts: each response's matches are unnested with a leading NULL that stands for the
- * response itself, and one aggregation gives both the per-question sums (grouped by question, summed into
- * bins here: integer sums, exact in doubles) and the per-keyword counts; no table of match lists is kept. An
- * ASCII text is matched case-insensitively instead of lowered first (caseInsensitiveIsExact: the same
- * matches, without lower()'s copy of every text).
+ * response itself, and one aggregation by (correctness, question, match) gives both the per-question sums (the
+ * NULL rows; summed into bins here: integer sums, exact in doubles) and, folded once more, the per-keyword
+ * counts; no table of match lists is kept. An ASCII text is matched case-insensitively instead of lowered
+ * first (caseInsensitiveIsExact: the same matches, without lower()'s copy of every text), and its matches are
+ * lowered after the aggregation, once per distinct spelling rather than once per match (lower() of a text
+ * lowered already changes nothing).
  */
 export async function textAggregates(
   store: SampleStore,
   model: string,
   binOf: ReadonlyMap<string, number>,
   keywords: readonly string[],
-): Promise<{ cells: TextAggregate[]; keywords: KeywordAggregate[] }> {
+): Promise<TextAggregates> {
+  return (await startTextAggregates(store, model, binOf, keywords)).done;
+}
+
+export type TextAggregates = { cells: TextAggregate[]; keywords: KeywordAggregate[] };
+
+/**
+ * textAggregates, started on a side connection of the store (SampleStore.startBeside): resolves once the scan
+ * is executing, with `done`, its sums. The caller can compute meanwhile; the scan needs no JavaScript turn.
+ */
+export async function startTextAggregates(
+  store: SampleStore,
+  model: string,
+  binOf: ReadonlyMap<string, number>,
+  keywords: readonly string[],
+): Promise<{ done: Promise<TextAggregates> }> {
   const pattern = keywordPattern(keywords);
   const fast = caseInsensitiveIsExact(keywords);
   const matches = fast
-    ? `CASE WHEN strlen(s.text) = length(s.text) THEN list_transform(regexp_extract_all(s.text, $3), k -> lower(k))
-            ELSE regexp_extract_all(lower(s.text), $2) END`
+    ? "CASE WHEN strlen(s.text) = length(s.text) THEN regexp_extract_all(s.text, $3) ELSE regexp_extract_all(lower(s.text), $2) END"
     : "regexp_extract_all(lower(s.text), $2)";
-  const rows = await store.allBeside<{ per_keyword: boolean; correct: boolean; question_id: string | null; keyword: string | null } & Omit<TextAggregate, "correct" | "bin">>(
+  const keyword = "replace(lower(kw), '’', '''')";
+  const started = await store.startBeside<ScanRow>(
     `WITH m AS (
        SELECT s.correct, s.question_id, length(s.text) AS chars, s.n_tokens, ${matches} AS kws
          FROM samples s WHERE s.model = $1 AND s.correct IS NOT NULL AND s.text IS NOT NULL),
      u AS (SELECT correct, question_id, chars, n_tokens, len(kws) AS nk, unnest(list_prepend(NULL::VARCHAR, kws)) AS kw FROM m),
-     v AS (SELECT correct, question_id, chars, n_tokens, nk, replace(kw, '’', '''') AS kw FROM u)
-     SELECT grouping(question_id) = 1 AS per_keyword, correct, question_id, kw AS keyword,
-            count(*) FILTER (WHERE kw IS NULL)::INTEGER AS responses,
-            coalesce(sum(chars) FILTER (WHERE kw IS NULL), 0)::DOUBLE AS chars,
-            coalesce(sum(n_tokens) FILTER (WHERE kw IS NULL), 0)::DOUBLE AS tokens,
-            count(n_tokens) FILTER (WHERE kw IS NULL)::INTEGER AS token_responses,
-            count(kw)::DOUBLE AS keyword_total,
-            count(*) FILTER (WHERE kw IS NULL AND nk > 0)::INTEGER AS with_keyword
-       FROM v GROUP BY GROUPING SETS ((correct, question_id), (correct, kw))
-      ORDER BY per_keyword, correct, keyword`,
+     g AS MATERIALIZED (
+       SELECT correct, question_id, kw, count(*) AS n, sum(chars) AS chars, coalesce(sum(n_tokens), 0) AS tokens,
+              count(n_tokens) AS token_responses, sum(nk) AS keyword_total, count_if(nk > 0) AS with_keyword
+         FROM u GROUP BY correct, question_id, kw)
+     SELECT false AS per_keyword, correct, question_id, NULL::VARCHAR AS keyword, n::INTEGER AS responses, chars::DOUBLE AS chars,
+            tokens::DOUBLE AS tokens, token_responses::INTEGER AS token_responses, keyword_total::DOUBLE AS keyword_total,
+            with_keyword::INTEGER AS with_keyword
+       FROM g WHERE kw IS NULL
+     UNION ALL
+     SELECT true, correct, NULL, ${keyword}, 0, 0, 0, 0, sum(n)::DOUBLE, 0 FROM g WHERE kw IS NOT NULL GROUP BY correct, ${keyword}
+     ORDER BY per_keyword, correct, keyword`,
     fast ? [model, pattern, `(?i)${pattern}`] : [model, pattern],
   );
+  return { done: started.rows.then((rows) => foldRows(rows, binOf)) };
+}
+
+type ScanRow = { per_keyword: boolean; correct: boolean; question_id: string | null; keyword: string | null } & Omit<TextAggregate, "correct" | "bin">;
+
+/** The scan's rows folded: per-question sums into their bins' cells, and the per-keyword counts. */
+function foldRows(rows: readonly ScanRow[], binOf: ReadonlyMap<string, number>): TextAggregates {
   const cells = new Map<string, TextAggregate>();
   const counts: KeywordAggregate[] = [];
   for (const r of rows) {
     if (r.per_keyword) {
-      // the (correctness, NULL) group is the responses' own rows, not a keyword
+      // a keyword's count (the responses' own rows, kw NULL, are folded into the per-question rows above it)
       if (r.keyword !== null) counts.push({ correct: r.correct, keyword: r.keyword, count: r.keyword_total });
       continue;
     }

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import type { SegmentTable } from "./segments.js";
 import type { LiveFile } from "./live-set.js";
 
@@ -98,8 +99,30 @@ export function logicalViews(options: { dropped: boolean; grades: boolean }): st
   ];
 }
 
-/** Rows that repeat a key already written by an earlier segment (and whether their content differs). */
-export const DROPPED_SQL = `CREATE OR REPLACE TEMP TABLE sample_dropped AS
+/**
+ * Whether the samples of `files` can hold a key twice. Every write path lands a key at most once per segment
+ * (sample-writes.ts, commit.ts and import-direct.ts drop or refuse a key repeated in a batch), and a folder
+ * holds one model, so a repeat needs two files of one folder, or a compacted file (its origins are several
+ * segments). A snapshot of one plain file per model folder (an import, one sampler's short run) then skips
+ * DROPPED_SQL, a scan of every key.
+ */
+export function mayRepeatKeys(files: readonly LiveFile[]): boolean {
+  const folders = new Set<string>();
+  for (const f of files) {
+    if (f.compacted || f.only !== null) return true;
+    const folder = dirname(f.path);
+    if (folders.has(folder)) return true;
+    folders.add(folder);
+  }
+  return false;
+}
+
+/**
+ * Rows that repeat a key already written by an earlier segment (and whether their content differs). A table
+ * of the reader's in-memory database, not a TEMP one, so the store's side connections (startBeside) read it
+ * without scanning every key again.
+ */
+export const DROPPED_SQL = `CREATE OR REPLACE TABLE sample_dropped AS
   WITH dup AS (SELECT ${SAMPLE_KEY} FROM raw_samples GROUP BY ALL HAVING count(*) > 1),
        r AS (SELECT r.*, row_number() OVER (PARTITION BY ${SAMPLE_KEY} ORDER BY seg, rn) AS k FROM raw_samples r SEMI JOIN dup USING (${SAMPLE_KEY})),
        w AS (SELECT * FROM r WHERE k = 1)

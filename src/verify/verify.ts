@@ -188,3 +188,51 @@ export function extractAnswer(response: string, options: { extract?: ExtractConv
 export function answersEquivalent(a: string, b: string, options: VerifyOptions = {}): boolean {
   return verify(a, b, { ...options, predIsAnswer: true }).correct;
 }
+
+/**
+ * An extracted answer read once (candidates, normalisation, parse), to be compared with many others:
+ * grouping a question's answers compares each distinct answer with every class, and parsing is most of a
+ * comparison's cost. Opaque outside this file.
+ */
+export type PreparedAnswer = { readonly side: Side | null; readonly parseMs: number };
+
+export function prepareAnswer(text: string, options: Pick<VerifyOptions, "matchTypes"> = {}): PreparedAnswer {
+  const t0 = Date.now();
+  try {
+    const side = chooseAnswer(goldCandidates(String(text ?? ""), { matchTypes: options.matchTypes ?? DEFAULT_VERIFY_OPTIONS.matchTypes }));
+    return { side, parseMs: Date.now() - t0 };
+  } catch {
+    return { side: null, parseMs: Date.now() - t0 };
+  }
+}
+
+/**
+ * answersEquivalent on prepared answers: the same verdict, `a` playing the gold. The two parses' time counts
+ * against `timeoutMs` as it does in answersEquivalent, so a pathological answer is still "not equivalent"
+ * when its parse alone took longer than the limit.
+ */
+export function preparedEquivalent(a: PreparedAnswer, b: PreparedAnswer, options: VerifyOptions = {}): boolean {
+  const o = { ...DEFAULT_VERIFY_OPTIONS, ...options };
+  const g = a.side;
+  let p = b.side;
+  // a side whose reading threw: verify reports a parse error
+  if (g === null || p === null) return false;
+  try {
+    if (p.extracted === null) return false;
+    const gNode = g.node && expandPm(g.node);
+    if (p.lastBox !== undefined && !(gNode && (gNode.k === "list" || gNode.k === "set"))) {
+      const last = chooseAnswer([{ text: p.lastBox, source: "boxed", priority: 50, start: 0, end: 0 }]);
+      if (last.node) p = last;
+    }
+    if (g.extracted === null) return false;
+    if (a.parseMs + b.parseMs > o.timeoutMs) return false;
+    if (g.node && p.node) {
+      const deadline = Date.now() + o.timeoutMs - a.parseMs - b.parseMs;
+      const ok = equivalent(g.node, p.node, { floatRounding: o.floatRounding, strict: o.strict, allowSetRelationComp: o.allowSetRelationComp, deadline });
+      return ok || stringKey(g.normalized) === stringKey(p.normalized);
+    }
+    return stringKey(g.normalized) !== "" && stringKey(g.normalized) === stringKey(p.normalized);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,99 @@
+import { cpSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { useTmpDirs } from "../test-helpers/tmp.js";
+import { writeSamples } from "./samples.js";
+import { withStore } from "./store.js";
+import { answerCodesByQuestion, answersByQuestion } from "./queries.js";
+import { mayRepeatKeys } from "./views.js";
+import { storeDir } from "./segments.js";
+import type { LiveFile } from "./live-set.js";
+import type { CodedAnswers } from "../metrics/answers.js";
+import type { Sample } from "../core/types.js";
+
+const tmp = useTmpDirs();
+
+/** What answerCodesByQuestion must give, from the per-sample lists of answersByQuestion, by hand. */
+function codedByHand(extracted: (string | null)[], correct: boolean[]): Omit<CodedAnswers, "question_id"> {
+  const answers: string[] = [];
+  const sizes: number[] = [];
+  const rightVotes: number[] = [];
+  const codes = extracted.map((a, i) => {
+    if (a === null) return -1;
+    let c = answers.indexOf(a);
+    if (c < 0) {
+      c = answers.push(a) - 1;
+      sizes.push(0);
+      rightVotes.push(0);
+    }
+    sizes[c]!++;
+    if (correct[i]) rightVotes[c]!++;
+    return c;
+  });
+  return { answers, sizes, rightVotes, codes };
+}
+
+describe("answer codes read from the store", () => {
+  it("number each question's distinct strings by first appearance in sample order, over segments written out of order", async () => {
+    const run = join(tmp(), "run");
+    const spellings = ["5", " 5", "5 ", "1/2", "0.5", "", "x"];
+    const all: Sample[] = [];
+    for (const q of ["a", "b", "c"]) {
+      for (let i = 0; i < 20; i++) {
+        const k = (i * 7 + q.charCodeAt(0)) % (spellings.length + 1);
+        all.push({ model: "m", question_id: q, sample_index: i, text: `t${i}`, extracted: k === spellings.length ? null : spellings[k]!, correct: q === "c" && i === 3 ? null : (i * 3) % 5 < 2 });
+      }
+    }
+    all.push({ model: "other", question_id: "a", sample_index: 0, text: "t", extracted: "9", correct: true });
+    const got = await withStore(run, { create: true }, async (store) => {
+      // the higher indices land first, in their own segment
+      await writeSamples(store, all.filter((s) => s.sample_index >= 10));
+      await writeSamples(store, all.filter((s) => s.sample_index < 10));
+      const coded: CodedAnswers[] = [];
+      for await (const q of answerCodesByQuestion(store, "m")) coded.push(q);
+      const lists: Array<{ question_id: string; extracted: (string | null)[]; correct: boolean[] }> = [];
+      for await (const q of answersByQuestion(store, "m")) lists.push(q);
+      return { coded, lists };
+    });
+    expect(got.coded.map((q) => q.question_id)).toEqual(["a", "b", "c"]);
+    for (const [i, q] of got.coded.entries()) {
+      const l = got.lists[i]!;
+      expect({ answers: q.answers, sizes: Array.from(q.sizes), rightVotes: Array.from(q.rightVotes), codes: Array.from(q.codes) }).toEqual(codedByHand(l.extracted, l.correct));
+    }
+    // question c's ungraded sample 3 is left out, as answersByQuestion leaves it out
+    expect(got.coded[2]!.codes.length).toBe(19);
+    // by hand, question a: sample i takes spellings[(7i + 97) % 8], 8 being null; samples 0-3 give k = 1, 0, 7, 6
+    expect(got.coded[0]!.answers.slice(0, 2)).toEqual([" 5", "5"]);
+    expect(Array.from(got.coded[0]!.codes).slice(0, 4)).toEqual([0, 1, -1, 2]);
+  });
+});
+
+describe("which snapshots need the repeated-key scan", () => {
+  const file = (path: string, compacted = false, only: string[] | null = null): LiveFile => ({ path, name: path.split("/").pop()!, compacted, only, firstOrigin: path });
+  it("is none for one plain file per model folder, and any two files of a folder or a compacted file", () => {
+    expect(mayRepeatKeys([])).toBe(false);
+    expect(mayRepeatKeys([file("/r/store/samples/a/1.parquet"), file("/r/store/samples/b/2.parquet")])).toBe(false);
+    expect(mayRepeatKeys([file("/r/store/samples/a/1.parquet"), file("/r/store/samples/a/2.parquet")])).toBe(true);
+    expect(mayRepeatKeys([file("/r/store/samples/a/1.compact.parquet", true)])).toBe(true);
+    expect(mayRepeatKeys([file("/r/store/samples/a/1.compact.parquet", false, ["x"])])).toBe(true);
+  });
+
+  it("still finds a key two writers both wrote, each in its own segment", async () => {
+    const dir = tmp();
+    const one = join(dir, "one");
+    const two = join(dir, "two");
+    const write = (run: string, text: string, correct: boolean) =>
+      withStore(run, { create: true }, async (store) => {
+        await writeSamples(store, [{ model: "m", question_id: "q", sample_index: 0, text, correct }]);
+        return store.droppedRows();
+      });
+    expect(await write(one, "first", true)).toEqual([]);
+    await write(two, "second", false);
+    // a writer that had not seen the first write: its segment lands in the same folder, later in name order
+    const folder = (run: string) => join(storeDir(run), "samples", "m");
+    const seg = readdirSync(folder(two)).find((f) => f.endsWith(".parquet"))!;
+    cpSync(join(folder(two), seg), join(folder(one), `zzzz-${seg}`));
+    const after = await withStore(one, {}, async (store) => ({ dropped: await store.droppedRows(), texts: await store.all<{ text: string }>("SELECT text FROM samples") }));
+    expect(after).toEqual({ dropped: [{ model: "m", n: 1, differs: 1 }], texts: [{ text: "first" }] });
+  });
+});
