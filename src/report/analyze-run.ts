@@ -7,11 +7,11 @@ import {
 } from "../metrics/index.js";
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
 import { answerCodesByQuestion, modelCounts, modelGradings, questionResults, type ModelCounts } from "../store/queries.js";
-import { generationStats, modelMeta, sampleFailures } from "../store/sampling-records.js";
+import { startGenerationStats, modelMeta, sampleFailures, type GenerationStats } from "../store/sampling-records.js";
 import type { AdaptiveSummary } from "../metrics/adaptive.js";
 import { startTextAggregates, type TextAggregates } from "../store/text-aggregates.js";
 import { addTextCell } from "../metrics/text-cells.js";
-import { harnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
+import { startHarnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
 import { withStore, type SampleStore } from "../store/store.js";
 import { modelSpecs } from "../store/models.js";
 import { DEFAULT_FINDING_SETTINGS, findingTests, type FindingSettings, type FindingTests, type QuestionText } from "./finding-tests.js";
@@ -192,6 +192,13 @@ async function analyzeWith(store: SampleStore, options: AnalyzeOptions, pending:
     pending.push(scan);
     scan.catch(() => undefined); // rejections surface where the scan is awaited
   }
+  // two small scans the end of the analysis reads, started now so that they do not run after it alone
+  const generation = (await startGenerationStats(store)).done;
+  const harnessRows = (await startHarnessAgreement(store)).done;
+  for (const p of [generation, harnessRows]) {
+    pending.push(p);
+    p.catch(() => undefined);
+  }
 
   const models: Record<string, ModelAnalysis> = {};
   for (const [name, results] of byModel) {
@@ -250,8 +257,8 @@ async function analyzeWith(store: SampleStore, options: AnalyzeOptions, pending:
       { ...DEFAULT_FINDING_SETTINGS, seed, ...options.findings },
     );
   }
-  await addGeneration(store, models, warnings);
-  const harness = await harnessAgreement(store);
+  await addGeneration(store, models, warnings, await generation);
+  const harness = await harnessRows;
   let series: Awaited<ReturnType<typeof seriesResults>> | null = null;
   if (members.length > 0) {
     onProgress("analysing the series of snapshots");
@@ -293,7 +300,7 @@ export function mixedGrading(grading: Record<string, string[]>): string | null {
 }
 
 /** Attaches GenerationSummary to each analysed model, and warns of questions that could not be sampled. */
-async function addGeneration(store: SampleStore, models: Record<string, ModelAnalysis>, warnings: string[]): Promise<void> {
+async function addGeneration(store: SampleStore, models: Record<string, ModelAnalysis>, warnings: string[], stats: readonly GenerationStats[]): Promise<void> {
   const failed = new Map<string, Array<{ question_id: string; error: string }>>();
   for (const f of await sampleFailures(store)) {
     let list = failed.get(f.model);
@@ -305,7 +312,7 @@ async function addGeneration(store: SampleStore, models: Record<string, ModelAna
     const more = list.length > 3 ? `; ... (${list.length} in all)` : "";
     warnings.push(`model ${model}: ${list.length} question${list.length === 1 ? "" : "s"} could not be sampled and ${list.length === 1 ? "is" : "are"} left out: ${shown}${more}`);
   }
-  for (const g of await generationStats(store)) {
+  for (const g of stats) {
     const m = models[g.model];
     if (!m) continue;
     const meta = await modelMeta(store, g.model);

@@ -76,9 +76,14 @@ export type GenerationStats = {
 };
 
 export async function generationStats(store: SampleStore): Promise<GenerationStats[]> {
-  return store.all<GenerationStats>(
-    `SELECT model, count(*)::INTEGER AS samples, count(n_tokens)::INTEGER AS counted, avg(n_tokens)::DOUBLE AS mean_tokens,
-            count(finish_reason)::INTEGER AS with_finish, count_if(finish_reason = 'length')::INTEGER AS truncated
-       FROM samples GROUP BY model ORDER BY model`,
-  );
+  return store.all<GenerationStats>(GENERATION_SQL);
 }
+
+/** generationStats on a side connection of the store (SampleStore.startBeside), for a caller that computes meanwhile. */
+export async function startGenerationStats(store: SampleStore): Promise<{ done: Promise<GenerationStats[]> }> {
+  return { done: (await store.startBeside<GenerationStats>(GENERATION_SQL)).rows };
+}
+
+const GENERATION_SQL = `SELECT model, count(*)::INTEGER AS samples, count(n_tokens)::INTEGER AS counted, avg(n_tokens)::DOUBLE AS mean_tokens,
+       count(finish_reason)::INTEGER AS with_finish, count_if(finish_reason = 'length')::INTEGER AS truncated
+  FROM samples GROUP BY model ORDER BY model`;
