@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerEntropy, cachedMathEquivalence, groupAnswers, groupCodedAnswers, majAtK, majAtKs, majorityCorrect, mathEquivalence, sameString, type AnswerEquivalence, type CodedAnswers } from "./answers.js";
+import { answerEntropy, cachedMathEquivalence, codeAnswers, groupAnswers, groupCodedAnswers, majAtK, majAtKs, majorityCorrect, mathEquivalence, sameString, type AnswerEquivalence, type AnswerGroups } from "./answers.js";
 import { AnswerStatsAccumulator } from "./sample-stats.js";
 import { keywordCounter, STUDY_KEYWORDS } from "./text-stats.js";
 import { randomInt, seededRng } from "./rng.js";
@@ -173,30 +173,37 @@ describe("majAtKs shortcuts", () => {
   });
 });
 
-/** The coding answerCodesByQuestion does in SQL, written out by hand: distinct raw strings by first appearance. */
-function codeAnswers(answers: readonly (string | null)[], verdicts: readonly boolean[]): CodedAnswers {
-  const index = new Map<string, number>();
-  const distinct: string[] = [];
-  const sizes: number[] = [];
+/** groupAnswers as it was before answers were coded: one walk over the samples (the reference it must match). */
+function groupAnswersReference(answers: readonly (string | null)[], verdicts: readonly boolean[], equivalent: AnswerEquivalence): AnswerGroups {
+  const byString = new Map<string, number>();
+  const representatives: string[] = [];
+  const size: number[] = [];
   const rightVotes: number[] = [];
-  const codes = answers.map((a, i) => {
-    if (a === null) return -1;
-    let c = index.get(a);
-    if (c === undefined) {
-      index.set(a, (c = distinct.length));
-      distinct.push(a);
-      sizes.push(0);
-      rightVotes.push(0);
+  const group = new Int32Array(answers.length).fill(-1);
+  for (let i = 0; i < answers.length; i++) {
+    const raw = answers[i];
+    if (raw === null || raw === undefined || raw.trim() === "") continue;
+    const key = raw.trim();
+    let g = byString.get(key);
+    if (g === undefined) {
+      g = representatives.findIndex((rep) => equivalent(rep, key));
+      if (g < 0) {
+        g = representatives.length;
+        representatives.push(key);
+        size.push(0);
+        rightVotes.push(0);
+      }
+      byString.set(key, g);
     }
-    sizes[c]!++;
-    if (verdicts[i]) rightVotes[c]!++;
-    return c;
-  });
-  return { question_id: "q", answers: distinct, sizes, rightVotes, codes };
+    group[i] = g;
+    size[g]!++;
+    if (verdicts[i] === true) rightVotes[g]!++;
+  }
+  return { group, size, correct: size.map((n, g) => rightVotes[g]! * 2 > n) };
 }
 
 describe("grouping coded answers", () => {
-  it("gives groupAnswers' groups, numbered alike, on random questions with blanks, padding and equivalent spellings", () => {
+  it("gives the walk over the samples' groups, numbered alike, on random questions with blanks, padding and equivalent spellings", () => {
     const rng = seededRng(11);
     const spellings = [["1/2", "0.5", "\\frac12", " 1/2", "1/2 "], ["3", "3.0", "\n3"], ["x+1", "1+x"], ["", " ", "\t"], ["7"], ["\\sqrt{2}", "2^{1/2}"]];
     // an equivalence that is not transitive, so the order of the comparisons shows in the groups
@@ -212,11 +219,12 @@ describe("grouping coded answers", () => {
       });
       const verdicts = answers.map(() => rng() < 0.5);
       for (const eq of numeric ? [near, sameString] : [mathEquivalence, sameString]) {
-        const direct = groupAnswers(answers, verdicts, eq);
-        const coded = groupCodedAnswers(codeAnswers(answers, verdicts), eq);
-        expect(Array.from(coded.group)).toEqual(Array.from(direct.group));
-        expect(coded.size).toEqual(direct.size);
-        expect(coded.correct).toEqual(direct.correct);
+        const direct = groupAnswersReference(answers, verdicts, eq);
+        for (const coded of [groupAnswers(answers, verdicts, eq), groupCodedAnswers(codeAnswers(answers, verdicts), eq)]) {
+          expect(Array.from(coded.group)).toEqual(Array.from(direct.group));
+          expect(coded.size).toEqual(direct.size);
+          expect(coded.correct).toEqual(direct.correct);
+        }
       }
     }
   });

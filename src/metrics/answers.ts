@@ -59,38 +59,15 @@ export type AnswerGroups = {
 /**
  * Groups a question's answers into equivalence classes. Identical strings are merged first (cheap), then each
  * distinct string is compared with one representative per class (so an expensive equivalence runs
- * O(distinct x classes) times, not O(samples^2)).
+ * O(distinct x classes) times, not O(samples^2)). The answers are coded (codeAnswers) and grouped as the
+ * store's coded answers are (groupCodedAnswers).
  */
 export function groupAnswers(
   answers: readonly (string | null)[],
   verdicts: readonly (boolean | null)[],
   equivalent: AnswerEquivalence = sameString,
 ): AnswerGroups {
-  const byString = new Map<string, number>();
-  const representatives: string[] = [];
-  const size: number[] = [];
-  const rightVotes: number[] = [];
-  const group = new Int32Array(answers.length).fill(-1);
-  for (let i = 0; i < answers.length; i++) {
-    const raw = answers[i];
-    if (raw === null || raw === undefined || raw.trim() === "") continue;
-    const key = raw.trim();
-    let g = byString.get(key);
-    if (g === undefined) {
-      g = representatives.findIndex((rep) => equivalent(rep, key));
-      if (g < 0) {
-        g = representatives.length;
-        representatives.push(key);
-        size.push(0);
-        rightVotes.push(0);
-      }
-      byString.set(key, g);
-    }
-    group[i] = g;
-    size[g]!++;
-    if (verdicts[i] === true) rightVotes[g]!++;
-  }
-  return { group, size, correct: size.map((s, g) => rightVotes[g]! * 2 > s) };
+  return groupCodedAnswers(codeAnswers(answers, verdicts), equivalent);
 }
 
 /**
@@ -107,9 +84,40 @@ export type CodedAnswers = {
 };
 
 /**
- * groupAnswers on coded answers: the same groups, numbered alike. groupAnswers meets each distinct trimmed
- * string first at the earliest sample that gives it; visiting the distinct raw strings in order of first
- * appearance meets the trimmed ones in that same order, so every comparison is the same, in the same order.
+ * A question's samples coded as the store codes them (store/queries.ts: startAnswerCodes): distinct raw
+ * strings by first appearance, with their counts and right votes (verdicts that are true), and each sample's
+ * code (-1: no answer).
+ */
+export function codeAnswers(answers: readonly (string | null)[], verdicts: readonly (boolean | null)[], questionId = ""): CodedAnswers {
+  const index = new Map<string, number>();
+  const distinct: string[] = [];
+  const sizes: number[] = [];
+  const rightVotes: number[] = [];
+  const codes = new Int32Array(answers.length);
+  for (let i = 0; i < answers.length; i++) {
+    const a = answers[i];
+    if (a === null || a === undefined) {
+      codes[i] = -1;
+      continue;
+    }
+    let c = index.get(a);
+    if (c === undefined) {
+      index.set(a, (c = distinct.length));
+      distinct.push(a);
+      sizes.push(0);
+      rightVotes.push(0);
+    }
+    sizes[c]!++;
+    if (verdicts[i] === true) rightVotes[c]!++;
+    codes[i] = c;
+  }
+  return { question_id: questionId, answers: distinct, sizes, rightVotes, codes };
+}
+
+/**
+ * Groups coded answers into equivalence classes, numbered by first appearance: the distinct raw strings are
+ * visited in order of first appearance, so each distinct trimmed string is met first at the earliest sample
+ * that gives it, as a walk over the samples would meet it, and every comparison is made in that order.
  */
 export function groupCodedAnswers(coded: CodedAnswers, equivalent: AnswerEquivalence = sameString): AnswerGroups {
   const byString = new Map<string, number>();

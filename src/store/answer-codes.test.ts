@@ -8,30 +8,10 @@ import { answerCodesByQuestion, answersByQuestion } from "./queries.js";
 import { mayRepeatKeys } from "./views.js";
 import { storeDir } from "./segments.js";
 import type { LiveFile } from "./live-set.js";
-import type { CodedAnswers } from "../metrics/answers.js";
+import { codeAnswers, type CodedAnswers } from "../metrics/answers.js";
 import type { Sample } from "../core/types.js";
 
 const tmp = useTmpDirs();
-
-/** What answerCodesByQuestion must give, from the per-sample lists of answersByQuestion, by hand. */
-function codedByHand(extracted: (string | null)[], correct: boolean[]): Omit<CodedAnswers, "question_id"> {
-  const answers: string[] = [];
-  const sizes: number[] = [];
-  const rightVotes: number[] = [];
-  const codes = extracted.map((a, i) => {
-    if (a === null) return -1;
-    let c = answers.indexOf(a);
-    if (c < 0) {
-      c = answers.push(a) - 1;
-      sizes.push(0);
-      rightVotes.push(0);
-    }
-    sizes[c]!++;
-    if (correct[i]) rightVotes[c]!++;
-    return c;
-  });
-  return { answers, sizes, rightVotes, codes };
-}
 
 describe("answer codes read from the store", () => {
   it("number each question's distinct strings by first appearance in sample order, over segments written out of order", async () => {
@@ -58,7 +38,10 @@ describe("answer codes read from the store", () => {
     expect(got.coded.map((q) => q.question_id)).toEqual(["a", "b", "c"]);
     for (const [i, q] of got.coded.entries()) {
       const l = got.lists[i]!;
-      expect({ answers: q.answers, sizes: Array.from(q.sizes), rightVotes: Array.from(q.rightVotes), codes: Array.from(q.codes) }).toEqual(codedByHand(l.extracted, l.correct));
+      // the coding written in JS (metrics/answers.ts), against the one done in SQL
+      const js = codeAnswers(l.extracted, l.correct, l.question_id);
+      const plain = (c: CodedAnswers) => ({ question_id: c.question_id, answers: c.answers, sizes: Array.from(c.sizes), rightVotes: Array.from(c.rightVotes), codes: Array.from(c.codes) });
+      expect(plain(q)).toEqual(plain(js));
     }
     // question c's ungraded sample 3 is left out, as answersByQuestion leaves it out
     expect(got.coded[2]!.codes.length).toBe(19);
