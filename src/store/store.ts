@@ -208,10 +208,6 @@ export class SampleStore {
     return { rows };
   }
 
-  /** startBeside's rows, for a caller with nothing to do meanwhile. */
-  async allBeside<T>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
-    return (await this.startBeside<T>(sql, params)).rows;
-  }
 
   private droppedReady = false;
   private hasDropped = false;
