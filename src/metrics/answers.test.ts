@@ -240,6 +240,26 @@ describe("grouping coded answers", () => {
   });
 });
 
+describe("majAtKs vote counts", () => {
+  it("packed (up to 8 classes, k below 256) and plain agree with the reference, bit for bit", () => {
+    const rng = seededRng(8);
+    let packed = 0;
+    let plain = 0;
+    for (let q = 0; q < 120; q++) {
+      const classes = 1 + (q % 12);
+      const n = q % 10 === 0 ? 300 + Math.floor(rng() * 40) : 20 + Math.floor(rng() * 60);
+      const answers = Array.from({ length: n }, () => (rng() < 0.15 ? null : String(Math.floor(rng() ** 2 * classes))));
+      const g = groupAnswers(answers, answers.map((a) => a === "0" || a === "5"));
+      const ks = [2, 3, 4, 8, 16, 32, 64, 257, 300].filter((k) => k < n);
+      if (g.size.length <= 8 && Math.max(...ks) <= 255) packed++;
+      else plain++;
+      expect(majAtKs(g, ks, { draws: 24, seed: q })).toEqual(majAtKsReference(g, ks, 24, q));
+    }
+    expect(packed).toBeGreaterThan(40);
+    expect(plain).toBeGreaterThan(20);
+  });
+});
+
 describe("majAtKs draw orders kept across questions", () => {
   it("stay bit-identical to the loop when many questions share n and the seed", () => {
     const rng = seededRng(5);

@@ -186,29 +186,46 @@ export function majAtK(groups: AnswerGroups, k: number, options: { draws?: numbe
 
 /**
  * maj@k for several k at once. Each draw is one random permutation, and its first k entries are a uniform
- * random subset of size k for every k together; votes grow one sample at a time, so the leader and its ties
- * are tracked incrementally (counts only increase) and each draw costs O(max k).
+ * random subset of size k for every k together; votes grow one sample at a time, so each draw costs O(max k).
  */
 export function majAtKs(groups: AnswerGroups, ks: readonly number[], options: { draws?: number; seed?: number } = {}): number[] {
   const n = groups.group.length;
   for (const k of ks) if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`maj@k needs 1 <= k <= n (k=${k}, n=${n})`);
   const result = ks.map((k) => (k === n ? majorityCorrect(groups) : k === 1 ? exactMajAt1(groups) : Number.NaN));
-  const sampled = ks.map((k, i) => (Number.isNaN(result[i]!) ? k : 0));
-  const kMax = Math.max(0, ...sampled);
-  if (kMax === 0) return result;
+  const sampled = ks.filter((k, i) => Number.isNaN(result[i]!));
+  if (sampled.length === 0) return result;
   // every class right (or every one wrong) and every sample answered: each vote's outcome is 1 (or 0) at every
   // step of every draw, so the mean over draws is exactly that, whatever the draws (bit-identical)
-  const uniform = groups.correct.every((c) => c === groups.correct[0]) && groups.group.every((g) => g >= 0);
-  if (uniform && groups.correct.length > 0) return result.map((r) => (Number.isNaN(r) ? (groups.correct[0] ? 1 : 0) : r));
+  if (uniformOutcome(groups)) return result.map((r) => (Number.isNaN(r) ? (groups.correct[0] ? 1 : 0) : r));
   const { draws = 32, seed = 0 } = options;
-  // the outcome is summed only at the k asked for (each k's sum adds the same terms in the same order)
-  const wanted = new Uint8Array(kMax + 1);
-  for (const k of sampled) if (k > 0) wanted[k] = 1;
+  // the vote is scored only at the k asked for (each k's sum adds the same terms in the same order)
+  const stops = [...new Set(sampled)].sort((a, b) => a - b);
+  const kMax = stops[stops.length - 1]!;
   const order = drawOrder(n, kMax, draws, seed);
-  const group = groups.group;
   const right = Uint8Array.from(groups.correct, (c) => (c ? 1 : 0));
-  const votes = new Int32Array(groups.size.length);
-  const atK = new Float64Array(kMax + 1); // summed outcome of the vote over the first k samples
+  const atK = groups.size.length <= 8 && kMax <= 255 ? packedVoteSums(groups.group, right, order, stops, draws) : voteSums(groups.group, right, order, stops, draws);
+  return result.map((r, i) => (Number.isNaN(r) ? atK[ks[i]!]! / draws : r));
+}
+
+function uniformOutcome(groups: AnswerGroups): boolean {
+  const { correct, group } = groups;
+  if (correct.length === 0) return false;
+  for (const c of correct) if (c !== correct[0]) return false;
+  for (let i = 0; i < group.length; i++) if (group[i]! < 0) return false;
+  return true;
+}
+
+/**
+ * Per k in `stops` (ascending), the vote's outcome summed over the draws: at each stop, over the first k samples
+ * of the draw, 1 if the most voted class is right, 0 if not, ties split evenly; nothing while no sample has an
+ * answer. The leader and its ties are tracked as the votes arrive (counts only increase).
+ */
+function voteSums(group: Int32Array, right: Uint8Array, order: Int32Array, stops: readonly number[], draws: number): Float64Array {
+  const kMax = stops[stops.length - 1]!;
+  const wanted = new Uint8Array(kMax + 1);
+  for (const k of stops) wanted[k] = 1;
+  const votes = new Int32Array(right.length);
+  const atK = new Float64Array(kMax + 1);
   for (let d = 0, o = 0; d < draws; d++) {
     votes.fill(0);
     let best = 0;
@@ -230,7 +247,59 @@ export function majAtKs(groups: AnswerGroups, ks: readonly number[], options: { 
       if (best > 0 && wanted[i + 1] === 1) atK[i + 1]! += tiedCorrect / tied;
     }
   }
-  return result.map((r, i) => (Number.isNaN(r) ? atK[ks[i]!]! / draws : r));
+  return atK;
+}
+
+/**
+ * voteSums for at most eight classes and k below 256, the common case, about twice as fast. The votes are
+ * packed 8 bits a class, four classes to an int32: a vote is an add in a register, where `++votes[g]` stores a
+ * slot the next votes are likely to load again (a store-to-load chain the CPU mispredicts when the classes come
+ * in random order). The leader is found at each stop from the counts; it is the one voteSums tracks (the
+ * classes with the most votes), so the sums are the same.
+ */
+function packedVoteSums(group: Int32Array, right: Uint8Array, order: Int32Array, stops: readonly number[], draws: number): Float64Array {
+  const kMax = stops[stops.length - 1]!;
+  const classes = right.length;
+  const low = new Int32Array(group.length); // classes 0-3
+  const high = new Int32Array(group.length); // classes 4-7
+  for (let i = 0; i < group.length; i++) {
+    const g = group[i]!;
+    if (g >= 4) high[i] = 1 << (8 * (g - 4));
+    else if (g >= 0) low[i] = 1 << (8 * g);
+  }
+  const atK = new Float64Array(kMax + 1);
+  for (let d = 0; d < draws; d++) {
+    const from = d * kMax;
+    let lo = 0;
+    let hi = 0;
+    let i = 0;
+    for (const stop of stops) {
+      if (classes <= 4) for (; i < stop; i++) lo = (lo + low[order[from + i]!]!) | 0;
+      else {
+        for (; i < stop; i++) {
+          const j = order[from + i]!;
+          lo = (lo + low[j]!) | 0;
+          hi = (hi + high[j]!) | 0;
+        }
+      }
+      let best = 0;
+      let tied = 0;
+      let tiedCorrect = 0;
+      for (let g = 0; g < classes; g++) {
+        const v = ((g < 4 ? lo : hi) >>> (8 * (g & 3))) & 255;
+        if (v > best) {
+          best = v;
+          tied = 1;
+          tiedCorrect = right[g]!;
+        } else if (v === best) {
+          tied++;
+          tiedCorrect += right[g]!;
+        }
+      }
+      if (best > 0) atK[stop]! += tiedCorrect / tied;
+    }
+  }
+  return atK;
 }
 
 /**

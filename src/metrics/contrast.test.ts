@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bootstrapSplitSums, bootstrapSums } from "./contrast.js";
 import { seededRng } from "./rng.js";
-import { bootstrapMeanCIs } from "./bootstrap.js";
+import { bootstrapKindMeanCIs, bootstrapMeanCIs } from "./bootstrap.js";
 
 /** The columns bootstrapSplitSums stands for, written out one by one (its contract). */
 function explicitColumns(all: Float64Array[], sub: Float64Array[], group: Int32Array, groups: number): Float64Array[] {
@@ -92,5 +92,18 @@ describe("bootstrapMeanCIs", () => {
     const rng = seededRng(11);
     const columns = Array.from({ length: 9 }, () => Float64Array.from({ length: 137 }, () => rng() / 3));
     expect(bootstrapMeanCIs(columns, { resamples: 400, seed: 4 })).toEqual(reference(columns, 400, 4));
+  });
+
+  it("gives the same intervals from kinds of rows as from the rows written out, for 1 to 9 columns", () => {
+    const rng = seededRng(12);
+    for (let width = 1; width <= 9; width++) {
+      const kinds = 3 + width;
+      const table = Array.from({ length: width }, () => Float64Array.from({ length: kinds }, () => rng() / 7));
+      const kindOf = Int32Array.from({ length: 211 }, () => Math.floor(rng() * kinds));
+      const columns = table.map((col) => Float64Array.from(kindOf, (k) => col[k]!));
+      const want = reference(columns, 300, width);
+      expect(bootstrapKindMeanCIs(kindOf, table, { resamples: 300, seed: width })).toEqual(want);
+      expect(bootstrapMeanCIs(columns, { resamples: 300, seed: width })).toEqual(want);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { capabilityAtN, expectedPassAtK, passAtK, passAtKCurve } from "./pass-at-k.js";
+import { capabilityAtN, expectedPassAtK, passAtK, passAtKCurve, passAtKCurves } from "./pass-at-k.js";
 import { unsolvedEpsilon } from "./epsilon.js";
 
 /** Exact 1 - C(n-c,k)/C(n,k) with BigInt binomials: an independent reference. */
@@ -82,5 +82,17 @@ describe("unsolved epsilon", () => {
     for (const [n, conf] of [[10, 0.9], [256, 0.95], [1024, 0.99]] as const) {
       expect((1 - unsolvedEpsilon(n, conf)) ** n).toBeCloseTo(1 - conf, 10);
     }
+  });
+});
+
+describe("passAtKCurves", () => {
+  it("remembers each (n, c)'s curve: the values of passAtKCurve, one array per pattern", () => {
+    const curve = passAtKCurves();
+    for (const [n, c] of [[8, 3], [8, 0], [16, 3], [8, 8], [1, 1]] as const) {
+      expect(Array.from(curve(n, c))).toEqual(Array.from(passAtKCurve(n, c)));
+      expect(curve(n, c)).toBe(curve(n, c));
+    }
+    expect(curve(8, 3)).not.toBe(curve(16, 3));
+    expect(() => curve(4, 5)).toThrow(RangeError);
   });
 });

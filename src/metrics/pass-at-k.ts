@@ -17,6 +17,19 @@ export function passAtKCurve(n: number, c: number): Float64Array {
   return curve;
 }
 
+/**
+ * passAtKCurve remembered per (n, c): a model's thousands of questions share a few hundred count patterns (at
+ * most n + 1 per n). The curves returned are shared: read them, do not write them.
+ */
+export function passAtKCurves(): (n: number, c: number) => Float64Array {
+  const byN = new Map<number, Float64Array[]>();
+  return (n, c) => {
+    let row = byN.get(n);
+    if (row === undefined) byN.set(n, (row = []));
+    return (row[c] ??= passAtKCurve(n, c));
+  };
+}
+
 /** pass@k for a single k (1 <= k <= n). O(k). */
 export function passAtK(n: number, c: number, k: number): number {
   checkCounts(n, c);

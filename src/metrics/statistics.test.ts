@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { bootstrapMeanCI, mean, quantileSorted } from "./bootstrap.js";
+import { bootstrapMeanCI, bootstrapMeanCIs, mean, quantileSorted } from "./bootstrap.js";
+import { perQuestionAccuracy, perQuestionPassAtK, powersOfTwoUpTo, summarizeModel, type QuestionResult } from "./summary.js";
+import { studyBins } from "./bins.js";
 import { pairedDifference } from "./paired-test.js";
 import { seededRng } from "./rng.js";
 
@@ -54,5 +56,23 @@ describe("paired difference", () => {
     const base = new Float64Array(100).fill(0.5);
     const other = base.map((x, i) => x + (i % 2 === 0 ? 0.1 : -0.1));
     expect(pairedDifference(base, other).p_value).toBeGreaterThan(0.5);
+  });
+});
+
+describe("model summary intervals", () => {
+  it("are the bootstraps of the per-question columns, with some questions short of samples", () => {
+    const rng = seededRng(21);
+    const results: QuestionResult[] = Array.from({ length: 90 }, (_, i) => {
+      const n = i % 9 === 0 ? 8 + (i % 4) : 32;
+      return { question_id: `q${i}`, n, correct: Math.floor(rng() ** 2 * (n + 1)) };
+    });
+    const s = summarizeModel(results, studyBins(32), { resamples: 300, seed: 5 });
+    const o = { resamples: 300, seed: 5 };
+    const bandKs = powersOfTwoUpTo(8);
+    const bands = bootstrapMeanCIs(bandKs.map((k) => perQuestionPassAtK(results, k)), o);
+    bandKs.forEach((k, i) => expect(s.pass_at_k_ci[String(k)]).toEqual(bands[i]));
+    for (const k of [16, 32]) expect(s.pass_at_k_ci[String(k)]).toEqual(bootstrapMeanCI(perQuestionPassAtK(results.filter((r) => r.n >= k), k), o));
+    expect(s.accuracy_ci).toEqual(bootstrapMeanCI(perQuestionAccuracy(results), o));
+    expect(Object.keys(s.pass_at_k_ci)).toEqual(["1", "2", "4", "8", "16", "32"]);
   });
 });

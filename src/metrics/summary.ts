@@ -1,7 +1,7 @@
-import { bootstrapMeanCI, bootstrapMeanCIs, mean } from "./bootstrap.js";
+import { bootstrapKindMeanCIs, mean } from "./bootstrap.js";
 import { binIndex, type BinScheme } from "./bins.js";
 import { unsolvedEpsilon } from "./epsilon.js";
-import { passAtKCurve } from "./pass-at-k.js";
+import { passAtKCurves } from "./pass-at-k.js";
 
 /** One model's result on one question: `correct` of `n` graded samples. */
 export type QuestionResult = { question_id: string; n: number; correct: number };
@@ -44,7 +44,30 @@ export function powersOfTwoUpTo(n: number): number[] {
 
 /** Per-question pass@k values for one k (each question with its own n). */
 export function perQuestionPassAtK(results: readonly QuestionResult[], k: number): Float64Array {
-  return Float64Array.from(results, (r) => passAtKCurve(r.n, r.correct)[k]!);
+  const curve = passAtKCurves();
+  return Float64Array.from(results, (r) => curve(r.n, r.correct)[k]!);
+}
+
+/**
+ * The distinct (n, c) of some results, each a kind: `kinds[i]` is result i's, `n` and `c` are per kind. What
+ * depends on the counts alone (pass@k, accuracy) is computed once per kind and bootstrapped by kind.
+ */
+function countKinds(results: readonly QuestionResult[]): { kinds: Int32Array; n: number[]; c: number[] } {
+  const index = new Map<number, number>();
+  const n: number[] = [];
+  const c: number[] = [];
+  const kinds = new Int32Array(results.length);
+  results.forEach((r, i) => {
+    const key = r.n * 4294967296 + r.correct; // exact: n and c are sample counts, far below 2^21
+    let kind = index.get(key);
+    if (kind === undefined) {
+      index.set(key, (kind = n.length));
+      n.push(r.n);
+      c.push(r.correct);
+    }
+    kinds[i] = kind;
+  });
+  return { kinds, n, c };
 }
 
 export function perQuestionAccuracy(results: readonly QuestionResult[]): Float64Array {
@@ -60,12 +83,13 @@ export function summarizeModel(results: readonly QuestionResult[], scheme: BinSc
   const accuracies = perQuestionAccuracy(results);
 
   const maxN = Math.max(...results.map((r) => r.n));
+  const curve = passAtKCurves();
   const sums = new Float64Array(maxN + 1);
   const counts = new Float64Array(maxN + 1);
   for (const r of results) {
-    const curve = passAtKCurve(r.n, r.correct);
+    const q = curve(r.n, r.correct);
     for (let k = 1; k <= r.n; k++) {
-      sums[k]! += curve[k]!;
+      sums[k]! += q[k]!;
       counts[k]!++;
     }
   }
@@ -78,13 +102,18 @@ export function summarizeModel(results: readonly QuestionResult[], scheme: BinSc
     else pass_at_k_questions.push({ from_k: k, to_k: k, questions: counts[k]! });
   }
 
+  // accuracy and the bands at k <= the smallest n share one bootstrap: with the same seed and question count,
+  // separate ones would draw the same resamples
+  const { kinds, n, c } = countKinds(results);
   const bandKs = powersOfTwoUpTo(minN);
-  const bands = bootstrapMeanCIs(bandKs.map((k) => perQuestionPassAtK(results, k)), { resamples, confidence, seed });
+  const passAtKOfKinds = (k: number, kn: number[], kc: number[]) => Float64Array.from(kn, (nk, t) => curve(nk, kc[t]!)[k]!);
+  const intervals = bootstrapKindMeanCIs(kinds, [...bandKs.map((k) => passAtKOfKinds(k, n, c)), Float64Array.from(n, (nk, t) => c[t]! / nk)], { resamples, confidence, seed });
   const pass_at_k_ci: Record<string, [number, number]> = {};
-  bandKs.forEach((k, i) => (pass_at_k_ci[String(k)] = bands[i]!));
+  bandKs.forEach((k, i) => (pass_at_k_ci[String(k)] = intervals[i]!));
   // beyond the smallest n: each k over its own questions
   for (const k of powersOfTwoUpTo(maxN).filter((k) => k > minN)) {
-    pass_at_k_ci[String(k)] = bootstrapMeanCI(perQuestionPassAtK(results.filter((r) => r.n >= k), k), { resamples, confidence, seed });
+    const over = countKinds(results.filter((r) => r.n >= k));
+    pass_at_k_ci[String(k)] = bootstrapKindMeanCIs(over.kinds, [passAtKOfKinds(k, over.n, over.c)], { resamples, confidence, seed })[0]!;
   }
 
   return {
@@ -93,7 +122,7 @@ export function summarizeModel(results: readonly QuestionResult[], scheme: BinSc
     modal_n: commonN,
     samples_total: results.reduce((s, r) => s + r.n, 0),
     accuracy: mean(accuracies),
-    accuracy_ci: bootstrapMeanCI(accuracies, { resamples, confidence, seed }),
+    accuracy_ci: intervals[bandKs.length]!,
     pass_at_k,
     ...(pass_at_k_questions.length > 0 ? { pass_at_k_questions } : {}),
     pass_at_k_ci,

@@ -6,7 +6,8 @@ import {
   type QuestionResult, type TextAggregate,
 } from "../metrics/index.js";
 import { STUDY_KEYWORDS } from "../metrics/text-stats.js";
-import { answerCodesByQuestion, modelCounts, modelGradings, questionResults, type ModelCounts } from "../store/queries.js";
+import type { CodedAnswers } from "../metrics/answers.js";
+import { answerCodesByQuestion, modelCounts, modelGradings, questionResults, startAnswerCodes, type ModelCounts } from "../store/queries.js";
 import { startGenerationStats, modelMeta, sampleFailures, type GenerationStats } from "../store/sampling-records.js";
 import type { AdaptiveSummary } from "../metrics/adaptive.js";
 import { startTextAggregates, type TextAggregates } from "../store/text-aggregates.js";
@@ -183,6 +184,17 @@ async function analyzeWith(store: SampleStore, options: AnalyzeOptions, pending:
   // computed in JavaScript; each start is awaited, so the scans are executing before that synchronous work
   // begins, and each model's scan is awaited where its text statistics are folded
   const base0 = baseName === null ? null : byModel.get(baseName)!;
+  // the answer codes first: the side connections take queries in turn, and the answer statistics, which need
+  // the codes, are computed while the text scans still run
+  const codes = new Map<string, Promise<CodedAnswers[]>>();
+  for (const name of byModel.keys()) {
+    const c = contents.get(name);
+    if (!c || c.answers === 0) continue;
+    const done = (await startAnswerCodes(store, name)).done;
+    codes.set(name, done);
+    pending.push(done);
+    done.catch(() => undefined);
+  }
   const scans = new Map<string, Promise<TextScan>>();
   for (const [name, results] of byModel) {
     const c = contents.get(name);
@@ -243,7 +255,7 @@ async function analyzeWith(store: SampleStore, options: AnalyzeOptions, pending:
     const equivalent = options.equivalent ?? options.grouping ?? (specs.get(name)?.startsWith("embedded:") ? "exact" : "math");
     onProgress(`answer and text statistics for ${name}`);
     const stats = await sampleStatistics(store, name, c, base ?? results, baseScheme ?? schemeFor(models[name]!.modal_n), {
-      equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN: models[name]!.samples_per_question, scan: scans.get(name),
+      equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN: models[name]!.samples_per_question, scan: scans.get(name), codes: codes.get(name),
     });
     Object.assign(models[name]!, stats.summary);
     if (stats.entropy) entropy.set(name, stats.entropy);
@@ -364,7 +376,7 @@ async function sampleStatistics(
   contents: ModelCounts,
   binning: readonly QuestionResult[],
   scheme: BinScheme,
-  options: { equivalent: AnswerGrouping | AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number; scan?: Promise<TextScan> },
+  options: { equivalent: AnswerGrouping | AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number; scan?: Promise<TextScan>; codes?: Promise<CodedAnswers[]> },
 ): Promise<{ summary: Partial<ModelAnalysis>; entropy?: Map<string, number>; texts?: Map<string, QuestionText> }> {
   const summary: Partial<ModelAnalysis> = {};
   let entropy: Map<string, number> | undefined;
@@ -372,7 +384,8 @@ async function sampleStatistics(
   if (contents.answers > 0) {
     const binOf = new Map(binning.map((r) => [r.question_id, binIndex(scheme, r.correct, r.n)]));
     const answers = new AnswerStatsAccumulator(powersOfTwoUpTo(options.minN), scheme.bins, (q) => binOf.get(q) ?? -1, options.equivalent, options.seed);
-    for await (const q of answerCodesByQuestion(store, model)) answers.addCoded(q);
+    if (options.codes) for (const q of await options.codes) answers.addCoded(q);
+    else for await (const q of answerCodesByQuestion(store, model)) answers.addCoded(q);
     Object.assign(summary, answers.result());
     entropy = answers.correctedEntropy;
   }

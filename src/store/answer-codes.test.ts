@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { useTmpDirs } from "../test-helpers/tmp.js";
 import { writeSamples } from "./samples.js";
 import { withStore } from "./store.js";
-import { answerCodesByQuestion, answersByQuestion } from "./queries.js";
+import { answerCodesByQuestion, answersByQuestion, startAnswerCodes } from "./queries.js";
 import { mayRepeatKeys } from "./views.js";
 import { storeDir } from "./segments.js";
 import type { LiveFile } from "./live-set.js";
@@ -25,6 +25,8 @@ describe("answer codes read from the store", () => {
       }
     }
     all.push({ model: "other", question_id: "a", sample_index: 0, text: "t", extracted: "9", correct: true });
+    // a question none of whose samples has an answer: no distinct strings, every code -1
+    for (let i = 0; i < 12; i++) all.push({ model: "m", question_id: "d", sample_index: i, text: `t${i}`, extracted: null, correct: false });
     const got = await withStore(run, { create: true }, async (store) => {
       // the higher indices land first, in their own segment
       await writeSamples(store, all.filter((s) => s.sample_index >= 10));
@@ -33,9 +35,10 @@ describe("answer codes read from the store", () => {
       for await (const q of answerCodesByQuestion(store, "m")) coded.push(q);
       const lists: Array<{ question_id: string; extracted: (string | null)[]; correct: boolean[] }> = [];
       for await (const q of answersByQuestion(store, "m")) lists.push(q);
-      return { coded, lists };
+      const beside = await (await startAnswerCodes(store, "m")).done;
+      return { coded, lists, beside };
     });
-    expect(got.coded.map((q) => q.question_id)).toEqual(["a", "b", "c"]);
+    expect(got.coded.map((q) => q.question_id)).toEqual(["a", "b", "c", "d"]);
     for (const [i, q] of got.coded.entries()) {
       const l = got.lists[i]!;
       // the coding written in JS (metrics/answers.ts), against the one done in SQL
@@ -48,6 +51,9 @@ describe("answer codes read from the store", () => {
     // by hand, question a: sample i takes spellings[(7i + 97) % 8], 8 being null; samples 0-3 give k = 1, 0, 7, 6
     expect(got.coded[0]!.answers.slice(0, 2)).toEqual([" 5", "5"]);
     expect(Array.from(got.coded[0]!.codes).slice(0, 4)).toEqual([0, 1, -1, 2]);
+    expect(got.coded[3]).toMatchObject({ answers: [], codes: new Int32Array(12).fill(-1) });
+    // the same codes read on a side connection, all at once
+    expect(got.beside).toEqual(got.coded);
   });
 });
 
