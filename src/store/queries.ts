@@ -1,4 +1,4 @@
-import type { DuckDBListVector } from "@duckdb/node-api";
+import type { DuckDBDataChunk, DuckDBListVector, DuckDBStructVector } from "@duckdb/node-api";
 import type { CodedAnswers } from "../metrics/answers.js";
 import type { SampleStore } from "./store.js";
 
@@ -86,29 +86,86 @@ export async function* answersByQuestion(store: SampleStore, model: string): Asy
 }
 
 /**
- * Two choices made for DuckDB's time, a third less than the plain query on the study's scale: each sample's code is
- * its string's position among the question's distinct strings (list_position over a few strings per sample; every
- * non-null string is among them), not a hash join of every sample with the distinct strings on two string keys;
- * and the distinct strings are put in order of first appearance by sorting one list of structs ('first' leads,
- * and is unique within a question), not by three ORDER BY aggregates, each of which sorts every question apart.
+ * One aggregation, by (question, extracted string): each distinct string's first sample index, count, right
+ * votes and the sample indices that gave it (NULL: the samples without an answer). JavaScript then writes each
+ * sample's code at its place in sample order (codedAnswers), so SQL neither sorts any question's samples nor
+ * joins them with their distinct strings, which cost it three times as much on the study's scale. The distinct
+ * strings are put in order of first appearance by sorting one list of structs ('first' leads, and is unique
+ * within a question).
  */
 const ANSWER_CODES_SQL = `
-  WITH s AS (SELECT question_id, sample_index, extracted, correct FROM samples WHERE model = $1 AND correct IS NOT NULL),
-       d AS (SELECT question_id, extracted, min(sample_index) AS first, count(*)::INTEGER AS size, count_if(correct)::INTEGER AS right_votes
-               FROM s WHERE extracted IS NOT NULL GROUP BY question_id, extracted),
-       a AS (SELECT question_id, list_sort(list({'first': first, 'answer': extracted, 'size': size, 'right_votes': right_votes})) AS distinct_answers
-               FROM d GROUP BY question_id),
-       k AS (SELECT question_id, list(extracted ORDER BY sample_index) AS extracted FROM s GROUP BY question_id)
-  SELECT k.question_id, coalesce(answers, []) AS answers, coalesce(list_transform(distinct_answers, x -> x.size), []) AS sizes,
-         coalesce(list_transform(distinct_answers, x -> x.right_votes), []) AS right_votes,
-         list_transform(k.extracted, x -> CASE WHEN x IS NULL THEN -1 ELSE list_position(answers, x)::INTEGER - 1 END) AS codes
-    FROM k LEFT JOIN (SELECT question_id, distinct_answers, list_transform(distinct_answers, x -> x.answer) AS answers FROM a) USING (question_id)
-   ORDER BY k.question_id`;
+  WITH d AS (SELECT question_id, extracted, min(sample_index) AS first, count(*)::INTEGER AS size, count_if(correct)::INTEGER AS right_votes,
+                    list(sample_index) AS positions
+               FROM samples WHERE model = $1 AND correct IS NOT NULL GROUP BY question_id, extracted)
+  SELECT question_id,
+         coalesce(list_sort(list({'first': first, 'answer': extracted, 'size': size, 'right_votes': right_votes, 'positions': positions})
+                  FILTER (WHERE extracted IS NOT NULL)), []) AS answers,
+         coalesce(flatten(list(positions) FILTER (WHERE extracted IS NULL)), []) AS unanswered
+    FROM d GROUP BY question_id ORDER BY question_id`;
+
+/**
+ * The questions of one chunk of ANSWER_CODES_SQL as CodedAnswers, read from the vectors (a row object per
+ * question, with its structs and lists, costs more than the query). A sample's place is its rank in sample
+ * order: its sample index itself where a question's indices are 0..n-1, as they are unless samples were
+ * dropped or sharded unevenly.
+ */
+function codedAnswers(chunk: DuckDBDataChunk): CodedAnswers[] {
+  const qid = chunk.getColumnVector(0);
+  const answers = chunk.getColumnVector(1) as DuckDBListVector;
+  const unanswered = chunk.getColumnVector(2) as DuckDBListVector;
+  const entry = answers.childVector as DuckDBStructVector;
+  const [strings, sizes, rights] = [1, 2, 3].map((i) => entry.entryVectorAt(i));
+  const positions = entry.entryVectorAt(4) as DuckDBListVector;
+  const indices = positions.childVector;
+  const blanks = unanswered.childVector;
+  const out: CodedAnswers[] = [];
+  for (let i = 0; i < chunk.rowCount; i++) {
+    const from = answers.getEntryOffset(i);
+    const count = answers.getEntryLength(i);
+    const distinct: string[] = [];
+    const size = new Int32Array(count);
+    const rightVotes = new Int32Array(count);
+    const b0 = unanswered.getEntryOffset(i);
+    const nb = unanswered.getEntryLength(i);
+    let n = nb;
+    for (let j = 0; j < count; j++) {
+      distinct.push(strings!.getItem(from + j) as string);
+      size[j] = sizes!.getItem(from + j) as number;
+      rightVotes[j] = rights!.getItem(from + j) as number;
+      n += size[j]!;
+    }
+    // every sample's index and code, in the order the lists give them
+    const index = new Int32Array(n);
+    const code = new Int32Array(n);
+    let at = 0;
+    let max = -1;
+    let min = 0;
+    const take = (v: number, c: number) => {
+      index[at] = v;
+      code[at++] = c;
+      if (v > max) max = v;
+      if (v < min) min = v;
+    };
+    for (let j = 0; j < count; j++) {
+      const p0 = positions.getEntryOffset(from + j);
+      for (let k = 0; k < positions.getEntryLength(from + j); k++) take(indices.getItem(p0 + k) as number, j);
+    }
+    for (let k = 0; k < nb; k++) take(blanks.getItem(b0 + k) as number, -1);
+    const codes = new Int32Array(n);
+    if (min === 0 && max === n - 1) for (let k = 0; k < n; k++) codes[index[k]!] = code[k]!; // keys are unique: 0..n-1, each once
+    else {
+      const order = Int32Array.from({ length: n }, (_, k) => k).sort((x, y) => index[x]! - index[y]!);
+      for (let k = 0; k < n; k++) codes[k] = code[order[k]!]!;
+    }
+    out.push({ question_id: qid.getItem(i) as string, answers: distinct, sizes: size, rightVotes, codes });
+  }
+  return out;
+}
 
 /**
  * Streams one model's graded answers one question at a time as answer codes (metrics/answers.ts: CodedAnswers):
  * SQL finds each question's distinct extracted strings, numbered by first appearance in sample order, with how
- * many samples gave each and how many of those were right, and the code of every sample; JavaScript reads a
+ * many samples gave each and how many of those were right, and the samples that gave each; JavaScript reads a
  * question's few distinct strings and a list of integers instead of one string per sample, which is most of
  * what reading the answers cost. Grouped in SQL, in parallel, without sorting the whole table.
  */
@@ -117,39 +174,17 @@ export async function* answerCodesByQuestion(store: SampleStore, model: string):
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    const qid = chunk.getColumnVector(0);
-    const answers = chunk.getColumnVector(1) as DuckDBListVector;
-    const lists = [2, 3, 4].map((c) => chunk.getColumnVector(c) as DuckDBListVector);
-    const strings = answers.childVector;
-    for (let i = 0; i < chunk.rowCount; i++) {
-      const a0 = answers.getEntryOffset(i);
-      const distinct: string[] = [];
-      for (let j = 0; j < answers.getEntryLength(i); j++) distinct.push(strings.getItem(a0 + j) as string);
-      const [sizes, rights, codes] = lists.map((v) => {
-        const from = v.getEntryOffset(i);
-        const out = new Int32Array(v.getEntryLength(i));
-        const items = v.childVector;
-        for (let j = 0; j < out.length; j++) out[j] = items.getItem(from + j) as number;
-        return out;
-      }) as [Int32Array, Int32Array, Int32Array];
-      yield { question_id: qid.getItem(i) as string, answers: distinct, sizes, rightVotes: rights, codes };
-    }
+    yield* codedAnswers(chunk);
   }
 }
 
 /**
- * answerCodesByQuestion on a side connection of the store (SampleStore.startBeside): resolves once the query
- * is executing, with `done`, every question's codes, for a caller that computes meanwhile (analyze). They take
- * a few bytes a sample: the distinct strings, and one integer per sample.
+ * answerCodesByQuestion on a side connection of the store (SampleStore.startBesideReading): resolves once the
+ * query is executing, with `done`, every question's codes, for a caller that computes meanwhile (analyze). They
+ * take a few bytes a sample: the distinct strings, and one integer per sample.
  */
 export async function startAnswerCodes(store: SampleStore, model: string): Promise<{ done: Promise<CodedAnswers[]> }> {
-  type Row = { question_id: string; answers: string[]; sizes: number[]; right_votes: number[]; codes: number[] };
-  const started = await store.startBeside<Row>(ANSWER_CODES_SQL, [model]);
-  return {
-    done: started.rows.then((rows) =>
-      rows.map((r) => ({ question_id: r.question_id, answers: r.answers, sizes: Int32Array.from(r.sizes), rightVotes: Int32Array.from(r.right_votes), codes: Int32Array.from(r.codes) })),
-    ),
-  };
+  return store.startBesideReading(ANSWER_CODES_SQL, [model], async (result) => (await result.fetchAllChunks()).flatMap(codedAnswers));
 }
 
 /** One model's correct responses with their question's prompt (null: the store has none), in key order. */

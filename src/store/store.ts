@@ -1,7 +1,7 @@
 import { existsSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from "@duckdb/node-api";
 import { ensureRunFolder, requireRunFolder, runPath } from "../core/run-folder.js";
 import { RlvdError } from "../core/errors.js";
 import {
@@ -169,9 +169,18 @@ export class SampleStore {
    * makes the query run again through `all`, which takes a fresh snapshot.
    */
   async startBeside<T>(sql: string, params?: DuckDBValue[]): Promise<{ rows: Promise<T[]> }> {
+    const { done } = await this.startBesideReading(sql, params, async (result) => (await result.getRowObjectsJS()) as T[]);
+    return { rows: done };
+  }
+
+  /**
+   * startBeside, its result read by `read` (chunk by chunk, say, where a row object per row costs too much);
+   * resolves with `done`, what `read` returns.
+   */
+  async startBesideReading<T>(sql: string, params: DuckDBValue[] | undefined, read: (result: DuckDBResult) => Promise<T>): Promise<{ done: Promise<T> }> {
     if (this.sideRunning >= SIDE_CONNECTIONS) {
       const turn = new Promise<void>((go) => this.sideWaiting.push(go));
-      return { rows: turn.then(() => this.startBeside<T>(sql, params)).then((started) => started.rows) };
+      return { done: turn.then(() => this.startBesideReading<T>(sql, params, read)).then((started) => started.done) };
     }
     this.sideRunning++;
     let db: DuckDBConnection | null = null;
@@ -183,7 +192,8 @@ export class SampleStore {
       this.sideRunning--;
       this.sideWaiting.shift()?.();
     };
-    let running: Promise<T[]>;
+    const onMain = () => this.retrying(async () => read(await this.db.run(sql, params)));
+    let running: Promise<T>;
     try {
       db = await this.instance.connect();
       this.sideOpen.add(db);
@@ -191,21 +201,21 @@ export class SampleStore {
       const prepared = await db.prepare(sql);
       if (params) prepared.bind(params);
       // execute_prepared is queued on the native side by this call, before any await
-      running = prepared.run().then(async (result) => (await result.getRowObjectsJS()) as T[]).finally(() => prepared.destroySync());
+      running = prepared.run().then(read).finally(() => prepared.destroySync());
     } catch (e) {
       release();
       if (!MISSING_FILE.test(firstLine(e))) throw e;
-      return { rows: this.all<T>(sql, params) };
+      return { done: onMain() };
     }
-    const rows = running.then(
+    const done = running.then(
       (r) => (release(), r),
       (e) => {
         release();
         if (!MISSING_FILE.test(firstLine(e))) throw e;
-        return this.all<T>(sql, params);
+        return onMain();
       },
     );
-    return { rows };
+    return { done };
   }
 
 
