@@ -179,38 +179,35 @@ async function analyzeWith(store: SampleStore, options: AnalyzeOptions, pending:
     }
   };
 
-  // the text scans, most of analyze's SQL, start now on side connections of the store (SampleStore.startBeside)
-  // and run on DuckDB's threads while the summaries, fits, comparisons and answer statistics below are
-  // computed in JavaScript; each start is awaited, so the scans are executing before that synchronous work
-  // begins, and each model's scan is awaited where its text statistics are folded
+  // the answer codes and the text scans, most of analyze's SQL, start now on side connections of the store
+  // (SampleStore.startBeside) and run on DuckDB's threads while the summaries, fits and comparisons below are
+  // computed in JavaScript, and the text scans on while the answer statistics are. All are started at once and
+  // awaited together, so every query is executing before that synchronous work begins (connecting and preparing
+  // each take turns of the JavaScript thread: one after another, they came to a tenth of the analysis). The
+  // answer codes come first: past SIDE_CONNECTIONS, queries wait their turn in order.
   const base0 = baseName === null ? null : byModel.get(baseName)!;
-  // the answer codes first: the side connections take queries in turn, and the answer statistics, which need
-  // the codes, are computed while the text scans still run
+  const starts: Promise<unknown>[] = [];
+  const side = <T>(start: Promise<{ done: Promise<T> }>): Promise<T> => {
+    starts.push(start.catch(() => undefined));
+    const done = start.then((s) => s.done);
+    pending.push(done);
+    done.catch(() => undefined); // rejections surface where the result is awaited
+    return done;
+  };
   const codes = new Map<string, Promise<CodedAnswers[]>>();
   for (const name of byModel.keys()) {
     const c = contents.get(name);
-    if (!c || c.answers === 0) continue;
-    const done = (await startAnswerCodes(store, name)).done;
-    codes.set(name, done);
-    pending.push(done);
-    done.catch(() => undefined);
+    if (c && c.answers > 0) codes.set(name, side(startAnswerCodes(store, name)));
   }
   const scans = new Map<string, Promise<TextScan>>();
   for (const [name, results] of byModel) {
     const c = contents.get(name);
-    if (!c || c.samples === 0) continue;
-    const scan = (await startTextScan(store, name, base0 ?? results, options.keywords ?? STUDY_KEYWORDS)).done;
-    scans.set(name, scan);
-    pending.push(scan);
-    scan.catch(() => undefined); // rejections surface where the scan is awaited
+    if (c && c.samples > 0) scans.set(name, side(startTextScan(store, name, base0 ?? results, options.keywords ?? STUDY_KEYWORDS)));
   }
   // two small scans the end of the analysis reads, started now so that they do not run after it alone
-  const generation = (await startGenerationStats(store)).done;
-  const harnessRows = (await startHarnessAgreement(store)).done;
-  for (const p of [generation, harnessRows]) {
-    pending.push(p);
-    p.catch(() => undefined);
-  }
+  const generation = side(startGenerationStats(store));
+  const harnessRows = side(startHarnessAgreement(store));
+  await Promise.all(starts);
 
   const models: Record<string, ModelAnalysis> = {};
   for (const [name, results] of byModel) {

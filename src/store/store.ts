@@ -43,8 +43,11 @@ export type OpenOptions = {
  * opened (or last wrote). A run folder of an older rlvd (one `rlvd.duckdb` file) is read in place, and moved
  * to segments by the first writer that opens it (legacy.ts).
  */
-/** Side queries (SampleStore.startBeside) running at once: two keep DuckDB's threads busy beside the main connection. */
-const SIDE_CONNECTIONS = 2;
+/**
+ * Side queries (SampleStore.startBeside) running at once: analyze starts its answer codes, text scans and two
+ * small scans together; four let the small ones run beside the long ones rather than after them, alone.
+ */
+const SIDE_CONNECTIONS = 4;
 
 export class SampleStore {
   /** run at close, whatever happened: e.g. removing staging scratch files of an aborted import */
