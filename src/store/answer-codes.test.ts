@@ -1,4 +1,4 @@
-import { cpSync, readdirSync } from "node:fs";
+import { cpSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTmpDirs } from "../test-helpers/tmp.js";
@@ -54,6 +54,23 @@ describe("answer codes read from the store", () => {
     expect(got.coded[3]).toMatchObject({ answers: [], codes: new Int32Array(12).fill(-1) });
     // the same codes read on a side connection, all at once
     expect(got.beside).toEqual(got.coded);
+  });
+});
+
+describe("a side query whose snapshot lost a file", () => {
+  it("runs again on the main connection, over a fresh snapshot (a compaction deleted a segment meanwhile)", async () => {
+    const run = join(tmp(), "run");
+    const sample = (q: string, i: number, extracted: string): Sample => ({ model: "m", question_id: q, sample_index: i, text: "t", extracted, correct: extracted === "1" });
+    const folder = join(storeDir(run), "samples", "m");
+    const got = await withStore(run, { create: true }, async (store) => {
+      await writeSamples(store, [sample("a", 0, "1"), sample("a", 1, "2")]);
+      const first = readdirSync(folder).filter((f) => f.endsWith(".parquet"));
+      await writeSamples(store, [sample("b", 0, "3"), sample("b", 1, "3")]);
+      // the snapshot now names both segments; the first one goes, as a compaction's grace would end
+      for (const f of first) rmSync(join(folder, f));
+      return (await startAnswerCodes(store, "m")).done;
+    });
+    expect(got.map((q) => ({ question_id: q.question_id, answers: q.answers, codes: Array.from(q.codes) }))).toEqual([{ question_id: "b", answers: ["3"], codes: [0, 0] }]);
   });
 });
 
