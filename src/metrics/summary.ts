@@ -53,15 +53,16 @@ export function perQuestionPassAtK(results: readonly QuestionResult[], k: number
  * depends on the counts alone (pass@k, accuracy) is computed once per kind and bootstrapped by kind.
  */
 function countKinds(results: readonly QuestionResult[]): { kinds: Int32Array; n: number[]; c: number[] } {
-  const index = new Map<number, number>();
+  const index = new Map<number, Map<number, number>>(); // n -> c -> kind
   const n: number[] = [];
   const c: number[] = [];
   const kinds = new Int32Array(results.length);
   results.forEach((r, i) => {
-    const key = r.n * 4294967296 + r.correct; // exact: n and c are sample counts, far below 2^21
-    let kind = index.get(key);
+    let ofN = index.get(r.n);
+    if (ofN === undefined) index.set(r.n, (ofN = new Map()));
+    let kind = ofN.get(r.correct);
     if (kind === undefined) {
-      index.set(key, (kind = n.length));
+      ofN.set(r.correct, (kind = n.length));
       n.push(r.n);
       c.push(r.correct);
     }
