@@ -169,7 +169,7 @@ export class SampleStore {
    * its connection and preparing it waits for a free turn of the JavaScript thread, so a query merely
    * requested would wait for the computation to end. At most SIDE_CONNECTIONS run at once; a query past them
    * resolves at once, queued, and starts when one of those ends. A file gone from the snapshot (MISSING_FILE)
-   * makes the query run again through `all`, which takes a fresh snapshot.
+   * makes the query run again on the main connection, over a fresh snapshot (retrying).
    */
   async startBeside<T>(sql: string, params?: DuckDBValue[]): Promise<{ rows: Promise<T[]> }> {
     const { done } = await this.startBesideReading(sql, params, async (result) => (await result.getRowObjectsJS()) as T[]);
