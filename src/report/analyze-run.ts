@@ -15,7 +15,7 @@ import { addTextCell } from "../metrics/text-cells.js";
 import { startHarnessAgreement, type HarnessAgreement } from "../store/harness-agreement.js";
 import { withStore, type SampleStore } from "../store/store.js";
 import { modelSpecs } from "../store/models.js";
-import { DEFAULT_FINDING_SETTINGS, findingTests, type FindingSettings, type FindingTests, type QuestionText } from "./finding-tests.js";
+import { addTextFindingTests, DEFAULT_FINDING_SETTINGS, findingTestsWithoutTexts, type FindingSettings, type FindingTests, type QuestionText } from "./finding-tests.js";
 import { binFits, modelFit, type BinFit, type ModelFit } from "./analyze-fit.js";
 import type { FitVariant } from "../metrics/fit-beta-binomial.js";
 import { seriesMembers } from "../store/series.js";
@@ -244,27 +244,37 @@ async function analyzeWith(store: SampleStore, options: AnalyzeOptions, pending:
   const specs = await modelSpecs(store);
   const entropy = new Map<string, Map<string, number>>();
   const texts = new Map<string, Map<string, QuestionText>>();
-  for (const [name, results] of byModel) {
-    const c = contents.get(name);
-    // a model of counts alone has nothing to scan; texts are not counted beforehand (that count alone reads
-    // every response): the text scan finds none and adds nothing
-    if (!c || c.samples === 0) continue;
+  // a model of counts alone has nothing to scan; texts are not counted beforehand (that count alone reads every
+  // response): the text scan finds none and adds nothing
+  const sampled = [...byModel].filter(([name]) => (contents.get(name)?.samples ?? 0) > 0);
+  const binningOf = (name: string, results: readonly QuestionResult[]) =>
+    ({ binning: base ?? results, scheme: baseScheme ?? schemeFor(models[name]!.modal_n) });
+  for (const [name, results] of sampled) {
     const equivalent = options.equivalent ?? options.grouping ?? (specs.get(name)?.startsWith("embedded:") ? "exact" : "math");
-    onProgress(`answer and text statistics for ${name}`);
-    const stats = await sampleStatistics(store, name, c, base ?? results, baseScheme ?? schemeFor(models[name]!.modal_n), {
-      equivalent, seed, keywords: options.keywords ?? STUDY_KEYWORDS, minN: models[name]!.samples_per_question, scan: scans.get(name), codes: codes.get(name),
-    });
+    onProgress(`answer statistics for ${name}`);
+    const { binning, scheme } = binningOf(name, results);
+    const stats = await answerStatistics(store, name, contents.get(name)!, binning, scheme, { equivalent, seed, minN: models[name]!.samples_per_question, codes: codes.get(name) });
     Object.assign(models[name]!, stats.summary);
     if (stats.entropy) entropy.set(name, stats.entropy);
+  }
+  // the findings' tests that need no texts run while the text scans still do; the text ratios follow them
+  let finding_tests: FindingTests | null = null;
+  const findingInputs = base === null ? null : { results: byModel, base: baseName!, scheme: baseScheme!, splitScheme: options.binEdges ? baseScheme! : undefined, entropy, texts, pairs: studyPairs({ ...STUDY_MODELS, ...options.study }) };
+  const findingSettings = { ...DEFAULT_FINDING_SETTINGS, seed, ...options.findings };
+  if (findingInputs !== null) {
+    onProgress("testing the findings");
+    finding_tests = findingTestsWithoutTexts(findingInputs, findingSettings);
+  }
+  for (const [name, results] of sampled) {
+    onProgress(`text statistics for ${name}`);
+    const { binning, scheme } = binningOf(name, results);
+    const stats = await textStatistics(store, name, binning, scheme, { keywords: options.keywords ?? STUDY_KEYWORDS, scan: scans.get(name) });
+    Object.assign(models[name]!, stats.summary);
     if (stats.texts) texts.set(name, stats.texts);
   }
-  let finding_tests: FindingTests | null = null;
-  if (base !== null) {
-    onProgress("testing the findings");
-    finding_tests = findingTests(
-      { results: byModel, base: baseName!, scheme: baseScheme!, splitScheme: options.binEdges ? baseScheme! : undefined, entropy, texts, pairs: studyPairs({ ...STUDY_MODELS, ...options.study }) },
-      { ...DEFAULT_FINDING_SETTINGS, seed, ...options.findings },
-    );
+  if (finding_tests !== null && findingInputs !== null) {
+    onProgress("testing the findings on the texts");
+    addTextFindingTests(finding_tests, findingInputs, findingSettings);
   }
   await addGeneration(store, models, warnings, await generation);
   const harness = await harnessRows;
@@ -365,7 +375,8 @@ function testedKWarnings(c: Comparison): string[] {
 
 /**
  * maj@k, answer entropy (streamed one question at a time), length and keywords (summed in SQL, per question so
- * the findings can bootstrap over questions; the coarse-bin cells are folded from those sums) for one model.
+ * the findings can bootstrap over questions; the coarse-bin cells are folded from those sums) for one model:
+ * answerStatistics, then textStatistics.
  */
 async function sampleStatistics(
   store: SampleStore,
@@ -373,50 +384,65 @@ async function sampleStatistics(
   contents: ModelCounts,
   binning: readonly QuestionResult[],
   scheme: BinScheme,
-  options: { equivalent: AnswerGrouping | AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number; scan?: Promise<TextScan>; codes?: Promise<CodedAnswers[]> },
+  options: { equivalent: AnswerGrouping | AnswerEquivalence; seed: number; keywords: readonly string[]; minN: number },
 ): Promise<{ summary: Partial<ModelAnalysis>; entropy?: Map<string, number>; texts?: Map<string, QuestionText> }> {
-  const summary: Partial<ModelAnalysis> = {};
-  let entropy: Map<string, number> | undefined;
-  let texts: Map<string, QuestionText> | undefined;
-  if (contents.answers > 0) {
-    const binOf = new Map(binning.map((r) => [r.question_id, binIndex(scheme, r.correct, r.n)]));
-    const answers = new AnswerStatsAccumulator(powersOfTwoUpTo(options.minN), scheme.bins, (q) => binOf.get(q) ?? -1, options.equivalent, options.seed);
-    if (options.codes) for (const q of await options.codes) answers.addCoded(q);
-    else for await (const q of answerCodesByQuestion(store, model)) answers.addCoded(q);
-    Object.assign(summary, answers.result());
-    entropy = answers.correctedEntropy;
-  }
-  {
-    const coarse = coarseBins(scheme.n);
-    const coarseOf = new Map(binning.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
-    const { ids, perQuestion } = await (options.scan ?? (await startTextScan(store, model, binning, options.keywords)).done);
-    if (perQuestion.cells.length > 0) {
-      const cells = new Map<string, TextAggregate>();
-      texts = new Map();
-      for (const c of perQuestion.cells) {
-        const id = c.bin < 0 ? null : ids[c.bin]!;
-        const bin = id === null ? -1 : coarseOf.get(id)!;
-        const key = `${c.correct}|${bin}`;
-        const cell = cells.get(key) ?? { correct: c.correct, bin, responses: 0, chars: 0, tokens: 0, token_responses: 0, keyword_total: 0, with_keyword: 0 };
-        addTextCell(cell, c);
-        cells.set(key, cell);
-        if (id !== null) {
-          const t = texts.get(id) ?? { responses: 0, chars: 0, keywords: 0, correct: { responses: 0, chars: 0, keywords: 0 } };
-          t.responses += c.responses;
-          t.chars += c.chars;
-          t.keywords += c.keyword_total;
-          if (c.correct) {
-            t.correct.responses += c.responses;
-            t.correct.chars += c.chars;
-            t.correct.keywords += c.keyword_total;
-          }
-          texts.set(id, t);
-        }
+  const answers = await answerStatistics(store, model, contents, binning, scheme, options);
+  const text = await textStatistics(store, model, binning, scheme, options);
+  return { summary: { ...answers.summary, ...text.summary }, entropy: answers.entropy, texts: text.texts };
+}
+
+/** maj@k and answer entropy for one model, from its answer codes (read now, or started beforehand: `codes`). */
+async function answerStatistics(
+  store: SampleStore,
+  model: string,
+  contents: ModelCounts,
+  binning: readonly QuestionResult[],
+  scheme: BinScheme,
+  options: { equivalent: AnswerGrouping | AnswerEquivalence; seed: number; minN: number; codes?: Promise<CodedAnswers[]> },
+): Promise<{ summary: Partial<ModelAnalysis>; entropy?: Map<string, number> }> {
+  if (contents.answers === 0) return { summary: {} };
+  const binOf = new Map(binning.map((r) => [r.question_id, binIndex(scheme, r.correct, r.n)]));
+  const answers = new AnswerStatsAccumulator(powersOfTwoUpTo(options.minN), scheme.bins, (q) => binOf.get(q) ?? -1, options.equivalent, options.seed);
+  if (options.codes) for (const q of await options.codes) answers.addCoded(q);
+  else for await (const q of answerCodesByQuestion(store, model)) answers.addCoded(q);
+  return { summary: answers.result(), entropy: answers.correctedEntropy };
+}
+
+/** Length and keyword statistics for one model, folded from its text scan (run now, or started beforehand: `scan`). */
+async function textStatistics(
+  store: SampleStore,
+  model: string,
+  binning: readonly QuestionResult[],
+  scheme: BinScheme,
+  options: { keywords: readonly string[]; scan?: Promise<TextScan> },
+): Promise<{ summary: Partial<ModelAnalysis>; texts?: Map<string, QuestionText> }> {
+  const coarse = coarseBins(scheme.n);
+  const coarseOf = new Map(binning.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
+  const { ids, perQuestion } = await (options.scan ?? (await startTextScan(store, model, binning, options.keywords)).done);
+  if (perQuestion.cells.length === 0) return { summary: {} };
+  const cells = new Map<string, TextAggregate>();
+  const texts = new Map<string, QuestionText>();
+  for (const c of perQuestion.cells) {
+    const id = c.bin < 0 ? null : ids[c.bin]!;
+    const bin = id === null ? -1 : coarseOf.get(id)!;
+    const key = `${c.correct}|${bin}`;
+    const cell = cells.get(key) ?? { correct: c.correct, bin, responses: 0, chars: 0, tokens: 0, token_responses: 0, keyword_total: 0, with_keyword: 0 };
+    addTextCell(cell, c);
+    cells.set(key, cell);
+    if (id !== null) {
+      const t = texts.get(id) ?? { responses: 0, chars: 0, keywords: 0, correct: { responses: 0, chars: 0, keywords: 0 } };
+      t.responses += c.responses;
+      t.chars += c.chars;
+      t.keywords += c.keyword_total;
+      if (c.correct) {
+        t.correct.responses += c.responses;
+        t.correct.chars += c.chars;
+        t.correct.keywords += c.keyword_total;
       }
-      Object.assign(summary, textStats([...cells.values()], perQuestion.keywords, coarse.bins, options.keywords));
+      texts.set(id, t);
     }
   }
-  return { summary, entropy, texts };
+  return { summary: textStats([...cells.values()], perQuestion.keywords, coarse.bins, options.keywords), texts };
 }
 
 type TextScan = { ids: string[]; perQuestion: TextAggregates };

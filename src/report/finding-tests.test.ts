@@ -1,6 +1,6 @@
 // The length and keyword ratios' breakdown (issue 18): by correctness and by the base's four coarse bins.
 import { describe, expect, it } from "vitest";
-import { findingTests, type QuestionText, type TextPart } from "./finding-tests.js";
+import { addTextFindingTests, findingTests, findingTestsWithoutTexts, type QuestionText, type TextPart } from "./finding-tests.js";
 import { studyBins } from "../metrics/bins.js";
 import type { QuestionResult } from "../metrics/summary.js";
 
@@ -56,5 +56,27 @@ describe("the text ratios' breakdown", () => {
     const correct: TextPart = t.keywords!.by_correctness[0]!;
     expect([correct.base, correct.ratio]).toEqual([0, null]);
     expect(t.keywords!.by_correctness[1]!.ratio).not.toBeNull();
+  });
+});
+
+describe("the findings' tests in two parts (analyze runs the first while its text scans run)", () => {
+  it("draw what one pass draws: the same tests without texts, then the same text ratios, for several models and pairs", () => {
+    const more = baseCorrect.map((c) => Math.max(0, c - 1));
+    const inputs = {
+      results: new Map([["base", results(baseCorrect)], ["rl", results(more)], ["distill", results(baseCorrect.map((c) => Math.min(8, c + 1)))]]),
+      base: "base", scheme: studyBins(8),
+      entropy: new Map(["base", "rl", "distill"].map((m, j) => [m, new Map(baseCorrect.map((c, i) => [`q${i}`, (c + j) / 5]))])),
+      texts: new Map([["base", texts(base)], ["rl", texts(other)], ["distill", texts(base)]]),
+      pairs: [["rl", "distill", "accuracy"], ["distill", "rl", "capability"]] as Array<[string, string, "accuracy" | "capability"]>,
+    };
+    const settings = { alpha: 0.05, margin: 0.01, text_margin: 0.05, resamples: 300, min_bin: 1, seed: 9 };
+    const whole = findingTests(inputs, settings);
+    const first = findingTestsWithoutTexts({ ...inputs, texts: undefined } as Omit<typeof inputs, "texts">, settings);
+    for (const t of Object.values(first.models)) expect([t.length, t.keywords]).toEqual([undefined, undefined]);
+    expect(JSON.stringify(addTextFindingTests(first, inputs, settings))).toBe(JSON.stringify(whole));
+    // the text ratios are there, and differ between the models: each has seeds of its own
+    expect(whole.models["rl"]!.length!.estimate).toBeCloseTo(0.5, 12);
+    expect(whole.models["distill"]!.length!.estimate).toBeCloseTo(1, 12);
+    expect(Object.keys(whole.pairs)).toHaveLength(2);
   });
 });

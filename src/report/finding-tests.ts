@@ -297,19 +297,23 @@ function textRatio(
 
 /** Every finding's statistics for a run's per-question results. */
 export function findingTests(inputs: TestInputs, settings: FindingSettings = DEFAULT_FINDING_SETTINGS): FindingTests {
+  return addTextFindingTests(findingTestsWithoutTexts(inputs, settings), inputs, settings);
+}
+
+/**
+ * The findings' statistics that need no texts: accuracy, capability, bins, entropy, the pairs. Analyze computes
+ * them while its text scans still run, then adds the length and keyword ratios (addTextFindingTests);
+ * findingTests is the two in turn. Each compared model's seeds come from its place in `inputs.results`, so the
+ * two parts draw what one pass would.
+ */
+export function findingTestsWithoutTexts(inputs: Omit<TestInputs, "texts">, settings: FindingSettings = DEFAULT_FINDING_SETTINGS): FindingTests {
   const s = settings;
   const base = inputs.results.get(inputs.base)!;
   const k = modalN(base);
   const splitScheme = inputs.splitScheme ?? studyBins(Math.max(1, Math.floor(k / 2)));
-  // the length and keyword breakdown's bins: the four coarse bins of the base's own counts
-  const coarse = coarseBins(inputs.scheme.n);
-  const coarseOf = new Map(base.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
   const models: Record<string, ModelTests> = {};
-  let seed = s.seed;
-  for (const [name, results] of inputs.results) {
-    if (name === inputs.base) continue;
+  for (const [name, results, seed] of comparedModels(inputs, s)) {
     const [pb, po] = pairResults(base, results);
-    seed += 101;
     const t: ModelTests = {
       accuracy: accuracyContrast(pb, po, s, seed + 1),
       capability: capabilityContrast(pb, po, k, s, seed + 2),
@@ -317,16 +321,10 @@ export function findingTests(inputs: TestInputs, settings: FindingSettings = DEF
     };
     const hb = inputs.entropy?.get(inputs.base), ho = inputs.entropy?.get(name);
     if (hb && ho) t.entropy = entropyTests(pb, hb, ho, inputs.scheme, s, seed + 4);
-    const tb = inputs.texts?.get(inputs.base), to = inputs.texts?.get(name);
-    if (tb && to) {
-      const length = textRatio(tb, to, coarseOf, coarse, "chars", s, seed + 5);
-      const keywords = textRatio(tb, to, coarseOf, coarse, "keywords", s, seed + 6);
-      if (length) t.length = length;
-      if (keywords) t.keywords = keywords;
-    }
     models[name] = t;
   }
   const pairs: Record<string, Contrast> = {};
+  let seed = s.seed + 101 * Object.keys(models).length;
   for (const [a, b, metric] of inputs.pairs ?? []) {
     const ra = inputs.results.get(a), rb = inputs.results.get(b);
     if (!ra || !rb) continue;
@@ -335,6 +333,36 @@ export function findingTests(inputs: TestInputs, settings: FindingSettings = DEF
     pairs[pairKey(a, b, metric)] = metric === "accuracy" ? accuracyContrast(pb, pa, s, seed) : capabilityContrast(pb, pa, k, s, seed);
   }
   return { settings: s, models, pairs };
+}
+
+/** Adds to `tests` (findingTestsWithoutTexts's) the length and keyword ratios of each model whose texts, and the base's, `inputs` has. */
+export function addTextFindingTests(tests: FindingTests, inputs: TestInputs, settings: FindingSettings = DEFAULT_FINDING_SETTINGS): FindingTests {
+  const base = inputs.results.get(inputs.base)!;
+  // the length and keyword breakdown's bins: the four coarse bins of the base's own counts
+  const coarse = coarseBins(inputs.scheme.n);
+  const coarseOf = new Map(base.map((r) => [r.question_id, binIndex(coarse, r.correct, r.n)]));
+  for (const [name, , seed] of comparedModels(inputs, settings)) {
+    const tb = inputs.texts?.get(inputs.base), to = inputs.texts?.get(name);
+    const t = tests.models[name];
+    if (!tb || !to || !t) continue;
+    const length = textRatio(tb, to, coarseOf, coarse, "chars", settings, seed + 5);
+    const keywords = textRatio(tb, to, coarseOf, coarse, "keywords", settings, seed + 6);
+    if (length) t.length = length;
+    if (keywords) t.keywords = keywords;
+  }
+  return tests;
+}
+
+/** The models compared with the base, in the order of `inputs.results`, each with its seed: the settings' seed, 101 apart. */
+function comparedModels(inputs: Pick<TestInputs, "results" | "base">, s: FindingSettings): Array<[string, readonly QuestionResult[], number]> {
+  const out: Array<[string, readonly QuestionResult[], number]> = [];
+  let seed = s.seed;
+  for (const [name, results] of inputs.results) {
+    if (name === inputs.base) continue;
+    seed += 101;
+    out.push([name, results, seed]);
+  }
+  return out;
 }
 
 export const pairKey = (a: string, b: string, metric: string): string => `${a} - ${b}: ${metric}`;
