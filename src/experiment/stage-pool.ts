@@ -111,7 +111,9 @@ export function stagePool(options: { size: number; module?: URL; threads?: numbe
 
   return {
     run: (job: StageJob, log) => new Promise<unknown>((resolve, reject) => {
-      if (interrupted) return reject(new RlvdError("USAGE", `stage ${job.stage.id}: not started: interrupted by ${interrupted}`));
+      // a stage made ready between the signal and the end of the running ones: the same error as theirs, so that
+      // the runner's one line reads alike whichever stage it names
+      if (interrupted) return reject(new RlvdError("USAGE", `stage ${job.stage.id}: interrupted by ${interrupted} before it started (run the same command again to resume)`));
       const slot = slots.find((s) => s.job === null && s.child.connected) ?? (slots.length < options.size ? spawn() : null);
       if (!slot) return reject(new RlvdError("INTERNAL", `stage ${job.stage.id}: more stages at once than the pool's ${options.size} workers`));
       slot.job = { id: job.stage.id, log, resolve, reject };
